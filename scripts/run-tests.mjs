@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/test/**/*.test.js) with node:test. Node 20's --test does not expand globs,
+// so the files are listed here. Extra arguments are passed to node (for example --test-name-pattern=verify).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir) {
+  let out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(find(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+let files = find('dist/test').sort();
+if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...flags, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

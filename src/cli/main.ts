@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The stowage command line. Each command lives in its own module under commands/; this file wires them up and
+ * turns every error into one line on standard error and an exit status: 1 for bad input, 2 for bad usage.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { StowageError } from '../errors.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerVerify } from './commands/verify.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('stowage')
+    .description('Docker and OCI images as files: show and prove every identity, ship only the layers a target lacks.')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`stowage: ${str.replace(/^error: /, '')}`) });
+  registerInspect(program);
+  registerVerify(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+async function main(): Promise<void> {
+  // A reader that goes away (stowage inspect x | head) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(0);
+      process.exit(e.exitCode === 0 ? 0 : 2);
+    }
+    if (e instanceof StowageError) {
+      if (e.message !== 'verification failed') process.stderr.write(`stowage: ${e.message}\n`);
+      process.exit(e.exitCode);
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === 'ENOENT' || err?.code === 'EACCES' || err?.code === 'EISDIR' || err?.code === 'ENOSPC' || err?.code === 'ENOTDIR') {
+      process.stderr.write(`stowage: ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`stowage: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.STOWAGE_DEBUG) process.stderr.write(`${err?.stack}\n`);
+    process.exit(70);
+  }
+}
+
+await main();

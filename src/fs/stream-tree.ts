@@ -1,0 +1,129 @@
+/**
+ * A FileTree made in one pass over a tar stream (standard input, an engine's export): small JSON documents are kept
+ * in memory (each up to the JSON limit), every other file is hashed as it goes by (blob digest and DiffID), and
+ * only its first block is kept. Memory stays bounded whatever the size of the layers.
+ */
+import { StowageError } from '../errors.js';
+import { JSON_LIMIT } from '../limits.js';
+import { SNIFF_BYTES } from '../compress/detect.js';
+import { digestLayer, peek, type LayerDigests } from '../hash/layer-digest.js';
+import { StreamByteSource } from '../tar/bytesource.js';
+import { readTar } from '../tar/reader.js';
+import { normalizeEntryName } from './paths.js';
+import { LinkResolver, type IndexedEntry } from './tar-tree.js';
+import type { FileRegion, FileTree, TreeFile } from './tree.js';
+
+interface Kept {
+  head: Buffer;
+  whole?: Buffer;
+  digests?: LayerDigests;
+  /** Why the file could not be hashed as a layer (not tar, gzip or zstd), if so. */
+  error?: string;
+}
+
+/** Small files (any content) are kept whole; so are JSON-looking files up to the JSON limit. */
+const SMALL = 64 << 10;
+
+function looksLikeJson(head: Buffer): boolean {
+  for (const c of head) {
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    return c === 0x7b || c === 0x5b; // { or [
+  }
+  return false;
+}
+
+export interface StreamTreeOptions {
+  /** Called for each file as it streams past, with its path and size (for progress). */
+  onFile?: (path: string, size: number) => void;
+}
+
+export class StreamTree implements FileTree {
+  readonly seekable = false;
+  private readonly byName = new Map<string, IndexedEntry>();
+  private readonly kept = new Map<string, Kept>();
+  private readonly resolver: LinkResolver;
+
+  private constructor(readonly label: string) {
+    this.resolver = new LinkResolver((n) => this.byName.get(n), label);
+  }
+
+  static async read(stream: AsyncIterable<Buffer>, label: string, opts: StreamTreeOptions = {}): Promise<StreamTree> {
+    const t = new StreamTree(label);
+    const src = new StreamByteSource(stream);
+    for await (const e of readTar(src, { what: label })) {
+      const name = normalizeEntryName(e.header.name);
+      const ie: IndexedEntry = {
+        name, type: e.header.type, typeflag: e.header.typeflag, linkname: e.header.linkname,
+        size: e.header.type === 'file' ? e.header.size : 0, headerOffset: e.headerOffset, dataOffset: e.dataOffset,
+      };
+      t.byName.set(name, ie);
+      if (e.header.type !== 'file') continue;
+      opts.onFile?.(name, ie.size);
+      const { head, rest } = await peek(e.body(), SNIFF_BYTES);
+      if (ie.size <= SMALL || (looksLikeJson(head) && ie.size <= JSON_LIMIT)) {
+        const parts: Buffer[] = [];
+        for await (const c of rest) parts.push(Buffer.from(c));
+        const whole = Buffer.concat(parts);
+        t.kept.set(name, { head: Buffer.from(head), whole });
+        continue;
+      }
+      try {
+        t.kept.set(name, { head: Buffer.from(head), digests: await digestLayer(rest, `${label}: ${name}`) });
+      } catch (err) {
+        if (!(err instanceof StowageError) || /truncated/.test(err.message)) throw err;
+        for await (const _ of rest) { /* drain what the failed hash left */ }
+        t.kept.set(name, { head: Buffer.from(head), error: err.message });
+      }
+    }
+    return t;
+  }
+
+  private must(path: string): { entry: IndexedEntry; kept: Kept } {
+    const r = this.resolver.resolve(normalizeEntryName(path));
+    if (!r) throw new StowageError(`${this.label}: ${path} is missing`);
+    return { entry: r.entry, kept: this.kept.get(r.entry.name)! };
+  }
+
+  async stat(path: string): Promise<TreeFile | undefined> {
+    const r = this.resolver.resolve(normalizeEntryName(path));
+    if (!r) return undefined;
+    return { path: normalizeEntryName(path), resolved: r.entry.name, size: r.entry.size, linked: r.linked };
+  }
+
+  async readSmall(path: string, limit: number): Promise<Buffer> {
+    const { entry, kept } = this.must(path);
+    if (entry.size > limit) throw new StowageError(`${this.label}: ${path} is ${entry.size} bytes, over the ${limit}-byte limit`);
+    if (!kept.whole) throw new StowageError(`${this.label}: ${path} is not JSON`);
+    return kept.whole;
+  }
+
+  async head(path: string, n: number): Promise<Buffer> {
+    const { kept } = this.must(path);
+    return (kept.whole ?? kept.head).subarray(0, n);
+  }
+
+  open(path: string): AsyncIterable<Buffer> {
+    const { kept } = this.must(path);
+    if (kept.whole) {
+      const whole = kept.whole;
+      return (async function* () { yield whole; })();
+    }
+    throw new StowageError(`${this.label}: ${path} was read from a stream and cannot be read again`);
+  }
+
+  async region(): Promise<FileRegion | undefined> {
+    return undefined;
+  }
+
+  precomputed(path: string): LayerDigests | undefined {
+    const { kept } = this.must(path);
+    if (kept.error) throw new StowageError(kept.error);
+    return kept.digests;
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.byName.values()].filter((e) => e.type === 'file').map((e) => e.name);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,86 @@
+/**
+ * The image model every transport reads into and every operation works on. It holds the small documents (config,
+ * manifest) and, per layer, where its bytes are: never the bytes themselves.
+ */
+import type { Sniffed } from '../compress/detect.js';
+import type { FileTree } from '../fs/tree.js';
+import type { Digest } from '../oci/digest.js';
+import type { Platform } from '../oci/platform.js';
+import type { Descriptor, HistoryEntry, ImageConfig, Index, Manifest } from '../oci/types.js';
+
+export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive';
+
+export interface LayerRecord {
+  /** Position from the bottom, 0-based. */
+  index: number;
+  /** From the config's rootfs.diff_ids. */
+  diffId: Digest;
+  chainId: Digest;
+  /** The path that names the layer in the source (manifest.json `Layers` entry, or `blobs/sha256/<hex>`). */
+  path?: string;
+  /** Whether the source holds the layer's bytes (a thin archive leaves some out). */
+  present: boolean;
+  /** The file the path resolved to after archive links, when it was a link (repeated layers in `docker save`). */
+  linkedTo?: string;
+  /** Bytes as stored. */
+  storedSize?: number;
+  /** Compression told from the first bytes. */
+  compression?: Sniffed;
+  /** The blob descriptor of a real manifest (OCI layout, Docker 25+ archive). */
+  descriptor?: Descriptor;
+  /** The legacy `<v1id>/` directory name the archive uses for this layer. */
+  v1Dir?: string;
+  /** The v1 ID moby's rule gives this layer (Docker 20.10 to 24). */
+  v1Computed?: Digest;
+  /** The history entry that made this layer (empty_layer entries skipped). */
+  history?: HistoryEntry;
+}
+
+export interface ManifestInfo {
+  bytes: Buffer;
+  digest: Digest;
+  mediaType: string;
+  parsed: Manifest;
+  /** 'archive': a manifest stored in the source; 'synthesized': built by stowage from config and layers. */
+  origin: 'archive' | 'synthesized';
+  /** Where the manifest blob is, when stored. */
+  path?: string;
+  /** Why the stored manifest's digest is not the one a registry would report, when stowage can tell. */
+  note?: string;
+}
+
+export interface SourceImage {
+  /** Position in the source: the manifest.json entry or the image index order. */
+  position: number;
+  /** Tags as the source names them (RepoTags, or ref.name annotations). */
+  tags: string[];
+  config: { bytes: Buffer; digest: Digest; parsed: ImageConfig; path?: string };
+  manifest?: ManifestInfo;
+  /** Why no manifest digest can be given, when there is none. */
+  manifestMissing?: string;
+  platform: Platform;
+  layers: LayerRecord[];
+  /** The descriptor the image was reached through in an index (OCI layout), if any. */
+  descriptor?: Descriptor;
+  /** The index the manifest came from, when it was reached through a nested index. */
+  parentIndex?: Digest;
+}
+
+export interface ImageSource {
+  /** The name the user gave. */
+  spec: string;
+  format: SourceFormat;
+  /** Which writer's layout this is, in words: "docker save, Docker <= 24 (legacy layout)". */
+  flavor: string;
+  tree: FileTree;
+  images: SourceImage[];
+  /** Anything odd noticed while reading that is not an error. */
+  warnings: string[];
+  /** index.json, where the source has one. */
+  index?: { bytes: Buffer; parsed: Index };
+  /** Config digests of images index.json lists but manifest.json does not (Docker 25+ archives). */
+  indexOnly?: Digest[];
+  /** manifest.json, where the source has one. */
+  dockerManifest?: { bytes: Buffer; parsed: unknown[] };
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+/** Parsing untrusted JSON documents with one-line errors that say which document is wrong. */
+import { StowageError } from '../errors.js';
+
+export function parseJson(bytes: Buffer | string, what: string): unknown {
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  if (text.trim() === '') throw new StowageError(`${what}: empty file, expected JSON`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message.replace(/^JSON\.parse: /, '').split('\n')[0];
+    throw new StowageError(`${what}: invalid JSON (${msg})`);
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function expectRecord(v: unknown, what: string): Record<string, unknown> {
+  if (!isRecord(v)) throw new StowageError(`${what}: expected a JSON object, found ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  return v;
+}
+
+export function expectArray(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new StowageError(`${what}: expected a JSON array, found ${v === null ? 'null' : typeof v}`);
+  return v;
+}
+
+export function optString(v: unknown, what: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new StowageError(`${what}: expected a string`);
+  return v;
+}
+
+export function stringMap(v: unknown, what: string): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const r = expectRecord(v, what);
+  for (const [k, x] of Object.entries(r)) if (typeof x !== 'string') throw new StowageError(`${what}.${k}: expected a string`);
+  return r as Record<string, string>;
+}

@@ -1,0 +1,166 @@
+/**
+ * verify: re-hashes every layer and blob of a source and checks each against every place that names it: blob
+ * digests against their file names and descriptors, sizes, DiffIDs against the config, config digests against
+ * their names, and manifest.json against index.json where an archive has both. Layers hash in parallel.
+ */
+import { BlobHasher } from '../hash/blob-hasher.js';
+import type { LayerDigests } from '../hash/layer-digest.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import { layerTypeCompression } from '../oci/mediatypes.js';
+import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
+import { blobPath } from '../transports/oci-layout/read.js';
+
+export interface VerifiedLayer {
+  index: number;
+  path: string | null;
+  diffId: Digest;
+  /** What hashing the bytes gave; null when the layer is not in the source. */
+  computed: { digest: Digest; size: number; compression: string; diffId: Digest; diffSize: number } | null;
+  ok: boolean;
+  problems: string[];
+}
+
+export interface VerifiedImage {
+  tags: string[];
+  imageId: Digest;
+  ok: boolean;
+  problems: string[];
+  layers: VerifiedLayer[];
+}
+
+export interface VerifyReport {
+  source: string;
+  format: string;
+  flavor: string;
+  ok: boolean;
+  /** Problems that belong to the source as a whole (manifest.json against index.json, for example). */
+  problems: string[];
+  images: VerifiedImage[];
+  /** Distinct stored bytes hashed. */
+  bytesHashed: number;
+  layersHashed: number;
+  seconds: number;
+}
+
+export interface VerifyOptions {
+  /** Layers the source may leave out (a thin archive made by `delta`): ChainIDs the target is known to hold. */
+  allowAbsent?: (layer: LayerRecord) => boolean;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+function checkLayer(l: LayerRecord, d: LayerDigests, problems: string[]): void {
+  if (d.diffId !== l.diffId) problems.push(`DiffID is ${d.diffId}, but the config says ${l.diffId}`);
+  if (l.descriptor) {
+    if (d.digest !== l.descriptor.digest) problems.push(`blob digest is ${d.digest}, but the manifest says ${l.descriptor.digest}`);
+    if (d.size !== l.descriptor.size) problems.push(`blob is ${d.size} bytes, but the manifest says ${l.descriptor.size}`);
+    const declared = layerTypeCompression(l.descriptor.mediaType);
+    if (declared && declared !== d.compression) problems.push(`media type ${l.descriptor.mediaType} says ${declared}, but the bytes are ${d.compression}`);
+  }
+  const m = l.path ? /^blobs\/sha256\/([a-f0-9]{64})$/.exec(l.path) : null;
+  if (m && `sha256:${m[1]}` !== d.digest) problems.push(`${l.path} hashes to ${d.digest}, not to the digest in its name`);
+}
+
+/** Docker 25+ archives: manifest.json and index.json must describe the same images with the same blobs. */
+function crossCheck(src: ImageSource, problems: string[]): void {
+  if (!src.index || !src.dockerManifest) return;
+  for (const img of src.images) {
+    const who = img.tags[0] ?? img.config.digest;
+    // An image missing from index.json is not a mismatch: Docker 25.0 leaves untagged images out of it.
+    if (!img.manifest || img.manifest.origin !== 'archive') continue;
+    if (img.config.path && img.config.path !== blobPath(img.config.digest)) {
+      problems.push(`manifest.json names config ${img.config.path} for ${who}, but index.json's manifest names ${blobPath(img.config.digest)}`);
+    }
+    for (const l of img.layers) {
+      if (l.descriptor && l.path !== blobPath(l.descriptor.digest)) {
+        problems.push(`manifest.json names ${l.path} as layer ${l.index} of ${who}, but index.json's manifest names ${blobPath(l.descriptor.digest)}`);
+      }
+    }
+  }
+}
+
+/** Images index.json lists that manifest.json does not: the classic engine and containerd would load different images. */
+function unlistedInManifestJson(src: ImageSource, problems: string[]): void {
+  for (const c of src.indexOnly ?? []) {
+    if (!src.images.some((i) => i.config.digest === c)) problems.push(`index.json lists an image (config ${c}) that manifest.json does not`);
+  }
+}
+
+function checkConfigName(img: SourceImage, problems: string[]): void {
+  const p = img.config.path;
+  if (!p) return;
+  const m = /^(?:blobs\/sha256\/|sha256:)?([a-f0-9]{64})(?:\.json)?$/.exec(p);
+  if (m && `sha256:${m[1]}` !== img.config.digest) problems.push(`config ${p} hashes to ${img.config.digest}, not to the digest in its name`);
+  if (img.manifest?.origin === 'archive' && img.manifest.parsed.config.digest !== sha256(img.config.bytes)) {
+    problems.push(`config does not match the manifest's config descriptor`);
+  }
+}
+
+export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = process.hrtime.bigint();
+  let done = 0;
+  const total = await totalBytes(src);
+  const hasher = new BlobHasher(src.tree, (n) => {
+    done += n;
+    opts.onProgress?.(done, total);
+  });
+  const problems: string[] = [];
+  crossCheck(src, problems);
+  unlistedInManifestJson(src, problems);
+  try {
+    // Start every hash at once: the hasher runs them across its workers and each file is hashed once.
+    const jobs = src.images.map((img) =>
+      img.layers.map((l) => (l.present && l.path ? hasher.hash(l.path).then((d) => ({ d }), (e: Error) => ({ e })) : undefined)),
+    );
+    const images: VerifiedImage[] = [];
+    for (const [n, img] of src.images.entries()) {
+      const imgProblems: string[] = [];
+      checkConfigName(img, imgProblems);
+      const layers: VerifiedLayer[] = [];
+      for (const l of img.layers) {
+        const lp: string[] = [];
+        const job = jobs[n]![l.index];
+        let computed: VerifiedLayer['computed'] = null;
+        if (!job) {
+          if (!opts.allowAbsent?.(l)) lp.push(`not in the source (${l.path ?? 'no path'})`);
+        } else {
+          const r = await job;
+          if ('e' in r) lp.push(r.e.message);
+          else {
+            computed = { ...r.d };
+            checkLayer(l, r.d, lp);
+          }
+        }
+        layers.push({ index: l.index, path: l.path ?? null, diffId: l.diffId, computed, ok: lp.length === 0, problems: lp });
+      }
+      images.push({
+        tags: img.tags,
+        imageId: img.config.digest,
+        ok: imgProblems.length === 0 && layers.every((l) => l.ok),
+        problems: imgProblems,
+        layers,
+      });
+    }
+    const hashedFiles = new Set<string>();
+    for (const img of src.images) for (const l of img.layers) if (l.present && l.path) hashedFiles.add(l.linkedTo ?? l.path);
+    return {
+      source: src.spec,
+      format: src.format,
+      flavor: src.flavor,
+      ok: problems.length === 0 && images.every((i) => i.ok),
+      problems,
+      images,
+      bytesHashed: done,
+      layersHashed: hashedFiles.size,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    };
+  } finally {
+    await hasher.close();
+  }
+}
+
+async function totalBytes(src: ImageSource): Promise<number> {
+  const seen = new Map<string, number>();
+  for (const img of src.images) for (const l of img.layers) if (l.present && l.path) seen.set(l.linkedTo ?? l.path, l.storedSize ?? 0);
+  return [...seen.values()].reduce((a, b) => a + b, 0);
+}
+

@@ -1,0 +1,134 @@
+/**
+ * A streaming tar reader: yields each entry's decoded header, its raw header bytes, its offsets and its data.
+ * Bounded memory: one entry's headers at a time; data is streamed in chunks or skipped (by seeking, on a file).
+ * Strict about truncation; follows Go's archive/tar (the reader docker uses) where formats leave room.
+ */
+import { StowageError, TruncatedError } from '../errors.js';
+import type { ByteSource } from './bytesource.js';
+import { BLOCK, applyPax, decodeHeaderBlock, isZeroBlock, padding, parsePax, type TarHeader } from './header.js';
+
+export interface TarEntry {
+  header: TarHeader;
+  /** Every header block of this entry as it was in the archive, PAX and GNU long-name blocks included. */
+  raw: Buffer;
+  /** Offset of the first header block of this entry (extension headers included). */
+  headerOffset: number;
+  /** Offset of the entry's data. */
+  dataOffset: number;
+  /** Streams the entry's data; call at most once, before asking for the next entry (else the data is skipped). */
+  body(): AsyncGenerator<Buffer>;
+}
+
+export interface ReadTarOptions {
+  /** Names the archive in error messages. */
+  what?: string;
+  /** The largest PAX or GNU long-name extension accepted, in bytes. */
+  maxExtension?: number;
+}
+
+/** Types whose data area is always empty, whatever their size field says (as in Go's archive/tar). */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+
+export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): AsyncGenerator<TarEntry> {
+  const what = opts.what ?? 'tar archive';
+  const maxExt = opts.maxExtension ?? 1 << 20;
+  let globalPax: Record<string, string> | undefined;
+  let first = true;
+
+  const readBlock = async (): Promise<Buffer | null> => {
+    const b = await src.read(BLOCK);
+    if (b.length === 0) return null;
+    if (b.length < BLOCK) throw new TruncatedError(what);
+    return b;
+  };
+  const readData = async (size: number): Promise<Buffer> => {
+    const d = await src.read(size);
+    if (d.length < size) throw new TruncatedError(what);
+    const pad = padding(size);
+    if ((await src.skip(pad)) < pad) throw new TruncatedError(what);
+    return d;
+  };
+
+  for (;;) {
+    const headerOffset = src.position;
+    const rawParts: Buffer[] = [];
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    let localPax: Record<string, string> | undefined;
+    let block: Buffer | null;
+    let h: TarHeader | undefined;
+    for (;;) {
+      block = await readBlock();
+      if (block === null) {
+        if (first) throw new StowageError(`${what}: empty file`);
+        if (rawParts.length) throw new TruncatedError(what);
+        return; // end of data without the two zero blocks: accepted, as Go and GNU tar do
+      }
+      if (isZeroBlock(block)) {
+        if (rawParts.length) throw new StowageError(`${what}: a tar extension header is not followed by an entry`);
+        const next = await src.read(BLOCK);
+        if (next.length === 0 || (next.length === BLOCK && isZeroBlock(next))) {
+          if (first) throw new StowageError(`${what}: empty tar archive (no entries)`);
+          return;
+        }
+        if (next.length < BLOCK) throw new TruncatedError(what);
+        throw new StowageError(`${what}: not a valid tar archive (a zero block is followed by data)`);
+      }
+      let raw;
+      try {
+        raw = decodeHeaderBlock(block);
+      } catch (e) {
+        if (first) throw new StowageError(`${what}: not a tar archive`);
+        throw new StowageError(`${what}: corrupt tar header at offset ${src.position - BLOCK}: ${(e as Error).message}`);
+      }
+      first = false;
+      rawParts.push(block);
+      const t = raw.typeflag;
+      if (t === 'x' || t === 'g' || t === 'L' || t === 'K') {
+        if (raw.size > maxExt) throw new StowageError(`${what}: a tar extension header of ${raw.size} bytes is over the ${maxExt}-byte limit`);
+        const data = await readData(raw.size);
+        rawParts.push(data, Buffer.alloc(padding(raw.size)));
+        if (t === 'x') localPax = { ...(localPax ?? {}), ...parsePax(data) };
+        else if (t === 'g') globalPax = { ...(globalPax ?? {}), ...parsePax(data) };
+        else {
+          const nul = data.indexOf(0);
+          const s = data.toString('utf8', 0, nul === -1 ? data.length : nul);
+          if (t === 'L') longName = s;
+          else longLink = s;
+        }
+        continue;
+      }
+      h = raw;
+      break;
+    }
+    if (longName !== undefined) h.name = longName;
+    if (longLink !== undefined) h.linkname = longLink;
+    if (globalPax) applyPax(h, globalPax);
+    if (localPax) applyPax(h, localPax);
+    delete (h as { ustar?: boolean }).ustar;
+    if (h.pax && Object.keys(h.pax).some((k) => k.startsWith('GNU.sparse.'))) h.type = 'other';
+
+    const size = HEADER_ONLY.has(h.typeflag) ? 0 : h.size;
+    const dataOffset = src.position;
+    let consumed = 0;
+    let started = false;
+    const entry: TarEntry = {
+      header: h,
+      raw: rawParts.length === 1 ? rawParts[0]! : Buffer.concat(rawParts),
+      headerOffset,
+      dataOffset,
+      body: async function* () {
+        if (started) throw new Error('tar entry body read twice');
+        started = true;
+        for await (const c of src.chunks(size)) {
+          consumed += c.length;
+          yield c;
+        }
+        if (consumed < size) throw new TruncatedError(what);
+      },
+    };
+    yield entry;
+    const rest = size - consumed + padding(size);
+    if (rest > 0 && (await src.skip(rest)) < rest) throw new TruncatedError(what);
+  }
+}

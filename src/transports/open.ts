@@ -1,0 +1,146 @@
+/**
+ * Opens any image source the command line can name (see spec.ts) into an ImageSource: the format is sniffed from
+ * the bytes and the files present, never from the file name.
+ */
+import { createReadStream } from 'node:fs';
+import { open as openFile, stat } from 'node:fs/promises';
+import { StowageError } from '../errors.js';
+import { decompress } from '../compress/decompress.js';
+import { sniff } from '../compress/detect.js';
+import { DirTree } from '../fs/dir-tree.js';
+import { StreamTree } from '../fs/stream-tree.js';
+import { TarTree } from '../fs/tar-tree.js';
+import type { FileTree } from '../fs/tree.js';
+import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
+import { sameTag } from '../oci/reference.js';
+import type { ImageSource, SourceImage } from '../image/model.js';
+import { readDockerArchive } from './docker-archive/read.js';
+import { REF_NAME, readOciLayout } from './oci-layout/read.js';
+import { parseSourceSpec, type SourceSpec } from './spec.js';
+
+export interface OpenOptions {
+  /** Standard input, or any stream standing in for it. */
+  stdin?: AsyncIterable<Buffer>;
+  /** Called as a one-pass stream goes by, for progress. */
+  onFile?: (path: string, size: number) => void;
+}
+
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await openFile(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Decides between docker-archive and OCI layout by the files a tree holds. */
+async function readTree(tree: FileTree, spec: SourceSpec, archive: boolean): Promise<ImageSource> {
+  const want = spec.transport;
+  if (want === 'oci' || want === 'oci-archive') return readOciLayout(tree, spec.text, archive ? 'oci-archive' : 'oci-layout');
+  if (await tree.stat('manifest.json')) return readDockerArchive(tree, spec.text);
+  if (want === 'docker-archive') {
+    if (await tree.stat('repositories')) throw new StowageError(`${tree.label}: no manifest.json (a pre-Docker-1.10 save, which only has "repositories"; not supported)`);
+    throw new StowageError(`${tree.label}: no manifest.json, so not a docker save archive`);
+  }
+  if ((await tree.stat('oci-layout')) || (await tree.stat('index.json'))) return readOciLayout(tree, spec.text, archive ? 'oci-archive' : 'oci-layout');
+  if (await tree.stat('repositories')) throw new StowageError(`${tree.label}: no manifest.json (a pre-Docker-1.10 save, which only has "repositories"; not supported)`);
+  throw new StowageError(`${tree.label}: neither manifest.json nor index.json found: not a docker save archive or an OCI layout`);
+}
+
+async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: FileTree; archive: boolean }> {
+  if (spec.transport === 'stdin') {
+    const input = opts.stdin ?? (process.stdin as AsyncIterable<Buffer>);
+    return { tree: await streamTree(input, 'standard input', opts), archive: true };
+  }
+  if (spec.transport === 'docker-daemon' || spec.transport === 'docker') {
+    throw new StowageError(`${spec.transport === 'docker' ? 'docker://' : 'docker-daemon:'} sources are not supported yet`);
+  }
+  let st;
+  try {
+    st = await stat(spec.path);
+  } catch {
+    throw new StowageError(`${spec.path}: no such file or directory`);
+  }
+  if (st.isDirectory()) {
+    if (spec.transport === 'oci-archive') throw new StowageError(`${spec.path}: is a directory; oci-archive: wants a tar file (use oci:${spec.path})`);
+    return { tree: await DirTree.open(spec.path), archive: false };
+  }
+  if (spec.transport === 'oci') throw new StowageError(`${spec.path}: is a file; oci: wants a layout directory (use oci-archive:${spec.path})`);
+  if (st.size === 0) throw new StowageError(`${spec.path}: empty file`);
+  const kind = sniff(await readHead(spec.path, 512));
+  if (kind === 'gzip' || kind === 'zstd') {
+    // A compressed archive (docker save | gzip): read it in one pass through the decompressor.
+    const what = `archive ${spec.path}`;
+    const chunks = decompress(kind, createReadStream(spec.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, what);
+    return { tree: await streamTree(chunks, `${what} (${kind})`, opts), archive: true };
+  }
+  if (kind !== 'none') throw new StowageError(`${spec.path}: not a tar archive`);
+  return { tree: await TarTree.open(spec.path), archive: true };
+}
+
+async function streamTree(input: AsyncIterable<Buffer>, label: string, opts: OpenOptions): Promise<StreamTree> {
+  return StreamTree.read(input, label, opts.onFile ? { onFile: opts.onFile } : {});
+}
+
+/** Opens a source with every image it holds. */
+export async function openSource(text: string, opts: OpenOptions = {}): Promise<ImageSource> {
+  const spec = parseSourceSpec(text);
+  const { tree, archive } = await openTree(spec, opts);
+  try {
+    const src = await readTree(tree, spec, archive);
+    src.images = selectBySpec(src, spec);
+    return src;
+  } catch (e) {
+    await tree.close();
+    throw e;
+  }
+}
+
+function selectBySpec(src: ImageSource, spec: SourceSpec): SourceImage[] {
+  if (spec.position !== undefined) {
+    const img = src.images[spec.position];
+    if (!img) throw new StowageError(`${spec.path}: has ${src.images.length} image(s); there is no @${spec.position}`);
+    return [img];
+  }
+  if (spec.ref !== undefined) {
+    const ref = spec.ref;
+    const found = src.images.filter((i) =>
+      i.tags.some((t) => t === ref || sameTag(t, ref)) || i.descriptor?.annotations?.[REF_NAME] === ref,
+    );
+    if (!found.length) {
+      const all = src.images.flatMap((i) => i.tags);
+      throw new StowageError(`${spec.path}: no image tagged ${ref}${all.length ? ` (it has: ${all.join(', ')})` : ' (it has no tags)'}`);
+    }
+    return found;
+  }
+  return src.images;
+}
+
+/** Keeps the images of a platform; an error names the platforms there are when none matches. */
+export function filterPlatform(images: SourceImage[], platform: Platform): SourceImage[] {
+  const out = images.filter((i) => platformMatches(i.platform, platform));
+  if (!out.length) {
+    throw new StowageError(`no image for platform ${formatPlatform(platform)} (there is: ${[...new Set(images.map((i) => formatPlatform(i.platform)))].join(', ')})`);
+  }
+  return out;
+}
+
+/**
+ * Picks the single image an operation works on: the only one, or the one for this machine's platform when an
+ * index holds several; otherwise asks the user to choose.
+ */
+export function pickOne(src: ImageSource, platform?: Platform): SourceImage {
+  let images = src.images;
+  if (platform) images = filterPlatform(images, platform);
+  if (images.length === 1) return images[0]!;
+  const distinctPlatforms = new Set(images.map((i) => formatPlatform(i.platform)));
+  if (!platform && distinctPlatforms.size === images.length) {
+    const host = images.filter((i) => platformMatches(i.platform, hostPlatform()));
+    if (host.length === 1) return host[0]!;
+  }
+  const names = images.map((i) => `${i.tags.join(',') || i.config.digest.slice(0, 19)} ${formatPlatform(i.platform)}`);
+  throw new StowageError(`${src.spec}: holds ${images.length} images; choose one with ${src.format === 'docker-archive' ? 'PATH:NAME:TAG or PATH:@N' : 'oci:DIR:TAG'} or --platform (${names.join('; ')})`);
+}

@@ -1,0 +1,66 @@
+/**
+ * Parsing the names of image sources and destinations as given on the command line:
+ *   PATH                          a file (sniffed: docker-archive or OCI archive) or a directory (OCI layout, or an
+ *                                 unpacked docker save); PATH:NAME[:TAG] or PATH:@N picks one image
+ *   -                             standard input (a tar stream)
+ *   docker-archive:PATH[:NAME[:TAG]|:@N]
+ *   oci:DIR[:TAG]                 an OCI image layout
+ *   oci-archive:PATH[:TAG]        an OCI layout in a tar
+ *   docker-daemon:NAME[:TAG]      a Docker engine, through its API
+ *   docker://REF                  a registry
+ */
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+
+export type Transport = 'auto' | 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker' | 'stdin';
+
+export interface SourceSpec {
+  transport: Transport;
+  /** The file or directory (or, for docker-daemon and docker, the reference). */
+  path: string;
+  /** Selects an image by tag (docker-archive: NAME:TAG; OCI: the ref name). */
+  ref?: string;
+  /** Selects an image by position (0-based), docker-archive only. */
+  position?: number;
+  /** The text as given. */
+  text: string;
+}
+
+const PREFIXES: [string, Transport][] = [
+  ['docker-archive:', 'docker-archive'],
+  ['oci-archive:', 'oci-archive'],
+  ['oci:', 'oci'],
+  ['docker-daemon:', 'docker-daemon'],
+  ['docker://', 'docker'],
+];
+
+/** Splits `PATH[:SELECTOR]`: a path that exists is taken whole; otherwise the selector starts at the first colon. */
+function splitSelector(rest: string): { path: string; ref?: string; position?: number } {
+  if (!rest.includes(':') || existsSync(rest)) return { path: rest };
+  const i = rest.indexOf(':');
+  const path = rest.slice(0, i);
+  const sel = rest.slice(i + 1);
+  if (sel.startsWith('@')) {
+    const n = Number(sel.slice(1));
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid image position ${JSON.stringify(sel)}: expected @0, @1, ...`);
+    return { path, position: n };
+  }
+  if (sel === '') return { path };
+  return { path, ref: sel };
+}
+
+export function parseSourceSpec(text: string): SourceSpec {
+  if (text === '-') return { transport: 'stdin', path: '-', text };
+  for (const [prefix, transport] of PREFIXES) {
+    if (!text.startsWith(prefix)) continue;
+    const rest = text.slice(prefix.length);
+    if (transport === 'docker-daemon' || transport === 'docker') {
+      if (!rest) throw new UsageError(`${prefix} needs an image name, for example ${prefix}${transport === 'docker' ? '//' : ''}app:latest`);
+      return { transport, path: rest, text };
+    }
+    if (!rest) throw new UsageError(`${prefix} needs a path`);
+    if (rest === '-') return { transport: 'stdin', path: '-', text };
+    return { transport, ...splitSelector(rest), text };
+  }
+  return { transport: 'auto', ...splitSelector(text), text };
+}
