@@ -78,6 +78,8 @@ export interface ImageSource {
   warnings: string[];
   /** index.json, where the source has one. */
   index?: { bytes: Buffer; parsed: Index };
+  /** Manifests that are not images (Helm charts, signatures, attestations): listed, and their blobs verified. */
+  artifacts?: { digest: Digest; configType: string; blobs: Descriptor[] }[];
   /** Config digests of images index.json lists but manifest.json does not (Docker 25+ archives). */
   indexOnly?: Digest[];
   /** manifest.json, where the source has one. */

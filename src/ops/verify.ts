@@ -5,6 +5,7 @@
  */
 import { BlobHasher } from '../hash/blob-hasher.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
+import { createHash } from 'node:crypto';
 import { sha256, type Digest } from '../oci/digest.js';
 import { layerTypeCompression } from '../oci/mediatypes.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
@@ -85,6 +86,30 @@ function unlistedInManifestJson(src: ImageSource, problems: string[]): void {
   }
 }
 
+/** Artifacts (not images) in a layout: their blobs must still match their descriptors. */
+async function checkArtifacts(src: ImageSource, problems: string[]): Promise<number> {
+  let bytes = 0;
+  for (const a of src.artifacts ?? []) {
+    for (const d of a.blobs) {
+      const path = blobPath(d.digest);
+      if (!(await src.tree.stat(path))) {
+        problems.push(`artifact ${a.digest}: blob ${d.digest} is missing`);
+        continue;
+      }
+      const h = createHash('sha256');
+      let n = 0;
+      for await (const c of src.tree.open(path)) {
+        h.update(c);
+        n += c.length;
+      }
+      bytes += n;
+      if (`sha256:${h.digest('hex')}` !== d.digest) problems.push(`artifact ${a.digest}: blob ${path} does not match its digest`);
+      if (n !== d.size) problems.push(`artifact ${a.digest}: blob ${path} is ${n} bytes, its descriptor says ${d.size}`);
+    }
+  }
+  return bytes;
+}
+
 function checkConfigName(img: SourceImage, problems: string[]): void {
   const p = img.config.path;
   if (!p) return;
@@ -106,6 +131,7 @@ export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promis
   const problems: string[] = [];
   crossCheck(src, problems);
   unlistedInManifestJson(src, problems);
+  done += await checkArtifacts(src, problems);
   try {
     // Start every hash at once: the hasher runs them across its workers and each file is hashed once.
     const jobs = src.images.map((img) =>
@@ -121,7 +147,7 @@ export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promis
         const job = jobs[n]![l.index];
         let computed: VerifiedLayer['computed'] = null;
         if (!job) {
-          if (!opts.allowAbsent?.(l)) lp.push(`not in the source (${l.path ?? 'no path'})`);
+          if (!opts.allowAbsent?.(l)) lp.push('not in the source');
         } else {
           const r = await job;
           if ('e' in r) lp.push(r.e.message);

@@ -41,8 +41,9 @@ function tagsOf(d: Descriptor): string[] {
 }
 
 /** Reads every image manifest reachable from an index, depth first, in index order. */
-export async function readLayoutImages(tree: FileTree, index: Index, warnings: string[]): Promise<{ images: SourceImage[] }> {
+export async function readLayoutImages(tree: FileTree, index: Index, warnings: string[]): Promise<{ images: SourceImage[]; artifacts: NonNullable<ImageSource['artifacts']> }> {
   const images: SourceImage[] = [];
+  const artifacts: NonNullable<ImageSource['artifacts']> = [];
   const walk = async (idx: Index, depth: number, inherited: string[], parent?: Digest) => {
     if (depth > INDEX_DEPTH) throw new StowageError(`${tree.label}: image indexes nested more than ${INDEX_DEPTH} deep`);
     for (const d of idx.manifests) {
@@ -67,6 +68,7 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
       const manifest = parseManifest(mbytes, `${tree.label}: manifest ${d.digest}`);
       if (manifest.config.mediaType && !/container\.image\.v1\+json$|image\.config\.v1\+json$/.test(manifest.config.mediaType)) {
         warnings.push(`skipped ${d.digest}: an artifact (config ${manifest.config.mediaType}), not an image`);
+        artifacts.push({ digest: d.digest, configType: manifest.config.mediaType, blobs: [manifest.config, ...manifest.layers] });
         continue;
       }
       const cbytes = await readBlob(tree, manifest.config, 'config', warnings);
@@ -104,7 +106,7 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
     }
   };
   await walk(index, 0, []);
-  return { images };
+  return { images, artifacts };
 }
 
 export async function readOciLayout(tree: FileTree, spec: string, format: 'oci-layout' | 'oci-archive'): Promise<ImageSource> {
@@ -116,7 +118,7 @@ export async function readOciLayout(tree: FileTree, spec: string, format: 'oci-l
   if (!(await tree.stat('index.json'))) throw new StowageError(`${tree.label}: no index.json, so not an OCI image layout`);
   const ibytes = await tree.readSmall('index.json', JSON_LIMIT);
   const index = parseIndex(ibytes, `${tree.label}: index.json`);
-  const { images } = await readLayoutImages(tree, index, warnings);
+  const { images, artifacts } = await readLayoutImages(tree, index, warnings);
   return {
     spec,
     format,
@@ -124,6 +126,7 @@ export async function readOciLayout(tree: FileTree, spec: string, format: 'oci-l
     tree,
     images,
     warnings,
+    artifacts,
     index: { bytes: ibytes, parsed: index },
     close: () => tree.close(),
   };

@@ -1,0 +1,141 @@
+/**
+ * Output files that appear whole or not at all: data goes to a temporary name beside the target, renamed over it
+ * only once everything was written. On failure (or Ctrl-C) the temporary file is removed. `-` is standard output.
+ */
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { StowageError } from '../errors.js';
+
+const pending = new Set<string>();
+let hooked = false;
+
+function hookSignals(): void {
+  if (hooked) return;
+  hooked = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const p of pending) {
+        // Synchronous: the process is about to exit.
+        rmSync(p, { recursive: true, force: true });
+      }
+      process.exit(130);
+    });
+  }
+}
+
+export interface Output {
+  /** Where the bytes go. */
+  stream: Writable;
+  /** The final path, or '-' for standard output. */
+  path: string;
+  /** Finishes writing and moves the file into place. */
+  commit(): Promise<void>;
+  /** Drops everything written. */
+  abort(): Promise<void>;
+}
+
+/** Checks that an output path can be written: its folder exists and it is not a directory. */
+export async function checkOutputPath(path: string): Promise<void> {
+  if (path === '-') return;
+  const dir = dirname(resolve(path));
+  try {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new StowageError(`${path}: ${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof StowageError) throw e;
+    throw new StowageError(`${path}: the folder ${dir} does not exist`);
+  }
+  try {
+    if ((await stat(path)).isDirectory()) throw new StowageError(`${path}: is a directory; give a file name`);
+  } catch (e) {
+    if (e instanceof StowageError) throw e;
+  }
+}
+
+function tempName(path: string): string {
+  return join(dirname(resolve(path)), `.${basename(path)}.stowage-${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`);
+}
+
+/** Opens a file output (atomic), or standard output for '-'. */
+export async function openOutput(path: string): Promise<Output> {
+  if (path === '-') {
+    if (process.stdout.isTTY) throw new StowageError('refusing to write an archive to a terminal; redirect standard output or give -o FILE');
+    return {
+      stream: process.stdout,
+      path,
+      commit: async () => {
+        await new Promise<void>((r) => (process.stdout.writableNeedDrain ? process.stdout.once('drain', () => r()) : r()));
+      },
+      abort: async () => {},
+    };
+  }
+  await checkOutputPath(path);
+  hookSignals();
+  const tmp = tempName(path);
+  pending.add(tmp);
+  const stream: WriteStream = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
+  await new Promise<void>((r, j) => { stream.once('open', () => r()); stream.once('error', j); });
+  let closed = false;
+  const close = () =>
+    new Promise<void>((r, j) => {
+      if (closed) return r();
+      closed = true;
+      stream.once('error', j);
+      stream.end(() => r());
+    });
+  return {
+    stream,
+    path,
+    commit: async () => {
+      await close();
+      await rename(tmp, path);
+      pending.delete(tmp);
+    },
+    abort: async () => {
+      stream.destroy();
+      await rm(tmp, { force: true });
+      pending.delete(tmp);
+    },
+  };
+}
+
+/** A directory output (an OCI layout): built under a temporary name, then renamed into place. */
+export async function openDirOutput(path: string): Promise<{ dir: string; commit(): Promise<void>; abort(): Promise<void> }> {
+  await checkOutputPath(path);
+  let exists = false;
+  try {
+    await stat(path);
+    exists = true;
+  } catch { /* fine */ }
+  if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
+  hookSignals();
+  const tmp = tempName(path);
+  pending.add(tmp);
+  await mkdir(tmp);
+  return {
+    dir: tmp,
+    commit: async () => {
+      await rename(tmp, path);
+      pending.delete(tmp);
+    },
+    abort: async () => {
+      await rm(tmp, { recursive: true, force: true });
+      pending.delete(tmp);
+    },
+  };
+}
+
+/** Runs `work` against an output, committing on success and removing every trace on failure. */
+export async function withOutput<T>(path: string, work: (out: Output) => Promise<T>): Promise<T> {
+  const out = await openOutput(path);
+  try {
+    const r = await work(out);
+    await out.commit();
+    return r;
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+}

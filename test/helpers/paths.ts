@@ -1,0 +1,24 @@
+/** Where tests find the project, its CLI, the shared fixtures and a scratch folder. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (tests run from dist/test/...). */
+export const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const EXAMPLES = join(ROOT, 'examples');
+export const FIXTURES = resolve(ROOT, '../shared/fixtures/ggcr');
+
+export function haveFixtures(): boolean {
+  return existsSync(join(FIXTURES, 'hello-world-v25.tar'));
+}
+
+export const FIXTURES_SKIP = `the shared fixtures are absent (${FIXTURES}); they come from go-containerregistry's testdata, see ../shared/README.md`;
+
+/** A scratch directory removed when the process exits. */
+export function scratch(prefix = 'stowage-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
