@@ -35,6 +35,8 @@ function looksLikeJson(head: Buffer): boolean {
 export interface StreamTreeOptions {
   /** Called for each file as it streams past, with its path and size (for progress). */
   onFile?: (path: string, size: number) => void;
+  /** Hash large files as they pass (default true); inspect needs no hashes, verify does. */
+  digest?: boolean;
 }
 
 export class StreamTree implements FileTree {
@@ -65,6 +67,11 @@ export class StreamTree implements FileTree {
         for await (const c of rest) parts.push(Buffer.from(c));
         const whole = Buffer.concat(parts);
         t.kept.set(name, { head: Buffer.from(head), whole });
+        continue;
+      }
+      if (opts.digest === false) {
+        for await (const _ of rest) { /* skipped: only its first block is needed */ }
+        t.kept.set(name, { head: Buffer.from(head) });
         continue;
       }
       try {

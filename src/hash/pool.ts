@@ -26,6 +26,7 @@ export class HashPool {
   private readonly pending = new Map<number, Pending>();
   private readonly busy = new Map<Worker, number>();
   private nextId = 0;
+  private scheduled = false;
 
   constructor(private readonly size = Math.max(1, availableParallelism())) {}
 
@@ -34,7 +35,15 @@ export class HashPool {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       this.queue.push({ id, region, what });
-      this.pump();
+      // Dispatch on the next turn, once every job asked for together is queued: largest first keeps all cores
+      // busy until the end (the last job to start is the smallest).
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 
@@ -45,6 +54,7 @@ export class HashPool {
       this.pending.delete(m.id);
       this.busy.delete(w);
       this.idle.push(w);
+      w.unref(); // an idle worker must not keep the process alive
       if (p) {
         if (m.error !== undefined) p.reject(m.stowage ? new StowageError(m.error) : new Error(m.error));
         else p.resolve(m.result!);
@@ -67,8 +77,11 @@ export class HashPool {
     while (this.queue.length) {
       const w = this.idle.pop() ?? (this.all.length < this.size ? this.spawn() : undefined);
       if (!w) return;
-      const job = this.queue.shift()!;
+      let best = 0;
+      for (let i = 1; i < this.queue.length; i++) if (this.queue[i]!.region.size > this.queue[best]!.region.size) best = i;
+      const job = this.queue.splice(best, 1)[0]!;
       this.busy.set(w, job.id);
+      w.ref(); // a busy worker must: the caller awaits its answer
       w.postMessage(job);
     }
   }

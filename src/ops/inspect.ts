@@ -34,6 +34,7 @@ export interface InspectImage {
 }
 
 export interface InspectReport {
+  schema: 'stowage.inspect/v1';
   source: string;
   format: string;
   flavor: string;
@@ -87,6 +88,7 @@ export function inspectImage(img: SourceImage): InspectImage {
 
 export function inspect(src: ImageSource): InspectReport {
   return {
+    schema: 'stowage.inspect/v1',
     source: src.spec,
     format: src.format,
     flavor: src.flavor,

@@ -30,6 +30,7 @@ export interface VerifiedImage {
 }
 
 export interface VerifyReport {
+  schema: 'stowage.verify/v1';
   source: string;
   format: string;
   flavor: string;
@@ -169,6 +170,7 @@ export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promis
     const hashedFiles = new Set<string>();
     for (const img of src.images) for (const l of img.layers) if (l.present && l.path) hashedFiles.add(l.linkedTo ?? l.path);
     return {
+      schema: 'stowage.verify/v1',
       source: src.spec,
       format: src.format,
       flavor: src.flavor,

@@ -23,6 +23,8 @@ export interface OpenOptions {
   stdin?: AsyncIterable<Buffer>;
   /** Called as a one-pass stream goes by, for progress. */
   onFile?: (path: string, size: number) => void;
+  /** Whether a one-pass stream should hash its layers as they pass (verify does; inspect need not). */
+  digest?: boolean;
 }
 
 async function readHead(path: string, n: number): Promise<Buffer> {
@@ -82,7 +84,7 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
 }
 
 async function streamTree(input: AsyncIterable<Buffer>, label: string, opts: OpenOptions): Promise<StreamTree> {
-  return StreamTree.read(input, label, opts.onFile ? { onFile: opts.onFile } : {});
+  return StreamTree.read(input, label, { ...(opts.onFile ? { onFile: opts.onFile } : {}), ...(opts.digest === false ? { digest: false } : {}) });
 }
 
 /** Opens a source with every image it holds. */

@@ -53,7 +53,8 @@ function renderImage(img: InspectImage, n: number, total: number): string {
     ['Layers', `${img.layers.length}, ${formatBytes(img.totalStoredSize)} stored`],
   ]));
   for (const l of img.layers) {
-    const by = l.history?.createdBy ? truncate(l.history.createdBy, 90) : '';
+    const made = l.history?.createdBy || l.history?.comment;
+    const by = made ? truncate(made, 90) : '';
     const size = l.present ? formatBytes(l.blob.size) : 'absent';
     out.push(`  layer ${l.index + 1}/${img.layers.length}  ${size}${by ? `  ${by}` : ''}`);
     const pairs: [string, string][] = [
@@ -94,7 +95,7 @@ Examples:
   stowage inspect oci:./layout --platform linux/arm64
   docker save app | stowage inspect -`)
     .action(async (source: string, opts: { json?: boolean; platform?: string; explain: boolean }) => {
-      const src = await openSource(source);
+      const src = await openSource(source, { digest: false });
       try {
         if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
         const report = inspect(src);
