@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { StowageError } from '../errors.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerVerify } from './commands/verify.js';
+import { registerCopy } from './commands/copy.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`stowage: ${str.replace(/^error: /, '')}`) });
   registerInspect(program);
   registerVerify(program);
+  registerCopy(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

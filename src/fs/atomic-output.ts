@@ -103,13 +103,13 @@ export async function openOutput(path: string): Promise<Output> {
 
 /** A directory output (an OCI layout): built under a temporary name, then renamed into place. */
 export async function openDirOutput(path: string): Promise<{ dir: string; commit(): Promise<void>; abort(): Promise<void> }> {
-  await checkOutputPath(path);
   let exists = false;
   try {
     await stat(path);
     exists = true;
   } catch { /* fine */ }
   if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
+  await checkOutputPath(path);
   hookSignals();
   const tmp = tempName(path);
   pending.add(tmp);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 export const EXAMPLES = join(ROOT, 'examples');
-export const FIXTURES = resolve(ROOT, '../shared/fixtures/ggcr');
+export const FIXTURES = process.env.STOWAGE_FIXTURES ?? resolve(ROOT, '../shared/fixtures/ggcr');
 
 export function haveFixtures(): boolean {
   return existsSync(join(FIXTURES, 'hello-world-v25.tar'));

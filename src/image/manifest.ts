@@ -1,0 +1,41 @@
+/** Building the OCI manifest and index documents a writer stores. */
+import { sha256, type Digest } from '../oci/digest.js';
+import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, ociLayerType } from '../oci/mediatypes.js';
+import type { Descriptor } from '../oci/types.js';
+import type { WritableImage } from './writable.js';
+
+export interface BuiltManifest {
+  bytes: Buffer;
+  digest: Digest;
+  mediaType: string;
+  /** The layer descriptors, in order. */
+  layers: Descriptor[];
+}
+
+/**
+ * The manifest to store for an image: the source's own bytes when it has them (so the manifest digest is kept), or
+ * a new OCI manifest whose layer media types follow the stored compression. Every layer digest must be known.
+ */
+export function manifestFor(img: WritableImage): BuiltManifest {
+  if (img.manifest) {
+    const parsed = JSON.parse(img.manifest.bytes.toString('utf8')) as { layers: Descriptor[] };
+    return { ...img.manifest, layers: parsed.layers };
+  }
+  const layers: Descriptor[] = img.layers.map((l, i) => {
+    if (!l.digest) throw new Error(`internal: layer ${i + 1} has no known blob digest`);
+    return { mediaType: ociLayerType(l.compression), digest: l.digest, size: l.size };
+  });
+  const doc = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: img.configDigest, size: img.config.length },
+    layers,
+  };
+  const bytes = Buffer.from(JSON.stringify(doc));
+  return { bytes, digest: sha256(bytes), mediaType: OCI_MANIFEST, layers };
+}
+
+/** An OCI image index (index.json) listing the given manifest descriptors. */
+export function indexJson(manifests: Descriptor[]): Buffer {
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }, null, 0));
+}

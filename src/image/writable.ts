@@ -1,0 +1,59 @@
+/**
+ * What a writer needs to write an image: the config bytes, the tags, and per layer a way to read its stored bytes.
+ * Writers never look back at the source's format, so any source can be written to any destination.
+ */
+import type { Compression } from '../compress/detect.js';
+import { StowageError } from '../errors.js';
+import type { Digest } from '../oci/digest.js';
+import type { Descriptor } from '../oci/types.js';
+import type { ImageSource, SourceImage } from './model.js';
+
+export interface WritableLayer {
+  diffId: Digest;
+  /** Stored size in bytes. */
+  size: number;
+  compression: Compression;
+  /** The blob digest of the stored bytes, when known (a manifest named it, or the layer is stored uncompressed). */
+  digest?: Digest;
+  /** A descriptor from the source's manifest, kept when the layer is copied unchanged. */
+  descriptor?: Descriptor;
+  /** The stored bytes. Absent for a layer the destination leaves out (a thin archive). */
+  open?: () => AsyncIterable<Buffer>;
+}
+
+export interface WritableImage {
+  /** The config, byte for byte. */
+  config: Buffer;
+  configDigest: Digest;
+  tags: string[];
+  layers: WritableLayer[];
+  /** The source's manifest bytes, to keep when the destination takes them as they are (OCI to OCI, unchanged). */
+  manifest?: { bytes: Buffer; digest: Digest; mediaType: string };
+}
+
+/** Describes an image of a source for writing. Layers the source lacks have no `open`. */
+export function writableFrom(src: ImageSource, img: SourceImage): WritableImage {
+  const layers: WritableLayer[] = img.layers.map((l) => {
+    const c = l.compression;
+    if (l.present && c !== 'none' && c !== 'gzip' && c !== 'zstd') {
+      throw new StowageError(`${src.spec}: layer ${l.index + 1} is ${c}; only tar, gzip and zstd layers can be written`);
+    }
+    const w: WritableLayer = {
+      diffId: l.diffId,
+      size: l.storedSize ?? l.descriptor?.size ?? 0,
+      compression: (c as Compression | undefined) ?? 'none',
+    };
+    if (l.descriptor) {
+      w.descriptor = l.descriptor;
+      w.digest = l.descriptor.digest;
+    } else if (l.present && c === 'none') w.digest = l.diffId;
+    if (l.present && l.path) {
+      const path = l.path;
+      w.open = () => src.tree.open(path);
+    }
+    return w;
+  });
+  const out: WritableImage = { config: img.config.bytes, configDigest: img.config.digest, tags: img.tags, layers };
+  if (img.manifest?.origin === 'archive') out.manifest = { bytes: img.manifest.bytes, digest: img.manifest.digest, mediaType: img.manifest.mediaType };
+  return out;
+}

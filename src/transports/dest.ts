@@ -1,0 +1,83 @@
+/**
+ * Destinations: where commands write images. Names follow the sources' (spec.ts):
+ *   PATH or docker-archive:PATH[:NAME:TAG]   a docker save archive ('-' is standard output)
+ *   oci:DIR[:TAG]                            an OCI image layout (a new directory)
+ *   oci-archive:PATH[:TAG]                   an OCI layout in a tar
+ * Files appear whole or not at all (a temporary name, renamed at the end).
+ */
+import { StowageError, UsageError } from '../errors.js';
+import { openDirOutput, openOutput } from '../fs/atomic-output.js';
+import { DirSink, TarSink } from '../fs/sink.js';
+import { ensureDigests } from '../image/ensure-digests.js';
+import type { WritableImage } from '../image/writable.js';
+import { writeDockerArchive, type ArchiveWriteOptions, type ArchiveWriteResult } from './docker-archive/write.js';
+import { writeLayoutFiles } from './oci-layout/write.js';
+
+export type DestKind = 'docker-archive' | 'oci' | 'oci-archive';
+
+export interface DestSpec {
+  kind: DestKind;
+  path: string;
+  /** A tag given with the destination name (replaces the images' tags; one image only). */
+  tag?: string;
+  text: string;
+}
+
+export function parseDestSpec(text: string, fallback: DestKind = 'docker-archive'): DestSpec {
+  if (text === '-') return { kind: 'docker-archive', path: '-', text };
+  const prefixes: [string, DestKind][] = [['docker-archive:', 'docker-archive'], ['oci-archive:', 'oci-archive'], ['oci:', 'oci']];
+  for (const [p, kind] of prefixes) {
+    if (!text.startsWith(p)) continue;
+    const rest = text.slice(p.length);
+    if (!rest) throw new UsageError(`${p} needs a path`);
+    const i = rest.indexOf(':');
+    return i === -1 ? { kind, path: rest, text } : { kind, path: rest.slice(0, i), tag: rest.slice(i + 1), text };
+  }
+  if (/^(docker|docker-daemon):/.test(text)) throw new UsageError(`${text.split(':')[0]}: destinations are not supported by this command yet`);
+  return { kind: fallback, path: text, text };
+}
+
+export interface WriteOptions extends ArchiveWriteOptions {
+  /** For docker-archive destinations: the legacy layout (default) or the Docker 25+ OCI-plus-manifest.json one. */
+  layout?: 'legacy' | 'oci';
+}
+
+/** Writes images to a destination; returns what the archive writer reports. */
+export async function writeImages(dest: DestSpec, images: WritableImage[], opts: WriteOptions = {}): Promise<ArchiveWriteResult & { bytes: number }> {
+  if (dest.tag) {
+    if (images.length !== 1) throw new UsageError(`${dest.text}: a tag in the destination name needs exactly one image (there are ${images.length})`);
+    // A docker archive takes NAME:TAG as the image's tag; an OCI layout takes TAG as the ref name, verbatim.
+    if (dest.kind === 'docker-archive') images = [{ ...images[0]!, tags: [dest.tag] }];
+  }
+  const layoutOpts = { ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(dest.tag && dest.kind !== 'docker-archive' ? { refName: dest.tag } : {}) };
+  if (dest.kind === 'oci') {
+    await ensureDigests(images);
+    const out = await openDirOutput(dest.path);
+    try {
+      const sink = new DirSink(out.dir);
+      const r = await writeLayoutFiles(sink, images, layoutOpts);
+      await out.commit();
+      return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [], bytes: sink.bytes };
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+  }
+  if (dest.kind === 'oci-archive' || opts.layout === 'oci') await ensureDigests(images);
+  const out = await openOutput(dest.path);
+  try {
+    const sink = new TarSink(out.stream);
+    let r: ArchiveWriteResult;
+    if (dest.kind === 'oci-archive') {
+      const l = await writeLayoutFiles(sink, images, layoutOpts);
+      r = { layersWritten: l.layersWritten, layerBytes: l.layerBytes, omitted: [] };
+    } else {
+      r = await writeDockerArchive(sink, images, opts);
+    }
+    await out.commit();
+    return { ...r, bytes: sink.bytes };
+  } catch (e) {
+    await out.abort();
+    throw e instanceof StowageError || !(e instanceof Error) ? e : e;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Writes OCI image layouts (`oci-layout`, `index.json`, `blobs/sha256/`), into a directory or a tar (an OCI
+ * archive), optionally with Docker's `manifest.json` beside them (the Docker 25+ `docker save` layout). Every blob
+ * is named by its digest, so every layer's blob digest must be known before writing (see ensureDigests).
+ */
+import { hexOf, type Digest } from '../../oci/digest.js';
+import { OCI_MANIFEST } from '../../oci/mediatypes.js';
+import { parseReference, repositoryName, formatReference, withDefaultTag } from '../../oci/reference.js';
+import type { Descriptor } from '../../oci/types.js';
+import { hashingCopy } from '../../image/copy-layer.js';
+import { indexJson, manifestFor } from '../../image/manifest.js';
+import type { WritableImage } from '../../image/writable.js';
+import type { Sink } from '../../fs/sink.js';
+import { StowageError } from '../../errors.js';
+import { CONTAINERD_NAME, REF_NAME } from './read.js';
+
+export interface LayoutWriteOptions {
+  /** Also write Docker's manifest.json (the Docker 25+ docker save layout). */
+  dockerManifest?: boolean;
+  /** The ref name for index.json entries, as given with the destination (`oci:DIR:TAG`), instead of the tags. */
+  refName?: string;
+  onLayer?: (bytes: number) => void;
+}
+
+export interface LayoutWriteResult {
+  layersWritten: number;
+  layerBytes: number;
+  manifests: Descriptor[];
+}
+
+export const blobName = (d: Digest) => `blobs/sha256/${hexOf(d)}`;
+
+/** Index annotations for a tag: containerd's full name and the OCI ref name (the tag alone). */
+function tagAnnotations(tag: string): Record<string, string> {
+  try {
+    const r = withDefaultTag(parseReference(tag));
+    return { [CONTAINERD_NAME]: `${repositoryName(r)}:${r.tag}`, [REF_NAME]: r.tag! };
+  } catch {
+    return { [REF_NAME]: tag }; // an OCI ref name need not be a docker reference
+  }
+}
+
+export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts: LayoutWriteOptions = {}): Promise<LayoutWriteResult> {
+  const result: LayoutWriteResult = { layersWritten: 0, layerBytes: 0, manifests: [] };
+  const built = images.map((img) => ({ img, m: manifestFor(img) }));
+  await sink.file('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  for (const { img, m } of built) {
+    const base: Descriptor = { mediaType: m.mediaType || OCI_MANIFEST, digest: m.digest, size: m.bytes.length };
+    if (opts.refName) result.manifests.push({ ...base, annotations: { [REF_NAME]: opts.refName } });
+    else if (img.tags.length === 0) result.manifests.push(base);
+    else for (const t of img.tags) result.manifests.push({ ...base, annotations: tagAnnotations(t) });
+  }
+  await sink.file('index.json', indexJson(result.manifests));
+  if (opts.dockerManifest) {
+    const items = built.map(({ img, m }) => ({
+      Config: blobName(img.configDigest),
+      RepoTags: img.tags.length ? img.tags.map((t) => formatReference(withDefaultTag(parseReference(t)))) : null,
+      Layers: m.layers.map((d) => blobName(d.digest)),
+    }));
+    await sink.file('manifest.json', Buffer.from(JSON.stringify(items) + '\n'));
+  }
+  await sink.dir('blobs/sha256');
+  for (const { img, m } of built) {
+    if (!sink.has(blobName(m.digest))) await sink.file(blobName(m.digest), m.bytes);
+    if (!sink.has(blobName(img.configDigest))) await sink.file(blobName(img.configDigest), img.config);
+  }
+  for (const { img, m } of built) {
+    for (const [i, layer] of img.layers.entries()) {
+      const d = m.layers[i]!;
+      const name = blobName(d.digest);
+      if (sink.has(name)) continue;
+      if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
+      await sink.stream(name, layer.size, hashingCopy({ ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`));
+      result.layersWritten++;
+      result.layerBytes += layer.size;
+      opts.onLayer?.(layer.size);
+    }
+  }
+  await sink.finish();
+  return result;
+}
