@@ -2,8 +2,12 @@
  * Opens any image source the command line can name (see spec.ts) into an ImageSource: the format is sniffed from
  * the bytes and the files present, never from the file name.
  */
-import { createReadStream } from 'node:fs';
-import { open as openFile, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open as openFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { sniff } from '../compress/detect.js';
@@ -25,6 +29,11 @@ export interface OpenOptions {
   onFile?: (path: string, size: number) => void;
   /** Whether a one-pass stream should hash its layers as they pass (verify does; inspect need not). */
   digest?: boolean;
+  /**
+   * The operation reads layer bytes after the documents (edit, export, copy): a stream is then spooled to a
+   * temporary file first (removed on close) instead of being read in one pass.
+   */
+  seekable?: boolean;
 }
 
 async function readHead(path: string, n: number): Promise<Buffer> {
@@ -55,6 +64,7 @@ async function readTree(tree: FileTree, spec: SourceSpec, archive: boolean): Pro
 async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: FileTree; archive: boolean }> {
   if (spec.transport === 'stdin') {
     const input = opts.stdin ?? (process.stdin as AsyncIterable<Buffer>);
+    if (opts.seekable) return { tree: await spooledTree(input, 'standard input'), archive: true };
     return { tree: await streamTree(input, 'standard input', opts), archive: true };
   }
   if (spec.transport === 'docker-daemon' || spec.transport === 'docker') {
@@ -77,10 +87,30 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
     // A compressed archive (docker save | gzip): read it in one pass through the decompressor.
     const what = `archive ${spec.path}`;
     const chunks = decompress(kind, createReadStream(spec.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, what);
+    if (opts.seekable) return { tree: await spooledTree(chunks, `${what} (${kind})`), archive: true };
     return { tree: await streamTree(chunks, `${what} (${kind})`, opts), archive: true };
   }
   if (kind !== 'none') throw new StowageError(`${spec.path}: not a tar archive`);
   return { tree: await TarTree.open(spec.path), archive: true };
+}
+
+/** Copies a stream to a temporary file and indexes it; the file is removed when the tree is closed. */
+export async function spooledTree(input: AsyncIterable<Buffer>, label: string): Promise<FileTree> {
+  const dir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-spool-'));
+  const file = join(dir, 'input.tar');
+  try {
+    await pipeline(Readable.from(input), createWriteStream(file, { highWaterMark: 1 << 20 }));
+    const tree = await TarTree.open(file, label);
+    const close = tree.close.bind(tree);
+    tree.close = async () => {
+      await close();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return tree;
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 async function streamTree(input: AsyncIterable<Buffer>, label: string, opts: OpenOptions): Promise<StreamTree> {

@@ -34,7 +34,7 @@ Examples:
   docker save app | stowage copy - oci-archive:app-oci.tar`)
     .action(async (source: string, destText: string, opts: CopyOptions) => {
       if (opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
-      const src = await openSource(source);
+      const src = await openSource(source, { seekable: true });
       try {
         if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
         const fallback: DestKind = opts.format
