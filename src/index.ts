@@ -1,0 +1,20 @@
+/**
+ * stowage as a library: open any image source, inspect and verify it, write images anywhere. The CLI
+ * (src/cli) is a thin skin over these.
+ */
+export { StowageError, UsageError } from './errors.js';
+export { sha256, isDigest, parseDigest, type Digest } from './oci/digest.js';
+export { chainIds } from './oci/identities.js';
+export { v1LayerId, v1LayerIds } from './oci/v1id.js';
+export { parseReference, formatReference, familiarName, repositoryName, normalizeTag, type Reference } from './oci/reference.js';
+export { parsePlatform, formatPlatform, hostPlatform, type Platform } from './oci/platform.js';
+export type { Descriptor, Manifest, Index, ImageConfig, HistoryEntry } from './oci/types.js';
+export type { ImageSource, SourceImage, LayerRecord, ManifestInfo } from './image/model.js';
+export { writableFrom, type WritableImage, type WritableLayer } from './image/writable.js';
+export { openSource, pickOne, filterPlatform, type OpenOptions } from './transports/open.js';
+export { parseSourceSpec } from './transports/spec.js';
+export { parseDestSpec, writeImages, type DestSpec } from './transports/dest.js';
+export { inspect, type InspectReport } from './ops/inspect.js';
+export { verify, type VerifyReport } from './ops/verify.js';
+export { readTar, type TarEntry } from './tar/reader.js';
+export { TarWriter } from './tar/writer.js';
