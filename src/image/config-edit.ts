@@ -1,0 +1,451 @@
+/**
+ * Editing an image's metadata without touching a layer: typed changes applied to a parsed image config (and to
+ * the OCI manifest's annotations, and to the tags the output carries). Pure: no I/O, no CLI.
+ *
+ * Stable API (stowage edit, squash and import share it; add to it, do not change it):
+ *   ConfigChange                     one change to the config (the union below)
+ *   AnnotationChange                 one change to the OCI manifest's annotations
+ *   TagRequest                       { replace?: string[]; add?: string[] }: the tags the output carries
+ *   EditRequest                      { config: ConfigChange[]; annotations: AnnotationChange[]; tags?: TagRequest }
+ *   isEmptyRequest(req)              true when the request changes nothing at all
+ *   applyConfigChanges(config, changes)           -> EditOutcome<ImageConfig>  (the input is not modified)
+ *   applyAnnotationChanges(annotations, changes)  -> EditOutcome<Record<string, string>>
+ *   resolveTags(sourceTags, tags?)   the output's tags: the source's, replaced by `replace`, plus `add`
+ *   withEditHistory(config, summary, created)     appends the `empty_layer` history entry that says what changed
+ *   serializeConfig(value)           compact JSON, key order kept, strings escaped as Go does: deterministic bytes
+ *   diffConfigs(before, after)       field-level differences, for --dry-run
+ *   shellForm(config, text)          what a shell-form ENTRYPOINT/CMD becomes for this config (its SHELL)
+ *
+ * Changes apply in list order. A removal that finds nothing to remove is a warning, never an error. Values are
+ * taken as validated (edit-flags.ts checks what a user types); a list or map emptied by removals is deleted from
+ * the config rather than left as `[]`/`{}`, so `docker image inspect` shows `null` as for an image built without it.
+ */
+import type { HistoryEntry, ImageConfig, ContainerConfig } from '../oci/types.js';
+import { goString } from '../oci/gojson.js';
+import { sameTag } from '../oci/reference.js';
+
+/** An ENTRYPOINT or CMD: exec form (an argument list) or shell form (run by the image's shell). */
+export type CommandValue = string[] | { shell: string };
+
+export type ConfigChange =
+  | { kind: 'entrypoint'; value: CommandValue }
+  | { kind: 'clear-entrypoint' }
+  | { kind: 'cmd'; value: CommandValue }
+  | { kind: 'clear-cmd' }
+  | { kind: 'env'; name: string; value: string }
+  /** `name` may be a pattern with `*` and `?`. */
+  | { kind: 'env-rm'; name: string }
+  | { kind: 'clear-env' }
+  | { kind: 'label'; key: string; value: string }
+  | { kind: 'label-rm'; key: string }
+  | { kind: 'clear-labels' }
+  | { kind: 'volume'; path: string }
+  | { kind: 'volume-rm'; path: string }
+  | { kind: 'clear-volumes' }
+  /** `port` as the config keys it: `80/tcp`. */
+  | { kind: 'expose'; port: string }
+  /** `port`: `80/tcp` (that protocol), `80` (every protocol), or a pattern such as `80*`. */
+  | { kind: 'expose-rm'; port: string }
+  | { kind: 'clear-exposed' }
+  /** For these, an empty value removes the field. */
+  | { kind: 'user'; value: string }
+  | { kind: 'workdir'; value: string }
+  | { kind: 'stop-signal'; value: string }
+  | { kind: 'hostname'; value: string }
+  | { kind: 'domainname'; value: string }
+  | { kind: 'author'; value: string }
+  | { kind: 'clear-healthcheck' }
+  /** An RFC 3339 time. */
+  | { kind: 'created'; value: string }
+  | { kind: 'platform'; os: string; architecture: string; variant?: string };
+
+export type AnnotationChange =
+  | { kind: 'annotation'; key: string; value: string }
+  | { kind: 'annotation-rm'; key: string }
+  | { kind: 'clear-annotations' };
+
+export interface TagRequest {
+  /** Replaces the source's tags (an empty list: the output is untagged). */
+  replace?: string[];
+  /** Added to the source's tags (or to `replace`). */
+  add?: string[];
+}
+
+export interface EditRequest {
+  config: ConfigChange[];
+  annotations: AnnotationChange[];
+  tags?: TagRequest;
+}
+
+export interface EditOutcome<T> {
+  /** A new value; the input is left as it was. */
+  value: T;
+  /** One short line per change that did something, Dockerfile-like: `ENTRYPOINT ["/app"]`, `remove VOLUME /data`. */
+  summary: string[];
+  /** Removals that found nothing to remove. */
+  warnings: string[];
+  /** Whether the result differs from the input. */
+  changed: boolean;
+}
+
+export function isEmptyRequest(req: EditRequest): boolean {
+  return req.config.length === 0 && req.annotations.length === 0 && req.tags === undefined;
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** `*` any run of characters (slashes too), `?` one character; anything else is literal. */
+export function isPattern(s: string): boolean {
+  return /[*?]/.test(s);
+}
+
+function matcher(pattern: string): (s: string) => boolean {
+  if (!isPattern(pattern)) return (s) => s === pattern;
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]') + '$');
+  return (s) => re.test(s);
+}
+
+/** The shell-form command for this config: its SHELL (Dockerfile SHELL instruction) or /bin/sh -c. */
+export function shellForm(config: ImageConfig, text: string): string[] {
+  const shell = config.config?.Shell;
+  const base = Array.isArray(shell) && shell.length && shell.every((s) => typeof s === 'string') ? (shell as string[]) : ['/bin/sh', '-c'];
+  return [...base, text];
+}
+
+const execJson = (v: string[]) => JSON.stringify(v);
+
+function envName(entry: string): string {
+  const i = entry.indexOf('=');
+  return i === -1 ? entry : entry.slice(0, i);
+}
+
+/** Removes the keys of a map matching `pattern`; returns what it removed. */
+function removeKeys(map: Record<string, unknown> | null | undefined, pattern: string): string[] {
+  if (!map) return [];
+  const m = matcher(pattern);
+  const gone = Object.keys(map).filter(m);
+  for (const k of gone) delete map[k];
+  return gone;
+}
+
+/** Ports matching an --expose-rm argument: `80/tcp` exactly, `80` any protocol, a pattern on either form. */
+function portMatcher(arg: string): (key: string) => boolean {
+  const hasProto = arg.includes('/');
+  const m = matcher(arg);
+  return (key) => (hasProto ? m(key) : m(key.split('/')[0]!));
+}
+
+/** Deletes a container-config field when its list or map was emptied, so it reads as absent (null). */
+function dropIfEmpty(cc: ContainerConfig, key: 'Env' | 'Labels' | 'Volumes' | 'ExposedPorts'): void {
+  const v = cc[key];
+  if (v === undefined || v === null) return;
+  if (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0) delete cc[key];
+}
+
+const list = (xs: string[]) => xs.join(', ');
+
+/** Applies config changes in order to a copy of `config`. */
+export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[]): EditOutcome<ImageConfig> {
+  const out = clone(config);
+  const summary: string[] = [];
+  const warnings: string[] = [];
+  const cc = (): ContainerConfig => {
+    if (out.config === undefined || out.config === null) out.config = {};
+    return out.config;
+  };
+  // Reads without creating: a removal on an image without `config` must not add an empty one.
+  const peek = (): ContainerConfig | undefined => out.config ?? undefined;
+  const setString = (key: 'User' | 'WorkingDir' | 'StopSignal' | 'Hostname' | 'Domainname', value: string, word: string) => {
+    if (value === '') {
+      const c = peek();
+      if (c && c[key] !== undefined && c[key] !== '') {
+        delete c[key];
+        summary.push(`remove ${word}`);
+      } else {
+        if (c) delete c[key];
+        warnings.push(`the image has no ${word} to remove`);
+      }
+      return;
+    }
+    cc()[key] = value;
+    summary.push(`${word} ${value}`);
+  };
+  const setCommand = (key: 'Entrypoint' | 'Cmd', value: CommandValue) => {
+    const argv = Array.isArray(value) ? [...value] : shellForm(out, value.shell);
+    cc()[key] = argv;
+    summary.push(`${key === 'Cmd' ? 'CMD' : 'ENTRYPOINT'} ${execJson(argv)}`);
+  };
+  const clearCommand = (key: 'Entrypoint' | 'Cmd') => {
+    const word = key === 'Cmd' ? 'CMD' : 'ENTRYPOINT';
+    const c = peek();
+    if (!c || c[key] === undefined || c[key] === null) warnings.push(`the image has no ${word} to remove`);
+    else summary.push(`remove ${word}`);
+    if (c) delete c[key];
+  };
+
+  for (const ch of changes) {
+    switch (ch.kind) {
+      case 'entrypoint': setCommand('Entrypoint', ch.value); break;
+      case 'cmd': setCommand('Cmd', ch.value); break;
+      case 'clear-entrypoint': clearCommand('Entrypoint'); break;
+      case 'clear-cmd': clearCommand('Cmd'); break;
+
+      case 'env': {
+        const c = cc();
+        const env = Array.isArray(c.Env) ? c.Env : [];
+        const entry = `${ch.name}=${ch.value}`;
+        const at = env.findIndex((e) => envName(e) === ch.name);
+        if (at === -1) env.push(entry);
+        else {
+          env[at] = entry;
+          // A duplicate name later in the list would win at run time; keep only the edited one.
+          for (let i = env.length - 1; i > at; i--) if (envName(env[i]!) === ch.name) env.splice(i, 1);
+        }
+        c.Env = env;
+        summary.push(`ENV ${entry}`);
+        break;
+      }
+      case 'env-rm': {
+        const c = peek();
+        const env = c && Array.isArray(c.Env) ? c.Env : [];
+        const m = matcher(ch.name);
+        const gone = env.filter((e) => m(envName(e))).map(envName);
+        if (!gone.length) {
+          warnings.push(`no environment variable ${isPattern(ch.name) ? 'matches' : 'named'} ${ch.name} to remove`);
+          break;
+        }
+        c!.Env = env.filter((e) => !m(envName(e)));
+        dropIfEmpty(c!, 'Env');
+        summary.push(`remove ENV ${list(gone)}`);
+        break;
+      }
+      case 'clear-env': {
+        const c = peek();
+        if (!c || !Array.isArray(c.Env) || c.Env.length === 0) warnings.push('the image has no environment variables to remove');
+        else summary.push(`remove all ENV (${list(c.Env.map(envName))})`);
+        if (c) delete c.Env;
+        break;
+      }
+
+      case 'label': {
+        const c = cc();
+        if (!c.Labels) c.Labels = {};
+        c.Labels[ch.key] = ch.value;
+        summary.push(`LABEL ${ch.key}=${ch.value}`);
+        break;
+      }
+      case 'label-rm': {
+        const c = peek();
+        const gone = removeKeys(c?.Labels, ch.key);
+        if (!gone.length) {
+          warnings.push(`no label ${isPattern(ch.key) ? 'matches' : 'named'} ${ch.key} to remove`);
+          break;
+        }
+        dropIfEmpty(c!, 'Labels');
+        summary.push(`remove LABEL ${list(gone)}`);
+        break;
+      }
+      case 'clear-labels': {
+        const c = peek();
+        const keys = c?.Labels ? Object.keys(c.Labels) : [];
+        if (!keys.length) warnings.push('the image has no labels to remove');
+        else summary.push(`remove all LABELs (${list(keys)})`);
+        if (c) delete c.Labels;
+        break;
+      }
+
+      case 'volume': {
+        const c = cc();
+        if (!c.Volumes) c.Volumes = {};
+        c.Volumes[ch.path] = {};
+        summary.push(`VOLUME ${ch.path}`);
+        break;
+      }
+      case 'volume-rm': {
+        const c = peek();
+        const gone = removeKeys(c?.Volumes, ch.path);
+        if (!gone.length) {
+          warnings.push(`no volume ${isPattern(ch.path) ? 'matches' : 'at'} ${ch.path} to remove`);
+          break;
+        }
+        dropIfEmpty(c!, 'Volumes');
+        summary.push(`remove VOLUME ${list(gone)}`);
+        break;
+      }
+      case 'clear-volumes': {
+        const c = peek();
+        const keys = c?.Volumes ? Object.keys(c.Volumes) : [];
+        if (!keys.length) warnings.push('the image has no volumes to remove');
+        else summary.push(`remove all VOLUMEs (${list(keys)})`);
+        if (c) delete c.Volumes;
+        break;
+      }
+
+      case 'expose': {
+        const c = cc();
+        if (!c.ExposedPorts) c.ExposedPorts = {};
+        c.ExposedPorts[ch.port] = {};
+        summary.push(`EXPOSE ${ch.port}`);
+        break;
+      }
+      case 'expose-rm': {
+        const c = peek();
+        const ports = c?.ExposedPorts ?? {};
+        const m = portMatcher(ch.port);
+        const gone = Object.keys(ports).filter(m);
+        if (!gone.length) {
+          warnings.push(`no exposed port ${isPattern(ch.port) ? 'matches' : 'is'} ${ch.port} to remove`);
+          break;
+        }
+        for (const k of gone) delete ports[k];
+        dropIfEmpty(c!, 'ExposedPorts');
+        summary.push(`remove EXPOSE ${list(gone)}`);
+        break;
+      }
+      case 'clear-exposed': {
+        const c = peek();
+        const keys = c?.ExposedPorts ? Object.keys(c.ExposedPorts) : [];
+        if (!keys.length) warnings.push('the image exposes no ports to remove');
+        else summary.push(`remove all EXPOSE (${list(keys)})`);
+        if (c) delete c.ExposedPorts;
+        break;
+      }
+
+      case 'user': setString('User', ch.value, 'USER'); break;
+      case 'workdir': setString('WorkingDir', ch.value, 'WORKDIR'); break;
+      case 'stop-signal': setString('StopSignal', ch.value, 'STOPSIGNAL'); break;
+      case 'hostname': setString('Hostname', ch.value, 'hostname'); break;
+      case 'domainname': setString('Domainname', ch.value, 'domainname'); break;
+      case 'clear-healthcheck': {
+        const c = peek();
+        if (!c || c.Healthcheck === undefined || c.Healthcheck === null) warnings.push('the image has no HEALTHCHECK to remove');
+        else summary.push('remove HEALTHCHECK');
+        if (c) delete c.Healthcheck;
+        break;
+      }
+
+      case 'author':
+        if (ch.value === '') {
+          if (out.author) summary.push('remove author');
+          else warnings.push('the image has no author to remove');
+          delete out.author;
+        } else {
+          out.author = ch.value;
+          summary.push(`author ${ch.value}`);
+        }
+        break;
+      case 'created':
+        out.created = ch.value;
+        summary.push(`created ${ch.value}`);
+        break;
+      case 'platform':
+        out.os = ch.os;
+        out.architecture = ch.architecture;
+        if (ch.variant) out.variant = ch.variant;
+        else delete out.variant;
+        summary.push(`platform ${[ch.os, ch.architecture, ch.variant].filter(Boolean).join('/')}`);
+        break;
+      default: {
+        const never: never = ch;
+        throw new Error(`internal: unknown config change ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  const changed = serializeConfig(out).compare(serializeConfig(config)) !== 0;
+  return { value: out, summary, warnings, changed };
+}
+
+/** Applies annotation changes in order to a copy of `annotations`. */
+export function applyAnnotationChanges(annotations: Record<string, string> | undefined, changes: AnnotationChange[]): EditOutcome<Record<string, string>> {
+  const before = { ...(annotations ?? {}) };
+  const out = { ...before };
+  const summary: string[] = [];
+  const warnings: string[] = [];
+  for (const ch of changes) {
+    if (ch.kind === 'annotation') {
+      out[ch.key] = ch.value;
+      summary.push(`annotation ${ch.key}=${ch.value}`);
+    } else if (ch.kind === 'annotation-rm') {
+      const gone = removeKeys(out, ch.key);
+      if (gone.length) summary.push(`remove annotation ${list(gone)}`);
+      else warnings.push(`no annotation ${isPattern(ch.key) ? 'matches' : 'named'} ${ch.key} to remove`);
+    } else {
+      const keys = Object.keys(out);
+      if (keys.length) summary.push(`remove all annotations (${list(keys)})`);
+      else warnings.push('the image has no annotations to remove');
+      for (const k of keys) delete out[k];
+    }
+  }
+  return { value: out, summary, warnings, changed: serializeConfig(out).compare(serializeConfig(before)) !== 0 };
+}
+
+/** The tags the output carries: the source's, or `replace` instead, then `add`; duplicates (same tag in docker's
+ * normal form) dropped. */
+export function resolveTags(sourceTags: string[], tags?: TagRequest): string[] {
+  const out: string[] = [];
+  const push = (t: string) => {
+    if (!out.some((o) => sameTag(o, t))) out.push(t);
+  };
+  for (const t of tags?.replace ?? sourceTags) push(t);
+  for (const t of tags?.add ?? []) push(t);
+  return out;
+}
+
+/** Appends the history entry that records an edit: `empty_layer`, so no DiffID is added, and `docker history` shows it. */
+export function withEditHistory(config: ImageConfig, summary: string[], created: string, tool = 'stowage edit'): ImageConfig {
+  const entry: HistoryEntry = { created, created_by: `${tool}: ${summary.join('; ')}`, comment: tool, empty_layer: true };
+  return { ...config, history: [...(Array.isArray(config.history) ? config.history : []), entry] };
+}
+
+/** JSON as Go's encoding/json writes it (compact, `<>&` escaped), keeping the key order of the object. */
+function encode(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return goString(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map((x) => (x === undefined ? 'null' : encode(x))).join(',') + ']';
+  if (typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(goString(k) + ':' + encode(x));
+    return '{' + parts.join(',') + '}';
+  }
+  throw new Error(`internal: cannot encode ${typeof v}`);
+}
+
+/** The bytes of a config (or manifest) to store: the same value always gives the same bytes. */
+export function serializeConfig(value: unknown): Buffer {
+  return Buffer.from(encode(value), 'utf8');
+}
+
+export interface ConfigDiff {
+  /** `config.Entrypoint`, `config.Labels["org.example"]`, `history[7]`. */
+  path: string;
+  /** Absent (undefined) when the field was added / removed. */
+  before?: unknown;
+  after?: unknown;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const step = (path: string, k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path ? path + '.' : ''}${k}` : `${path}[${JSON.stringify(k)}]`);
+
+/**
+ * Field-level differences between two configs: objects are compared key by key (so one label is one line), arrays
+ * and scalars as wholes, except `history`, where appended entries are listed one by one.
+ */
+export function diffConfigs(before: unknown, after: unknown, path = ''): ConfigDiff[] {
+  if (path === 'history' && Array.isArray(before) && Array.isArray(after) && after.length >= before.length &&
+      before.every((h, i) => encode(h) === encode(after[i]))) {
+    return after.slice(before.length).map((h, i) => ({ path: `history[${before.length + i}]`, after: h }));
+  }
+  if (isObject(before) && isObject(after)) {
+    const out: ConfigDiff[] = [];
+    for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const p = step(path, k);
+      if (!(k in after) || after[k] === undefined) out.push({ path: p, before: before[k] });
+      else if (!(k in before) || before[k] === undefined) out.push({ path: p, after: after[k] });
+      else out.push(...diffConfigs(before[k], after[k], p));
+    }
+    return out;
+  }
+  if (encode(before) === encode(after)) return [];
+  return [{ path, before, after }];
+}
