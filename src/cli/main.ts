@@ -9,6 +9,7 @@ import { StowageError } from '../errors.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerVerify } from './commands/verify.js';
 import { registerCopy } from './commands/copy.js';
+import { registerEdit } from './commands/edit.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerVerify(program);
   registerCopy(program);
+  registerEdit(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -158,11 +158,11 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
   const setString = (key: 'User' | 'WorkingDir' | 'StopSignal' | 'Hostname' | 'Domainname', value: string, word: string) => {
     if (value === '') {
       const c = peek();
-      if (c && c[key] !== undefined && c[key] !== '') {
+      if (c && c[key] !== undefined && c[key] !== null && c[key] !== '') {
         delete c[key];
         summary.push(`remove ${word}`);
       } else {
-        if (c) delete c[key];
+        // Absent, null or "" already: leave the bytes alone.
         warnings.push(`the image has no ${word} to remove`);
       }
       return;
@@ -178,9 +178,12 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
   const clearCommand = (key: 'Entrypoint' | 'Cmd') => {
     const word = key === 'Cmd' ? 'CMD' : 'ENTRYPOINT';
     const c = peek();
-    if (!c || c[key] === undefined || c[key] === null) warnings.push(`the image has no ${word} to remove`);
-    else summary.push(`remove ${word}`);
-    if (c) delete c[key];
+    if (!c || c[key] === undefined || c[key] === null) {
+      warnings.push(`the image has no ${word} to remove`);
+      return;
+    }
+    delete c[key];
+    summary.push(`remove ${word}`);
   };
 
   for (const ch of changes) {
@@ -221,9 +224,12 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
       }
       case 'clear-env': {
         const c = peek();
-        if (!c || !Array.isArray(c.Env) || c.Env.length === 0) warnings.push('the image has no environment variables to remove');
-        else summary.push(`remove all ENV (${list(c.Env.map(envName))})`);
-        if (c) delete c.Env;
+        if (!c || !Array.isArray(c.Env) || c.Env.length === 0) {
+          warnings.push('the image has no environment variables to remove');
+          break;
+        }
+        summary.push(`remove all ENV (${list(c.Env.map(envName))})`);
+        delete c.Env;
         break;
       }
 
@@ -248,9 +254,12 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
       case 'clear-labels': {
         const c = peek();
         const keys = c?.Labels ? Object.keys(c.Labels) : [];
-        if (!keys.length) warnings.push('the image has no labels to remove');
-        else summary.push(`remove all LABELs (${list(keys)})`);
-        if (c) delete c.Labels;
+        if (!keys.length) {
+          warnings.push('the image has no labels to remove');
+          break;
+        }
+        summary.push(`remove all LABELs (${list(keys)})`);
+        delete c!.Labels;
         break;
       }
 
@@ -275,9 +284,12 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
       case 'clear-volumes': {
         const c = peek();
         const keys = c?.Volumes ? Object.keys(c.Volumes) : [];
-        if (!keys.length) warnings.push('the image has no volumes to remove');
-        else summary.push(`remove all VOLUMEs (${list(keys)})`);
-        if (c) delete c.Volumes;
+        if (!keys.length) {
+          warnings.push('the image has no volumes to remove');
+          break;
+        }
+        summary.push(`remove all VOLUMEs (${list(keys)})`);
+        delete c!.Volumes;
         break;
       }
 
@@ -305,9 +317,12 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
       case 'clear-exposed': {
         const c = peek();
         const keys = c?.ExposedPorts ? Object.keys(c.ExposedPorts) : [];
-        if (!keys.length) warnings.push('the image exposes no ports to remove');
-        else summary.push(`remove all EXPOSE (${list(keys)})`);
-        if (c) delete c.ExposedPorts;
+        if (!keys.length) {
+          warnings.push('the image exposes no ports to remove');
+          break;
+        }
+        summary.push(`remove all EXPOSE (${list(keys)})`);
+        delete c!.ExposedPorts;
         break;
       }
 
@@ -318,17 +333,23 @@ export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[])
       case 'domainname': setString('Domainname', ch.value, 'domainname'); break;
       case 'clear-healthcheck': {
         const c = peek();
-        if (!c || c.Healthcheck === undefined || c.Healthcheck === null) warnings.push('the image has no HEALTHCHECK to remove');
-        else summary.push('remove HEALTHCHECK');
-        if (c) delete c.Healthcheck;
+        if (!c || c.Healthcheck === undefined || c.Healthcheck === null) {
+          warnings.push('the image has no HEALTHCHECK to remove');
+          break;
+        }
+        delete c.Healthcheck;
+        summary.push('remove HEALTHCHECK');
         break;
       }
 
       case 'author':
         if (ch.value === '') {
-          if (out.author) summary.push('remove author');
-          else warnings.push('the image has no author to remove');
+          if (!out.author) {
+            warnings.push('the image has no author to remove');
+            break;
+          }
           delete out.author;
+          summary.push('remove author');
         } else {
           out.author = ch.value;
           summary.push(`author ${ch.value}`);
@@ -424,14 +445,24 @@ export interface ConfigDiff {
   after?: unknown;
 }
 
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const envMap = (env: string[]) => Object.fromEntries(env.map((e) => [envName(e), e.slice(envName(e).length + 1)]));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const step = (path: string, k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path ? path + '.' : ''}${k}` : `${path}[${JSON.stringify(k)}]`);
+/** Fields of the config's structs read `config.Env`; keys of its maps (labels, volumes, ports) `Labels["a.b"]`. */
+const STRUCTS = new Set(['', 'config', 'container_config', 'rootfs']);
+const step = (path: string, k: string) =>
+  STRUCTS.has(path) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path ? path + '.' : ''}${k}` : `${path}[${JSON.stringify(k)}]`;
 
 /**
  * Field-level differences between two configs: objects are compared key by key (so one label is one line), arrays
- * and scalars as wholes, except `history`, where appended entries are listed one by one.
+ * and scalars as wholes, except `Env` (one line per variable) and `history`, where appended entries are listed one
+ * by one.
  */
 export function diffConfigs(before: unknown, after: unknown, path = ''): ConfigDiff[] {
+  if (/(^|\.)Env$/.test(path) && isStringList(before) && isStringList(after)) {
+    // One line per variable rather than the whole list (PATH alone is long).
+    return diffConfigs(envMap(before), envMap(after), path);
+  }
   if (path === 'history' && Array.isArray(before) && Array.isArray(after) && after.length >= before.length &&
       before.every((h, i) => encode(h) === encode(after[i]))) {
     return after.slice(before.length).map((h, i) => ({ path: `history[${before.length + i}]`, after: h }));

@@ -114,6 +114,12 @@ describe('applyConfigChanges', () => {
     assert.equal(e.warnings.length, 4);
     assert.equal(e.changed, false);
     assert.ok(!('config' in e.value), 'no empty config object is invented');
+    // A docker-built config writes absent things as null or "": removing them again keeps the bytes.
+    const docker: ImageConfig = { ...base(), config: { Hostname: '', User: '', Volumes: null, Entrypoint: null, Labels: null } };
+    const n = apply([{ kind: 'hostname', value: '' }, { kind: 'user', value: '' }, { kind: 'clear-volumes' }, { kind: 'clear-entrypoint' }, { kind: 'clear-labels' }], docker);
+    assert.equal(n.changed, false);
+    assert.deepEqual(serializeConfig(n.value), serializeConfig(docker));
+    assert.equal(n.warnings.length, 5);
   });
 
   it('strings: an empty value removes; author, created and platform are top-level', () => {
@@ -153,6 +159,8 @@ describe('serializeConfig and diffConfigs', () => {
     const after = withEditHistory(r.value, r.summary, 'T');
     const d = diffConfigs(before, after);
     assert.deepEqual(d.map((x) => x.path), ['config.Cmd', 'config.Volumes["/n"]', 'config.Labels["org.example"]', 'history[1]']);
+    const e = diffConfigs(before, apply([{ kind: 'env', name: 'APP', value: '2' }, { kind: 'env-rm', name: 'PATH' }]).value);
+    assert.deepEqual(e, [{ path: 'config.Env["PATH"]', before: '/usr/bin:/bin' }, { path: 'config.Env["APP"]', before: '1', after: '2' }]);
     assert.deepEqual(d[0], { path: 'config.Cmd', before: ['echo hi'] });
     assert.deepEqual(d[2], { path: 'config.Labels["org.example"]', before: 'e2e', after: 'x' });
   });

@@ -1,0 +1,211 @@
+/**
+ * `edit`: a new image that differs from the source only in its metadata. The config is rewritten (every field not
+ * changed is kept, the bytes re-serialized deterministically, an `empty_layer` history entry appended), the OCI
+ * manifest is rewritten to name the new config (keeping its annotations, edited as asked), and the layers are
+ * copied byte for byte, or left out (thin): same DiffIDs, same ChainIDs, so on an engine the edited image shares
+ * every layer with the original.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import {
+  applyAnnotationChanges, applyConfigChanges, diffConfigs, isEmptyRequest, resolveTags, serializeConfig, withEditHistory,
+  type ConfigDiff, type EditRequest,
+} from '../image/config-edit.js';
+import { ensureDigests } from '../image/ensure-digests.js';
+import { manifestFor } from '../image/manifest.js';
+import type { ImageSource, SourceImage } from '../image/model.js';
+import { writableFrom, type WritableImage } from '../image/writable.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import { isRecord } from '../oci/json.js';
+import type { ImageConfig } from '../oci/types.js';
+import { writeImages, type DestSpec } from '../transports/dest.js';
+import { parseSourceSpec } from '../transports/spec.js';
+
+export interface EditOptions {
+  /**
+   * The time the history entry records. Default: the `created` the edit sets, else $SOURCE_DATE_EPOCH, else now.
+   */
+  now?: string;
+  /** Append the `empty_layer` history entry (default true). */
+  history?: boolean;
+}
+
+export interface EditWriteOptions extends EditOptions {
+  dest: DestSpec;
+  /** docker-archive layout: legacy (Docker <= 24, default) or oci (Docker 25+). */
+  layout?: 'legacy' | 'oci';
+  /** Write no layer files (legacy docker-archive only): loads on an engine that holds the original's layers. */
+  thin?: boolean;
+  onLayer?: (bytes: number) => void;
+}
+
+export interface EditImageIds {
+  tags: string[];
+  imageId: Digest;
+  /** The manifest's digest, when there is one (a stored manifest, or one written); null otherwise. */
+  manifestDigest: Digest | null;
+}
+
+export interface EditReport {
+  schema: 'stowage.edit/v1';
+  source: string;
+  dryRun: boolean;
+  before: EditImageIds;
+  after: EditImageIds;
+  /** What changed, one line each (the same words as the history entry). */
+  changes: string[];
+  /** Field by field: config paths (`config.Labels["a"]`, `history[7]`) and `manifest.annotations[...]`. */
+  diff: { path: string; before: unknown; after: unknown }[];
+  warnings: string[];
+  /** The layers, unchanged: the same before and after. */
+  diffIds: Digest[];
+  written: {
+    dest: string;
+    format: string;
+    layout: 'legacy' | 'oci' | null;
+    thin: boolean;
+    layersWritten: number;
+    layerBytes: number;
+    bytes: number;
+  } | null;
+}
+
+export interface EditPlan {
+  /** The edited image, ready for writeImages. */
+  image: WritableImage;
+  report: EditReport;
+}
+
+function historyTime(req: EditRequest, opts: EditOptions): string {
+  if (opts.now) return opts.now;
+  const created = [...req.config].reverse().find((c) => c.kind === 'created');
+  if (created && created.kind === 'created') return created.value;
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date().toISOString();
+}
+
+const plain = (d: ConfigDiff) => ({ path: d.path, before: d.before ?? null, after: d.after ?? null });
+
+/** Computes the edited image without writing anything. */
+export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditOptions = {}): Promise<EditPlan> {
+  const image = writableFrom(src, img);
+  const warnings: string[] = [];
+  // The raw JSON (already validated when the source was read): every field is kept exactly as it was.
+  const before = JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig;
+  const cfg = applyConfigChanges(before, req.config);
+  warnings.push(...cfg.warnings);
+  let after = before;
+  if (cfg.changed) {
+    after = opts.history === false ? cfg.value : withEditHistory(cfg.value, cfg.summary, historyTime(req, opts));
+    image.config = serializeConfig(after);
+    image.configDigest = sha256(image.config);
+  }
+  image.tags = resolveTags(img.tags, req.tags);
+
+  // The manifest: the source's, naming the new config, with its annotations edited; none when the source has none
+  // and nothing needs one (the writer then builds it from the config and layers).
+  const stored = img.manifest?.origin === 'archive' ? (JSON.parse(img.manifest.bytes.toString('utf8')) as Record<string, unknown>) : undefined;
+  const storedAnnotations = stored && isRecord(stored.annotations) ? (stored.annotations as Record<string, string>) : undefined;
+  const ann = applyAnnotationChanges(storedAnnotations, req.annotations);
+  warnings.push(...ann.warnings);
+  if (cfg.changed || ann.changed) {
+    let doc = stored;
+    if (!doc) {
+      delete image.manifest;
+      if (Object.keys(ann.value).length) {
+        // A source without a manifest (a legacy docker save): build the OCI manifest a writer would, to annotate it.
+        await ensureDigests([image]);
+        doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;
+      }
+    }
+    if (doc) {
+      const config = isRecord(doc.config) ? doc.config : {};
+      const next: Record<string, unknown> = { ...doc, config: { ...config, digest: image.configDigest, size: image.config.length } };
+      if (Object.keys(ann.value).length) next.annotations = ann.value;
+      else delete next.annotations;
+      const bytes = serializeConfig(next);
+      const mediaType = (stored && img.manifest?.mediaType) || (typeof doc.mediaType === 'string' ? doc.mediaType : '');
+      image.manifest = { bytes, digest: sha256(bytes), mediaType };
+    }
+  }
+
+  const diff = diffConfigs(before, after).map(plain);
+  for (const d of diffConfigs(storedAnnotations ?? {}, ann.value, 'manifest.annotations')) diff.push(plain(d));
+  const report: EditReport = {
+    schema: 'stowage.edit/v1',
+    source: src.spec,
+    dryRun: true,
+    before: { tags: img.tags, imageId: img.config.digest, manifestDigest: img.manifest?.origin === 'archive' ? img.manifest.digest : null },
+    after: { tags: image.tags, imageId: image.configDigest, manifestDigest: image.manifest?.digest ?? null },
+    changes: [...cfg.summary, ...ann.summary],
+    diff,
+    warnings,
+    diffIds: img.layers.map((l) => l.diffId),
+    written: null,
+  };
+  return { image, report };
+}
+
+const FILE_KINDS: readonly string[] = ['docker-archive', 'oci', 'oci-archive'];
+
+/** Refuses an output that is the source itself (the same path, or another name for the same file). */
+export async function refuseSameOutput(sourceText: string, dest: DestSpec): Promise<void> {
+  if (!FILE_KINDS.includes(dest.kind) || dest.path === '-') return;
+  const spec = parseSourceSpec(sourceText);
+  if (spec.transport === 'stdin' || spec.transport === 'docker-daemon' || spec.transport === 'docker') return;
+  let same = resolve(spec.path) === resolve(dest.path);
+  if (!same) {
+    try {
+      const [a, b] = await Promise.all([stat(spec.path), stat(dest.path)]);
+      same = a.dev === b.dev && a.ino === b.ino;
+    } catch { /* the output does not exist yet */ }
+  }
+  if (same) throw new UsageError(`${dest.text}: is the source itself; write the edited image to another name (-o)`);
+}
+
+/** Plans the edit and writes the result to `opts.dest`. */
+export async function edit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditWriteOptions): Promise<EditReport> {
+  const { dest } = opts;
+  const layout = opts.layout ?? 'legacy';
+  if (opts.thin && (dest.kind !== 'docker-archive' || layout !== 'legacy')) {
+    throw new UsageError('--thin writes a docker-archive in the legacy layout only (an OCI layout must hold every blob)');
+  }
+  if (dest.tag && req.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  await refuseSameOutput(src.spec, dest);
+  const { image, report } = await planEdit(src, img, req, opts);
+  const noManifest = dest.kind === 'docker-archive' && layout === 'legacy';
+  if (noManifest && req.annotations.length) {
+    report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
+  }
+  const r = await writeImages(dest, [image], {
+    layout,
+    ...(opts.thin ? { include: () => false } : {}),
+    ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+  });
+  report.dryRun = false;
+  if (dest.tag) report.after.tags = [dest.tag];
+  // writeImages learnt every layer digest (ensureDigests) for the formats that store a manifest.
+  report.after.manifestDigest = noManifest || !FILE_KINDS.includes(dest.kind) ? null : manifestFor(image).digest;
+  report.written = {
+    dest: dest.text,
+    format: dest.kind,
+    layout: dest.kind === 'docker-archive' ? layout : null,
+    thin: !!opts.thin,
+    layersWritten: r.layersWritten,
+    layerBytes: r.layerBytes,
+    bytes: r.bytes,
+  };
+  if (!report.changes.length && report.before.imageId === report.after.imageId && !req.tags) {
+    report.warnings.push('nothing changed: the output holds the same image');
+  }
+  return report;
+}
+
+/** Refuses a request that changes nothing at all. */
+export function checkRequest(req: EditRequest): void {
+  if (isEmptyRequest(req)) {
+    throw new UsageError('nothing to change: give at least one change (--entrypoint, --env, --label, --volume-rm, --tag, ...; see stowage edit --help)');
+  }
+}
