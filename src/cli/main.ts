@@ -9,6 +9,8 @@ import { StowageError } from '../errors.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerVerify } from './commands/verify.js';
 import { registerCopy } from './commands/copy.js';
+import { registerPush } from './commands/push.js';
+import { registerPull } from './commands/pull.js';
 import { registerEdit } from './commands/edit.js';
 
 function version(): string {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerVerify(program);
   registerCopy(program);
+  registerPush(program);
+  registerPull(program);
   registerEdit(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -1,6 +1,6 @@
 /** Building the OCI manifest and index documents a writer stores. */
 import { sha256, type Digest } from '../oci/digest.js';
-import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, ociLayerType } from '../oci/mediatypes.js';
+import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, ociLayerType } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import type { WritableImage } from './writable.js';
 
@@ -16,23 +16,26 @@ export interface BuiltManifest {
  * The manifest to store for an image: the source's own bytes when it has them (so the manifest digest is kept), or
  * a new OCI manifest whose layer media types follow the stored compression. Every layer digest must be known.
  */
-export function manifestFor(img: WritableImage): BuiltManifest {
+export function manifestFor(img: WritableImage, opts: { format?: 'oci' | 'docker' } = {}): BuiltManifest {
   if (img.manifest) {
     const parsed = JSON.parse(img.manifest.bytes.toString('utf8')) as { layers: Descriptor[] };
     return { ...img.manifest, layers: parsed.layers };
   }
+  // Docker schema 2 (what `docker push` writes) has no type for zstd or uncompressed layers: those stay OCI.
+  const docker = opts.format === 'docker' && img.layers.every((l) => l.compression === 'gzip');
   const layers: Descriptor[] = img.layers.map((l, i) => {
     if (!l.digest) throw new Error(`internal: layer ${i + 1} has no known blob digest`);
-    return { mediaType: ociLayerType(l.compression), digest: l.digest, size: l.size };
+    return { mediaType: docker ? DOCKER_LAYER : ociLayerType(l.compression), digest: l.digest, size: l.size };
   });
+  const mediaType = docker ? DOCKER_MANIFEST : OCI_MANIFEST;
   const doc = {
     schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: img.configDigest, size: img.config.length },
+    mediaType,
+    config: { mediaType: docker ? DOCKER_CONFIG : OCI_CONFIG, digest: img.configDigest, size: img.config.length },
     layers,
   };
   const bytes = Buffer.from(JSON.stringify(doc));
-  return { bytes, digest: sha256(bytes), mediaType: OCI_MANIFEST, layers };
+  return { bytes, digest: sha256(bytes), mediaType, layers };
 }
 
 /** An OCI image index (index.json) listing the given manifest descriptors. */

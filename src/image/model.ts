@@ -8,7 +8,7 @@ import type { Digest } from '../oci/digest.js';
 import type { Platform } from '../oci/platform.js';
 import type { Descriptor, HistoryEntry, ImageConfig, Index, Manifest } from '../oci/types.js';
 
-export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive';
+export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'registry';
 
 export interface LayerRecord {
   /** Position from the bottom, 0-based. */
@@ -84,5 +84,7 @@ export interface ImageSource {
   indexOnly?: Digest[];
   /** manifest.json, where the source has one. */
   dockerManifest?: { bytes: Buffer; parsed: unknown[] };
+  /** Where a registry source came from: the reference, and its manifest or index (kept so a copy keeps its digest). */
+  registry?: { reference: string; host: string; repository: string; digest: Digest; mediaType: string; index?: Buffer };
   close(): Promise<void>;
 }

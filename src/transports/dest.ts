@@ -3,6 +3,7 @@
  *   PATH or docker-archive:PATH[:NAME:TAG]   a docker save archive ('-' is standard output)
  *   oci:DIR[:TAG]                            an OCI image layout (a new directory)
  *   oci-archive:PATH[:TAG]                   an OCI layout in a tar
+ *   docker://REGISTRY/REPO[:TAG]             a registry (pushed; the tag moves last, so a failure changes nothing)
  * Files appear whole or not at all (a temporary name, renamed at the end).
  */
 import { StowageError, UsageError } from '../errors.js';
@@ -12,8 +13,9 @@ import { ensureDigests } from '../image/ensure-digests.js';
 import type { WritableImage } from '../image/writable.js';
 import { writeDockerArchive, type ArchiveWriteOptions, type ArchiveWriteResult } from './docker-archive/write.js';
 import { writeLayoutFiles } from './oci-layout/write.js';
+import { pushImages, type PushOptions, type PushResult } from './registry/push.js';
 
-export type DestKind = 'docker-archive' | 'oci' | 'oci-archive';
+export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker';
 
 export interface DestSpec {
   kind: DestKind;
@@ -33,17 +35,28 @@ export function parseDestSpec(text: string, fallback: DestKind = 'docker-archive
     const i = rest.indexOf(':');
     return i === -1 ? { kind, path: rest, text } : { kind, path: rest.slice(0, i), tag: rest.slice(i + 1), text };
   }
+  if (text.startsWith('docker://')) {
+    const ref = text.slice('docker://'.length).replace(/^\/\//, '');
+    if (!ref) throw new UsageError('docker:// needs an image reference, for example docker://registry.example.com/app:1');
+    return { kind: 'docker', path: ref, text };
+  }
   if (/^(docker|docker-daemon):/.test(text)) throw new UsageError(`${text.split(':')[0]}: destinations are not supported by this command yet`);
   return { kind: fallback, path: text, text };
 }
 
 export interface WriteOptions extends ArchiveWriteOptions {
+  /** For docker:// destinations: credentials, TLS, compression, parallelism, mounts. */
+  push?: PushOptions;
   /** For docker-archive destinations: the legacy layout (default) or the Docker 25+ OCI-plus-manifest.json one. */
   layout?: 'legacy' | 'oci';
 }
 
 /** Writes images to a destination; returns what the archive writer reports. */
-export async function writeImages(dest: DestSpec, images: WritableImage[], opts: WriteOptions = {}): Promise<ArchiveWriteResult & { bytes: number }> {
+export async function writeImages(dest: DestSpec, images: WritableImage[], opts: WriteOptions = {}): Promise<ArchiveWriteResult & { bytes: number; push?: PushResult }> {
+  if (dest.kind === 'docker') {
+    const r = await pushImages(dest.path, images, { ...opts.push, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    return { layersWritten: r.uploaded, layerBytes: r.bytesUploaded, omitted: [], bytes: r.bytesUploaded, push: r };
+  }
   if (dest.tag) {
     if (images.length !== 1) throw new UsageError(`${dest.text}: a tag in the destination name needs exactly one image (there are ${images.length})`);
     // A docker archive takes NAME:TAG as the image's tag; an OCI layout takes TAG as the ref name, verbatim.

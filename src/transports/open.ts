@@ -21,6 +21,8 @@ import type { ImageSource, SourceImage } from '../image/model.js';
 import { readDockerArchive } from './docker-archive/read.js';
 import { REF_NAME, readOciLayout } from './oci-layout/read.js';
 import { parseSourceSpec, type SourceSpec } from './spec.js';
+import type { RegistryOptions } from './registry/options.js';
+import { openRegistrySource } from './registry/source.js';
 
 export interface OpenOptions {
   /** Standard input, or any stream standing in for it. */
@@ -34,6 +36,8 @@ export interface OpenOptions {
    * temporary file first (removed on close) instead of being read in one pass.
    */
   seekable?: boolean;
+  /** Credentials, TLS and retry settings for a `docker://` source. */
+  registry?: RegistryOptions;
 }
 
 async function readHead(path: string, n: number): Promise<Buffer> {
@@ -120,6 +124,7 @@ async function streamTree(input: AsyncIterable<Buffer>, label: string, opts: Ope
 /** Opens a source with every image it holds. */
 export async function openSource(text: string, opts: OpenOptions = {}): Promise<ImageSource> {
   const spec = parseSourceSpec(text);
+  if (spec.transport === 'docker') return openRegistrySource(text, spec.path, opts.registry);
   const { tree, archive } = await openTree(spec, opts);
   try {
     const src = await readTree(tree, spec, archive);

@@ -1,59 +1,94 @@
-/** `stowage copy SOURCE DEST`: move images between formats (and, later, engines and registries). */
+/** `stowage copy SOURCE DEST`: move images between archives, OCI layouts, OCI archives and registries. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { writableFrom } from '../../image/writable.js';
+import { copyImages, type CopyOptions, type CopyReport } from '../../ops/copy.js';
 import { parsePlatform } from '../../oci/platform.js';
-import { parseDestSpec, writeImages, type DestKind } from '../../transports/dest.js';
-import { filterPlatform, openSource } from '../../transports/open.js';
+import type { DestKind } from '../../transports/dest.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress } from '../output.js';
+import { Progress, printJson } from '../output.js';
+import { addRegistryFlags, pushOptions, registryOptions, type RegistryFlags } from '../registry-flags.js';
 
-interface CopyOptions {
+export interface CopyFlags extends RegistryFlags {
   format?: string;
   platform?: string;
+  allPlatforms?: boolean;
   layout?: string;
   quiet?: boolean;
+  json?: boolean;
+}
+
+const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
+
+/** What copy, push and pull all do once they know SOURCE and DEST. */
+export async function runCopy(source: string, dest: string, f: CopyFlags): Promise<CopyReport> {
+  if (f.layout !== undefined && f.layout !== 'legacy' && f.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(f.layout)}`);
+  if (f.platform && f.allPlatforms) throw new UsageError('--platform and --all-platforms exclude each other');
+  const opts: CopyOptions = {
+    layout: (f.layout ?? 'legacy') as 'legacy' | 'oci',
+    source: registryOptions(f, 'src'),
+    push: pushOptions(f),
+  };
+  if (f.format !== undefined) {
+    const kind = FORMATS[f.format];
+    if (!kind) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(f.format)}`);
+    opts.format = kind;
+  }
+  if (f.platform) opts.platform = parsePlatform(f.platform);
+  if (f.allPlatforms) opts.allPlatforms = true;
+  const progress = new Progress('copying', f.quiet || f.json);
+  opts.onProgress = (n) => progress.update(n);
+  const r = await copyImages(source, dest, opts);
+  progress.done();
+  if (f.json) printJson(r);
+  else if (!f.quiet && dest !== '-') process.stderr.write(summary(r) + '\n');
+  return r;
+}
+
+export function summary(r: CopyReport): string {
+  if (r.registry) {
+    const g = r.registry;
+    const parts = [`${g.uploaded} uploaded`];
+    if (g.mounted) parts.push(`${g.mounted} mounted`);
+    if (g.existing) parts.push(`${g.existing} already there`);
+    return `pushed ${g.reference}@${g.digest}: ${plural(r.images.length, 'image')}, layers ${parts.join(', ')}; ${formatBytes(g.bytesUploaded)} uploaded in ${r.seconds.toFixed(1)} s`;
+  }
+  return `wrote ${r.dest}: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}, ${formatBytes(r.bytes)}`;
+}
+
+export function addCopyFlags(cmd: Command, sides: { src: boolean; dest: boolean }): Command {
+  cmd
+    .option('--platform <os/arch[/variant]>', 'only images of this platform (a registry index: the one to copy)')
+    .option('--all-platforms', 'every image of an index (to a registry: pushed as an index, kept byte for byte when unchanged)')
+    .option('-q, --quiet', 'print nothing on success')
+    .option('--json', 'print a report as JSON (see docs/json.md)');
+  return addRegistryFlags(cmd, sides);
 }
 
 export function registerCopy(program: Command): void {
-  program
+  const cmd = program
     .command('copy')
-    .summary('copy images between docker archives, OCI layouts and OCI archives')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input')
-    .argument('<dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], or - for standard output')
-    .option('--format <docker|oci|oci-archive>', 'format of a DEST given as a bare path (default: the source\'s)')
-    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')
-    .option('--platform <os/arch[/variant]>', 'only images of this platform')
-    .option('-q, --quiet', 'print nothing on success')
+    .summary('copy images between docker archives, OCI layouts, OCI archives and registries')
+    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, docker://REF, or - for standard input')
+    .argument('<dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker://REF, or - for standard output')
+    .option('--format <docker|oci|oci-archive>', 'format of a DEST given as a bare path (default: the source\'s; docker for a registry source)')
+    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy');
+  addCopyFlags(cmd, { src: true, dest: true })
     .addHelpText('after', `
-Layers are copied byte for byte (same DiffIDs, same blob digests) and hashed on the way.
+Layers are copied byte for byte (same DiffIDs, same blob digests) and hashed on the way. To a registry, layers
+stored uncompressed are gzip-compressed (zstd with --compression zstd); compressed ones are sent as they are, so a
+registry-to-registry copy keeps the manifest digest. Blobs the registry has are skipped (HEAD), blobs in the source
+repository of the same registry are mounted, and the tag moves only when everything else is there.
+Credentials: --creds/--src-creds/--dest-creds, STOWAGE_REGISTRY_USERNAME/STOWAGE_REGISTRY_PASSWORD, or docker login
+(~/.docker/config.json: auths, credsStore, credHelpers). Never printed.
 Examples:
   stowage copy app.tar oci:./layout:v1
   stowage copy oci:./layout docker-archive:app.tar:app:v1
   stowage copy --layout oci app.tar app-docker25.tar
-  docker save app | stowage copy - oci-archive:app-oci.tar`)
-    .action(async (source: string, destText: string, opts: CopyOptions) => {
-      if (opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
-      const src = await openSource(source, { seekable: true });
-      try {
-        if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
-        const fallback: DestKind = opts.format
-          ? ({ docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' } as Record<string, DestKind>)[opts.format] ??
-            (() => { throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(opts.format)}`); })()
-          : src.format === 'oci-layout' ? 'oci' : src.format;
-        const dest = parseDestSpec(destText, fallback);
-        const progress = new Progress('copying', opts.quiet);
-        let done = 0;
-        const r = await writeImages(dest, src.images.map((i) => writableFrom(src, i)), {
-          layout: opts.layout as 'legacy' | 'oci',
-          onLayer: (n) => progress.update((done += n)),
-        });
-        progress.done();
-        if (!opts.quiet && dest.path !== '-') {
-          process.stderr.write(`wrote ${dest.text}: ${plural(src.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}, ${formatBytes(r.bytes)}\n`);
-        }
-      } finally {
-        await src.close();
-      }
+  docker save app | stowage copy - oci-archive:app-oci.tar
+  stowage copy app.tar docker://registry.example.com/team/app:1
+  stowage copy docker://registry.example.com/team/app:1 docker://registry.example.com/prod/app:1
+  stowage copy --all-platforms docker://docker.io/library/alpine:3 oci:./alpine`)
+    .action(async (source: string, dest: string, opts: CopyFlags) => {
+      await runCopy(source, dest, opts);
     });
 }

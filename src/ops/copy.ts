@@ -1,0 +1,130 @@
+/**
+ * copy: the transport-agnostic pipeline behind `stowage copy`, `push` and `pull`. Opens any source (file, layout,
+ * registry), picks the images (one platform, or every platform of an index with allPlatforms), and writes them to
+ * any destination; a registry destination gets blob mounts from a source repository on the same registry and the
+ * source's index when every image in it is copied unchanged.
+ */
+import { StowageError } from '../errors.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import { formatPlatform, type Platform } from '../oci/platform.js';
+import type { ImageSource, SourceImage } from '../image/model.js';
+import { writableFrom } from '../image/writable.js';
+import { parseDestSpec, writeImages, type DestKind } from '../transports/dest.js';
+import { filterPlatform, openSource, pickOne } from '../transports/open.js';
+import { blobPath } from '../transports/oci-layout/read.js';
+import type { RegistryOptions } from '../transports/registry/options.js';
+import type { PushOptions } from '../transports/registry/push.js';
+
+export interface CopyOptions {
+  /** Only images of this platform. */
+  platform?: Platform;
+  /** Every image of an index (to a registry: pushed as an index). Without it, a registry source gives one image. */
+  allPlatforms?: boolean;
+  /** The format of a destination given as a bare path (default: the source's; docker-archive for a registry). */
+  format?: DestKind;
+  /** docker-archive layout. */
+  layout?: 'legacy' | 'oci';
+  /** Settings for a docker:// source. */
+  source?: RegistryOptions;
+  /** Settings for a docker:// destination. */
+  push?: PushOptions;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface CopyReport {
+  schema: 'stowage.copy/v1';
+  source: string;
+  dest: string;
+  images: { tags: string[]; imageId: Digest; platform: string }[];
+  /** Layers written (to a registry: uploaded) and their bytes. */
+  layersWritten: number;
+  bytes: number;
+  /** For a registry destination: what the tag points to and what each blob took. */
+  registry: null | {
+    reference: string;
+    digest: Digest;
+    mediaType: string;
+    manifests: { digest: Digest; mediaType: string; size: number; kept: boolean }[];
+    uploaded: number;
+    mounted: number;
+    existing: number;
+    bytesUploaded: number;
+  };
+  seconds: number;
+}
+
+/** The images to copy: a registry source or destination takes one platform unless every one was asked for. */
+function choose(src: ImageSource, toRegistry: boolean, opts: CopyOptions): SourceImage[] {
+  let images = src.images;
+  if (opts.platform) images = filterPlatform(images, opts.platform);
+  if (opts.allPlatforms || images.length <= 1) return images;
+  if (toRegistry || src.format === 'registry') {
+    const distinct = new Set(images.map((i) => formatPlatform(i.platform)));
+    if (toRegistry && distinct.size !== images.length) {
+      throw new StowageError(`${src.spec}: holds ${images.length} images; a registry tag takes one (pick it with PATH:NAME:TAG, PATH:@N or --platform) or an index of distinct platforms (--all-platforms)`);
+    }
+    return [pickOne({ ...src, images }, opts.platform)];
+  }
+  return images;
+}
+
+/** The index the images came from, byte for byte, when they all came from the same one. */
+async function sourceIndex(src: ImageSource, images: SourceImage[]): Promise<{ bytes: Buffer; mediaType: string } | undefined> {
+  if (src.registry?.index) return { bytes: src.registry.index, mediaType: src.registry.mediaType };
+  const parents = new Set(images.map((i) => i.parentIndex));
+  const parent = [...parents][0];
+  if (parents.size !== 1 || !parent) return undefined;
+  const bytes = await src.tree.readSmall(blobPath(parent), 16 << 20);
+  if (sha256(bytes) !== parent) return undefined;
+  const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: string };
+  return { bytes, mediaType: doc.mediaType ?? 'application/vnd.oci.image.index.v1+json' };
+}
+
+export async function copyImages(sourceText: string, destText: string, opts: CopyOptions = {}): Promise<CopyReport> {
+  const started = process.hrtime.bigint();
+  const src = await openSource(sourceText, { seekable: true, ...(opts.source ? { registry: opts.source } : {}) });
+  try {
+    const fallback: DestKind = opts.format ?? (src.format === 'oci-layout' ? 'oci' : src.format === 'registry' ? 'docker-archive' : src.format);
+    const dest = parseDestSpec(destText, fallback);
+    const toRegistry = dest.kind === 'docker';
+    const images = choose(src, toRegistry, opts);
+    let done = 0;
+    const push: PushOptions = { ...opts.push };
+    if (toRegistry) {
+      if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
+      if (images.length > 1) {
+        push.platforms = images.map((i) => i.platform);
+        const index = await sourceIndex(src, images);
+        if (index) push.index = index;
+      }
+    }
+    const r = await writeImages(dest, images.map((i) => writableFrom(src, i)), {
+      layout: opts.layout ?? 'legacy',
+      onLayer: (n) => opts.onProgress?.((done += n)),
+      push,
+    });
+    return {
+      schema: 'stowage.copy/v1',
+      source: sourceText,
+      dest: destText,
+      images: images.map((i) => ({ tags: i.tags, imageId: i.config.digest, platform: formatPlatform(i.platform) })),
+      layersWritten: r.layersWritten,
+      bytes: r.bytes,
+      registry: r.push
+        ? {
+            reference: r.push.reference,
+            digest: r.push.digest,
+            mediaType: r.push.mediaType,
+            manifests: r.push.manifests,
+            uploaded: r.push.uploaded,
+            mounted: r.push.mounted,
+            existing: r.push.existing,
+            bytesUploaded: r.push.bytesUploaded,
+          }
+        : null,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    };
+  } finally {
+    await src.close();
+  }
+}

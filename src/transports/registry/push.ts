@@ -1,0 +1,260 @@
+/**
+ * Pushing images to a registry: every blob is checked with HEAD first, mounted from the source repository when the
+ * source is another repository of the same registry, and otherwise uploaded; layers go in parallel. Compressed
+ * layers are sent as they are (registry to registry never recompresses, so manifest digests are kept); layers
+ * stored uncompressed are compressed on the way (gzip, or zstd on request) with the digest computed while they
+ * stream up, and the DiffID checked on the same pass. The tag moves only at the very end, when the manifest (or
+ * index) is put: a failure before that leaves the repository's tags as they were.
+ */
+import { createHash } from 'node:crypto';
+import { StowageError, UsageError } from '../../errors.js';
+import { compress, checkCompressor, type Compressor } from '../../compress/compress.js';
+import { sha256, type Digest } from '../../oci/digest.js';
+import { OCI_INDEX, layerTypeCompression } from '../../oci/mediatypes.js';
+import type { Platform } from '../../oci/platform.js';
+import { formatReference } from '../../oci/reference.js';
+import type { Descriptor } from '../../oci/types.js';
+import { indexJson, manifestFor, type BuiltManifest } from '../../image/manifest.js';
+import type { WritableImage, WritableLayer } from '../../image/writable.js';
+import type { Compression } from '../../compress/detect.js';
+import type { ClientOptions, RegistryClient } from './client.js';
+import { DestinationLayers } from './lookup.js';
+import type { RegistryOptions } from './options.js';
+import { clientFor, registryReference } from './source.js';
+
+export interface PushOptions extends RegistryOptions, ClientOptions {
+  /** How to compress layers stored uncompressed (default gzip). Compressed layers are sent as they are. */
+  compression?: Compressor;
+  compressionLevel?: number;
+  /** Layers in flight at once (default 4). */
+  jobs?: number;
+  /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */
+  mountFrom?: { host: string; repository: string };
+  /** The source's image index, pushed byte for byte when every image it lists is pushed unchanged. */
+  index?: { bytes: Buffer; mediaType: string };
+  /** The platform of each image, for a new index. */
+  platforms?: (Platform | undefined)[];
+  /** The manifest type for images whose manifest is rebuilt: OCI (default) or Docker schema 2. */
+  manifestFormat?: 'oci' | 'docker';
+  /** Called as each layer is done, with its size. */
+  onLayer?: (bytes: number) => void;
+}
+
+export interface PushedBlob {
+  digest: Digest;
+  size: number;
+  how: 'uploaded' | 'mounted' | 'exists';
+}
+
+export interface PushResult {
+  /** The reference pushed, in full. */
+  reference: string;
+  /** What the tag now points to: the manifest, or the index of several. */
+  digest: Digest;
+  mediaType: string;
+  manifests: { digest: Digest; mediaType: string; size: number; kept: boolean }[];
+  /** Each distinct layer blob, and what it took. */
+  layers: PushedBlob[];
+  uploaded: number;
+  mounted: number;
+  existing: number;
+  bytesUploaded: number;
+}
+
+/** Runs async jobs with at most `n` at a time. */
+function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(job: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await job();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Yields a layer's uncompressed bytes, checking their size and DiffID after the last one. */
+async function* checkedTar(layer: WritableLayer, what: string): AsyncGenerator<Buffer> {
+  const h = createHash('sha256');
+  let n = 0;
+  for await (const c of layer.open!()) {
+    h.update(c);
+    n += c.length;
+    yield c;
+  }
+  const d = `sha256:${h.digest('hex')}`;
+  if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
+  if (d !== layer.diffId) throw new StowageError(`${what}: DiffID is ${d}, but the config says ${layer.diffId}`);
+}
+
+async function hashStored(layer: WritableLayer): Promise<Digest> {
+  const h = createHash('sha256');
+  for await (const c of layer.open!()) h.update(c);
+  return `sha256:${h.digest('hex')}`;
+}
+
+interface LayerOutcome {
+  digest: Digest;
+  size: number;
+  compression: Compression;
+  mediaType?: string;
+}
+
+class Pusher {
+  private readonly blobs = new Map<string, Promise<PushedBlob>>();
+  private readonly limit: <T>(job: () => Promise<T>) => Promise<T>;
+  private readonly lookup: DestinationLayers;
+  private readonly target: Compressor;
+
+  constructor(private readonly client: RegistryClient, private readonly opts: PushOptions) {
+    this.limit = limiter(Math.max(1, opts.jobs ?? 4));
+    this.lookup = new DestinationLayers(client);
+    this.target = opts.compression ?? 'gzip';
+  }
+
+  /** Makes sure the repository has a blob: HEAD, then a mount, then an upload. Each digest once per push. */
+  private ensure(digest: Digest, size: number, open: () => AsyncIterable<Buffer>, what: string): Promise<PushedBlob> {
+    let p = this.blobs.get(digest);
+    if (!p) {
+      p = (async (): Promise<PushedBlob> => {
+        if ((await this.client.headBlob(digest)) !== undefined) return { digest, size, how: 'exists' };
+        let started: string | undefined;
+        const from = this.opts.mountFrom;
+        if (from && from.host === this.client.http.host && from.repository !== this.client.repo) {
+          const m = await this.client.mount(digest, from.repository);
+          if (m.mounted) return { digest, size, how: 'mounted' };
+          started = m.location;
+        }
+        const r = await this.client.upload({ open, digest, size, what }, started);
+        return { digest: r.digest, size: r.size, how: 'uploaded' };
+      })();
+      this.blobs.set(digest, p);
+    }
+    return p;
+  }
+
+  async layer(img: WritableImage, layer: WritableLayer, i: number, name: string): Promise<LayerOutcome & { blob: PushedBlob }> {
+    const what = `layer ${i + 1} of ${name}`;
+    if (!layer.open) {
+      // A thin archive: the layer must already be in the repository (the base image was pushed before).
+      const d = await this.lookup.find(layer.diffId);
+      if (!d || (await this.client.headBlob(d.digest)) === undefined) {
+        throw new StowageError(`${what} is not in the source, and ${this.client.name} holds no image with its DiffID ${layer.diffId}: push the base image first`);
+      }
+      return { digest: d.digest, size: d.size, compression: layerTypeCompression(d.mediaType) ?? 'gzip', mediaType: d.mediaType, blob: { digest: d.digest, size: d.size, how: 'exists' } };
+    }
+    if (layer.compression === 'none') {
+      // Its compressed digest is unknown until it is compressed: the repository may hold it under another tag.
+      const d = await this.lookup.find(layer.diffId, this.target);
+      if (d && (await this.client.headBlob(d.digest)) !== undefined) {
+        return { digest: d.digest, size: d.size, compression: this.target, mediaType: d.mediaType, blob: { digest: d.digest, size: d.size, how: 'exists' } };
+      }
+      const key = `${layer.diffId}/${this.target}`;
+      let p = this.blobs.get(key);
+      if (!p) {
+        p = this.client.upload({ open: () => compress(this.target, checkedTar(layer, what), what, this.opts.compressionLevel), what })
+          .then((r) => ({ digest: r.digest, size: r.size, how: 'uploaded' as const }));
+        this.blobs.set(key, p);
+      }
+      const blob = await p;
+      return { digest: blob.digest, size: blob.size, compression: this.target, blob };
+    }
+    const digest = layer.digest ?? (await hashStored(layer));
+    const blob = await this.ensure(digest, layer.size, layer.open, what);
+    const out: LayerOutcome & { blob: PushedBlob } = { digest, size: layer.size, compression: layer.compression, blob };
+    if (layer.descriptor?.mediaType) out.mediaType = layer.descriptor.mediaType;
+    return out;
+  }
+
+  /** Pushes an image's layers and config; returns the manifest to put (the source's, when nothing changed). */
+  async image(img: WritableImage): Promise<{ manifest: BuiltManifest; kept: boolean; blobs: PushedBlob[] }> {
+    const name = img.tags[0] ?? img.configDigest;
+    const outcomes = await Promise.all(img.layers.map((l, i) => this.limit(async () => {
+      const r = await this.layer(img, l, i, name);
+      this.opts.onLayer?.(r.size);
+      return r;
+    })));
+    await this.ensure(img.configDigest, img.config.length, async function* () { yield img.config; }, `config of ${name}`);
+    let kept = false;
+    if (img.manifest) {
+      const layers = (JSON.parse(img.manifest.bytes.toString('utf8')) as { layers?: Descriptor[] }).layers ?? [];
+      kept = layers.length === outcomes.length && layers.every((d, i) => d.digest === outcomes[i]!.digest);
+    }
+    const w: WritableImage = kept ? img : {
+      config: img.config,
+      configDigest: img.configDigest,
+      tags: img.tags,
+      layers: img.layers.map((l, i) => ({ diffId: l.diffId, size: outcomes[i]!.size, compression: outcomes[i]!.compression, digest: outcomes[i]!.digest })),
+    };
+    return { manifest: manifestFor(w, { format: this.opts.manifestFormat ?? 'oci' }), kept, blobs: outcomes.map((o) => o.blob) };
+  }
+}
+
+/**
+ * Pushes images to `REGISTRY/REPO[:TAG]`: one image becomes the tag's manifest; several (the platforms of an index,
+ * with --all-platforms) become an image index, kept byte for byte when every image in it is unchanged.
+ */
+export async function pushImages(refText: string, images: WritableImage[], opts: PushOptions = {}): Promise<PushResult> {
+  const ref = registryReference(refText);
+  if (ref.digest) throw new UsageError(`docker://${refText}: push to a tag, not a digest (the registry names the manifest by its digest)`);
+  if (!images.length) throw new StowageError('nothing to push: the source has no image');
+  if (opts.compression) checkCompressor(opts.compression);
+  const client = clientFor(ref, { ...opts, push: true });
+  const pusher = new Pusher(client, opts);
+  const reference = formatReference(ref, false);
+  try {
+    const pushed = await Promise.all(images.map((img) => pusher.image(img)));
+    const manifests = pushed.map((p) => ({ digest: p.manifest.digest, mediaType: p.manifest.mediaType, size: p.manifest.bytes.length, kept: p.kept }));
+    let top: { digest: Digest; mediaType: string };
+    if (pushed.length === 1) {
+      const m = pushed[0]!.manifest;
+      await client.putManifest(ref.tag!, m.bytes, m.mediaType);
+      top = { digest: m.digest, mediaType: m.mediaType };
+    } else {
+      for (const p of pushed) await client.putManifest(p.manifest.digest, p.manifest.bytes, p.manifest.mediaType);
+      const index = keptIndex(opts.index, manifests) ?? newIndex(pushed.map((p) => p.manifest), opts.platforms);
+      await client.putManifest(ref.tag!, index.bytes, index.mediaType);
+      top = { digest: sha256(index.bytes), mediaType: index.mediaType };
+    }
+    const distinct = new Map<Digest, PushedBlob>();
+    for (const p of pushed) for (const b of p.blobs) if (!distinct.has(b.digest)) distinct.set(b.digest, b);
+    const layers = [...distinct.values()];
+    return {
+      reference,
+      ...top,
+      manifests,
+      layers,
+      uploaded: layers.filter((b) => b.how === 'uploaded').length,
+      mounted: layers.filter((b) => b.how === 'mounted').length,
+      existing: layers.filter((b) => b.how === 'exists').length,
+      bytesUploaded: layers.filter((b) => b.how === 'uploaded').reduce((a, b) => a + b.size, 0),
+    };
+  } finally {
+    await client.http.close();
+  }
+}
+
+/** The source's index, when it lists exactly the manifests pushed (so its digest is kept). */
+function keptIndex(index: PushOptions['index'], manifests: { digest: Digest }[]): { bytes: Buffer; mediaType: string } | undefined {
+  if (!index) return undefined;
+  try {
+    const listed = ((JSON.parse(index.bytes.toString('utf8')) as { manifests?: Descriptor[] }).manifests ?? []).map((d) => d.digest);
+    const pushed = new Set(manifests.map((m) => m.digest));
+    if (listed.length === pushed.size && listed.every((d) => pushed.has(d))) return index;
+  } catch { /* build a new one */ }
+  return undefined;
+}
+
+function newIndex(manifests: BuiltManifest[], platforms: (Platform | undefined)[] = []): { bytes: Buffer; mediaType: string } {
+  const descs: Descriptor[] = manifests.map((m, i) => {
+    const d: Descriptor = { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+    const p = platforms[i];
+    if (p) d.platform = { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
+    return d;
+  });
+  return { bytes: indexJson(descs), mediaType: OCI_INDEX };
+}
