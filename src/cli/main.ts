@@ -12,6 +12,7 @@ import { registerCopy } from './commands/copy.js';
 import { registerPush } from './commands/push.js';
 import { registerPull } from './commands/pull.js';
 import { registerEdit } from './commands/edit.js';
+import { registerExport } from './commands/export.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerPush(program);
   registerPull(program);
   registerEdit(program);
+  registerExport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

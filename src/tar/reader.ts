@@ -24,6 +24,8 @@ export interface ReadTarOptions {
   what?: string;
   /** The largest PAX or GNU long-name extension accepted, in bytes. */
   maxExtension?: number;
+  /** Accept an archive with no entries (an empty layer: zero bytes, or only end-of-archive blocks). */
+  allowEmpty?: boolean;
 }
 
 /** Types whose data area is always empty, whatever their size field says (as in Go's archive/tar). */
@@ -60,7 +62,7 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
     for (;;) {
       block = await readBlock();
       if (block === null) {
-        if (first) throw new StowageError(`${what}: empty file`);
+        if (first && !opts.allowEmpty) throw new StowageError(`${what}: empty file`);
         if (rawParts.length) throw new TruncatedError(what);
         return; // end of data without the two zero blocks: accepted, as Go and GNU tar do
       }
@@ -68,7 +70,7 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
         if (rawParts.length) throw new StowageError(`${what}: a tar extension header is not followed by an entry`);
         const next = await src.read(BLOCK);
         if (next.length === 0 || (next.length === BLOCK && isZeroBlock(next))) {
-          if (first) throw new StowageError(`${what}: empty tar archive (no entries)`);
+          if (first && !opts.allowEmpty) throw new StowageError(`${what}: empty tar archive (no entries)`);
           return;
         }
         if (next.length < BLOCK) throw new TruncatedError(what);

@@ -1,0 +1,71 @@
+/** `stowage export SOURCE -o OUT.tar`: the merged filesystem of an image as one tar, without a container. */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { withOutput } from '../../fs/atomic-output.js';
+import { exportImage, type ExportReport } from '../../ops/export.js';
+import { parsePlatform } from '../../oci/platform.js';
+import { openSource, pickOne } from '../../transports/open.js';
+import { formatBytes, plural } from '../format.js';
+import { Progress, printJson, warn } from '../output.js';
+
+interface ExportCliOptions {
+  output: string;
+  platform?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function renderExport(r: ExportReport, output: string): string {
+  const e = r.entries;
+  const parts = [plural(e.files, 'file'), plural(e.dirs, 'directory', 'directories'), plural(e.symlinks, 'symlink'), plural(e.hardlinks, 'hard link')];
+  if (e.others) parts.push(plural(e.others, 'device or FIFO', 'devices and FIFOs'));
+  const applied = [`${plural(e.shadowed, 'entry', 'entries')} of lower layers replaced or deleted`];
+  if (e.whiteouts) applied.push(plural(e.whiteouts, 'whiteout'));
+  if (e.opaqueDirs) applied.push(plural(e.opaqueDirs, 'opaque directory', 'opaque directories'));
+  if (e.linksMaterialized) applied.push(`${plural(e.linksMaterialized, 'hard link')} given the content its replaced target had`);
+  if (e.impliedDirs) applied.push(`${plural(e.impliedDirs, 'missing parent directory', 'missing parent directories')} added`);
+  const name = r.image.tags.join(', ') || r.image.imageId.slice(0, 19);
+  return [
+    `exported ${name} (${plural(r.image.layers, 'layer')}) to ${output === '-' ? 'standard output' : output}: ${formatBytes(r.bytes)}, ${parts.join(', ')}`,
+    `  ${applied.join('; ')}`,
+  ].join('\n');
+}
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .summary('write the merged filesystem of an image (whiteouts applied) as one tar, without a container')
+    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
+    .option('-o, --output <file>', 'the tar to write (- for standard output)', '-')
+    .option('--platform <os/arch[/variant]>', 'the image to export, when the source holds several platforms')
+    .option('--json', 'print a report as JSON (schema stowage.export/v1, docs/json.md)')
+    .option('-q, --quiet', 'print nothing on success but warnings')
+    .addHelpText('after', `
+What a container of the image starts with, as docker export gives it but without creating a container, and
+without the files docker adds (.dockerenv, /dev, /proc, /sys, /etc/hosts, /etc/hostname, /etc/resolv.conf).
+Whiteouts and opaque directories are applied; hard links keep the content their target had when they were made,
+even when a later layer replaced it; modes, owners, times, xattrs and PAX records are copied byte for byte.
+One streaming pass over the layers, top layer first; memory grows with the number of paths, not file sizes.
+Untrusted entries (absolute names, "..", hard links to nothing) are refused: see docs/commands/export.md.
+Examples:
+  stowage export app.tar -o rootfs.tar
+  stowage export oci:./layout:v1 | tar -t
+  docker save app | stowage export - -o rootfs.tar
+  stowage export bundle.tar:app:1 --platform linux/arm64 -o rootfs.tar`)
+    .action(async (source: string, opts: ExportCliOptions) => {
+      if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which the tar uses; give -o FILE');
+      const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+      const src = await openSource(source, { seekable: true });
+      try {
+        const img = pickOne(src, platform);
+        const progress = new Progress('exporting', opts.quiet);
+        const report = await withOutput(opts.output, (out) => exportImage(src, img, out.stream, { onProgress: (n) => progress.update(n) }));
+        progress.done();
+        for (const w of report.warnings) warn(w);
+        if (opts.json) printJson(report);
+        else if (!opts.quiet) process.stderr.write(renderExport(report, opts.output) + '\n');
+      } finally {
+        await src.close();
+      }
+    });
+}
