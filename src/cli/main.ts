@@ -13,6 +13,8 @@ import { registerPush } from './commands/push.js';
 import { registerPull } from './commands/pull.js';
 import { registerEdit } from './commands/edit.js';
 import { registerExport } from './commands/export.js';
+import { registerSquash } from './commands/squash.js';
+import { registerImport } from './commands/import.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerPull(program);
   registerEdit(program);
   registerExport(program);
+  registerSquash(program);
+  registerImport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

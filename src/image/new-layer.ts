@@ -1,0 +1,87 @@
+/**
+ * A layer stowage makes (squash, import): an uncompressed tar written to a temporary file (in $STOWAGE_TMPDIR or the
+ * system's) while it is hashed, so its DiffID is known when the writer needs it and no second pass reads it. The
+ * file is removed by `remove()`, and on exit whatever happens.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Digest } from '../oci/digest.js';
+import { TarWriter } from '../tar/writer.js';
+import type { WritableLayer } from './writable.js';
+
+export interface NewLayer {
+  file: string;
+  diffId: Digest;
+  size: number;
+  /** The layer as writers take it: stored uncompressed, so its blob digest is its DiffID. */
+  writable(): WritableLayer;
+  remove(): Promise<void>;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Runs `fill` on a TarWriter over a new temporary layer file, finishes the tar, and returns the layer. */
+export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Promise<{ layer: NewLayer; result: T }> {
+  const dir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-layer-'));
+  const onExit = () => rmSync(dir, { recursive: true, force: true });
+  // On a signal: remove the file; exit only when no one else (atomic outputs) will.
+  const onSignal = (sig: NodeJS.Signals) => {
+    onExit();
+    if (process.listenerCount(sig) <= 1) process.exit(130);
+  };
+  process.on('exit', onExit);
+  for (const s of SIGNALS) process.on(s, onSignal);
+  const remove = async () => {
+    process.off('exit', onExit);
+    for (const s of SIGNALS) process.off(s, onSignal);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const file = join(dir, 'layer.tar');
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+    const hashing = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (out.write(chunk)) cb();
+        else out.once('drain', () => cb());
+      },
+      final(cb) {
+        out.end(() => cb());
+      },
+    });
+    out.on('error', (e) => hashing.destroy(e));
+    const w = new TarWriter(hashing);
+    const result = await fill(w);
+    await w.finish();
+    await new Promise<void>((resolve, reject) => {
+      hashing.once('error', reject);
+      hashing.end(() => resolve());
+    });
+    const diffId = `sha256:${hash.digest('hex')}` as Digest;
+    const layer: NewLayer = {
+      file,
+      diffId,
+      size,
+      writable: () => ({
+        diffId,
+        size,
+        compression: 'none',
+        digest: diffId,
+        open: () => createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>,
+      }),
+      remove,
+    };
+    return { layer, result };
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+}

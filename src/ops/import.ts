@@ -1,0 +1,198 @@
+/**
+ * `import`: a one-layer image from a filesystem tar (a `docker export`, a `stowage export`, any rootfs tar; plain,
+ * gzip or zstd, told from the bytes), with a config built from the edit flags or taken from another image. The
+ * layer is the input's entries checked by the same rules as every layer (src/layerfs/merge.ts: untrusted names
+ * refused, hard links checked) and copied byte for byte; whiteouts mean nothing without a layer below and are
+ * dropped with a warning.
+ */
+import { createReadStream } from 'node:fs';
+import { open as openFile, stat } from 'node:fs/promises';
+import { StowageError, UsageError } from '../errors.js';
+import { decompress } from '../compress/decompress.js';
+import { describeCompression, sniff, SNIFF_BYTES } from '../compress/detect.js';
+import type { EditRequest } from '../image/config-edit.js';
+import type { SourceImage } from '../image/model.js';
+import { writeNewLayer } from '../image/new-layer.js';
+import type { WritableImage } from '../image/writable.js';
+import { mergeLayers, type MergeLayer, type MergeStats } from '../layerfs/merge.js';
+import type { Digest } from '../oci/digest.js';
+import { hostPlatform } from '../oci/platform.js';
+import type { HistoryEntry, ImageConfig } from '../oci/types.js';
+import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { writeImages, type DestSpec } from '../transports/dest.js';
+import { finishImage } from './squash.js';
+
+export interface ImportOptions {
+  dest: DestSpec;
+  /** Take the config (command, environment, ports, platform, ...) of this image; the layers and history are new. */
+  configFrom?: { spec: string; image: SourceImage };
+  request?: EditRequest;
+  layout?: 'legacy' | 'oci';
+  /** Standard input, or a stream standing in for it, when the input is `-`. */
+  stdin?: AsyncIterable<Buffer>;
+  /** The image's created time (default: a --created change, $SOURCE_DATE_EPOCH, now). */
+  now?: string;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface ImportReport {
+  schema: 'stowage.import/v1';
+  input: string;
+  compression: string;
+  configFrom: string | null;
+  image: { tags: string[]; imageId: Digest; diffId: Digest; size: number; platform: string };
+  entries: MergeStats;
+  changes: string[];
+  warnings: string[];
+  written: { dest: string; format: string; layout: 'legacy' | 'oci' | null; bytes: number };
+}
+
+/** Reads the first bytes of a stream and gives back a stream that still yields them. */
+async function peek(input: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
+  const it = input[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let len = 0;
+  let done = false;
+  while (len < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    seen.push(r.value);
+    len += r.value.length;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { head: Buffer.concat(seen).subarray(0, n), rest: rest() };
+}
+
+/** The input as a merge layer: a plain tar file is read by offset; anything else streams through a decompressor. */
+async function openInput(input: string, stdin: AsyncIterable<Buffer> | undefined): Promise<{ layer: MergeLayer; compression: string }> {
+  const label = input === '-' ? 'standard input' : input;
+  let head: Buffer;
+  let stream: AsyncIterable<Buffer> | undefined;
+  if (input === '-') {
+    const p = await peek(stdin ?? (process.stdin as AsyncIterable<Buffer>), SNIFF_BYTES);
+    head = p.head;
+    stream = p.rest;
+  } else {
+    let st;
+    try {
+      st = await stat(input);
+    } catch {
+      throw new StowageError(`${input}: no such file`);
+    }
+    if (!st.isFile()) throw new StowageError(`${input}: not a file (give a filesystem tar)`);
+    const fh = await openFile(input, 'r');
+    try {
+      const b = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await fh.read(b, 0, SNIFF_BYTES, 0);
+      head = b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+  const kind = sniff(head);
+  if (head.length === 0) throw new StowageError(`${label}: empty input (a filesystem tar has at least one entry)`);
+  if (kind !== 'none' && kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${label}: ${describeCompression(kind)}; give a tar, a gzip'd tar or a zstd'd tar`);
+  let opened = false;
+  const open = async (): Promise<ByteSource> => {
+    if (stream) {
+      // A stream is read once; the merge re-reads a layer only for duplicate names, which a stream cannot serve.
+      if (opened) throw new StowageError(`${label}: has a hard link to a name given twice; read it from a file instead of standard input`);
+      opened = true;
+      return new StreamByteSource(kind === 'none' ? stream : decompress(kind, stream, label));
+    }
+    if (kind === 'none') return FileByteSource.open(input);
+    return new StreamByteSource(decompress(kind, createReadStream(input, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, label));
+  };
+  return { layer: { label, open }, compression: kind };
+}
+
+function createdTime(req: EditRequest | undefined, now: string | undefined): string {
+  if (now) return now;
+  const created = [...(req?.config ?? [])].reverse().find((c) => c.kind === 'created');
+  if (created && created.kind === 'created') return created.value;
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date().toISOString();
+}
+
+/** The config of the new image, before the edit flags apply. */
+function baseConfig(diffId: Digest, created: string, history: HistoryEntry, from?: SourceImage): ImageConfig {
+  if (from) {
+    const c = JSON.parse(from.config.bytes.toString('utf8')) as ImageConfig & Record<string, unknown>;
+    c.created = created;
+    c.rootfs = { type: 'layers', diff_ids: [diffId] };
+    c.history = [history];
+    return c;
+  }
+  const host = hostPlatform();
+  // Keys in the order docker writes them (Go's struct order), so the bytes look like an engine's.
+  return {
+    architecture: host.architecture,
+    ...(host.variant ? { variant: host.variant } : {}),
+    config: {},
+    created,
+    history: [history],
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+  } as ImageConfig;
+}
+
+export async function importRootfs(input: string, opts: ImportOptions): Promise<ImportReport> {
+  const { dest } = opts;
+  const layout = opts.layout ?? 'legacy';
+  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  const warnings: string[] = [];
+  const { layer: inputLayer, compression } = await openInput(input, opts.stdin);
+  const { layer, result: entries } = await writeNewLayer(async (w) => {
+    const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
+    try {
+      return await mergeLayers([inputLayer], w, { impliedDirs: true, warn: (m) => warnings.push(m) });
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  });
+  try {
+    if (entries.whiteouts || entries.opaqueDirs) {
+      warnings.push(`${input === '-' ? 'standard input' : input}: ${entries.whiteouts + entries.opaqueDirs} whiteout entries dropped (a filesystem tar has no layer below to delete from)`);
+    }
+    const created = createdTime(opts.request, opts.now);
+    const history: HistoryEntry = { created, created_by: 'stowage import', comment: `imported from ${input === '-' ? 'standard input' : input}` };
+    const config = baseConfig(layer.diffId, created, history, opts.configFrom?.image);
+    const image: WritableImage = { config: Buffer.alloc(0), configDigest: 'sha256:' as Digest, tags: [], layers: [layer.writable()] };
+    const fin = await finishImage(image, config, opts.request, {
+      sourceTags: [],
+      editTool: 'stowage import',
+      now: created,
+      legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
+    });
+    warnings.push(...fin.warnings);
+    const r = await writeImages(dest, [image], { layout });
+    const parsed = JSON.parse(image.config.toString('utf8')) as ImageConfig;
+    return {
+      schema: 'stowage.import/v1',
+      input,
+      compression,
+      configFrom: opts.configFrom?.spec ?? null,
+      image: {
+        tags: dest.tag ? [dest.tag] : image.tags,
+        imageId: image.configDigest,
+        diffId: layer.diffId,
+        size: layer.size,
+        platform: [parsed.os, parsed.architecture, parsed.variant].filter(Boolean).join('/'),
+      },
+      entries,
+      changes: fin.changes,
+      warnings,
+      written: { dest: dest.text, format: dest.kind, layout: dest.kind === 'docker-archive' ? layout : null, bytes: r.bytes },
+    };
+  } finally {
+    await layer.remove();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * `squash`: the image with some of its layers merged into one. All of them (a one-layer image), the last N, or those
+ * above a base image (whose layers stay as they are: same DiffIDs, same ChainIDs, so an engine that holds the base
+ * shares them). The merged layer is made by the same one-pass merge as `export` (src/layerfs/merge.ts); on a base it
+ * keeps the whiteouts and opaque markers that hide base files. The config keeps every field but `rootfs.diff_ids`
+ * and `history`, where the merged layers' entries become one, whose comment keeps them as JSON.
+ */
+import { StowageError, UsageError } from '../errors.js';
+import { applyAnnotationChanges, applyConfigChanges, resolveTags, serializeConfig, withEditHistory, type EditRequest } from '../image/config-edit.js';
+import { ensureDigests } from '../image/ensure-digests.js';
+import { mergeInputs } from '../image/layer-tar.js';
+import { manifestFor } from '../image/manifest.js';
+import type { ImageSource, SourceImage } from '../image/model.js';
+import { writeNewLayer } from '../image/new-layer.js';
+import { writableFrom, type WritableImage } from '../image/writable.js';
+import { mergeLayers, type MergeStats } from '../layerfs/merge.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import { chainIds } from '../oci/identities.js';
+import { isRecord } from '../oci/json.js';
+import type { HistoryEntry, ImageConfig } from '../oci/types.js';
+import { writeImages, type DestSpec } from '../transports/dest.js';
+import { refuseSameOutput } from './edit.js';
+
+export interface SquashOptions {
+  dest: DestSpec;
+  /** Keep the layers of this image (it must be the bottom of the source image) and squash the rest. */
+  above?: { spec: string; image: SourceImage };
+  /** Squash only the last N layers. */
+  last?: number;
+  /** Metadata changes and tags (the edit flags). */
+  request?: EditRequest;
+  layout?: 'legacy' | 'oci';
+  /** Time for the history entry of edits (default: a --created change, $SOURCE_DATE_EPOCH, now). */
+  now?: string;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface SquashReport {
+  schema: 'stowage.squash/v1';
+  source: string;
+  before: { tags: string[]; imageId: Digest; layers: number };
+  after: { tags: string[]; imageId: Digest; layers: number; diffIds: Digest[]; chainIds: Digest[] };
+  /** Layers kept as they are (the base), counted from the bottom. */
+  kept: number;
+  squashed: { count: number; diffId: Digest; size: number; entries: MergeStats };
+  changes: string[];
+  warnings: string[];
+  written: { dest: string; format: string; layout: 'legacy' | 'oci' | null; bytes: number };
+}
+
+/** How many bottom layers stay: 0, the base's count (checked by ChainID), or all but the last N. */
+export function keptLayers(img: SourceImage, opts: Pick<SquashOptions, 'above' | 'last'>): number {
+  const n = img.layers.length;
+  if (opts.above && opts.last !== undefined) throw new UsageError('give --above or --last, not both');
+  if (opts.last !== undefined) {
+    if (!Number.isInteger(opts.last) || opts.last < 1) throw new UsageError(`--last must be a whole number of layers, at least 1 (not ${opts.last})`);
+    if (opts.last > n) throw new UsageError(`--last ${opts.last}: the image has ${n} layer${n === 1 ? '' : 's'}`);
+    return n - opts.last;
+  }
+  if (opts.above) {
+    const base = opts.above.image.layers;
+    const what = opts.above.spec;
+    if (base.length >= n) throw new StowageError(`${what}: has ${base.length} layers, the image ${n}: nothing above it to squash`);
+    for (let i = 0; i < base.length; i++) {
+      if (base[i]!.chainId !== img.layers[i]!.chainId) {
+        throw new StowageError(`${what}: is not the base of the image: their layers differ from layer ${i + 1} (ChainID ${base[i]!.chainId.slice(0, 19)}… vs ${img.layers[i]!.chainId.slice(0, 19)}…)`);
+      }
+    }
+    return base.length;
+  }
+  if (n === 0) throw new StowageError('the image has no layers');
+  return 0;
+}
+
+/**
+ * The history with the entries of layers kept+1..n folded into `entry`; empty_layer entries between them fold too,
+ * those before the first squashed layer and after the last stay. Undefined when the history cannot be mapped.
+ */
+export function squashHistory(history: HistoryEntry[], n: number, kept: number): { history: HistoryEntry[]; folded: HistoryEntry[] } | undefined {
+  const idx: number[] = [];
+  history.forEach((h, i) => { if (!h.empty_layer) idx.push(i); });
+  if (idx.length !== n) return undefined;
+  const first = idx[kept]!;
+  const last = idx[n - 1]!;
+  const folded = history.slice(first, last + 1);
+  const made = [...folded].reverse().find((h) => h.created)?.created;
+  const entry: HistoryEntry = {
+    ...(made ? { created: made } : {}),
+    created_by: `stowage squash: ${n - kept} layers merged into one`,
+    comment: JSON.stringify(folded),
+  };
+  return { history: [...history.slice(0, first), entry, ...history.slice(last + 1)], folded };
+}
+
+function editTime(req: EditRequest | undefined, now: string | undefined): string {
+  if (now) return now;
+  const created = [...(req?.config ?? [])].reverse().find((c) => c.kind === 'created');
+  if (created && created.kind === 'created') return created.value;
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date().toISOString();
+}
+
+/**
+ * Applies the edit flags to a new config and tags; returns the config bytes. Annotations go on a manifest built
+ * for the image (they need one), kept by writers that store manifests.
+ */
+export async function finishImage(image: WritableImage, config: ImageConfig, req: EditRequest | undefined, opts: { sourceTags: string[]; editTool: string; now?: string; baseAnnotations?: Record<string, string>; legacyDest: boolean }): Promise<{ changes: string[]; warnings: string[] }> {
+  const changes: string[] = [];
+  const warnings: string[] = [];
+  let cfg = config;
+  if (req?.config.length) {
+    const edited = applyConfigChanges(cfg, req.config);
+    warnings.push(...edited.warnings);
+    changes.push(...edited.summary);
+    cfg = edited.changed ? withEditHistory(edited.value, edited.summary, editTime(req, opts.now), opts.editTool) : edited.value;
+  }
+  image.config = serializeConfig(cfg);
+  image.configDigest = sha256(image.config);
+  image.tags = resolveTags(opts.sourceTags, req?.tags);
+  const ann = applyAnnotationChanges(opts.baseAnnotations, req?.annotations ?? []);
+  warnings.push(...ann.warnings);
+  changes.push(...ann.summary);
+  delete image.manifest;
+  if (Object.keys(ann.value).length) {
+    if (opts.legacyDest) warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
+    await ensureDigests([image]);
+    const doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;
+    const bytes = serializeConfig({ ...doc, annotations: ann.value });
+    image.manifest = { bytes, digest: sha256(bytes), mediaType: String(doc.mediaType) };
+  }
+  return { changes, warnings };
+}
+
+export async function squash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<SquashReport> {
+  const { dest } = opts;
+  const layout = opts.layout ?? 'legacy';
+  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  await refuseSameOutput(src.spec, dest);
+  const n = img.layers.length;
+  const kept = keptLayers(img, opts);
+  const warnings: string[] = [];
+
+  const { layer, result: entries } = await writeNewLayer(async (w) => {
+    const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
+    try {
+      return await mergeLayers(mergeInputs(src, img, kept), w, { keepWhiteouts: kept > 0, impliedDirs: kept === 0, warn: (m) => warnings.push(m) });
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  });
+  try {
+    // The raw config (validated when read): every field is kept but the layers' and history's.
+    const config = JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig & Record<string, unknown>;
+    const diffIds = [...img.layers.slice(0, kept).map((l) => l.diffId), layer.diffId];
+    config.rootfs = { ...config.rootfs, diff_ids: diffIds };
+    if (Array.isArray(config.history) && config.history.length) {
+      const h = squashHistory(config.history, n, kept);
+      if (h) config.history = h.history;
+      else {
+        warnings.push(`the config's history does not match its ${n} layers; the squashed image has no history`);
+        delete config.history;
+      }
+    }
+    const image = writableFrom(src, img);
+    image.layers = [...image.layers.slice(0, kept), layer.writable()];
+    const stored = img.manifest?.origin === 'archive' ? (JSON.parse(img.manifest.bytes.toString('utf8')) as Record<string, unknown>) : undefined;
+    const fin = await finishImage(image, config, opts.request, {
+      sourceTags: img.tags,
+      editTool: 'stowage squash',
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(stored && isRecord(stored.annotations) ? { baseAnnotations: stored.annotations as Record<string, string> } : {}),
+      legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
+    });
+    warnings.push(...fin.warnings);
+    const r = await writeImages(dest, [image], { layout });
+    return {
+      schema: 'stowage.squash/v1',
+      source: src.spec,
+      before: { tags: img.tags, imageId: img.config.digest, layers: n },
+      after: { tags: dest.tag ? [dest.tag] : image.tags, imageId: image.configDigest, layers: kept + 1, diffIds, chainIds: chainIds(diffIds) },
+      kept,
+      squashed: { count: n - kept, diffId: layer.diffId, size: layer.size, entries },
+      changes: fin.changes,
+      warnings,
+      written: { dest: dest.text, format: dest.kind, layout: dest.kind === 'docker-archive' ? layout : null, bytes: r.bytes },
+    };
+  } finally {
+    await layer.remove();
+  }
+}
