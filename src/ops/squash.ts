@@ -60,12 +60,12 @@ export function keptLayers(img: SourceImage, opts: Pick<SquashOptions, 'above' |
   if (opts.above) {
     const base = opts.above.image.layers;
     const what = opts.above.spec;
-    if (base.length >= n) throw new StowageError(`${what}: has ${base.length} layers, the image ${n}: nothing above it to squash`);
-    for (let i = 0; i < base.length; i++) {
+    for (let i = 0; i < Math.min(base.length, n); i++) {
       if (base[i]!.chainId !== img.layers[i]!.chainId) {
         throw new StowageError(`${what}: is not the base of the image: their layers differ from layer ${i + 1} (ChainID ${base[i]!.chainId.slice(0, 19)}… vs ${img.layers[i]!.chainId.slice(0, 19)}…)`);
       }
     }
+    if (base.length >= n) throw new StowageError(`${what}: has ${base.length} layers, the image ${n}: nothing above it to squash`);
     return base.length;
   }
   if (n === 0) throw new StowageError('the image has no layers');
