@@ -52,6 +52,17 @@ export class StreamTree implements FileTree {
   static async read(stream: AsyncIterable<Buffer>, label: string, opts: StreamTreeOptions = {}): Promise<StreamTree> {
     const t = new StreamTree(label);
     const src = new StreamByteSource(stream);
+    try {
+      await t.consume(src, label, opts);
+    } finally {
+      // Release the stream (an HTTP response left half-read would keep the process alive).
+      await src.close();
+    }
+    return t;
+  }
+
+  private async consume(src: StreamByteSource, label: string, opts: StreamTreeOptions): Promise<void> {
+    const t = this;
     for await (const e of readTar(src, { what: label })) {
       const name = normalizeEntryName(e.header.name);
       const ie: IndexedEntry = {
@@ -82,7 +93,6 @@ export class StreamTree implements FileTree {
         t.kept.set(name, { head: Buffer.from(head), error: err.message });
       }
     }
-    return t;
   }
 
   private must(path: string): { entry: IndexedEntry; kept: Kept } {

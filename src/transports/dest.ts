@@ -11,11 +11,13 @@ import { openDirOutput, openOutput } from '../fs/atomic-output.js';
 import { DirSink, TarSink } from '../fs/sink.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import type { WritableImage } from '../image/writable.js';
+import { PassThrough } from 'node:stream';
 import { writeDockerArchive, type ArchiveWriteOptions, type ArchiveWriteResult } from './docker-archive/write.js';
+import { EngineClient } from './docker-daemon/client.js';
 import { writeLayoutFiles } from './oci-layout/write.js';
 import { pushImages, type PushOptions, type PushResult } from './registry/push.js';
 
-export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker';
+export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker';
 
 export interface DestSpec {
   kind: DestKind;
@@ -35,12 +37,16 @@ export function parseDestSpec(text: string, fallback: DestKind = 'docker-archive
     const i = rest.indexOf(':');
     return i === -1 ? { kind, path: rest, text } : { kind, path: rest.slice(0, i), tag: rest.slice(i + 1), text };
   }
+  if (text === 'docker-daemon:' || text.startsWith('docker-daemon:')) {
+    const tag = text.slice('docker-daemon:'.length);
+    return tag ? { kind: 'docker-daemon', path: '', tag, text } : { kind: 'docker-daemon', path: '', text };
+  }
   if (text.startsWith('docker://')) {
     const ref = text.slice('docker://'.length).replace(/^\/\//, '');
     if (!ref) throw new UsageError('docker:// needs an image reference, for example docker://registry.example.com/app:1');
     return { kind: 'docker', path: ref, text };
   }
-  if (/^(docker|docker-daemon):/.test(text)) throw new UsageError(`${text.split(':')[0]}: destinations are not supported by this command yet`);
+  if (/^docker:/.test(text)) throw new UsageError('docker:// destinations are not supported by this command yet');
   return { kind: fallback, path: text, text };
 }
 
@@ -59,10 +65,11 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
   }
   if (dest.tag) {
     if (images.length !== 1) throw new UsageError(`${dest.text}: a tag in the destination name needs exactly one image (there are ${images.length})`);
-    // A docker archive takes NAME:TAG as the image's tag; an OCI layout takes TAG as the ref name, verbatim.
-    if (dest.kind === 'docker-archive') images = [{ ...images[0]!, tags: [dest.tag] }];
+    // A docker archive or an engine takes NAME:TAG as the image's tag; an OCI layout takes TAG as the ref name.
+    if (dest.kind === 'docker-archive' || dest.kind === 'docker-daemon') images = [{ ...images[0]!, tags: [dest.tag] }];
   }
   const layoutOpts = { ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(dest.tag && dest.kind !== 'docker-archive' ? { refName: dest.tag } : {}) };
+  if (dest.kind === 'docker-daemon') return loadIntoEngine(images, opts);
   if (dest.kind === 'oci') {
     await ensureDigests(images);
     const out = await openDirOutput(dest.path);
@@ -93,4 +100,27 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
     await out.abort();
     throw e instanceof StowageError || !(e instanceof Error) ? e : e;
   }
+}
+
+/**
+ * Loads images into the Docker engine through its API (POST /images/load), streaming a docker archive (legacy
+ * layout, which every engine takes) straight into the request: nothing is written to disk.
+ */
+async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Promise<ArchiveWriteResult & { bytes: number; loaded: string[] }> {
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const client = new EngineClient();
+  const loading = client.loadImages(body);
+  loading.catch(() => body.destroy());
+  const sink = new TarSink(body);
+  let r: ArchiveWriteResult;
+  try {
+    r = await writeDockerArchive(sink, images, { ...opts, layout: 'legacy' });
+    body.end();
+  } catch (e) {
+    body.destroy(e as Error);
+    await loading.catch(() => undefined);
+    throw e;
+  }
+  const loaded = await loading;
+  return { ...r, bytes: sink.bytes, loaded };
 }

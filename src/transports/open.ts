@@ -19,6 +19,7 @@ import { hostPlatform, platformMatches, formatPlatform, type Platform } from '..
 import { sameTag } from '../oci/reference.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { readDockerArchive } from './docker-archive/read.js';
+import { EngineClient } from './docker-daemon/client.js';
 import { REF_NAME, readOciLayout } from './oci-layout/read.js';
 import { parseSourceSpec, type SourceSpec } from './spec.js';
 import type { RegistryOptions } from './registry/options.js';
@@ -71,8 +72,15 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
     if (opts.seekable) return { tree: await spooledTree(input, 'standard input'), archive: true };
     return { tree: await streamTree(input, 'standard input', opts), archive: true };
   }
-  if (spec.transport === 'docker-daemon' || spec.transport === 'docker') {
-    throw new StowageError(`${spec.transport === 'docker' ? 'docker://' : 'docker-daemon:'} sources are not supported yet`);
+  if (spec.transport === 'docker-daemon') {
+    // The engine's export is a docker save stream: read it in one pass, or spool it when layers are read later.
+    const res = await new EngineClient().exportImages([spec.path]);
+    const label = `docker-daemon:${spec.path}`;
+    if (opts.seekable) return { tree: await spooledTree(res as AsyncIterable<Buffer>, label), archive: true };
+    return { tree: await streamTree(res as AsyncIterable<Buffer>, label, opts), archive: true };
+  }
+  if (spec.transport === 'docker') {
+    throw new StowageError('docker:// sources are not supported yet');
   }
   let st;
   try {

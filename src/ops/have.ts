@@ -1,0 +1,118 @@
+/**
+ * What a target holds: the layers (by ChainID) and images it has, recorded by `stowage have` from an engine, an
+ * archive or a layout, or read from the plain JSON of `docker image inspect` run on the target (so the target
+ * needs no stowage). A layer counts as present by ChainID, never by DiffID alone: the classic engine looks up the
+ * ChainID of each layer stack when it loads.
+ */
+import { StowageError } from '../errors.js';
+import { isDigest, type Digest } from '../oci/digest.js';
+import { chainIds } from '../oci/identities.js';
+import { expectRecord, isRecord, parseJson } from '../oci/json.js';
+import { v1LayerId } from '../oci/v1id.js';
+
+export interface HaveImage {
+  tags: string[];
+  imageId: Digest | null;
+  diffIds: Digest[];
+}
+
+export interface HaveFile {
+  schema: 'stowage.have/v1';
+  created: string;
+  sources: string[];
+  images: HaveImage[];
+}
+
+export class HaveSet {
+  readonly chains = new Map<Digest, string[]>(); // ChainID -> the tags (or image IDs) of images holding it
+  readonly diffIds = new Set<Digest>();
+  readonly imageIds = new Set<Digest>();
+  private v1Lower?: Set<string>;
+
+  constructor(readonly images: HaveImage[], readonly sources: string[]) {
+    for (const img of images) {
+      if (img.imageId) this.imageIds.add(img.imageId);
+      const name = img.tags[0] ?? (img.imageId ? `${img.imageId.slice(0, 19)}… (untagged)` : 'an untagged image');
+      for (const [i, c] of chainIds(img.diffIds).entries()) {
+        this.diffIds.add(img.diffIds[i]!);
+        const who = this.chains.get(c) ?? [];
+        if (!who.includes(name)) who.push(name);
+        this.chains.set(c, who);
+      }
+    }
+  }
+
+  has(chainId: Digest): boolean {
+    return this.chains.has(chainId);
+  }
+
+  /** Images that hold a layer stack (for messages: "provided by app:1"). */
+  providers(chainId: Digest): string[] {
+    return this.chains.get(chainId) ?? [];
+  }
+
+  /**
+   * The legacy v1 directory name each held stack would get as a lower (non-top) layer of any `docker save` by
+   * Docker <= 24: it depends on the ChainIDs alone, so a streamed save can skip such a layer on sight.
+   */
+  lowerV1Names(): Set<string> {
+    if (this.v1Lower) return this.v1Lower;
+    const out = new Set<string>();
+    for (const img of this.images) {
+      let parent: Digest | undefined;
+      for (const c of chainIds(img.diffIds)) {
+        const id = v1LayerId(c, parent);
+        if (!id) break;
+        out.add(id.slice(7));
+        parent = id;
+      }
+    }
+    this.v1Lower = out;
+    return out;
+  }
+
+  toFile(): HaveFile {
+    return { schema: 'stowage.have/v1', created: new Date().toISOString(), sources: this.sources, images: this.images };
+  }
+}
+
+function digestList(v: unknown, what: string): Digest[] {
+  if (!Array.isArray(v) || !v.every(isDigest)) throw new StowageError(`${what}: expected a list of sha256 digests`);
+  return v as Digest[];
+}
+
+/** Reads a have file: stowage's own, or the JSON array `docker image inspect IMAGE...` prints. */
+export function parseHave(bytes: Buffer, what: string): HaveSet {
+  const doc = parseJson(bytes, what);
+  const notHave = `${what}: not a have file (expected the output of \`stowage have\` or of \`docker image inspect IMAGE...\`)`;
+  if (Array.isArray(doc)) {
+    if (doc.length === 0) throw new StowageError(`${what}: an empty list: docker image inspect found no images`);
+    const images = doc.map((raw, i) => {
+      if (!isRecord(raw) || !isRecord(raw.RootFS) || typeof raw.Id !== 'string') throw new StowageError(notHave);
+      const layers = raw.RootFS.Layers ?? [];
+      return {
+        tags: Array.isArray(raw.RepoTags) ? (raw.RepoTags.filter((t) => typeof t === 'string') as string[]) : [],
+        imageId: isDigest(raw.Id) ? raw.Id : null,
+        diffIds: digestList(layers, `${what}[${i}].RootFS.Layers`),
+      };
+    });
+    return new HaveSet(images, [`docker image inspect (${what})`]);
+  }
+  if (!isRecord(doc) || doc.schema !== 'stowage.have/v1') throw new StowageError(notHave);
+  const r = expectRecord(doc, what);
+  if (!Array.isArray(r.images)) throw new StowageError(`${what}: images: expected a list`);
+  const images = r.images.map((raw, i) => {
+    const img = expectRecord(raw, `${what}: images[${i}]`);
+    return {
+      tags: Array.isArray(img.tags) ? (img.tags.filter((t) => typeof t === 'string') as string[]) : [],
+      imageId: isDigest(img.imageId) ? img.imageId : null,
+      diffIds: digestList(img.diffIds, `${what}: images[${i}].diffIds`),
+    };
+  });
+  const sources = Array.isArray(r.sources) ? (r.sources.filter((s) => typeof s === 'string') as string[]) : [];
+  return new HaveSet(images, sources);
+}
+
+export function mergeHave(sets: HaveSet[]): HaveSet {
+  return new HaveSet(sets.flatMap((s) => s.images), sets.flatMap((s) => s.sources));
+}
