@@ -6,7 +6,8 @@
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { describeCompression } from '../compress/detect.js';
-import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import type { MergeLayer } from '../layerfs/merge.js';
 import type { ImageSource, LayerRecord, SourceImage } from './model.js';
 
@@ -15,7 +16,7 @@ export async function openLayerTar(src: ImageSource, layer: LayerRecord, what: s
   const kind = layer.compression ?? 'unknown';
   if (kind === 'none') {
     const region = await src.tree.region(layer.path);
-    if (region) return FileByteSource.open(region.file, region.offset, region.offset + region.size);
+    if (region) return ReadAheadFileSource.open(region.file, region.offset, region.offset + region.size);
     return new StreamByteSource(src.tree.open(layer.path));
   }
   if (kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${what}: ${describeCompression(kind)}; cannot read its files`);

@@ -18,7 +18,8 @@ import { mergeLayers, type MergeLayer, type MergeStats } from '../layerfs/merge.
 import type { Digest } from '../oci/digest.js';
 import { hostPlatform } from '../oci/platform.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
-import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import { writeImages, type DestSpec } from '../transports/dest.js';
 import { finishImage } from './squash.js';
 
@@ -107,7 +108,7 @@ async function openInput(input: string, stdin: AsyncIterable<Buffer> | undefined
       opened = true;
       return new StreamByteSource(kind === 'none' ? stream : decompress(kind, stream, label));
     }
-    if (kind === 'none') return FileByteSource.open(input);
+    if (kind === 'none') return ReadAheadFileSource.open(input);
     return new StreamByteSource(decompress(kind, createReadStream(input, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, label));
   };
   return { layer: { label, open }, compression: kind };
