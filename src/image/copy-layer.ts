@@ -4,6 +4,8 @@
  * output. No second pass over the data.
  */
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { decompress } from '../compress/decompress.js';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { WritableLayer } from './writable.js';
@@ -15,22 +17,67 @@ export interface CopiedLayer {
 
 /**
  * Yields the layer's stored bytes while hashing them; after the last chunk, checks the digest and size and calls
- * `done` with them. Throws (so the output is abandoned) on any mismatch.
+ * `done` with them. Throws (so the output is abandoned) on any mismatch. `layer.check` may move the hashing to
+ * worker threads (the digests are then awaited and checked here) or, when the caller vouches for the bytes, skip it.
+ * With `verifyDiffId`, a compressed layer's DiffID is checked too (an uncompressed layer's always is).
  */
-export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c: CopiedLayer) => void): AsyncGenerator<Buffer> {
+export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c: CopiedLayer) => void, verifyDiffId = false): AsyncGenerator<Buffer> {
   if (!layer.open) throw new StowageError(`${what}: the source does not hold this layer`);
-  const h = createHash('sha256');
+  // layer.check: hash here (default), take digests computed in parallel elsewhere, or count bytes only.
+  const h = layer.check === undefined ? createHash('sha256') : undefined;
+  // verifyDiffId: a compressed layer is also decompressed on the side, to check its DiffID in the same pass.
+  const side = verifyDiffId && layer.compression !== 'none' ? diffIdOnTheSide(layer, what) : undefined;
   let n = 0;
-  for await (const c of layer.open()) {
-    h.update(c);
-    n += c.length;
-    yield c;
+  try {
+    for await (const c of layer.open()) {
+      h?.update(c);
+      n += c.length;
+      if (side) await side.push(c);
+      yield c;
+    }
+  } catch (e) {
+    side?.abort();
+    throw e;
   }
-  const digest = `sha256:${h.digest('hex')}` as Digest;
   if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
-  if (layer.digest && digest !== layer.digest) throw new StowageError(`${what}: bytes hash to ${digest}, expected ${layer.digest}`);
-  if (layer.compression === 'none' && digest !== layer.diffId) {
-    throw new StowageError(`${what}: DiffID is ${digest}, but the config says ${layer.diffId}`);
+  if (side) {
+    const sideDiffId = await side.end();
+    if (sideDiffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${sideDiffId}, but the config says ${layer.diffId}`);
   }
+  if (layer.check === 'size') {
+    if (done) {
+      if (!layer.digest) throw new Error(`internal: ${what}: a size-checked copy has no digest to report`);
+      done({ digest: layer.digest, size: n });
+    }
+    return;
+  }
+  const elsewhere = typeof layer.check === 'function' ? await layer.check() : undefined;
+  const digest = elsewhere ? elsewhere.digest : (`sha256:${h!.digest('hex')}` as Digest);
+  // The DiffID first: for an uncompressed layer it is the bytes' digest, and the config is what names it.
+  const diffId = layer.compression === 'none' ? digest : elsewhere?.diffId;
+  if (diffId && diffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${diffId}, but the config says ${layer.diffId}`);
+  if (layer.digest && digest !== layer.digest) throw new StowageError(`${what}: bytes hash to ${digest}, expected ${layer.digest}`);
   done?.({ digest, size: n });
+}
+
+/** Decompresses a copy of the bytes as they pass and hashes the result: the DiffID, without a second read. */
+function diffIdOnTheSide(layer: WritableLayer, what: string): { push(c: Buffer): Promise<void>; end(): Promise<Digest>; abort(): void } {
+  const pt = new PassThrough({ highWaterMark: 4 << 20 });
+  const h = createHash('sha256');
+  const result = (async () => {
+    for await (const c of decompress(layer.compression, pt as AsyncIterable<Buffer>, what)) h.update(c);
+    return `sha256:${h.digest('hex')}` as Digest;
+  })();
+  result.catch(() => undefined); // surfaced by end()
+  return {
+    push: async (c) => {
+      // Wait for the decompressor to catch up, unless it failed (then drain never comes; the failure is thrown).
+      if (!pt.write(c)) await Promise.race([new Promise<void>((r) => pt.once('drain', () => r())), result.then(() => undefined)]);
+    },
+    end: async () => {
+      pt.end();
+      return result;
+    },
+    abort: () => pt.destroy(),
+  };
 }

@@ -19,6 +19,12 @@ export interface WritableLayer {
   descriptor?: Descriptor;
   /** The stored bytes. Absent for a layer the destination leaves out (a thin archive). */
   open?: () => AsyncIterable<Buffer>;
+  /**
+   * How a writer checks the bytes it copies (see hashingCopy). Absent: hashed as they pass, in this thread. A
+   * function: the digests are computed elsewhere (worker threads hashing the same bytes in parallel) and checked the
+   * same way when the copy ends. 'size': only the byte count is checked (the caller vouches for the bytes).
+   */
+  check?: 'size' | (() => Promise<{ digest: Digest; diffId?: Digest }>);
 }
 
 export interface WritableImage {

@@ -68,7 +68,11 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
     // A docker archive or an engine takes NAME:TAG as the image's tag; an OCI layout takes TAG as the ref name.
     if (dest.kind === 'docker-archive' || dest.kind === 'docker-daemon') images = [{ ...images[0]!, tags: [dest.tag] }];
   }
-  const layoutOpts = { ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(dest.tag && dest.kind !== 'docker-archive' ? { refName: dest.tag } : {}) };
+  const layoutOpts = {
+    ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+    ...(opts.verifyDiffIds ? { verifyDiffIds: true } : {}),
+    ...(dest.tag && dest.kind !== 'docker-archive' ? { refName: dest.tag } : {}),
+  };
   if (dest.kind === 'docker-daemon') return loadIntoEngine(images, opts);
   if (dest.kind === 'oci') {
     await ensureDigests(images);

@@ -12,7 +12,7 @@ import { hexOf, type Digest } from '../../oci/digest.js';
 import { parseReference, formatReference, withDefaultTag } from '../../oci/reference.js';
 import { v1LayerIds } from '../../oci/v1id.js';
 import { hashingCopy } from '../../image/copy-layer.js';
-import type { WritableImage, WritableLayer } from '../../image/writable.js';
+import type { WritableImage } from '../../image/writable.js';
 import type { Sink } from '../../fs/sink.js';
 import { StowageError } from '../../errors.js';
 import { writeLayoutFiles } from '../oci-layout/write.js';
@@ -25,6 +25,8 @@ export interface ArchiveWriteOptions {
   extraFiles?: Record<string, Buffer>;
   /** Called after each layer is written, with its stored size (for progress). */
   onLayer?: (bytes: number) => void;
+  /** Also decompress compressed layers on the way and check their DiffIDs (uncompressed ones always are). */
+  verifyDiffIds?: boolean;
 }
 
 export interface OmittedLayer {
@@ -53,7 +55,7 @@ function normalTags(tags: string[]): string[] {
 
 export async function writeDockerArchive(sink: Sink, images: WritableImage[], opts: ArchiveWriteOptions = {}): Promise<ArchiveWriteResult> {
   if ((opts.layout ?? 'legacy') === 'oci') {
-    const r = await writeLayoutFiles(sink, images, { dockerManifest: true, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    const r = await writeLayoutFiles(sink, images, { dockerManifest: true, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(opts.verifyDiffIds ? { verifyDiffIds: true } : {}) });
     for (const [name, data] of Object.entries(opts.extraFiles ?? {})) await sink.file(name, data);
     await sink.finish();
     return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [] };
@@ -111,7 +113,7 @@ export async function writeDockerArchive(sink: Sink, images: WritableImage[], op
       if (earlier) {
         await sink.symlink(path, `../${earlier}`);
       } else {
-        await writeLayer(sink, path, layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`);
+        await sink.stream(path, layer.size, hashingCopy(layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, undefined, opts.verifyDiffIds));
         byDiffId.set(layer.diffId, path);
         result.layersWritten++;
         result.layerBytes += layer.size;
@@ -122,8 +124,4 @@ export async function writeDockerArchive(sink: Sink, images: WritableImage[], op
   }
   await sink.finish();
   return result;
-}
-
-async function writeLayer(sink: Sink, path: string, layer: WritableLayer, what: string): Promise<void> {
-  await sink.stream(path, layer.size, hashingCopy(layer, what));
 }

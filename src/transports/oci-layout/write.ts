@@ -20,6 +20,8 @@ export interface LayoutWriteOptions {
   /** The ref name for index.json entries, as given with the destination (`oci:DIR:TAG`), instead of the tags. */
   refName?: string;
   onLayer?: (bytes: number) => void;
+  /** Also decompress compressed layers on the way and check their DiffIDs. */
+  verifyDiffIds?: boolean;
 }
 
 export interface LayoutWriteResult {
@@ -70,7 +72,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
       const name = blobName(d.digest);
       if (sink.has(name)) continue;
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
-      await sink.stream(name, layer.size, hashingCopy({ ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`));
+      await sink.stream(name, layer.size, hashingCopy({ ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, undefined, opts.verifyDiffIds));
       result.layersWritten++;
       result.layerBytes += layer.size;
       opts.onLayer?.(layer.size);

@@ -1,0 +1,107 @@
+/** `stowage delta TARGET... (--base SOURCE... | --have FILE) -o OUT`: a thin archive of only what the target lacks. */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { openOutput } from '../../fs/atomic-output.js';
+import { writeDelta, type DeltaReport } from '../../ops/delta.js';
+import { streamDelta } from '../../ops/delta-stream.js';
+import { gatherHave } from '../../ops/have-sources.js';
+import { EngineClient } from '../../transports/docker-daemon/client.js';
+import { openSource } from '../../transports/open.js';
+import { parseSourceSpec } from '../../transports/spec.js';
+import type { ImageSource } from '../../image/model.js';
+import { formatBytes, plural } from '../format.js';
+import { Progress, printJson } from '../output.js';
+
+interface DeltaOptions {
+  base: string[];
+  have: string[];
+  output?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function renderDelta(r: DeltaReport): string {
+  const out: string[] = [];
+  for (const img of r.images) {
+    out.push(`${img.tags.join(', ') || img.imageId}`);
+    for (const l of img.layers) {
+      const what = l.included ? 'included' : `left out: the target has it${l.providedBy.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`;
+      out.push(`  layer ${l.index + 1}  ${formatBytes(l.size).padStart(8)}  ${l.chainId.slice(0, 19)}…  ${what}`);
+    }
+  }
+  const size = r.archiveBytes === null ? 'loaded into the engine' : `${formatBytes(r.archiveBytes)} written to ${r.output}`;
+  out.push(`${plural(r.included.layers, 'layer')} included (${formatBytes(r.included.bytes)}), ${plural(r.omitted.layers, 'layer')} left out (${formatBytes(r.omitted.bytes)}); ${size}`);
+  if (r.archiveBytes !== null && r.fullBytes > 0) {
+    const saved = r.fullBytes - r.archiveBytes;
+    out.push(`a full docker save would be ${formatBytes(r.fullBytes)}: ${formatBytes(saved)} saved (${((saved / r.fullBytes) * 100).toFixed(1)}%)`);
+  }
+  if (r.nothingMissing) out.push('the target already holds every layer: the delta carries only configs and tags');
+  else if (r.omitted.layers) out.push('load it with a plain `docker load -i` on a classic engine holding the base; elsewhere run `stowage apply` first');
+  return out.join('\n');
+}
+
+export function registerDelta(program: Command): void {
+  program
+    .command('delta')
+    .summary('write a thin docker archive holding only the layers the target lacks')
+    .argument('<target...>', 'images to ship: archives, layouts, docker-daemon:NAME, or - for standard input')
+    .option('--base <source>', 'what the target holds: an archive, a layout, docker-daemon:NAME or docker-daemon: (repeatable)', collect, [])
+    .option('--have <file>', 'what the target holds, from `stowage have` or `docker image inspect IMAGE...` (repeatable)', collect, [])
+    .requiredOption('-o, --output <out>', 'the thin archive: a file, - for standard output, or docker-daemon:')
+    .option('--json', 'print the report as JSON (on standard error when the archive goes to standard output)')
+    .option('-q, --quiet', 'print nothing but errors')
+    .addHelpText('after', `
+The archive's manifest.json lists every layer of every target (the engine needs one entry per DiffID), but only
+the layer files whose ChainID the target lacks are in it, plus stowage-delta.json naming what it relies on.
+On a classic Docker engine holding the base, a plain \`docker load -i OUT\` takes it. Elsewhere (the containerd
+image store, podman, a registry) rebuild the full image with \`stowage apply\`.
+Examples:
+  stowage delta app-2.tar --base app-1.tar -o app-2.delta.tar
+  ssh target docker image inspect app:1 > have.json && stowage delta docker-daemon:app:2 --have have.json -o d.tar
+  docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load`)
+    .action(async (targets: string[], opts: DeltaOptions) => {
+      if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
+      const output = opts.output!;
+      const have = await gatherHave(opts.base, opts.have);
+      const progress = new Progress('writing', opts.quiet);
+      let done = 0;
+      const streamed = targets.length === 1 && isStream(targets[0]!);
+      let report: DeltaReport;
+      if (streamed) {
+        const spec = parseSourceSpec(targets[0]!);
+        const input = spec.transport === 'stdin'
+          ? (process.stdin as AsyncIterable<Buffer>)
+          : ((await new EngineClient().exportImages([spec.path])) as AsyncIterable<Buffer>);
+        if (output.startsWith('docker-daemon:')) throw new UsageError('a streamed delta goes to a file or -; to load it, pipe it to docker load');
+        const out = await openOutput(output);
+        try {
+          report = await streamDelta(input, spec.transport === 'stdin' ? 'standard input' : spec.text, have, out.stream, output);
+          await out.commit();
+        } catch (e) {
+          await out.abort();
+          throw e;
+        }
+      } else {
+        const sources: ImageSource[] = [];
+        try {
+          for (const t of targets) sources.push(await openSource(t, { seekable: true }));
+          report = await writeDelta(sources, have, output, (n) => progress.update((done += n)));
+        } finally {
+          for (const s of sources) await s.close();
+        }
+      }
+      progress.done();
+      if (opts.json) (output === '-' ? (s: string) => process.stderr.write(s + '\n') : (s: string) => printJson(JSON.parse(s)))(JSON.stringify(report, null, 2));
+      else if (!opts.quiet) process.stderr.write(renderDelta(report) + '\n');
+    });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Standard input and an engine's export are streams: delta filters them in one pass instead of spooling. */
+function isStream(t: string): boolean {
+  const s = parseSourceSpec(t);
+  return s.transport === 'stdin' || s.transport === 'docker-daemon';
+}

@@ -1,0 +1,30 @@
+/** `stowage have SOURCE... -o FILE`: record what a target holds, for `delta --have` and `check --have`. */
+import type { Command } from 'commander';
+import { withOutput } from '../../fs/atomic-output.js';
+import { haveFromSource } from '../../ops/have-sources.js';
+import { mergeHave } from '../../ops/have.js';
+import { plural } from '../format.js';
+
+export function registerHave(program: Command): void {
+  program
+    .command('have')
+    .summary('record the layers and images a target holds (for delta --have)')
+    .argument('[source...]', 'docker-daemon: (every image of the engine), docker-daemon:NAME, archives or layouts', ['docker-daemon:'])
+    .option('-o, --output <file>', 'where to write the have file (- for standard output)', '-')
+    .option('-q, --quiet', 'no summary on standard error')
+    .addHelpText('after', `
+A target without stowage can record the same with: docker image inspect $(docker images -aq) > have.json
+Examples:
+  stowage have -o have.json                       # every image of the engine DOCKER_HOST names
+  stowage have docker-daemon:app:1 -o have.json
+  stowage have app-1.tar oci:./base -o have.json`)
+    .action(async (sources: string[], opts: { output: string; quiet?: boolean }) => {
+      const sets = [];
+      for (const s of sources) sets.push(await haveFromSource(s));
+      const have = mergeHave(sets);
+      await withOutput(opts.output, async (out) => {
+        out.stream.write(JSON.stringify(have.toFile(), null, 2) + '\n');
+      });
+      if (!opts.quiet) process.stderr.write(`${opts.output === '-' ? 'have' : opts.output}: ${plural(have.images.length, 'image')}, ${plural(have.chains.size, 'layer stack')}\n`);
+    });
+}

@@ -1,0 +1,239 @@
+/**
+ * delta in one pass over a stream (`docker save app | stowage delta - --have have.json -o - | docker load`):
+ * the input tar is filtered into the thin archive as it goes by, with bounded memory. Small documents are kept;
+ * a layer is written through at once when it is surely needed, skipped at once when the target surely has it,
+ * and spooled to a temporary file only when that cannot be known before manifest.json arrives (docker save
+ * writes manifest.json last). Sure decisions before manifest.json come from:
+ * - a legacy `<v1id>/layer.tar` whose v1 name is what a stack the target holds would be named as a lower layer
+ *   (lower-layer names depend on ChainIDs alone): skip;
+ * - a legacy layer whose `<v1id>/json` says it is a lower layer, with a name the target's stacks do not give:
+ *   its stack is not on the target: write;
+ * - an uncompressed `blobs/sha256/<hex>` layer (Docker 25+) whose digest, hence DiffID, the target has nowhere:
+ *   write.
+ * Paths are kept as the input names them; manifest.json goes out unchanged (it lists every layer).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { StowageError } from '../errors.js';
+import { JSON_LIMIT } from '../limits.js';
+import { SNIFF_BYTES, sniff } from '../compress/detect.js';
+import { normalizeEntryName, resolveInside, dirOf, safeArchivePath } from '../fs/paths.js';
+import { peek } from '../hash/layer-digest.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import { chainIds } from '../oci/identities.js';
+import { expectArray, expectRecord, parseJson } from '../oci/json.js';
+import { parseConfig } from '../oci/types.js';
+import { StreamByteSource } from '../tar/bytesource.js';
+import { readTar } from '../tar/reader.js';
+import { TarWriter } from '../tar/writer.js';
+import { DELTA_META } from './delta-meta.js';
+import { deltaMeta, planDelta, summarize, type DeltaReport } from './delta.js';
+import type { HaveSet } from './have.js';
+
+const SMALL = 64 << 10;
+const EPOCH = '1970-01-01T00:00:00Z';
+
+interface Passed {
+  raw: Buffer;
+  size: number;
+  /** sha256 of the stored bytes, and whether they were uncompressed. */
+  digest: Digest;
+  plain: boolean;
+  /** Where it went: written through, skipped, or spooled to a file. */
+  fate: 'written' | 'skipped' | 'spooled';
+  spool?: string;
+}
+
+function looksLikeJson(head: Buffer): boolean {
+  const c = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  return c === 0x7b || c === 0x5b;
+}
+
+export interface StreamDeltaResult extends DeltaReport {
+  spooledBytes: number;
+}
+
+export async function streamDelta(input: AsyncIterable<Buffer>, label: string, have: HaveSet, out: Writable, output: string): Promise<StreamDeltaResult> {
+  const tw = new TarWriter(out);
+  const docs = new Map<string, Buffer>();
+  const links = new Map<string, { raw: Buffer; target: string }>();
+  const passed = new Map<string, Passed>();
+  const lowerNames = have.lowerV1Names();
+  const spoolDir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-delta-'));
+  let spooledBytes = 0;
+  let exact: Map<string, boolean> | undefined; // path -> needed, once manifest.json and every config are known
+
+  /** Exact decisions, as soon as manifest.json and the configs it names have all gone by. */
+  const tryExact = (): void => {
+    if (exact || !docs.has('manifest.json')) return;
+    const items = manifestItems(docs.get('manifest.json')!, label);
+    if (!items.every((i) => docs.has(i.Config))) return;
+    exact = new Map();
+    for (const i of items) {
+      const cfg = parseConfig(docs.get(i.Config)!, `${label}: ${i.Config}`);
+      const chains = chainIds(cfg.rootfs.diff_ids);
+      i.Layers.forEach((p, k) => exact!.set(p, (exact!.get(p) ?? false) || !have.has(chains[k]!)));
+    }
+  };
+
+  const early = (name: string, head: Buffer): 'write' | 'skip' | 'spool' => {
+    tryExact();
+    if (exact) return exact.get(name) ? 'write' : 'skip';
+    const legacy = /^([a-f0-9]{64})\/layer\.tar$/.exec(name);
+    if (legacy) {
+      if (lowerNames.has(legacy[1]!)) return 'skip';
+      const json = docs.get(`${legacy[1]}/json`);
+      if (json) {
+        try {
+          const j = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+          if (j.created === EPOCH && j.config === undefined) return 'write';
+        } catch { /* not a decision */ }
+      }
+      return 'spool';
+    }
+    const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+    if (blob && sniff(head) === 'none' && !have.diffIds.has(`sha256:${blob[1]}` as Digest)) return 'write';
+    return 'spool';
+  };
+
+  try {
+    const src = new StreamByteSource(input);
+    try {
+      for await (const e of readTar(src, { what: label })) {
+        const name = normalizeEntryName(e.header.name);
+        if (e.header.type === 'symlink' || e.header.type === 'hardlink') {
+          links.set(name, { raw: e.raw, target: e.header.type === 'symlink' ? resolveInside(`${dirOf(name)}/${e.header.linkname}`) ?? '' : normalizeEntryName(e.header.linkname) });
+          continue;
+        }
+        if (e.header.type !== 'file') continue;
+        const size = e.header.size;
+        const { head, rest } = await peek(e.body(), SNIFF_BYTES);
+        if (size <= SMALL || (looksLikeJson(head) && size <= JSON_LIMIT)) {
+          const parts: Buffer[] = [];
+          for await (const c of rest) parts.push(Buffer.from(c));
+          docs.set(name, Buffer.concat(parts));
+          continue;
+        }
+        const fate = early(name, head);
+        const h = createHash('sha256');
+        if (fate === 'skip') {
+          for await (const _ of rest) { /* the target has it */ }
+          passed.set(name, { raw: e.raw, size, digest: sha256(''), plain: false, fate: 'skipped' });
+          continue;
+        }
+        if (fate === 'write') {
+          await tw.addRaw(e.raw, size, (async function* () { for await (const c of rest) { h.update(c); yield c; } })(), name);
+        } else {
+          const file = join(spoolDir, String(passed.size));
+          const w = createWriteStream(file, { highWaterMark: 1 << 20 });
+          for await (const c of rest) {
+            h.update(c);
+            if (!w.write(c)) await new Promise<void>((r) => w.once('drain', () => r()));
+          }
+          w.end();
+          await finished(w);
+          spooledBytes += size;
+          passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniff(head) === 'none', fate: 'spooled', spool: file });
+          continue;
+        }
+        passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniff(head) === 'none', fate: 'written' });
+      }
+    } finally {
+      await src.close();
+    }
+
+    // Everything has gone by: decide exactly, check what was written, and finish the archive.
+    if (!docs.has('manifest.json')) throw new StowageError(`${label}: no manifest.json, so not a docker save archive`);
+    const items = manifestItems(docs.get('manifest.json')!, label);
+    const images = items.map((i) => {
+      const cbytes = docs.get(i.Config);
+      if (!cbytes) throw new StowageError(`${label}: config ${i.Config} is missing`);
+      const cfg = parseConfig(cbytes, `${label}: ${i.Config}`);
+      if (cfg.rootfs.diff_ids.length !== i.Layers.length) {
+        throw new StowageError(`${label}: manifest.json lists ${i.Layers.length} layers but config ${i.Config} has ${cfg.rootfs.diff_ids.length} DiffIDs`);
+      }
+      return { item: i, cfg, imageId: sha256(cbytes), chains: chainIds(cfg.rootfs.diff_ids) };
+    });
+    const resolve = (p: string): string => {
+      for (let hops = 0; hops < 40; hops++) {
+        const l = links.get(p);
+        if (!l) return p;
+        if (!l.target) throw new StowageError(`${label}: link ${p} points outside the archive`);
+        p = l.target;
+      }
+      throw new StowageError(`${label}: link cycle at ${p}`);
+    };
+    const plans = planDelta(images.map((im) => ({
+      tags: im.item.RepoTags, imageId: im.imageId,
+      layers: im.cfg.rootfs.diff_ids.map((d, k) => ({ diffId: d, chainId: im.chains[k]!, size: passed.get(resolve(im.item.Layers[k]!))?.size ?? docs.get(resolve(im.item.Layers[k]!))?.length ?? 0 })),
+    })), have);
+
+    const written = new Set<string>();
+    for (const [n, im] of images.entries()) {
+      for (const [k, path] of im.item.Layers.entries()) {
+        const plan = plans[n]!.layers[k]!;
+        if (!plan.included) continue;
+        const real = resolve(path);
+        const p = passed.get(real);
+        const small = docs.get(real);
+        if (!p && !small) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}) is not in the input`);
+        if (p?.fate === 'skipped') {
+          throw new StowageError(`${label}: layer ${path} was skipped as held by the target, but another image needs it; save the images to a file and run delta on the file`);
+        }
+        const diffId = im.cfg.rootfs.diff_ids[k]!;
+        const digest = p ? p.digest : sha256(small!);
+        const plain = p ? p.plain : sniff(small!.subarray(0, SNIFF_BYTES)) === 'none';
+        if (plain && digest !== diffId) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}): DiffID is ${digest}, but the config says ${diffId}`);
+        const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(real);
+        if (named && digest !== `sha256:${named[1]}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
+        if (!written.has(real)) {
+          written.add(real);
+          if (p?.fate === 'spooled') await tw.addRaw(p.raw, p.size, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, real);
+          else if (small) await tw.addFile(real, small);
+        }
+        if (real !== path && !written.has(path)) {
+          written.add(path);
+          await tw.addRaw(links.get(path)!.raw, 0, undefined, path);
+        }
+      }
+    }
+    // The documents: manifest.json unchanged, the configs, the legacy repositories file, and what the delta needs.
+    const sum = summarize(plans);
+    await tw.addFile('manifest.json', docs.get('manifest.json')!);
+    for (const im of images) if (!written.has(im.item.Config)) { written.add(im.item.Config); await tw.addFile(im.item.Config, docs.get(im.item.Config)!); }
+    if (docs.has('repositories')) await tw.addFile('repositories', docs.get('repositories')!);
+    await tw.addFile(DELTA_META, Buffer.from(JSON.stringify(deltaMeta(plans, sum.requires), null, 2) + '\n'));
+    await tw.finish();
+    return {
+      schema: 'stowage.delta/v1', output, images: plans, included: sum.included, omitted: sum.omitted,
+      archiveBytes: tw.bytes, fullBytes: tw.bytes + sum.omitted.bytes + sum.omitted.layers * 3072, nothingMissing: sum.nothingMissing,
+      spooledBytes,
+    };
+  } finally {
+    await rm(spoolDir, { recursive: true, force: true });
+  }
+}
+
+interface Item {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
+function manifestItems(bytes: Buffer, label: string): Item[] {
+  const what = `${label}: manifest.json`;
+  const v = parseJson(bytes, what);
+  if (v === null) throw new StowageError(`${what}: is null, it lists no images`);
+  return expectArray(v, what).map((raw, i) => {
+    const r = expectRecord(raw, `${what}[${i}]`);
+    const tags = Array.isArray(r.RepoTags) ? r.RepoTags.filter((t): t is string => typeof t === 'string') : [];
+    const layers = expectArray(r.Layers ?? [], `${what}[${i}].Layers`).map((p, j) => safeArchivePath(p, `${what}[${i}].Layers[${j}]`));
+    return { Config: safeArchivePath(r.Config, `${what}[${i}].Config`), RepoTags: tags, Layers: layers };
+  });
+}
+
