@@ -115,6 +115,8 @@ class Merger {
   /** Inodes of the current layer whose content went by unwritten and that links now need. */
   private rereads = new Set<Inode>();
   private warnedDuplicate = false;
+  /** The label of the layer being read, for messages. */
+  private where = '';
 
   constructor(private readonly out: TarWriter, private readonly opts: MergeOptions) {}
 
@@ -122,6 +124,7 @@ class Merger {
     this.cur = new Map();
     this.rereads = new Set();
     this.warnedDuplicate = false;
+    this.where = L.label;
     const src = await L.open();
     try {
       let global = false;
@@ -163,7 +166,7 @@ class Merger {
       someAncestor(path, (a) => {
         const c = this.view.claimOf(a);
         if (c && c.t === t && c.kind === ClaimKind.NonDir) {
-          throw new StowageError(`${what}: ${JSON.stringify(h.name)} lies under ${JSON.stringify(a)}, which this layer makes a non-directory; refusing it`);
+          throw new StowageError(`${what}: ${JSON.stringify(h.name)} lies under ${JSON.stringify(a)}, which this layer makes a non-directory (what docker makes of that depends on its storage driver); refusing it`);
         }
         return false;
       });
@@ -311,7 +314,7 @@ class Merger {
     if (isDir) {
       if (this.opts.impliedDirs) this.dirs.add(path);
     } else if (this.parents.has(path)) {
-      throw new StowageError(`${where ? where + ': ' : ''}${JSON.stringify(name)} is a ${kindWord(h)}, but a layer above puts entries under it (docker would follow a symlink there, or fail); refusing it`);
+      throw new StowageError(`${where || this.where}: ${JSON.stringify(name)} is a ${kindWord(h)}, but a layer above puts entries under it (what docker makes of that depends on its storage driver); refusing it`);
     }
     for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
       const a = path.slice(0, i);

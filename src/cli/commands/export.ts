@@ -22,7 +22,7 @@ export function renderExport(r: ExportReport, output: string): string {
   const applied = [`${plural(e.shadowed, 'entry', 'entries')} of lower layers replaced or deleted`];
   if (e.whiteouts) applied.push(plural(e.whiteouts, 'whiteout'));
   if (e.opaqueDirs) applied.push(plural(e.opaqueDirs, 'opaque directory', 'opaque directories'));
-  if (e.linksMaterialized) applied.push(`${plural(e.linksMaterialized, 'hard link')} given the content its replaced target had`);
+  if (e.linksMaterialized) applied.push(`${plural(e.linksMaterialized, 'hard link')} given the content of a replaced or deleted target`);
   if (e.impliedDirs) applied.push(`${plural(e.impliedDirs, 'missing parent directory', 'missing parent directories')} added`);
   const name = r.image.tags.join(', ') || r.image.imageId.slice(0, 19);
   return [
