@@ -23,9 +23,9 @@ import { BLOCK, type TarHeader } from '../tar/header.js';
 import { readTar, type TarEntry } from '../tar/reader.js';
 import type { TarWriter } from '../tar/writer.js';
 import { hasGlobalHeader, reencode } from './headers.js';
-import { Inode, PendingLinks, find, type LinkName } from './inodes.js';
+import { Inode, PendingLinks, find, type LinkName, type Placeholder } from './inodes.js';
 import { OPAQUE_MARKER, ROOT, classify, cleanName, someAncestor } from './names.js';
-import { ClaimKind, MergedView } from './view.js';
+import { ClaimKind, MAX_LAYERS, MergedView } from './view.js';
 
 export interface MergeLayer {
   /** Names the layer in messages ("app.tar: layer 3"). */
@@ -90,6 +90,7 @@ function kindWord(h: TarHeader): string {
 
 /** Merges `layers` (bottom first, as in the image) into `out`; does not finish the tar. */
 export async function mergeLayers(layers: MergeLayer[], out: TarWriter, opts: MergeOptions = {}): Promise<MergeStats> {
+  if (layers.length > MAX_LAYERS) throw new StowageError(`${layers.length} layers: more than the ${MAX_LAYERS} a merge takes`);
   const m = new Merger(out, opts);
   for (let t = 0; t < layers.length; t++) await m.layer(layers[layers.length - 1 - t]!, t);
   await m.finish();
@@ -98,6 +99,12 @@ export async function mergeLayers(layers: MergeLayer[], out: TarWriter, opts: Me
 
 /** A directory entry in `cur` (hard links to directories are refused). */
 const DIR = new Inode();
+
+/**
+ * What the current layer's map keeps per entry: an Inode (a link, or an entry links point to), the name a
+ * written entry has, or the position of one that went by unwritten.
+ */
+type Slot = Inode | string | number;
 
 class Merger {
   readonly stats: MergeStats = {
@@ -110,8 +117,8 @@ class Merger {
   private readonly parents = new Set<string>();
   /** Directories written (for implied directories). */
   private readonly dirs = new Set<string>();
-  /** Non-directory entries of the current layer by path, for hard links within the layer. */
-  private cur = new Map<string, Inode>();
+  /** Entries of the current layer by path, for hard links within the layer. */
+  private cur = new Map<string, Slot>();
   /** Inodes of the current layer whose content went by unwritten and that links now need. */
   private rereads = new Set<Inode>();
   private warnedDuplicate = false;
@@ -164,8 +171,7 @@ class Merger {
     if (!hidden) {
       // A non-directory of this same layer above this entry: docker would follow a symlink there, or fail.
       someAncestor(path, (a) => {
-        const c = this.view.claimOf(a);
-        if (c && c.t === t && c.kind === ClaimKind.NonDir) {
+        if (this.view.nonDirAt(a, t)) {
           throw new StowageError(`${what}: ${JSON.stringify(h.name)} lies under ${JSON.stringify(a)}, which this layer makes a non-directory (what docker makes of that depends on its storage driver); refusing it`);
         }
         return false;
@@ -192,31 +198,55 @@ class Merger {
     }
     if (h.type === 'hardlink') return this.hardlink(L, e, path, t, hidden, global);
 
-    const inode = new Inode();
-    this.adopt(inode, path, t);
-    this.cur.set(path, inode);
+    // Most entries are no link's target: they cost a name or a number in `cur`, an Inode only when links need one.
+    const taken = this.pending.take(path, t);
+    const inode = taken.length ? this.adopt(new Inode(), taken, t) : undefined;
     if (!hidden) {
       await this.emit(e, path, global);
+      if (!inode) {
+        this.cur.set(path, h.name);
+        return;
+      }
       inode.written = h.name;
+      this.cur.set(path, inode);
       await this.flush(inode);
-    } else if (inode.waiting.length) {
-      this.stats.shadowed++;
+      return;
+    }
+    this.stats.shadowed++;
+    if (inode?.waiting.length) {
+      this.cur.set(path, inode);
       await this.materialize(inode, e, what);
-    } else {
-      this.stats.shadowed++;
+    } else if (inode) {
       inode.ordinal = ordinal;
       inode.path = path;
+      this.cur.set(path, inode);
+    } else {
+      this.cur.set(path, ordinal);
     }
   }
 
-  /** Gives `inode` the links of higher layers that point to `path`, checking that the path still existed for them. */
-  private adopt(inode: Inode, path: string, t: number): void {
-    for (const p of this.pending.take(path, t)) {
+  /** The Inode of an earlier entry of this layer, made from what `cur` holds for it when it has none yet. */
+  private inodeOf(path: string, slot: Slot): Inode {
+    if (slot instanceof Inode) return find(slot);
+    const inode = new Inode();
+    if (typeof slot === 'string') inode.written = slot;
+    else {
+      inode.ordinal = slot;
+      inode.path = path;
+    }
+    this.cur.set(path, inode);
+    return inode;
+  }
+
+  /** Gives `inode` the links of higher layers that point to its path, checking that the path still existed for them. */
+  private adopt(inode: Inode, taken: Placeholder[], t: number): Inode {
+    for (const p of taken) {
       if (p.cutAt !== undefined && p.cutAt < t) {
         throw new StowageError(`${p.where}: hard link ${JSON.stringify(p.link)} points to ${JSON.stringify(p.linkname)}, which a layer below it removed; refusing it`);
       }
       this.join(find(p.inode), inode);
     }
+    return inode;
   }
 
   /** Merges inode `from` into `into`: one content, every name. */
@@ -235,16 +265,15 @@ class Merger {
     let inode: Inode;
     const same = this.cur.get(target);
     if (same === DIR) throw new StowageError(`${L.label}: hard link ${JSON.stringify(h.name)} points to ${JSON.stringify(h.linkname)}, a directory; refusing it`);
-    if (same) inode = find(same);
+    if (same !== undefined) inode = this.inodeOf(target, same);
     else {
       // Not earlier in this layer: the target is whatever the layers below hold at that path.
       inode = new Inode();
       this.pending.add({ path: target, fromT: t, inode, link: h.name, where: L.label, linkname: h.linkname });
     }
     // Links of higher layers to this link's own path share its inode.
-    const adopted = new Inode();
-    this.adopt(adopted, path, t);
-    if (adopted.waiting.length) this.join(adopted, inode);
+    const taken = this.pending.take(path, t);
+    if (taken.length) this.join(this.adopt(new Inode(), taken, t), inode);
     this.cur.set(path, inode);
     if (hidden) this.stats.shadowed++;
     else inode.waiting.push({ name: h.name, header: h, ...(global ? {} : { raw: e.raw }), where: L.label });

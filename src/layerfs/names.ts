@@ -23,13 +23,34 @@ export const OPAQUE_MARKER = '.wh..wh..opq';
  * component. Returns ROOT for the root directory.
  */
 export function cleanName(name: string, what: string, field = 'entry'): string {
+  // Fast path (most names): strip a leading "./" and trailing slashes; keep the string if nothing else needs cleaning.
+  let n = name;
+  while (n.startsWith('./')) n = n.slice(2);
+  let end = n.length;
+  while (end > 0 && n.charCodeAt(end - 1) === 0x2f) end--;
+  if (end !== n.length) n = n.slice(0, end);
+  if (n !== '' && n[0] !== '/' && !n.includes('//') && !n.includes('/./') && !n.includes('/../') && !n.endsWith('/.') &&
+      !n.endsWith('/..') && n !== '.' && n !== '..' && !n.startsWith('../')) return n;
+  return cleanSlow(name, what, field);
+}
+
+function cleanSlow(name: string, what: string, field: string): string {
   if (name.startsWith('/')) throw new StowageError(`${what}: ${field} ${JSON.stringify(name)} is an absolute name; refusing it`);
   const parts: string[] = [];
+  let dotdot = false;
+  let depth = 0;
   for (const p of name.split('/')) {
     if (p === '' || p === '.') continue;
-    if (p === '..') throw new StowageError(`${what}: ${field} ${JSON.stringify(name)} climbs out of the root with ".."; refusing it`);
+    if (p === '..') {
+      dotdot = true;
+      if (--depth < 0) throw new StowageError(`${what}: ${field} ${JSON.stringify(name)} climbs out of the root with ".."; refusing it`);
+      continue;
+    }
+    depth++;
     parts.push(p);
   }
+  // docker cleans a/../b to b, but a symlink at a would make it mean something else: refused too.
+  if (dotdot) throw new StowageError(`${what}: ${field} ${JSON.stringify(name)} has a ".." component; refusing it`);
   return parts.join('/');
 }
 
