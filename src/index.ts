@@ -18,3 +18,7 @@ export { inspect, type InspectReport } from './ops/inspect.js';
 export { verify, type VerifyReport } from './ops/verify.js';
 export { readTar, type TarEntry } from './tar/reader.js';
 export { TarWriter } from './tar/writer.js';
+export { exportImage, type ExportReport, type ExportOptions } from './ops/export.js';
+export { squash, type SquashReport, type SquashOptions } from './ops/squash.js';
+export { importRootfs, type ImportReport, type ImportOptions } from './ops/import.js';
+export { mergeLayers, type MergeLayer, type MergeOptions, type MergeStats } from './layerfs/merge.js';
