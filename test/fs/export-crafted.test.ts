@@ -4,13 +4,15 @@
  * checked against dockerd and umoci in export-peers.test.ts).
  */
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { oneLineError, stowage } from '../helpers/cli.js';
+import { oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { FIXTURES, FIXTURES_SKIP, haveFixtures, scratch } from '../helpers/paths.js';
-import { dir, entries, file, hardlink, imageArchive, layer, listTar, symlink, whiteout, type Crafted } from './fs-helpers.js';
+import { compareListings, dir, entries, file, hardlink, imageArchive, layer, listTar, symlink, whiteout, type Crafted } from './fs-helpers.js';
 
 const tmp = scratch('stowage-fs-crafted-');
 let n = 0;
@@ -221,6 +223,34 @@ describe('stowage export: entries are copied byte for byte', () => {
       if (h.name === 'a') assert.equal(h.pax?.comment, undefined, 'the global record does not reach other layers');
     }
     assert.deepEqual(types, ['b', 'a']);
+  });
+});
+
+describe('stowage export: any source', () => {
+  it('gzip and zstd layers, and an archive on standard input, give the same filesystem as plain layers', async () => {
+    const layers = [
+      await layer([dir('d'), file('d/a', 'a'), file('d/b', 'b'), file('t2', '123\n')]),
+      await layer([whiteout('d/.wh.a'), hardlink('t1', 't2')]),
+      await layer([file('t2', '456\n')]),
+    ];
+    const plain = join(tmp, 'plain.tar');
+    await imageArchive(plain, layers);
+    const packed = join(tmp, 'packed.tar');
+    const zstd = spawnSync('zstd', ['--version']).status === 0;
+    await imageArchive(packed, layers, {
+      store: (l, i) => (i === 1 && zstd ? execFileSync('zstd', ['-q', '-c'], { input: l }) : gzipSync(l)),
+    });
+    const outs = [join(tmp, 'plain-out.tar'), join(tmp, 'packed-out.tar'), join(tmp, 'stdin-out.tar')];
+    assert.equal(stowage(['export', plain, '-o', outs[0]!]).status, 0);
+    const r = stowage(['export', packed, '-o', outs[1]!]);
+    assert.equal(r.status, 0, r.stderr);
+    const piped = await stowagePiped(['export', '-', '-o', outs[2]!], packed);
+    assert.equal(piped.status, 0, piped.stderr);
+    const want = await listTar(outs[0]!);
+    assert.deepEqual([...want.keys()].sort(), ['d', 'd/b', 't1', 't2']);
+    assert.equal(want.get('t1')!.sha, sha('123\n'));
+    for (const o of outs.slice(1)) assert.deepEqual(compareListings(await listTar(o), want, [o, 'plain']), []);
+    assert.ok(readFileSync(outs[1]!).equals(readFileSync(outs[0]!)), 'the same bytes, whatever the compression');
   });
 });
 

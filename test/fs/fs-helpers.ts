@@ -40,8 +40,10 @@ export async function layer(entries: Crafted[]): Promise<Buffer> {
 }
 
 /** Writes a docker-archive (skopeo-style names) holding one image made of `layers` (bottom first). */
-export async function imageArchive(path: string, layers: Buffer[], opts: { tag?: string; config?: Record<string, unknown> } = {}): Promise<void> {
+export async function imageArchive(path: string, layers: Buffer[], opts: { tag?: string; config?: Record<string, unknown>; store?: (layer: Buffer, i: number) => Buffer } = {}): Promise<void> {
   const diffIds = layers.map((l) => sha256(l));
+  // Layers may be stored compressed (`store`); the config names the uncompressed tars.
+  const stored = layers.map((l, i) => (opts.store ? opts.store(l, i) : l));
   const config = Buffer.from(JSON.stringify({
     architecture: 'amd64', os: 'linux', config: {}, ...(opts.config ?? {}),
     rootfs: { type: 'layers', diff_ids: diffIds },
@@ -52,7 +54,7 @@ export async function imageArchive(path: string, layers: Buffer[], opts: { tag?:
   const manifest = Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [opts.tag ?? 'crafted/image:1'], Layers: names }]));
   const out = createWriteStream(path);
   const w = new TarWriter(out);
-  for (let i = 0; i < layers.length; i++) await w.addFile(names[i]!, layers[i]!);
+  for (let i = 0; i < layers.length; i++) await w.addFile(names[i]!, stored[i]!);
   await w.addFile(cfgName, config);
   await w.addFile('manifest.json', manifest);
   await w.finish();
