@@ -13,6 +13,7 @@ import { registerDelta } from './commands/delta.js';
 import { registerHave } from './commands/have.js';
 import { registerCheck } from './commands/check.js';
 import { registerApply } from './commands/apply.js';
+import { registerLocal } from './commands/local.js';
 import { registerPush } from './commands/push.js';
 import { registerPull } from './commands/pull.js';
 import { registerEdit } from './commands/edit.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerHave(program);
   registerCheck(program);
   registerApply(program);
+  registerLocal(program);
   registerPush(program);
   registerPull(program);
   registerEdit(program);

@@ -100,8 +100,9 @@ export class EngineClient {
     return this.send('GET', '/_ping').then((r) => r.resume());
   }
 
-  listImages(): Promise<EngineImageSummary[]> {
-    return this.json('/images/json?all=1');
+  /** Every image, intermediate build images included (all=true); or only what `docker images` shows. */
+  listImages(all = true): Promise<EngineImageSummary[]> {
+    return this.json(all ? '/images/json?all=1' : '/images/json');
   }
 
   inspectImage(name: string): Promise<EngineImageInspect> {

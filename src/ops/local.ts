@@ -1,0 +1,214 @@
+/**
+ * local: what a Docker engine knows about its images, and when each arrived. The engine API gives tags, repo
+ * digests, the config's `created` and the last time the image was tagged; the classic store's data root, when this
+ * process can read it, adds the engine's own file records: when the config was last stored (a pull, load, build or
+ * commit writes it), when the top layer was first registered, whether a build recorded a parent image, and which
+ * registry repository each pulled layer came from. Every time is labelled: recorded by the engine, recorded in the
+ * image, or inferred from a file's modification time.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StowageError } from '../errors.js';
+import { isDigest, type Digest } from '../oci/digest.js';
+import { chainIds } from '../oci/identities.js';
+import { EngineClient, type EngineImageInspect } from '../transports/docker-daemon/client.js';
+
+export interface TimeFact {
+  time: string;
+  /** 'engine': a record the engine keeps; 'image': written in the image config by its builder; 'inferred': a file time. */
+  kind: 'engine' | 'image' | 'inferred';
+  source: string;
+}
+
+export interface LocalImage {
+  imageId: Digest;
+  tags: string[];
+  repoDigests: string[];
+  size: number | null;
+  platform: string;
+  created: TimeFact | null;
+  lastTagged: TimeFact | null;
+  /** When the engine last stored the image's config (pull, load, build, commit). */
+  stored: TimeFact | null;
+  /** When its top layer was first registered in the layer store. */
+  topLayerRegistered: TimeFact | null;
+  /** How it most likely arrived, and the evidence. */
+  arrival: { how: 'pulled' | 'built' | 'loaded-or-imported' | 'unknown'; evidence: string[] };
+  /** Registry repositories its layers were pulled from or pushed to (distribution metadata, per layer). */
+  sourceRepositories: string[];
+  parent: Digest | null;
+  layers: { diffId: Digest; chainId: Digest }[];
+  /** Other images that share layers with this one: how many of this image's layers (by ChainID). */
+  sharesWith: { image: string; layers: number }[];
+}
+
+export interface LocalReport {
+  schema: 'stowage.local/v1';
+  engine: string | null;
+  dataRoot: string | null;
+  /** Why the data root was not read, if it was not. */
+  dataRootNote: string | null;
+  images: LocalImage[];
+}
+
+interface DataRoot {
+  dir: string; // <root>/image/<driver>
+}
+
+async function readable(dir: string): Promise<boolean> {
+  try {
+    await readdir(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function mtime(path: string): Promise<string | null> {
+  try {
+    return (await stat(path)).mtime.toISOString();
+  } catch {
+    return null;
+  }
+}
+
+async function text(path: string): Promise<string | null> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Finds image/<driver> under a data root (the driver the engine reports, or the only one there). */
+async function findImageDir(root: string, driver?: string): Promise<DataRoot | null> {
+  if (driver && (await readable(join(root, 'image', driver, 'imagedb')))) return { dir: join(root, 'image', driver) };
+  try {
+    for (const d of await readdir(join(root, 'image'))) if (await readable(join(root, 'image', d, 'imagedb'))) return { dir: join(root, 'image', d) };
+  } catch { /* not there */ }
+  return null;
+}
+
+/** Images from the data root alone (no engine to ask): repositories.json and imagedb. */
+async function imagesFromDataRoot(dr: DataRoot): Promise<EngineImageInspect[]> {
+  const out: EngineImageInspect[] = [];
+  const repos = JSON.parse((await text(join(dr.dir, 'repositories.json'))) ?? '{"Repositories":{}}') as { Repositories: Record<string, Record<string, string>> };
+  const tagsOf = new Map<string, string[]>();
+  const digestsOf = new Map<string, string[]>();
+  for (const refs of Object.values(repos.Repositories ?? {})) {
+    for (const [ref, id] of Object.entries(refs)) {
+      const m = ref.includes('@') ? digestsOf : tagsOf;
+      m.set(id, [...(m.get(id) ?? []), ref]);
+    }
+  }
+  const contentDir = join(dr.dir, 'imagedb/content/sha256');
+  for (const hex of await readdir(contentDir)) {
+    const id = `sha256:${hex}`;
+    const cfg = JSON.parse((await text(join(contentDir, hex))) ?? '{}') as { created?: string; os?: string; architecture?: string; rootfs?: { type: string; diff_ids?: string[] } };
+    out.push({
+      Id: id, RepoTags: tagsOf.get(id) ?? [], RepoDigests: digestsOf.get(id) ?? [], Created: cfg.created ?? '', Size: -1,
+      ...(cfg.os ? { Os: cfg.os } : {}), ...(cfg.architecture ? { Architecture: cfg.architecture } : {}),
+      RootFS: { Type: 'layers', Layers: cfg.rootfs?.diff_ids ?? [] },
+    });
+  }
+  return out;
+}
+
+export async function local(opts: { dataRoot?: string; client?: EngineClient; all?: boolean } = {}): Promise<LocalReport> {
+  const client = opts.client ?? new EngineClient();
+  let engineImages: EngineImageInspect[] | undefined;
+  let driver: string | undefined;
+  let apiRoot: string | undefined;
+  let engineError: string | undefined;
+  try {
+    const info = await client.info();
+    driver = info.Driver;
+    apiRoot = info.DockerRootDir;
+    engineImages = [];
+    for (const s of await client.listImages(opts.all ?? false)) engineImages.push(await client.inspectImage(s.Id));
+  } catch (e) {
+    engineError = (e as Error).message;
+    if (!opts.dataRoot) throw e;
+  }
+  let dr: DataRoot | null = null;
+  let note: string | null = null;
+  const rootDir = opts.dataRoot ?? apiRoot;
+  if (rootDir) {
+    dr = await findImageDir(rootDir, driver);
+    if (!dr) note = `${rootDir}: not readable here (run as root on the engine's machine, or give --data-root), so arrival times cannot be inferred`;
+  } else note = 'the engine did not say where its data root is';
+  if (!engineImages) {
+    if (!dr) throw new StowageError(`${engineError}; and ${note}`);
+    engineImages = await imagesFromDataRoot(dr);
+    note = `the engine is not reachable (${engineError}); read from the data root only`;
+  }
+
+  const chainsOf = new Map<string, Digest[]>();
+  for (const img of engineImages) chainsOf.set(img.Id, chainIds(((img.RootFS.Layers ?? []) as string[]).filter(isDigest) as Digest[]));
+  const name = (img: EngineImageInspect) => img.RepoTags?.[0] ?? `${img.Id.slice(7, 19)} (untagged)`;
+  const images: LocalImage[] = [];
+  for (const img of engineImages) {
+    const chains = chainsOf.get(img.Id)!;
+    const diffIds = ((img.RootFS.Layers ?? []) as string[]).filter(isDigest) as Digest[];
+    const hex = img.Id.replace(/^sha256:/, '');
+    const evidence: string[] = [];
+    let stored: TimeFact | null = null;
+    let registered: TimeFact | null = null;
+    let parent: Digest | null = null;
+    const repos = new Set<string>();
+    if (dr) {
+      const t = await mtime(join(dr.dir, 'imagedb/content/sha256', hex));
+      if (t) stored = { time: t, kind: 'inferred', source: 'modification time of imagedb/content/sha256/<id>, rewritten when the image is pulled, loaded, built or committed' };
+      const top = chains[chains.length - 1];
+      if (top) {
+        const l = await mtime(join(dr.dir, 'layerdb/sha256', top.slice(7), 'diff'));
+        if (l) registered = { time: l, kind: 'inferred', source: 'modification time of layerdb/sha256/<top ChainID>/diff, written when the layer was first registered' };
+      }
+      const p = await text(join(dr.dir, 'imagedb/metadata/sha256', hex, 'parent'));
+      if (p && isDigest(p)) {
+        parent = p;
+        evidence.push(`a parent image is recorded (imagedb/metadata/.../parent: ${p.slice(0, 19)}…), as the builder writes`);
+      }
+      for (const d of diffIds) {
+        const meta = await text(join(dr.dir, 'distribution/v2metadata-by-diffid/sha256', d.slice(7)));
+        if (!meta) continue;
+        try {
+          for (const m of JSON.parse(meta) as { SourceRepository?: string }[]) if (m.SourceRepository) repos.add(m.SourceRepository);
+        } catch { /* unreadable record */ }
+      }
+    }
+    // The engine records repo digests when it pulls an image (and when it pushes one); layer distribution metadata
+    // is per layer, shared by every image holding the layer, so it is evidence about layers, not about this image.
+    if (img.RepoDigests?.length) evidence.push(`repo digests, which the engine records on pull (or push): ${img.RepoDigests.join(', ')}`);
+    if (repos.size) evidence.push(`its layers are known from registry repositories ${[...repos].join(', ')} (distribution metadata, per layer)`);
+    const how: LocalImage['arrival']['how'] = img.RepoDigests?.length ? 'pulled' : parent ? 'built' : dr ? 'loaded-or-imported' : 'unknown';
+    if (how === 'loaded-or-imported') evidence.unshift('no repo digest and no parent image: docker load, docker import, or a build by BuildKit');
+    if (how === 'unknown') evidence.push('no pull record; the data root is needed to tell more');
+    const mine = new Set(chains);
+    const shares: LocalImage['sharesWith'] = [];
+    for (const other of engineImages) {
+      if (other.Id === img.Id) continue;
+      const n = chainsOf.get(other.Id)!.filter((c) => mine.has(c)).length;
+      if (n) shares.push({ image: name(other), layers: n });
+    }
+    const lastTag = img.Metadata?.LastTagTime;
+    images.push({
+      imageId: img.Id as Digest,
+      tags: img.RepoTags ?? [],
+      repoDigests: img.RepoDigests ?? [],
+      size: img.Size >= 0 ? img.Size : null,
+      platform: [img.Os, img.Architecture, img.Variant].filter(Boolean).join('/') || 'unknown',
+      created: img.Created ? { time: img.Created, kind: 'image', source: 'the config\'s created field, written by whoever built the image (any clock, any time)' } : null,
+      lastTagged: lastTag && !lastTag.startsWith('0001-') ? { time: lastTag, kind: 'engine', source: 'Metadata.LastTagTime, recorded by the engine when it last tagged the image' } : null,
+      stored,
+      topLayerRegistered: registered,
+      arrival: { how, evidence },
+      sourceRepositories: [...repos],
+      parent,
+      layers: diffIds.map((d, i) => ({ diffId: d, chainId: chains[i]! })),
+      sharesWith: shares.sort((a, b) => b.layers - a.layers),
+    });
+  }
+  images.sort((a, b) => (b.stored?.time ?? b.created?.time ?? '').localeCompare(a.stored?.time ?? a.created?.time ?? ''));
+  return { schema: 'stowage.local/v1', engine: engineImages && !engineError ? client.endpoint.url : null, dataRoot: dr?.dir ?? null, dataRootNote: note, images };
+}
