@@ -11,6 +11,7 @@ import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { openSource } from '../../src/transports/open.js';
+import { corruptFirstLayer } from './corrupt.js';
 import { writableFrom } from '../../src/image/writable.js';
 import { parseDestSpec, writeImages } from '../../src/transports/dest.js';
 
@@ -182,6 +183,19 @@ describe('stowage edit: bad input', () => {
     assert.equal(m.status, 1);
     assert.match(oneLineError(m), /does not exist/);
     assert.deepEqual(leftovers(), []);
+  });
+
+  it('exit 1: a layer whose bytes do not match its DiffID fails the edit, leaving nothing; --no-verify copies it verbatim', async () => {
+    const bad = await corruptFirstLayer(SRC, join(dir, 'corrupt.tar'));
+    const out = join(dir, 'from-corrupt.tar');
+    const r = stowage(['edit', bad, '-o', out, '--label', 'a=b']);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /layer 1 of stowage-example\/app:2: bytes hash to sha256:[0-9a-f]{64}, expected sha256:3a38b2e3/);
+    assert.ok(!existsSync(out));
+    assert.deepEqual(leftovers(), []);
+    const n = stowage(['edit', '-q', bad, '-o', out, '--label', 'a=b', '--no-verify']);
+    assert.equal(n.status, 0, n.stderr);
+    assert.equal(stowage(['verify', '-q', out]).status, 1, 'the copy is verbatim, so verify finds the same damage');
   });
 
   it('--help lists the flags by group, with examples', () => {

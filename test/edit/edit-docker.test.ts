@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { json, stowage } from '../helpers/cli.js';
+import { json, oneLineError, stowage } from '../helpers/cli.js';
+import { corruptFirstLayer } from './corrupt.js';
 import { BASE, buildTestImages } from '../helpers/images.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerEnv, dockerInspect, haveDocker } from '../helpers/peers.js';
@@ -148,6 +149,15 @@ describe('stowage edit, loaded by a real dockerd', { skip: !haveDocker() && DOCK
     const out = execFileSync('sh', ['-c', `docker save ${SRC} | "${process.execPath}" "${CLI}" edit - -o - --entrypoint '["/bin/echo","piped"]' --tag ${PIPED} | docker load`], { env }).toString();
     assert.match(out, new RegExp(`Loaded image: ${PIPED}`));
     assert.equal(execFileSync('docker', ['run', '--rm', '--network', 'none', PIPED], { env }).toString().trim(), 'piped echo original');
+  });
+
+  it('a layer of over 1 MiB that does not match its DiffID fails the edit (hashed in a worker thread)', async () => {
+    const bad = await corruptFirstLayer(saved, join(dir, 'corrupt.tar'));
+    const out = join(dir, 'from-corrupt.tar');
+    const r = stowage(['edit', bad, '-o', out, '--label', 'a=b']);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /layer 1 of stowage-e2e\/edit-src:1: bytes hash to sha256:[0-9a-f]{64}, expected sha256:/);
+    assert.ok(!existsSync(out));
   });
 
   it('picks one image of a multi-image archive by tag, and names the tags there are when the tag is unknown', () => {

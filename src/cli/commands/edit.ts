@@ -18,6 +18,7 @@ interface EditCliOptions extends EditFlagValues {
   dryRun?: boolean;
   json?: boolean;
   history: boolean;
+  verify: boolean;
   quiet?: boolean;
 }
 
@@ -70,6 +71,7 @@ export function registerEdit(program: Command): void {
     .option('--dry-run', 'print the changes and the config diff; write nothing')
     .option('--json', 'print the report as JSON (schema stowage.edit/v1, docs/json.md)')
     .option('--no-history', 'do not append the history entry that records the edit')
+    .option('--no-verify', 'copy the layers without hashing them (as fast as cp; by default every layer is checked against its digest, in parallel worker threads)')
     .option('-q, --quiet', 'print nothing on success but warnings');
   addEditFlags(cmd);
   cmd.addHelpText('after', `
@@ -109,6 +111,7 @@ Examples:
           dest,
           layout: opts.layout,
           history: opts.history,
+          verify: opts.verify,
           ...(opts.thin ? { thin: true } : {}),
           onLayer: (n) => progress.update((done += n)),
         });
