@@ -14,6 +14,7 @@ import { registerHave } from './commands/have.js';
 import { registerCheck } from './commands/check.js';
 import { registerApply } from './commands/apply.js';
 import { registerLocal } from './commands/local.js';
+import { registerDiff } from './commands/diff.js';
 import { registerPush } from './commands/push.js';
 import { registerPull } from './commands/pull.js';
 import { registerEdit } from './commands/edit.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerApply(program);
   registerLocal(program);
+  registerDiff(program);
   registerPush(program);
   registerPull(program);
   registerEdit(program);
