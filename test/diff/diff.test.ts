@@ -68,6 +68,18 @@ describe('diff through a real registry', { skip: REGISTRY_SKIP || skipUnless('sk
     const raw = JSON.parse(run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.addr}/diff/app:2`]));
     assert.deepEqual(r.layers.map((l: any) => l.b.blob), raw.layers.map((l: any) => l.digest));
   });
+
+  it('pulled back by docker and saved again: the same image as the original', { skip: !haveDocker() && DOCKER_SKIP }, () => {
+    const ref = `${reg.addr}/diff/app:2`;
+    docker(['pull', '-q', ref]);
+    const back = join(dir, 'pulled-back.tar');
+    docker(['save', '-o', back, ref]);
+    docker(['rmi', ref]);
+    const r = json(stowage(['diff', '--json', APP2, back]));
+    assert.equal(r.sameImageId, true);
+    assert.equal(r.sharedByChainId, 3);
+    assert.equal(r.verdict[0], 'Verdict: the same image.');
+  });
 });
 
 describe('diff --files against docker diff', { skip: !haveDocker() && DOCKER_SKIP }, () => {
