@@ -1,0 +1,195 @@
+/**
+ * Real CNCF registries (Debian docker-registry) for the registry tests, each started by the test itself on a free
+ * loopback port through scripts/peers/start-registry.sh, optionally behind htpasswd basic auth, a token service, or
+ * TLS with a self-signed CA made here with openssl. Also small images made from random bytes, so these tests need
+ * no Docker engine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { layerTar, writeTar } from './archive.js';
+import type { CliResult } from './cli.js';
+import { CLI, ROOT, scratch } from './paths.js';
+import { haveCommand } from './peers.js';
+
+export const REGISTRY_SKIP = haveCommand('docker-registry')
+  ? false
+  : 'docker-registry (the CNCF registry) is not installed: run scripts/peers/install.sh (CI does)';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Tls {
+  dir: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** A CA and a server certificate for 127.0.0.1 and localhost signed by it. */
+export function makeTls(dir: string): Tls {
+  mkdirSync(dir, { recursive: true });
+  const o = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=stowage test CA']);
+  o(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  o(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext']);
+  return { dir, ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+}
+
+export interface RegistryOpts {
+  htpasswd?: { user: string; password: string };
+  tls?: Tls;
+  /** Extra YAML for the top level (an auth: token: section). */
+  yaml?: string;
+}
+
+export interface Registry {
+  addr: string;
+  dir: string;
+  log(): string;
+  /** Completed blob uploads (PUT .../blobs/uploads/...digest= answered 201), optionally in one repository. */
+  blobUploads(repo?: string): number;
+  /** Successful cross-repository mounts (POST ...?mount= answered 201). */
+  mounts(repo?: string): number;
+  stop(): void;
+}
+
+let count = 0;
+
+export async function startRegistry(opts: RegistryOpts = {}): Promise<Registry> {
+  const peers = scratch('stowage-reg-');
+  const name = `t${process.pid}-${count++}`;
+  const addr = `127.0.0.1:${await freePort()}`;
+  let yaml = '';
+  if (opts.tls) yaml += `  tls:\n    certificate: ${opts.tls.cert}\n    key: ${opts.tls.key}\n`;
+  if (opts.htpasswd) {
+    const file = join(peers, 'htpasswd');
+    writeFileSync(file, execFileSync('htpasswd', ['-Bbn', opts.htpasswd.user, opts.htpasswd.password]));
+    yaml += `auth:\n  htpasswd:\n    realm: stowage-test\n    path: ${file}\n`;
+  }
+  if (opts.yaml) yaml += opts.yaml;
+  const extra = join(peers, 'extra.yml');
+  writeFileSync(extra, yaml);
+  const env = { ...process.env, STOWAGE_PEERS: peers };
+  const script = (s: string, args: string[]) => execFileSync(join(ROOT, 'scripts/peers', s), args, { env, stdio: 'pipe' });
+  script('start-registry.sh', [name, addr, extra]);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    try { script('stop-registry.sh', [name]); } catch { /* already gone */ }
+  };
+  process.on('exit', stop);
+  const dir = join(peers, `registry-${name}`);
+  const log = () => readFileSync(join(dir, 'registry.log'), 'utf8');
+  const lines = (re: RegExp) => log().split('\n').filter((l) => re.test(l));
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return {
+    addr,
+    dir,
+    log,
+    blobUploads: (repo) => lines(new RegExp(`"PUT /v2/${repo ? esc(repo) : '.+'}/blobs/uploads/[^"]*digest=[^"]*" 201 `)).length,
+    mounts: (repo) => lines(new RegExp(`"POST /v2/${repo ? esc(repo) : '.+'}/blobs/uploads/\\?mount=[^"]*" 201 `)).length,
+    stop,
+  };
+}
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/**
+ * A docker-archive (`docker save` layout with `<diffid>.tar` layers, uncompressed) of an image whose layers hold
+ * random bytes of the given sizes; `base` layers come first, identical across calls with the same seed files.
+ */
+export async function randomArchive(path: string, layers: Buffer[], tag: string): Promise<{ diffIds: string[]; imageId: string }> {
+  const tars = await Promise.all(layers.map((data, i) => layerTar({ [`data/layer-${i}.bin`]: data as unknown as string })));
+  const diffIds = tars.map(sha);
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z',
+    config: { Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: diffIds },
+    history: tars.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })),
+  }));
+  const imageId = sha(config);
+  await writeTar(path, [
+    { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
+    { name: `${imageId.slice(7)}.json`, data: config },
+    ...tars.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: t })),
+  ]);
+  return { diffIds, imageId };
+}
+
+/** Random bytes, the same for the same seed. */
+export function seeded(seed: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(seed).digest();
+  for (let off = 0; off < size; off += block.length) {
+    block.copy(out, off);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+/**
+ * An OCI layout holding an image index of one image per platform (gzip layers, one shared), as a multi-platform
+ * image in a registry is.
+ */
+export async function multiPlatformLayout(dir: string, platforms: { os: string; architecture: string; variant?: string }[]): Promise<{ indexDigest: string }> {
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const put = (b: Buffer) => {
+    const d = sha(b);
+    writeFileSync(join(dir, 'blobs/sha256', d.slice(7)), b);
+    return d;
+  };
+  const sharedTar = await layerTar({ 'shared.txt': 'shared base\n' });
+  const shared = gzipSync(sharedTar);
+  const manifests = [];
+  for (const p of platforms) {
+    const own = await layerTar({ 'platform.txt': `${p.os}/${p.architecture}\n`, 'noise.bin': randomBytes(64 << 10) as unknown as string });
+    const ownGz = gzipSync(own);
+    const config = Buffer.from(JSON.stringify({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), rootfs: { type: 'layers', diff_ids: [sha(sharedTar), sha(own)] } }));
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: [shared, ownGz].map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(b), size: b.length })),
+    }));
+    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, platform: p });
+  }
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  const indexDigest = put(index);
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: indexDigest, size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }));
+  return { indexDigest };
+}
+
+/**
+ * Runs a command without blocking this process's event loop: tests whose helper servers (a token service, a fault
+ * proxy) live in the test process must not use spawnSync, or the server could never answer.
+ */
+export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...(opts.env ?? {}) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The stowage CLI, asynchronously (see runAsync). */
+export function stowageAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runAsync(process.execPath, [CLI, ...args], { env: { STOWAGE_NO_PROGRESS: '1', ...(opts.env ?? {}) } });
+}
