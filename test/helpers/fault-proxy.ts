@@ -15,15 +15,15 @@ export interface FaultPlan {
   /** The first N upload bodies (PATCH, or PUT with a body) larger than `cutAt` are cut after `cutAt` bytes. */
   cutUploads?: number;
   cutAt?: number;
-  /** Every blob download has one byte flipped (the registry sent something else than it names). */
+  /** Whole blob downloads larger than `cutAt` have one byte flipped (the registry sent other bytes than it names). */
   corruptBlobs?: boolean;
-  /** Every request is answered with this status. */
+  /** Every request but the ping (GET /v2/) is answered with this status. */
   always?: number;
 }
 
 export interface FaultProxy {
   addr: string;
-  stats: { requests: number; errors: number; cutDownloads: number; cutUploads: number; corrupted: number };
+  stats: { requests: number; errors: number; cutDownloads: number; cutUploads: number; corrupted: number; rangeResumes: number };
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ function kind(req: IncomingMessage): string {
 
 export function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
   const seen = new Map<string, number>();
-  const stats = { requests: 0, errors: 0, cutDownloads: 0, cutUploads: 0, corrupted: 0 };
+  const stats = { requests: 0, errors: 0, cutDownloads: 0, cutUploads: 0, corrupted: 0, rangeResumes: 0 };
   const cutAt = plan.cutAt ?? 256 << 10;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
@@ -48,7 +48,8 @@ export function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultP
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `injected ${status}` }] }));
     };
-    if (plan.always) return refuse(plan.always);
+    if (plan.always && k !== 'GET root') return refuse(plan.always);
+    if (k === 'GET blobs' && /^bytes=[1-9]\d*-$/.test(String(req.headers.range ?? ''))) stats.rangeResumes++;
     if (plan.errorsFirst && k !== 'GET root' && n === 1) return refuse(500);
     if (plan.errorsFirst && k !== 'GET root' && n === 2) return refuse(429, { 'retry-after': '0' });
     const upstream = request({ host: target.split(':')[0], port: Number(target.split(':')[1]), method: req.method, path: req.url, headers: req.headers }, (up) => {
@@ -60,7 +61,7 @@ export function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultP
       let sent = 0;
       let flipped = false;
       up.on('data', (c: Buffer) => {
-        if (isBlobGet && plan.corruptBlobs && !flipped && c.length) {
+        if (isBlobGet && plan.corruptBlobs && !req.headers.range && size > cutAt && !flipped && c.length) {
           c = Buffer.from(c);
           c[0] = c[0]! ^ 0xff;
           flipped = true;

@@ -119,6 +119,7 @@ export class RegistryHttp {
           ? await request(`https://${this.host}/v2/`, { method: 'GET', dispatcher: this.agent, headers: { 'user-agent': USER_AGENT } })
           : await this.pingOnce(scheme);
       } catch (e) {
+        if (e instanceof StowageError) throw e;
         if (isTlsTrustError(e)) {
           throw new StowageError(`${this.host}: TLS certificate not trusted (${(e as NodeJS.ErrnoException).code}); trust its CA with --ca-cert FILE or --cert-dir DIR, or give --tls-verify=false`);
         }
@@ -267,8 +268,9 @@ export class RegistryHttp {
     return new StowageError(`${what}: denied by ${this.host}${d.message ? ` (${d.message})` : ''}`);
   }
 
+  /** Ends every connection: a reader that stopped early (a failed verify) leaves downloads that no one will read. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }
 
