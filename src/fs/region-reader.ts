@@ -1,42 +1,26 @@
 /**
- * Reads a region of a file (a layer inside an archive, a blob in a layout) in large chunks, with the next chunk's
- * read already under way while the consumer writes the current one. Copying a layer is then bound by the slower of
- * reading and writing, not their sum; a stream of 1 MiB chunks spends about as long waiting as copying.
+ * Reads a region of a file (a layer inside an archive, a blob in a layout) as a stream of chunks, failing if the
+ * file ends early.
+ *
+ * Measured on the reference machine (2.28 GB archive copied into a tar output, page cache warm): 1 MiB chunks from
+ * a read stream are the fastest way Node has. Larger chunks (4-8 MiB) with a hand-made read-ahead were 30-60%
+ * slower in wall time and system CPU: every fresh buffer is new memory the kernel must fault in and zero, and a
+ * chunk larger than the CPU caches is copied from memory twice (read, then write) instead of from cache. So the
+ * chunk is capped at 1 MiB whatever is asked.
  */
-import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { TruncatedError } from '../errors.js';
 import type { FileRegion } from './tree.js';
 
-export const REGION_CHUNK = 8 << 20;
+export const REGION_CHUNK = 1 << 20;
 
 export async function* readRegion(r: FileRegion, chunk = REGION_CHUNK): AsyncGenerator<Buffer> {
   if (r.size === 0) return;
-  const fh = await open(r.file, 'r');
-  let pos = 0;
-  // A fresh buffer per chunk: the consumer (a write stream) may still hold the previous one.
-  const next = async (): Promise<Buffer> => {
-    const n = Math.min(chunk, r.size - pos);
-    const at = r.offset + pos;
-    pos += n;
-    const b = Buffer.allocUnsafe(n);
-    let got = 0;
-    while (got < n) {
-      const { bytesRead } = await fh.read(b, got, n - got, at + got);
-      if (bytesRead === 0) throw new TruncatedError(r.file);
-      got += bytesRead;
-    }
-    return b;
-  };
-  let pending: Promise<Buffer> | undefined = next();
-  try {
-    while (pending) {
-      const b: Buffer = await pending;
-      pending = pos < r.size ? next() : undefined;
-      yield b;
-    }
-  } finally {
-    // The consumer may stop early (an error downstream): let the read under way finish before closing.
-    await pending?.catch(() => undefined);
-    await fh.close();
+  let got = 0;
+  const stream = createReadStream(r.file, { start: r.offset, end: r.offset + r.size - 1, highWaterMark: Math.min(chunk, REGION_CHUNK) });
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    got += c.length;
+    yield c;
   }
+  if (got < r.size) throw new TruncatedError(r.file);
 }

@@ -13,7 +13,6 @@ import {
   type ConfigDiff, type EditRequest,
 } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
-import { readRegion } from '../fs/region-reader.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
@@ -186,7 +185,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   if (noManifest && req.annotations.length) {
     report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
   }
-  const closeHasher = opts.thin ? undefined : await fastCopy(src, img, image, opts.verify !== false);
+  const closeHasher = opts.thin ? undefined : checkLayers(src, img, image, opts.verify !== false);
   let r;
   try {
     r = await writeImages(dest, [image], {
@@ -217,23 +216,21 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
 }
 
 /**
- * Sets up the layer copies of a file-backed source for speed: each layer is read in large chunks with read-ahead,
- * and (verify) hashed by worker threads in parallel with the copy, the digests checked when each copy ends; or
- * (no verify) only counted. Returns what closes the workers.
+ * How the copied layers are checked. verify: an uncompressed layer of a file-backed source is hashed by worker
+ * threads in parallel with the copy (its digest is its DiffID; the copy awaits it at the end), the others inline
+ * as they pass (a compressed blob's digest is one hash, cheaper than inflating it for the DiffID in a worker).
+ * No verify: only the byte count. Returns what stops the workers.
  */
-async function fastCopy(src: ImageSource, img: SourceImage, image: WritableImage, verify: boolean): Promise<() => Promise<void>> {
+function checkLayers(src: ImageSource, img: SourceImage, image: WritableImage, verify: boolean): () => Promise<void> {
   let hasher: BlobHasher | undefined;
-  if (!src.tree.seekable) return async () => undefined;
   for (const [i, w] of image.layers.entries()) {
     const path = img.layers[i]?.path;
     if (!w.open || !path) continue;
-    const region = await src.tree.region(path);
-    if (region) w.open = () => readRegion(region);
     if (!verify) {
       w.check = 'size';
       continue;
     }
-    if (!region) continue; // hashed inline, as it passes
+    if (!src.tree.seekable || w.compression !== 'none') continue;
     hasher ??= new BlobHasher(src.tree);
     const digests = hasher.hash(path);
     digests.catch(() => undefined); // awaited when the copy ends; an early failure must not go unhandled
