@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { constants, createGzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import { StowageError } from '../errors.js';
 import { hasZstdCli } from './decompress.js';
 
@@ -20,11 +20,17 @@ export function checkCompressor(kind: Compressor): void {
   }
 }
 
-/** Yields `input` compressed. `level` defaults to each format's usual default (gzip 6, zstd 3). */
+/**
+ * gzip level 3 by default: on real files it gives the sizes docker and skopeo push (Go's level-6 encoders are
+ * weaker than zlib's) at twice the speed of zlib's level 6 (78 against 38 MB/s here); --compression-level changes it.
+ */
+export const GZIP_DEFAULT_LEVEL = 3;
+
+/** Yields `input` compressed. `level` defaults to gzip 3 (see above) and zstd 3. */
 export async function* compress(kind: Compressor, input: AsyncIterable<Buffer>, what: string, level?: number): AsyncGenerator<Buffer> {
   checkCompressor(kind);
   if (kind === 'gzip') {
-    const gz = createGzip({ chunkSize: CHUNK, level: level ?? constants.Z_DEFAULT_COMPRESSION });
+    const gz = createGzip({ chunkSize: CHUNK, level: level ?? GZIP_DEFAULT_LEVEL });
     const src = Readable.from(input, { objectMode: false });
     let inputError: unknown;
     src.on('error', (e) => { inputError = e; gz.destroy(e); });

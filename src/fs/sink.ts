@@ -78,7 +78,14 @@ export class DirSink implements Sink {
     try {
       for await (const c of body) {
         this.bytes += c.length;
-        if (!w.write(c)) await new Promise<void>((r, j) => { w.once('drain', () => r()); w.once('error', j); });
+        if (!w.write(c)) {
+          // One error listener per wait, removed once drained: a long stream of small chunks (a download) must not
+          // pile them up.
+          await new Promise<void>((r, j) => {
+            w.once('error', j);
+            w.once('drain', () => { w.off('error', j); r(); });
+          });
+        }
       }
       w.end();
       await finished(w);
