@@ -29,3 +29,8 @@ export { RegistryClient } from './transports/registry/client.js';
 export { RegistryHttp } from './transports/registry/http.js';
 export { resolveCredentials } from './transports/registry/credentials.js';
 export type { RegistryOptions, Credentials } from './transports/registry/options.js';
+export { edit, planEdit, refuseSameOutput, type EditReport, type EditOptions, type EditWriteOptions, type EditPlan } from './ops/edit.js';
+export {
+  applyConfigChanges, applyAnnotationChanges, resolveTags, withEditHistory, serializeConfig, diffConfigs,
+  type ConfigChange, type AnnotationChange, type EditRequest, type TagRequest, type EditOutcome, type ConfigDiff,
+} from './image/config-edit.js';
