@@ -70,7 +70,7 @@ export class RegistryClient {
   async getManifest(reference: string): Promise<FetchedManifest> {
     const what = `${this.name}:${reference}`.replace(/:sha256:/, '@sha256:');
     const res = await this.http.send({ method: 'GET', url: `/v2/${this.repo}/manifests/${reference}`, headers: { accept: MANIFEST_ACCEPT }, scopes: this.pull(), what });
-    if (res.statusCode !== 200) await this.fail(res, what, 'no such image (manifest unknown)');
+    if (res.statusCode !== 200) await this.fail(res, what, 'no such image');
     const bytes = await readBody(res, JSON_LIMIT, what);
     const digest = sha256(bytes);
     if (reference.startsWith('sha256:') && digest !== reference) {

@@ -121,7 +121,7 @@ export class RegistryHttp {
       } catch (e) {
         if (e instanceof StowageError) throw e;
         if (isTlsTrustError(e)) {
-          throw new StowageError(`${this.host}: TLS certificate not trusted (${(e as NodeJS.ErrnoException).code}); trust its CA with --ca-cert FILE or --cert-dir DIR, or give --tls-verify=false`);
+          throw new StowageError(`${this.host}: TLS certificate not trusted (${(e as NodeJS.ErrnoException).code}); trust its CA with --ca-cert FILE or --cert-dir DIR (NODE_EXTRA_CA_CERTS for every command), or give --insecure`);
         }
         lastError = e;
         continue;
