@@ -36,7 +36,7 @@ export interface EditWriteOptions extends EditOptions {
   dest: DestSpec;
   /** docker-archive layout: legacy (Docker <= 24, default) or oci (Docker 25+). */
   layout?: 'legacy' | 'oci';
-  /** Write no layer files (legacy docker-archive only): loads on an engine that holds the original's layers. */
+  /** Write no layer files (legacy docker-archive or docker-daemon:): loads on an engine that holds the original's layers. */
   thin?: boolean;
   /**
    * Check every copied layer against its digest and DiffID (default true), hashed in worker threads while the
@@ -175,8 +175,10 @@ export async function refuseSameOutput(sourceText: string, dest: DestSpec): Prom
 export async function edit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditWriteOptions): Promise<EditReport> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
-  if (opts.thin && (dest.kind !== 'docker-archive' || layout !== 'legacy')) {
-    throw new UsageError('--thin writes a docker-archive in the legacy layout only (an OCI layout must hold every blob)');
+  // Thin: a legacy docker archive, or straight into an engine (which is fed one); an OCI layout needs every blob.
+  const thinOk = (dest.kind === 'docker-archive' && layout === 'legacy') || dest.kind === 'docker-daemon';
+  if (opts.thin && !thinOk) {
+    throw new UsageError('--thin writes a docker-archive in the legacy layout, or into docker-daemon:, only (an OCI layout must hold every blob)');
   }
   if (dest.tag && req.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
   await refuseSameOutput(src.spec, dest);

@@ -62,12 +62,12 @@ export function registerEdit(program: Command): void {
   const cmd = program
     .command('edit')
     .summary('edit image metadata (entrypoint, env, labels, volumes, ports, ...) without rebuilding or touching a layer')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
-    .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], or - for standard output')
+    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, docker-daemon:NAME[:TAG], docker://REF, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
+    .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker-daemon:[NAME:TAG], docker://REF, or - for standard output')
     .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s)')
     .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')
     .option('--platform <os/arch[/variant]>', 'the image to edit, when the source holds several platforms')
-    .option('--thin', 'write only the new config and manifest.json, no layer files: docker load takes it on an engine that holds the original')
+    .option('--thin', 'write only the new config and manifest.json, no layer files: docker load (or -o docker-daemon:) takes it on an engine that holds the original')
     .option('--dry-run', 'print the changes and the config diff; write nothing')
     .option('--json', 'print the report as JSON (schema stowage.edit/v1, docs/json.md)')
     .option('--no-history', 'do not append the history entry that records the edit')
@@ -85,7 +85,8 @@ Examples:
   stowage edit app.tar -o thin.tar --thin --label org.example.rev=42 && docker load -i thin.tar
   stowage edit oci:./layout:v1 -o oci:./edited:v1 --env-rm 'DEBUG*' --annotation org.example=x
   stowage edit bundle.tar:app:1 --dry-run --user 1000:1000 --workdir /srv
-  docker save app | stowage edit - -o - --user app | docker load`);
+  docker save app | stowage edit - -o - --user app | docker load
+  stowage edit docker-daemon:app:1 -o docker-daemon:app:1-fixed --thin --clear-volumes`);
   cmd.action(async (source: string, opts: EditCliOptions) => {
     const req = editRequestFrom(opts);
     checkRequest(req);
