@@ -25,6 +25,7 @@ read -r _ t_nov r_nov < <(measure edit-no-verify $N "rm -f $OUT && $STOWAGE edit
 read -r _ t_thin r_thin < <(measure edit-thin $N "rm -f bench/data/edit-thin.tar && $STOWAGE edit -q $BIG -o bench/data/edit-thin.tar --thin $CHANGES")
 read -r _ t_dry r_dry < <(measure edit-dry-run $N "$STOWAGE edit $BIG --dry-run $CHANGES")
 read -r _ t_in r_in < <(measure edit-stdin 2 "rm -f $OUT && cat $BIG | $STOWAGE edit -q - -o $OUT $CHANGES")
+read -r _ t_tin r_tin < <(measure edit-stdin-thin 2 "rm -f bench/data/edit-thin.tar && cat $BIG | $STOWAGE edit -q - -o bench/data/edit-thin.tar --thin $CHANGES")
 $STOWAGE verify -q $OUT   # the last output is whole and every layer hashes to its DiffID
 mbs() { python3 -c "print(f'{$SIZE/$1/1e6:.0f}')"; }
 cat <<MD
@@ -37,4 +38,5 @@ cat <<MD
 | stowage edit --thin | ${t_thin} s | | ${r_thin} MB | target < 1 s |
 | stowage edit --dry-run | ${t_dry} s | | ${r_dry} MB | |
 | cat \| stowage edit - (spooled to a temporary file first) | ${t_in} s | $(mbs $t_in) MB/s | ${r_in} MB | $(ratio $t_in $t_cp)x cp |
+| cat \| stowage edit - --thin (one pass, nothing spooled) | ${t_tin} s | $(mbs $t_tin) MB/s | ${r_tin} MB | |
 MD

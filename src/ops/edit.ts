@@ -120,7 +120,8 @@ export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequ
     let doc = stored;
     if (!doc) {
       delete image.manifest;
-      if (Object.keys(ann.value).length) {
+      // (Only when the layer digests are known or can be read: a one-pass stream cannot be read again.)
+      if (Object.keys(ann.value).length && (src.tree.seekable || image.layers.every((l) => l.digest || !l.open))) {
         // A source without a manifest (a legacy docker save): build the OCI manifest a writer would, to annotate it.
         await ensureDigests([image]);
         doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;

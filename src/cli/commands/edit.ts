@@ -96,7 +96,8 @@ Examples:
     if (opts.dryRun && (opts.output || opts.thin)) throw new UsageError('--dry-run writes nothing; leave out -o and --thin');
     if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which -o - uses for the archive');
     const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-    const src = await openSource(source, { seekable: true });
+    // A thin edit and a dry run read no layer: a stream (stdin, an engine's export) is read in one pass, not spooled.
+    const src = await openSource(source, opts.dryRun || opts.thin ? { digest: false } : { seekable: true });
     try {
       const img = pickOne(src, platform);
       let report: EditReport;
