@@ -22,6 +22,7 @@ const OUT = 'stowage-e2e/edit-out:1';
 const THIN = 'stowage-e2e/edit-thin:1';
 const PIPED = 'stowage-e2e/edit-piped:1';
 const D25 = 'stowage-e2e/edit-d25:1';
+const PIPED_THIN = 'stowage-e2e/edit-piped-thin:1';
 
 function buildSource(): void {
   buildTestImages();
@@ -146,9 +147,19 @@ describe('stowage edit, loaded by a real dockerd', { skip: !haveDocker() && DOCK
   it('docker save | stowage edit - -o - | docker load, in one pipe', () => {
     rmi(PIPED);
     const env = { ...dockerEnv(), STOWAGE_NO_PROGRESS: '1' };
-    const out = execFileSync('sh', ['-c', `docker save ${SRC} | "${process.execPath}" "${CLI}" edit - -o - --entrypoint '["/bin/echo","piped"]' --tag ${PIPED} | docker load`], { env }).toString();
+    const out = execFileSync('sh', ['-c', `docker save ${SRC} | "${process.execPath}" "${CLI}" edit -q - -o - --entrypoint '["/bin/echo","piped"]' --tag ${PIPED} | docker load`], { env, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
     assert.match(out, new RegExp(`Loaded image: ${PIPED}`));
     assert.equal(execFileSync('docker', ['run', '--rm', '--network', 'none', PIPED], { env }).toString().trim(), 'piped echo original');
+  });
+
+  it('docker save | stowage edit - --thin | docker load: read in one pass, no layer written, loads next to the original', () => {
+    rmi(PIPED_THIN);
+    const env = { ...dockerEnv(), STOWAGE_NO_PROGRESS: '1' };
+    const out = execFileSync('sh', ['-c', `docker save ${SRC} | "${process.execPath}" "${CLI}" edit -q - -o - --thin --label piped=thin --tag ${PIPED_THIN} | tee "${join(dir, 'piped-thin.tar')}" | docker load`], { env, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    assert.match(out, new RegExp(`Loaded image: ${PIPED_THIN}`));
+    assert.ok(!execFileSync('tar', ['-tf', join(dir, 'piped-thin.tar')]).toString().includes('layer.tar'));
+    assert.equal(dockerInspect(PIPED_THIN).Config.Labels.piped, 'thin');
+    assert.deepEqual(dockerInspect(PIPED_THIN).RootFS, orig.RootFS);
   });
 
   it('a layer of over 1 MiB that does not match its DiffID fails the edit (hashed in a worker thread)', async () => {
