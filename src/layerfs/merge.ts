@@ -433,6 +433,8 @@ class Merger {
   async finish(): Promise<void> {
     for (const p of this.pending.all()) {
       const inode = find(p.inode);
+      // On a base, a link nobody sees (a higher layer replaced it) needs nothing from the base.
+      if (this.opts.keepWhiteouts && !inode.waiting.length) continue;
       if (!this.opts.keepWhiteouts || p.cutAt !== undefined) {
         throw new StowageError(`${p.where}: hard link ${JSON.stringify(p.link)} points to ${JSON.stringify(p.linkname)}, which no layer below it has; refusing it`);
       }
