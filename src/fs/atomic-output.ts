@@ -94,6 +94,8 @@ export async function openOutput(path: string): Promise<Output> {
       pending.delete(tmp);
     },
     abort: async () => {
+      // A write still in flight reports ERR_STREAM_DESTROYED after this: nobody wants it any more.
+      stream.on('error', () => undefined);
       stream.destroy();
       await rm(tmp, { force: true });
       pending.delete(tmp);

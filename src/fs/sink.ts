@@ -90,6 +90,8 @@ export class DirSink implements Sink {
       w.end();
       await finished(w);
     } catch (e) {
+      // A write still in flight reports ERR_STREAM_DESTROYED after this: nobody wants it any more.
+      w.on('error', () => undefined);
       w.destroy();
       throw e;
     }

@@ -110,9 +110,9 @@ const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex'
 
 /**
  * A docker-archive (`docker save` layout with `<diffid>.tar` layers, uncompressed) of an image whose layers hold
- * random bytes of the given sizes; `base` layers come first, identical across calls with the same seed files.
+ * the given bytes; the same bytes give the same layers across calls, so images can share a base.
  */
-export async function randomArchive(path: string, layers: Buffer[], tag: string): Promise<{ diffIds: string[]; imageId: string }> {
+export async function randomArchive(path: string, layers: Buffer[], tag: string, opts: { omit?: number[] } = {}): Promise<{ diffIds: string[]; imageId: string }> {
   const tars = await Promise.all(layers.map((data, i) => layerTar({ [`data/layer-${i}.bin`]: data as unknown as string })));
   const diffIds = tars.map(sha);
   const config = Buffer.from(JSON.stringify({
@@ -125,7 +125,8 @@ export async function randomArchive(path: string, layers: Buffer[], tag: string)
   await writeTar(path, [
     { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
     { name: `${imageId.slice(7)}.json`, data: config },
-    ...tars.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: t })),
+    // A thin archive (what `stowage delta` writes) lists every layer but leaves some files out.
+    ...tars.flatMap((t, i) => (opts.omit?.includes(i) ? [] : [{ name: `${diffIds[i]!.slice(7)}.tar`, data: t }])),
   ]);
   return { diffIds, imageId };
 }

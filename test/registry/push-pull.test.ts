@@ -94,6 +94,16 @@ describe('registry: push and pull', { skip: REGISTRY_SKIP }, () => {
     assert.equal(r.registry.existing, 2);
     assert.equal(reg.blobUploads('delta') - before, 2, 'the new layer and the config, nothing else');
     assert.equal(stowage(['verify', '-q', `docker://${reg.addr}/delta:app`]).status, 0);
+    // A thin archive (the layers the registry has left out, as `stowage delta` writes) pushes the same way.
+    const thin = join(dir, 'thin.tar');
+    await randomArchive(thin, [seeded('base', 2 * MiB), seeded('mid', 300 << 10), seeded('new2', MiB)], 'stowage-test/app:3', { omit: [0, 1] });
+    const t = json(stowage(['push', '--json', thin, `${reg.addr}/delta:thin`]));
+    assert.deepEqual([t.registry.uploaded, t.registry.existing], [1, 2]);
+    assert.equal(stowage(['verify', '-q', `docker://${reg.addr}/delta:thin`]).status, 0);
+    // Where the base is not, it says so.
+    const e = stowage(['push', thin, `${reg.addr}/elsewhere:thin`]);
+    assert.equal(e.status, 1);
+    assert.match(oneLineError(e), /layer 1 of stowage-test\/app:3 is not in the source, and .* holds no image with its DiffID .*: push the base image first/);
   });
 
   it('--all-platforms pushes an index byte for byte; --platform picks one image of it', async () => {
