@@ -40,7 +40,7 @@ export interface EditWriteOptions extends EditOptions {
   thin?: boolean;
   /**
    * Check every copied layer against its digest and DiffID (default true), hashed in worker threads while the
-   * main thread copies. false: the bytes are copied verbatim, only their count is checked (as fast as cp).
+   * main thread copies. false: the bytes are copied verbatim, only their count is checked (the fastest copy).
    */
   verify?: boolean;
   onLayer?: (bytes: number) => void;

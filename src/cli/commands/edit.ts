@@ -71,7 +71,7 @@ export function registerEdit(program: Command): void {
     .option('--dry-run', 'print the changes and the config diff; write nothing')
     .option('--json', 'print the report as JSON (schema stowage.edit/v1, docs/json.md)')
     .option('--no-history', 'do not append the history entry that records the edit')
-    .option('--no-verify', 'copy the layers without hashing them (as fast as cp; by default every layer is checked against its digest, in parallel worker threads)')
+    .option('--no-verify', 'copy the layers without hashing them, only counting their bytes (by default every copied layer is checked against its digest, by worker threads while copying)')
     .option('-q, --quiet', 'print nothing on success but warnings');
   addEditFlags(cmd);
   cmd.addHelpText('after', `
