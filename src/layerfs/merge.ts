@@ -169,7 +169,7 @@ class Merger {
     const hidden = this.view.hidden(path, t);
     if (!before || before.t === Infinity) this.stats.paths++;
     if (!hidden) {
-      // A non-directory of this same layer above this entry: docker would follow a symlink there, or fail.
+      // Under a non-directory of this same layer (a symlink, a file): what docker makes of it depends on its driver.
       someAncestor(path, (a) => {
         if (this.view.nonDirAt(a, t)) {
           throw new StowageError(`${what}: ${JSON.stringify(h.name)} lies under ${JSON.stringify(a)}, which this layer makes a non-directory (what docker makes of that depends on its storage driver); refusing it`);
