@@ -17,13 +17,15 @@ export interface FaultPlan {
   cutAt?: number;
   /** Whole blob downloads larger than `cutAt` have one byte flipped (the registry sent other bytes than it names). */
   corruptBlobs?: boolean;
+  /** The first N PATCH requests reach the registry whole, but its answer is lost (the connection drops). */
+  loseChunkAnswers?: number;
   /** Every request but the ping (GET /v2/) is answered with this status. */
   always?: number;
 }
 
 export interface FaultProxy {
   addr: string;
-  stats: { requests: number; errors: number; cutDownloads: number; cutUploads: number; corrupted: number; rangeResumes: number };
+  stats: { requests: number; errors: number; cutDownloads: number; cutUploads: number; corrupted: number; rangeResumes: number; lostAnswers: number };
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ function kind(req: IncomingMessage): string {
 
 export function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
   const seen = new Map<string, number>();
-  const stats = { requests: 0, errors: 0, cutDownloads: 0, cutUploads: 0, corrupted: 0, rangeResumes: 0 };
+  const stats = { requests: 0, errors: 0, cutDownloads: 0, cutUploads: 0, corrupted: 0, rangeResumes: 0, lostAnswers: 0 };
   const cutAt = plan.cutAt ?? 256 << 10;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
@@ -53,6 +55,12 @@ export function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultP
     if (plan.errorsFirst && k !== 'GET root' && n === 1) return refuse(500);
     if (plan.errorsFirst && k !== 'GET root' && n === 2) return refuse(429, { 'retry-after': '0' });
     const upstream = request({ host: target.split(':')[0], port: Number(target.split(':')[1]), method: req.method, path: req.url, headers: req.headers }, (up) => {
+      if (req.method === 'PATCH' && (plan.loseChunkAnswers ?? 0) > stats.lostAnswers) {
+        stats.lostAnswers++;
+        up.resume();
+        res.socket?.destroy();
+        return;
+      }
       const isBlobGet = req.method === 'GET' && k === 'GET blobs' && (up.statusCode === 200 || up.statusCode === 206);
       const size = Number(up.headers['content-length'] ?? 0);
       const cut = isBlobGet && (plan.cutDownloads ?? 0) > stats.cutDownloads && size > cutAt;

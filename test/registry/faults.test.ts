@@ -49,6 +49,19 @@ describe('registry faults', { skip: REGISTRY_SKIP }, () => {
     assert.equal((await stowage(['verify', '-q', `docker://${reg.addr}/pushed:1`])).status, 0);
   });
 
+  it('a chunked upload whose answer was lost: asks the registry how far it got, and starts again when it cannot say', async () => {
+    // The CNCF registry wants the upload state token of the latest answer, which was lost: it cancels the session
+    // (so stowage's resume from the reported offset cannot be shown against it) and the blob is sent again.
+    const p = await proxy({ loseChunkAnswers: 2 });
+    const r = await stowage(['push', '--json', '--chunk-size', '1M', archive, `${p.addr}/chunks:1`], { env: FAST });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(p.stats.lostAnswers, 2);
+    const log = reg.log().split('\n');
+    assert.equal(log.filter((l) => /"GET \/v2\/chunks\/blobs\/uploads\/[^"]*" 404 /.test(l)).length, 2, 'asked twice');
+    assert.equal(json(await stowage(['inspect', '--json', `docker://${reg.addr}/chunks:1`])).images[0].imageId, ids.imageId);
+    assert.equal((await stowage(['verify', '-q', `docker://${reg.addr}/chunks:1`])).status, 0);
+  });
+
   it('a monolithic upload cut mid-body starts again, and the copy keeps the manifest digest', async () => {
     const p = await proxy({ cutUploads: 1 });
     const r = await stowage(['copy', '--json', `docker://${reg.addr}/app:1`, `docker://${p.addr}/mono:1`], { env: FAST });

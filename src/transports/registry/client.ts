@@ -257,10 +257,16 @@ export class RegistryClient {
     for (let attempt = 1; attempt <= this.http.attempts; attempt++) {
       try {
         location ??= await this.abs(await this.startUpload(what));
-        const r = src.digest !== undefined && src.size !== undefined && !this.opts.chunkSize && offset === 0
-          ? await this.monolithic(src, location, what)
-          : await this.chunked(src, location, offset, what);
-        return { ...r, how: 'uploaded' };
+        const progress = { location };
+        try {
+          const r = src.digest !== undefined && src.size !== undefined && !this.opts.chunkSize && offset === 0
+            ? await this.monolithic(src, location, what)
+            : await this.chunked(src, location, offset, what, progress);
+          return { ...r, how: 'uploaded' };
+        } finally {
+          // The newest Location the registry gave (it may carry upload state the next request must show).
+          location = progress.location;
+        }
       } catch (e) {
         if (e instanceof StowageError && !(e as { retry?: boolean }).retry) throw e;
         lastError = e;
@@ -303,7 +309,7 @@ export class RegistryClient {
     return { digest: src.digest!, size: src.size! };
   }
 
-  private async chunked(src: UploadSource, location: string, offset: number, what: string): Promise<{ digest: Digest; size: number }> {
+  private async chunked(src: UploadSource, location: string, offset: number, what: string, progress: { location: string }): Promise<{ digest: Digest; size: number }> {
     let total: { d: Digest; n: number } | undefined;
     const chunk = this.opts.chunkSize;
     let loc = location;
@@ -321,6 +327,7 @@ export class RegistryClient {
         buf = [];
         len = 0;
         loc = await this.patch(loc, body.length, sent, () => body, what);
+        progress.location = loc;
         sent += body.length;
       };
       for await (const c of stream) {
