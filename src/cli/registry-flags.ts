@@ -44,7 +44,7 @@ export function addRegistryFlags(cmd: Command, sides: { src: boolean; dest: bool
   if (sides.dest) {
     cmd
       .option('--compression <gzip|zstd>', 'compress layers stored uncompressed with this (default gzip; compressed layers are sent as they are)')
-      .option('--compression-level <n>', 'gzip 1-9 (default 3: the sizes docker and skopeo push, twice as fast as 6), zstd 1-19 (default 3)')
+      .option('--compression-level <n>', 'gzip 1-9 (default 3: within 2% of the sizes skopeo pushes, twice as fast as 6), zstd 1-19 (default 3)')
       .option('--jobs <n>', 'layers uploaded at once (default 4)')
       .option('--chunk-size <size>', 'upload in chunks of this size (e.g. 16M), each resumable, instead of one request per layer')
       .option('--manifest-format <oci|docker>', 'manifest type when one is built: OCI (default) or Docker schema 2');

@@ -21,8 +21,9 @@ export function checkCompressor(kind: Compressor): void {
 }
 
 /**
- * gzip level 3 by default: on real files it gives the sizes docker and skopeo push (Go's level-6 encoders are
- * weaker than zlib's) at twice the speed of zlib's level 6 (78 against 38 MB/s here); --compression-level changes it.
+ * gzip level 3 by default: on bench/registry.sh's 1.12 GB of real files it gives 462 MB, within 2% of the 454 MB
+ * skopeo pushes (its Go encoder at level 6 compresses less than zlib's), at twice the speed of zlib's level 6
+ * (78 against 38 MB/s here, which gives 440 MB); --compression-level changes it.
  */
 export const GZIP_DEFAULT_LEVEL = 3;
 
