@@ -28,6 +28,11 @@ function hookSignals(): void {
 export interface Output {
   /** Where the bytes go. */
   stream: Writable;
+  /**
+   * For a file output, its descriptor: a writer may write at offsets through it instead of the stream (never
+   * both). Absent for standard output.
+   */
+  fd?: number;
   /** The final path, or '-' for standard output. */
   path: string;
   /** Finishes writing and moves the file into place. */
@@ -87,6 +92,7 @@ export async function openOutput(path: string): Promise<Output> {
     });
   return {
     stream,
+    fd: (stream as unknown as { fd: number }).fd,
     path,
     commit: async () => {
       await close();

@@ -8,6 +8,13 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { TarWriter } from '../tar/writer.js';
+import { write as fsWrite } from 'node:fs';
+import { promisify } from 'node:util';
+import { StowageError } from '../errors.js';
+import { RegionCopier } from '../hash/copier.js';
+import type { Digest } from '../oci/digest.js';
+import { BLOCK, encodeHeader, padding, type NewHeader } from '../tar/header.js';
+import type { FileRegion } from './tree.js';
 
 export interface Sink {
   file(name: string, data: Buffer): Promise<void>;
@@ -17,6 +24,11 @@ export interface Sink {
   /** Whether a file of this name was already written (blobs shared by several images are written once). */
   has(name: string): boolean;
   finish(): Promise<void>;
+  /**
+   * Copies a region of a file as the entry's data, hashing it on the way; only sinks that write a real file
+   * offer it (they copy on worker threads). Resolves with the digest and size of the bytes copied.
+   */
+  copyRegion?(name: string, size: number, region: FileRegion): Promise<{ digest: Digest; size: number }>;
 }
 
 /** Files in a tar stream, with fixed metadata (root-owned, mtime 0) so the same input gives the same bytes. */
@@ -105,4 +117,77 @@ export class DirSink implements Sink {
     await symlink(target, await this.parent(name));
   }
   async finish(): Promise<void> {}
+}
+
+const fsWriteAsync = promisify(fsWrite);
+const writeAt = async (fd: number, b: Buffer, off: number, len: number, pos: number): Promise<number> => (await fsWriteAsync(fd, b, off, len, pos)).bytesWritten;
+const ZEROS = Buffer.alloc(BLOCK * 2);
+
+/**
+ * A tar written straight into a file descriptor with positional writes (a file output, not a pipe), so that layer
+ * data can be copied by RegionCopier's threads at the right offset while this thread writes the headers.
+ * Same bytes as TarSink for the same calls.
+ */
+export class FdSink implements Sink {
+  private readonly names = new Set<string>();
+  private copier: RegionCopier | undefined;
+  /** Bytes written so far (the offset of the next entry). */
+  bytes = 0;
+  constructor(private readonly fd: number) {}
+
+  private async put(b: Buffer): Promise<void> {
+    let off = 0;
+    while (off < b.length) off += await writeAt(this.fd, b, off, b.length - off, this.bytes + off);
+    this.bytes += b.length;
+  }
+  private async header(h: NewHeader): Promise<void> {
+    await this.put(encodeHeader(h));
+  }
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+  async file(name: string, data: Buffer): Promise<void> {
+    this.names.add(name);
+    await this.header({ name, type: 'file', size: data.length, mode: 0o644 });
+    await this.put(data);
+    await this.put(ZEROS.subarray(0, padding(data.length)));
+  }
+  async stream(name: string, size: number, body: AsyncIterable<Buffer>): Promise<void> {
+    this.names.add(name);
+    await this.header({ name, type: 'file', size, mode: 0o644 });
+    let n = 0;
+    for await (const c of body) {
+      n += c.length;
+      if (n > size) throw new StowageError(`${name}: more data than the ${size} bytes announced`);
+      await this.put(c);
+    }
+    if (n !== size) throw new StowageError(`${name}: ${n} bytes of data where ${size} were announced`);
+    await this.put(ZEROS.subarray(0, padding(size)));
+  }
+  async copyRegion(name: string, size: number, region: FileRegion): Promise<{ digest: Digest; size: number }> {
+    this.names.add(name);
+    await this.header({ name, type: 'file', size, mode: 0o644 });
+    this.copier ??= new RegionCopier();
+    const r = await this.copier.copy({ ...region, size }, this.fd, this.bytes);
+    this.bytes += r.size;
+    await this.put(ZEROS.subarray(0, padding(r.size)));
+    return r;
+  }
+  async dir(name: string): Promise<void> {
+    if (this.names.has(name + '/')) return;
+    this.names.add(name + '/');
+    await this.header({ name: name + '/', type: 'dir', mode: 0o755 });
+  }
+  async symlink(name: string, target: string): Promise<void> {
+    this.names.add(name);
+    await this.header({ name, type: 'symlink', linkname: target, mode: 0o777 });
+  }
+  async finish(): Promise<void> {
+    await this.put(ZEROS);
+    await this.copier?.close();
+  }
+  /** Stops the copy threads (after a failure; finish() does it on success). */
+  async dispose(): Promise<void> {
+    await this.copier?.close();
+  }
 }

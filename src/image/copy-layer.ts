@@ -27,6 +27,9 @@ export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c
   const h = layer.check === undefined ? createHash('sha256') : undefined;
   // verifyDiffId: a compressed layer is also decompressed on the side, to check its DiffID in the same pass.
   const side = verifyDiffId && layer.compression !== 'none' ? diffIdOnTheSide(layer, what) : undefined;
+  // Digests computed elsewhere start now, so they run while this copy does.
+  const elsewhere = typeof layer.check === 'function' ? layer.check() : undefined;
+  elsewhere?.catch(() => undefined); // awaited below; an early failure must not go unhandled
   let n = 0;
   try {
     for await (const c of layer.open()) {
@@ -39,25 +42,35 @@ export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c
     side?.abort();
     throw e;
   }
-  if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
   if (side) {
     const sideDiffId = await side.end();
     if (sideDiffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${sideDiffId}, but the config says ${layer.diffId}`);
   }
   if (layer.check === 'size') {
+    if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
     if (done) {
       if (!layer.digest) throw new Error(`internal: ${what}: a size-checked copy has no digest to report`);
       done({ digest: layer.digest, size: n });
     }
     return;
   }
-  const elsewhere = typeof layer.check === 'function' ? await layer.check() : undefined;
-  const digest = elsewhere ? elsewhere.digest : (`sha256:${h!.digest('hex')}` as Digest);
+  const theirs = elsewhere ? await elsewhere : undefined;
+  const digest = theirs ? theirs.digest : (`sha256:${h!.digest('hex')}` as Digest);
+  checkCopied(layer, what, digest, n, theirs?.diffId);
+  done?.({ digest, size: n });
+}
+
+/**
+ * The checks every copy of a layer ends with: the byte count, the DiffID (for an uncompressed layer, the bytes'
+ * digest; for a compressed one, when it was computed), and the blob digest a manifest or name promised.
+ */
+export function checkCopied(layer: WritableLayer, what: string, digest: Digest, size: number, diffIdSeen?: Digest, sizeOnly = false): void {
+  if (size !== layer.size) throw new StowageError(`${what}: ${size} bytes where ${layer.size} were expected`);
+  if (sizeOnly) return;
   // The DiffID first: for an uncompressed layer it is the bytes' digest, and the config is what names it.
-  const diffId = layer.compression === 'none' ? digest : elsewhere?.diffId;
+  const diffId = layer.compression === 'none' ? digest : diffIdSeen;
   if (diffId && diffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${diffId}, but the config says ${layer.diffId}`);
   if (layer.digest && digest !== layer.digest) throw new StowageError(`${what}: bytes hash to ${digest}, expected ${layer.digest}`);
-  done?.({ digest, size: n });
 }
 
 /** Decompresses a copy of the bytes as they pass and hashes the result: the DiffID, without a second read. */

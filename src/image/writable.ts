@@ -6,6 +6,7 @@ import type { Compression } from '../compress/detect.js';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/types.js';
+import type { FileRegion } from '../fs/tree.js';
 import type { ImageSource, SourceImage } from './model.js';
 
 export interface WritableLayer {
@@ -21,10 +22,15 @@ export interface WritableLayer {
   open?: () => AsyncIterable<Buffer>;
   /**
    * How a writer checks the bytes it copies (see hashingCopy). Absent: hashed as they pass, in this thread. A
-   * function: the digests are computed elsewhere (worker threads hashing the same bytes in parallel) and checked the
-   * same way when the copy ends. 'size': only the byte count is checked (the caller vouches for the bytes).
+   * function: called when the copy starts, it computes the digests elsewhere (worker threads hashing the same bytes
+   * in parallel); they are checked the same way when the copy ends. 'size': only the byte count is checked (the caller vouches for the bytes).
    */
   check?: 'size' | (() => Promise<{ digest: Digest; diffId?: Digest }>);
+  /**
+   * Where the stored bytes lie in a real file, when they do: a file sink then copies them on its own threads
+   * (read, write and hash in parallel; see hash/copier.ts) instead of streaming them through this one.
+   */
+  region?: FileRegion;
 }
 
 export interface WritableImage {

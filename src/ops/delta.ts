@@ -10,7 +10,7 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageSource } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
-import { prepareFastCopy, type FastCopy } from '../image/fast-copy.js';
+import { attachRegions } from '../image/fast-copy.js';
 import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { DELTA_META, type DeltaMeta, type DeltaRequirement } from './delta-meta.js';
 import type { HaveSet } from './have.js';
@@ -83,12 +83,7 @@ export function deltaMeta(images: DeltaReport['images'], requires: DeltaRequirem
 export async function writeDelta(targets: ImageSource[], have: HaveSet, output: string, onLayer?: (n: number) => void): Promise<DeltaReport> {
   const writables: WritableImage[] = [];
   const plans: DeltaReport['images'] = [];
-  const fast: FastCopy[] = [];
-  try {
-    return await write();
-  } finally {
-    for (const f of fast) await f.close();
-  }
+  return write();
   async function write(): Promise<DeltaReport> {
   for (const src of targets) {
     for (const img of src.images) {
@@ -98,8 +93,8 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
         throw new StowageError(`${src.spec}: layer ${l.index + 1} of ${img.tags[0] ?? img.config.digest} is not in the source, and the target does not have it either (ChainID ${l.chainId})`);
       }
       const w = writableFrom(src, img);
-      // Only the layers that go in are read, each hashed by a worker while it is copied.
-      fast.push(await prepareFastCopy(src, img, w, { wanted: (i) => !have.has(img.layers[i]!.chainId) }));
+      // Only the layers that go in are read: copied and hashed on the copy threads.
+      await attachRegions(src, img, w, (i) => !have.has(img.layers[i]!.chainId));
       writables.push(w);
       plans.push(...planDelta([{
         tags: img.tags, imageId: img.config.digest,

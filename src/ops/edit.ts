@@ -14,6 +14,7 @@ import {
 } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
+import { attachRegions } from '../image/fast-copy.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
@@ -189,6 +190,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
   }
   const closeHasher = opts.thin ? undefined : checkLayers(src, img, image, opts.verify !== false);
+  if (!opts.thin) await attachRegions(src, img, image);
   let r;
   try {
     r = await writeImages(dest, [image], {
@@ -234,10 +236,8 @@ function checkLayers(src: ImageSource, img: SourceImage, image: WritableImage, v
       continue;
     }
     if (!src.tree.seekable || w.compression !== 'none') continue;
-    hasher ??= new BlobHasher(src.tree);
-    const digests = hasher.hash(path);
-    digests.catch(() => undefined); // awaited when the copy ends; an early failure must not go unhandled
-    w.check = () => digests;
+    // Lazy: a file output copies through its own threads (and hashes there), so this only runs for streams.
+    w.check = () => (hasher ??= new BlobHasher(src.tree)).hash(path);
   }
   return async () => { await hasher?.close(); };
 }

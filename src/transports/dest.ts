@@ -8,7 +8,7 @@
  */
 import { StowageError, UsageError } from '../errors.js';
 import { openDirOutput, openOutput } from '../fs/atomic-output.js';
-import { DirSink, TarSink } from '../fs/sink.js';
+import { DirSink, FdSink, TarSink } from '../fs/sink.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import type { WritableImage } from '../image/writable.js';
 import { PassThrough } from 'node:stream';
@@ -89,8 +89,9 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
   }
   if (dest.kind === 'oci-archive' || opts.layout === 'oci') await ensureDigests(images);
   const out = await openOutput(dest.path);
+  // A file is written at offsets, so layers can be copied by the copy threads; a pipe takes a stream.
+  const sink = out.fd !== undefined ? new FdSink(out.fd) : new TarSink(out.stream);
   try {
-    const sink = new TarSink(out.stream);
     let r: ArchiveWriteResult;
     if (dest.kind === 'oci-archive') {
       const l = await writeLayoutFiles(sink, images, layoutOpts);
@@ -101,8 +102,9 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
     await out.commit();
     return { ...r, bytes: sink.bytes };
   } catch (e) {
+    if (sink instanceof FdSink) await sink.dispose();
     await out.abort();
-    throw e instanceof StowageError || !(e instanceof Error) ? e : e;
+    throw e;
   }
 }
 

@@ -11,7 +11,7 @@ import { chainIds } from '../../oci/identities.js';
 import { hexOf, type Digest } from '../../oci/digest.js';
 import { parseReference, formatReference, withDefaultTag } from '../../oci/reference.js';
 import { v1LayerIds } from '../../oci/v1id.js';
-import { hashingCopy } from '../../image/copy-layer.js';
+import { writeLayerData } from '../../image/write-layer.js';
 import type { WritableImage } from '../../image/writable.js';
 import type { Sink } from '../../fs/sink.js';
 import { StowageError } from '../../errors.js';
@@ -113,7 +113,7 @@ export async function writeDockerArchive(sink: Sink, images: WritableImage[], op
       if (earlier) {
         await sink.symlink(path, `../${earlier}`);
       } else {
-        await sink.stream(path, layer.size, hashingCopy(layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, undefined, opts.verifyDiffIds));
+        await writeLayerData(sink, path, layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
         byDiffId.set(layer.diffId, path);
         result.layersWritten++;
         result.layerBytes += layer.size;

@@ -7,7 +7,7 @@ import { hexOf, type Digest } from '../../oci/digest.js';
 import { OCI_MANIFEST } from '../../oci/mediatypes.js';
 import { parseReference, repositoryName, formatReference, withDefaultTag } from '../../oci/reference.js';
 import type { Descriptor } from '../../oci/types.js';
-import { hashingCopy } from '../../image/copy-layer.js';
+import { writeLayerData } from '../../image/write-layer.js';
 import { indexJson, manifestFor } from '../../image/manifest.js';
 import type { WritableImage } from '../../image/writable.js';
 import type { Sink } from '../../fs/sink.js';
@@ -72,7 +72,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
       const name = blobName(d.digest);
       if (sink.has(name)) continue;
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
-      await sink.stream(name, layer.size, hashingCopy({ ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, undefined, opts.verifyDiffIds));
+      await writeLayerData(sink, name, { ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
       result.layersWritten++;
       result.layerBytes += layer.size;
       opts.onLayer?.(layer.size);

@@ -1,0 +1,19 @@
+/**
+ * Writes one layer's stored bytes into a sink, checked on the way: through the sink's own copy threads when the
+ * bytes lie in a real file and the sink writes one (the fast path), else streamed and hashed (hashingCopy).
+ */
+import type { Sink } from '../fs/sink.js';
+import { checkCopied, hashingCopy } from './copy-layer.js';
+import type { WritableLayer } from './writable.js';
+
+export async function writeLayerData(sink: Sink, name: string, layer: WritableLayer, what: string, verifyDiffId = false): Promise<void> {
+  // A compressed layer whose DiffID must be checked needs decompressing, which only the stream path does.
+  const fast = layer.region && sink.copyRegion && (layer.compression === 'none' || !verifyDiffId);
+  if (fast) {
+    const { digest, size } = await sink.copyRegion!(name, layer.size, layer.region!);
+    // 'size': the caller vouches for the bytes (edit --no-verify), so only their count is held against them.
+    checkCopied(layer, what, digest, size, undefined, layer.check === 'size');
+    return;
+  }
+  await sink.stream(name, layer.size, hashingCopy(layer, what, undefined, verifyDiffId));
+}
