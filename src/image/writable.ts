@@ -27,10 +27,11 @@ export interface WritableLayer {
    */
   check?: 'size' | (() => Promise<{ digest: Digest; diffId?: Digest }>);
   /**
-   * Where the stored bytes lie in a real file, when they do: a file sink then copies them on its own threads
-   * (read, write and hash in parallel; see hash/copier.ts) instead of streaming them through this one.
+   * Where the stored bytes lie in a real file, when they do (an archive on disk, a layout's blob): a file sink then
+   * copies them on its own threads (read, write and hash in parallel; see hash/copier.ts) instead of streaming them
+   * through this one.
    */
-  region?: FileRegion;
+  locate?: () => Promise<FileRegion | undefined>;
 }
 
 export interface WritableImage {
@@ -62,6 +63,7 @@ export function writableFrom(src: ImageSource, img: SourceImage): WritableImage 
     if (l.present && l.path) {
       const path = l.path;
       w.open = () => src.tree.open(path);
+      if (src.tree.seekable) w.locate = () => src.tree.region(path);
     }
     return w;
   });

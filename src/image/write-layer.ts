@@ -8,9 +8,9 @@ import type { WritableLayer } from './writable.js';
 
 export async function writeLayerData(sink: Sink, name: string, layer: WritableLayer, what: string, verifyDiffId = false): Promise<void> {
   // A compressed layer whose DiffID must be checked needs decompressing, which only the stream path does.
-  const fast = layer.region && sink.copyRegion && (layer.compression === 'none' || !verifyDiffId);
-  if (fast) {
-    const { digest, size } = await sink.copyRegion!(name, layer.size, layer.region!);
+  const region = sink.copyRegion && (layer.compression === 'none' || !verifyDiffId) ? await layer.locate?.() : undefined;
+  if (region && region.size === layer.size) {
+    const { digest, size } = await sink.copyRegion!(name, layer.size, region);
     // 'size': the caller vouches for the bytes (edit --no-verify), so only their count is held against them.
     checkCopied(layer, what, digest, size, undefined, layer.check === 'size');
     return;

@@ -10,7 +10,6 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageSource } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
-import { attachRegions } from '../image/fast-copy.js';
 import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { DELTA_META, type DeltaMeta, type DeltaRequirement } from './delta-meta.js';
 import type { HaveSet } from './have.js';
@@ -92,10 +91,7 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
         const l = missing[0]!;
         throw new StowageError(`${src.spec}: layer ${l.index + 1} of ${img.tags[0] ?? img.config.digest} is not in the source, and the target does not have it either (ChainID ${l.chainId})`);
       }
-      const w = writableFrom(src, img);
-      // Only the layers that go in are read: copied and hashed on the copy threads.
-      await attachRegions(src, img, w, (i) => !have.has(img.layers[i]!.chainId));
-      writables.push(w);
+      writables.push(writableFrom(src, img));
       plans.push(...planDelta([{
         tags: img.tags, imageId: img.config.digest,
         layers: img.layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.storedSize ?? l.descriptor?.size ?? 0 })),

@@ -14,7 +14,6 @@ import {
 } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
-import { attachRegions } from '../image/fast-copy.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
@@ -190,7 +189,6 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
   }
   const closeHasher = opts.thin ? undefined : checkLayers(src, img, image, opts.verify !== false);
-  if (!opts.thin) await attachRegions(src, img, image);
   let r;
   try {
     r = await writeImages(dest, [image], {
