@@ -76,7 +76,8 @@ export class RegistryHttp {
   private base?: Promise<string>;
   private challenge?: Challenge;
   private creds?: Promise<Credentials | undefined>;
-  private readonly tokens = new Map<string, { value: string; expires: number }>();
+  /** Tokens per scope set; a promise, so requests made together share one token request. */
+  private readonly tokens = new Map<string, Promise<{ value: string; expires: number }>>();
   readonly agent: Agent;
   readonly attempts: number;
 
@@ -186,10 +187,15 @@ export class RegistryHttp {
     }
     const key = [...scopes].sort().join(' ');
     const cached = this.tokens.get(key);
-    if (cached && !fresh && cached.expires > Date.now()) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(ch, scopes, creds);
-    this.tokens.set(key, token);
-    return `Bearer ${token.value}`;
+    if (cached && !fresh) {
+      const t = await cached.catch(() => undefined);
+      if (t && t.expires > Date.now()) return `Bearer ${t.value}`;
+      if (this.tokens.get(key) !== cached) return this.authorization(scopes); // another request refreshed it
+    }
+    const pending = this.fetchToken(ch, scopes, creds);
+    this.tokens.set(key, pending);
+    pending.catch(() => { if (this.tokens.get(key) === pending) this.tokens.delete(key); });
+    return `Bearer ${(await pending).value}`;
   }
 
   /** The token flow: GET realm?service=&scope= with Basic credentials, or POST with an identity (refresh) token. */
