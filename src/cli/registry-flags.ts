@@ -21,6 +21,7 @@ export interface RegistryFlags {
   retries?: string;
   compression?: string;
   compressionLevel?: string;
+  recompress?: boolean;
   jobs?: string;
   chunkSize?: string;
   manifestFormat?: string;
@@ -44,6 +45,7 @@ export function addRegistryFlags(cmd: Command, sides: { src: boolean; dest: bool
   if (sides.dest) {
     cmd
       .option('--compression <gzip|zstd>', 'compress layers stored uncompressed with this (default gzip; compressed layers are sent as they are)')
+      .option('--recompress', 'also recompress layers stored in another compression (gzip to zstd); their digests change')
       .option('--compression-level <n>', 'gzip 1-9 (default 3: within 2% of the sizes skopeo pushes, twice as fast as 6), zstd 1-19 (default 3)')
       .option('--jobs <n>', 'layers uploaded at once (default 4)')
       .option('--chunk-size <size>', 'upload in chunks of this size (e.g. 16M), each resumable, instead of one request per layer')
@@ -89,6 +91,7 @@ export function pushOptions(f: RegistryFlags): PushOptions {
     if (f.compression !== 'gzip' && f.compression !== 'zstd') throw new UsageError(`--compression must be gzip or zstd, not ${JSON.stringify(f.compression)}`);
     o.compression = f.compression as Compressor;
   }
+  if (f.recompress) o.recompress = true;
   const level = int(f.compressionLevel, '--compression-level', 1, 19);
   if (level !== undefined) o.compressionLevel = level;
   const jobs = int(f.jobs, '--jobs', 1, 64);

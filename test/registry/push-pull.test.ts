@@ -138,6 +138,15 @@ describe('registry: push and pull', { skip: REGISTRY_SKIP }, () => {
     assert.equal(stowage(['verify', '-q', `docker://${reg.addr}/zstd:1`]).status, 0);
     run('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${reg.addr}/zstd:1`, `oci:${join(dir, 'zstd-layout')}:z`]);
     assert.equal(json(stowage(['inspect', '--json', `oci:${join(dir, 'zstd-layout')}`])).images[0].imageId, ids.imageId);
+    // A gzip image: kept as it is with --compression zstd alone, recompressed with --recompress.
+    const kept = json(stowage(['copy', '--json', '--compression', 'zstd', `docker://${reg.addr}/app:1`, `docker://${reg.addr}/zstd2:1`]));
+    assert.equal(kept.registry.manifests[0].kept, true);
+    const re = json(stowage(['copy', '--json', '--compression', 'zstd', '--recompress', `docker://${reg.addr}/app:1`, `docker://${reg.addr}/zstd3:1`]));
+    assert.equal(re.registry.uploaded, 3);
+    const raw3 = JSON.parse(run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.addr}/zstd3:1`]));
+    assert.deepEqual(raw3.layers.map((l: any) => l.mediaType), Array(3).fill('application/vnd.oci.image.layer.v1.tar+zstd'));
+    assert.equal(json(stowage(['inspect', '--json', `docker://${reg.addr}/zstd3:1`])).images[0].imageId, ids.imageId);
+    assert.equal(stowage(['verify', '-q', `docker://${reg.addr}/zstd3:1`]).status, 0);
   });
 
   it('uploads in chunks with --chunk-size, and Docker schema 2 with --manifest-format docker', () => {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { StowageError, UsageError } from '../../errors.js';
 import { compress, checkCompressor, type Compressor } from '../../compress/compress.js';
+import { decompress } from '../../compress/decompress.js';
 import { sha256, type Digest } from '../../oci/digest.js';
 import { OCI_INDEX, layerTypeCompression } from '../../oci/mediatypes.js';
 import type { Platform } from '../../oci/platform.js';
@@ -26,6 +27,8 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
   /** How to compress layers stored uncompressed (default gzip). Compressed layers are sent as they are. */
   compression?: Compressor;
   compressionLevel?: number;
+  /** Also recompress layers stored in another compression (gzip to zstd): their blob digests change. */
+  recompress?: boolean;
   /** Layers in flight at once (default 4). */
   jobs?: number;
   /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */
@@ -81,13 +84,15 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
 async function* checkedTar(layer: WritableLayer, what: string): AsyncGenerator<Buffer> {
   const h = createHash('sha256');
   let n = 0;
-  for await (const c of layer.open!()) {
+  // A compressed layer being recompressed is decompressed first; its DiffID is checked all the same.
+  const tar = layer.compression === 'none' ? layer.open!() : decompress(layer.compression, layer.open!(), what);
+  for await (const c of tar) {
     h.update(c);
     n += c.length;
     yield c;
   }
   const d = `sha256:${h.digest('hex')}`;
-  if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
+  if (layer.compression === 'none' && n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
   if (d !== layer.diffId) throw new StowageError(`${what}: DiffID is ${d}, but the config says ${layer.diffId}`);
 }
 
@@ -147,7 +152,7 @@ class Pusher {
       }
       return { digest: d.digest, size: d.size, compression: layerTypeCompression(d.mediaType) ?? 'gzip', mediaType: d.mediaType, blob: { digest: d.digest, size: d.size, how: 'exists' } };
     }
-    if (layer.compression === 'none') {
+    if (layer.compression === 'none' || (this.opts.recompress && layer.compression !== this.target)) {
       // Its compressed digest is unknown until it is compressed: the repository may hold it under another tag.
       const d = await this.lookup.find(layer.diffId, this.target);
       if (d && (await this.client.headBlob(d.digest)) !== undefined) {
