@@ -98,7 +98,14 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
         if (index) push.index = index;
       }
     }
-    const r = await writeImages(dest, images.map((i) => writableFrom(src, i)), {
+    const writables = images.map((i) => writableFrom(src, i));
+    if (src.format === 'registry') {
+      // A registry blob's stream checks its own size and digest before it ends (a mismatch throws, so the output
+      // is abandoned): the writer need not hash the same bytes again. An uncompressed layer keeps the writer's
+      // hash unless its digest is its DiffID, which that check then covers too.
+      for (const w of writables) for (const l of w.layers) if (l.digest && (l.compression !== 'none' || l.digest === l.diffId)) l.check = 'size';
+    }
+    const r = await writeImages(dest, writables, {
       layout: opts.layout ?? 'legacy',
       onLayer: (n) => opts.onProgress?.((done += n)),
       push,

@@ -4,7 +4,14 @@
  * scope), and retries with backoff. Credentials travel in headers only and never appear in a message.
  */
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici takes ~70 ms to load: only commands that reach a registry pay for it.
+let undici: Promise<typeof import('undici')> | undefined;
+const lib = () => (undici ??= import('undici'));
+async function request(url: string | URL, opts: Parameters<typeof import('undici').request>[1]): Promise<Dispatcher.ResponseData> {
+  return (await lib()).request(url, opts) as Promise<Dispatcher.ResponseData>;
+}
 import { StowageError } from '../../errors.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { resolveCredentials } from './credentials.js';
@@ -78,13 +85,19 @@ export class RegistryHttp {
   private creds?: Promise<Credentials | undefined>;
   /** Tokens per scope set; a promise, so requests made together share one token request. */
   private readonly tokens = new Map<string, Promise<{ value: string; expires: number }>>();
-  readonly agent: Agent;
+  private agentP?: Promise<Agent>;
+  private readonly tls: ReturnType<typeof tlsSettings>;
   readonly attempts: number;
 
   constructor(readonly host: string, private readonly opts: RegistryOptions = {}) {
-    const tls = tlsSettings(host, opts);
-    this.agent = new Agent({ connect: { ...tls }, connections: 16, keepAliveTimeout: 10_000 });
+    this.tls = tlsSettings(host, opts);
     this.attempts = maxAttempts(opts.retries);
+  }
+
+  /** The connection pool for this host, with its TLS settings (made on first use). */
+  agent(): Promise<Agent> {
+    this.agentP ??= lib().then(({ Agent }) => new Agent({ connect: { ...this.tls }, connections: 16, keepAliveTimeout: 10_000 }));
+    return this.agentP;
   }
 
   /** Whether the user allowed plain HTTP for this host. */
@@ -105,7 +118,7 @@ export class RegistryHttp {
 
   private async pingOnce(scheme: 'https' | 'http'): Promise<Response> {
     return this.withRetries('ping', async () =>
-      request(`${scheme}://${this.host}/v2/`, { method: 'GET', dispatcher: this.agent, headers: { 'user-agent': USER_AGENT } }),
+      request(`${scheme}://${this.host}/v2/`, { method: 'GET', dispatcher: await this.agent(), headers: { 'user-agent': USER_AGENT } }),
     );
   }
 
@@ -117,7 +130,7 @@ export class RegistryHttp {
       let res: Response;
       try {
         res = scheme === 'https' && schemes.length > 1 && this.plainAllowed()
-          ? await request(`https://${this.host}/v2/`, { method: 'GET', dispatcher: this.agent, headers: { 'user-agent': USER_AGENT } })
+          ? await request(`https://${this.host}/v2/`, { method: 'GET', dispatcher: await this.agent(), headers: { 'user-agent': USER_AGENT } })
           : await this.pingOnce(scheme);
       } catch (e) {
         if (e instanceof StowageError) throw e;
@@ -210,7 +223,7 @@ export class RegistryHttp {
       if (ch.params.service) form.set('service', ch.params.service);
       form.set('scope', scopes.join(' '));
       res = await this.withRetries(what, async () => request(url, {
-        method: 'POST', dispatcher: this.agent, body: form.toString(),
+        method: 'POST', dispatcher: await this.agent(), body: form.toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': USER_AGENT },
       }));
     } else {
@@ -218,7 +231,7 @@ export class RegistryHttp {
       for (const s of scopes) url.searchParams.append('scope', s);
       const headers: Record<string, string> = { 'user-agent': USER_AGENT };
       if (creds) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-      res = await this.withRetries(what, async () => request(url, { method: 'GET', dispatcher: this.agent, headers }));
+      res = await this.withRetries(what, async () => request(url, { method: 'GET', dispatcher: await this.agent(), headers }));
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
@@ -248,7 +261,7 @@ export class RegistryHttp {
       const res = await this.withRetries(req.what, async () => {
         const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
         if (auth && sameOrigin(url, base)) headers.authorization = auth;
-        return request(url, { method: req.method, headers, dispatcher: this.agent, ...(req.body ? { body: toBody(req.body()) } : {}) });
+        return request(url, { method: req.method, headers, dispatcher: await this.agent(), ...(req.body ? { body: toBody(req.body()) } : {}) });
       }, req.noRetry);
       if (res.statusCode === 401 && !fresh && this.challenge?.scheme === 'bearer') {
         // The registry may ask for a wider scope than we thought (its challenge says which).
@@ -276,7 +289,7 @@ export class RegistryHttp {
 
   /** Ends every connection: a reader that stopped early (a failed verify) leaves downloads that no one will read. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    if (this.agentP) await (await this.agentP).destroy();
   }
 }
 
