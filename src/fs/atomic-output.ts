@@ -2,28 +2,12 @@
  * Output files that appear whole or not at all: data goes to a temporary name beside the target, renamed over it
  * only once everything was written. On failure (or Ctrl-C) the temporary file is removed. `-` is standard output.
  */
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StowageError } from '../errors.js';
-
-const pending = new Set<string>();
-let hooked = false;
-
-function hookSignals(): void {
-  if (hooked) return;
-  hooked = true;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      for (const p of pending) {
-        // Synchronous: the process is about to exit.
-        rmSync(p, { recursive: true, force: true });
-      }
-      process.exit(130);
-    });
-  }
-}
+import { removeOnExit } from './temp.js';
 
 export interface Output {
   /** Where the bytes go. */
@@ -77,9 +61,8 @@ export async function openOutput(path: string): Promise<Output> {
     };
   }
   await checkOutputPath(path);
-  hookSignals();
   const tmp = tempName(path);
-  pending.add(tmp);
+  const forget = removeOnExit(tmp);
   const stream: WriteStream = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
   await new Promise<void>((r, j) => { stream.once('open', () => r()); stream.once('error', j); });
   let closed = false;
@@ -97,14 +80,14 @@ export async function openOutput(path: string): Promise<Output> {
     commit: async () => {
       await close();
       await rename(tmp, path);
-      pending.delete(tmp);
+      forget();
     },
     abort: async () => {
       // A write still in flight reports ERR_STREAM_DESTROYED after this: nobody wants it any more.
       stream.on('error', () => undefined);
       stream.destroy();
       await rm(tmp, { force: true });
-      pending.delete(tmp);
+      forget();
     },
   };
 }
@@ -118,19 +101,18 @@ export async function openDirOutput(path: string): Promise<{ dir: string; commit
   } catch { /* fine */ }
   if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
   await checkOutputPath(path);
-  hookSignals();
   const tmp = tempName(path);
-  pending.add(tmp);
+  const forget = removeOnExit(tmp);
   await mkdir(tmp);
   return {
     dir: tmp,
     commit: async () => {
       await rename(tmp, path);
-      pending.delete(tmp);
+      forget();
     },
     abort: async () => {
       await rm(tmp, { recursive: true, force: true });
-      pending.delete(tmp);
+      forget();
     },
   };
 }

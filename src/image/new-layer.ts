@@ -4,10 +4,9 @@
  * file is removed by `remove()`, and on exit whatever happens.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../fs/temp.js';
 import { Writable } from 'node:stream';
 import type { Digest } from '../oci/digest.js';
 import { TarWriter } from '../tar/writer.js';
@@ -22,24 +21,9 @@ export interface NewLayer {
   remove(): Promise<void>;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /** Runs `fill` on a TarWriter over a new temporary layer file, finishes the tar, and returns the layer. */
 export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Promise<{ layer: NewLayer; result: T }> {
-  const dir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-layer-'));
-  const onExit = () => rmSync(dir, { recursive: true, force: true });
-  // On a signal: remove the file; exit only when no one else (atomic outputs) will.
-  const onSignal = (sig: NodeJS.Signals) => {
-    onExit();
-    if (process.listenerCount(sig) <= 1) process.exit(130);
-  };
-  process.on('exit', onExit);
-  for (const s of SIGNALS) process.on(s, onSignal);
-  const remove = async () => {
-    process.off('exit', onExit);
-    for (const s of SIGNALS) process.off(s, onSignal);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const { dir, remove } = await tempDir('stowage-layer-');
   const file = join(dir, 'layer.tar');
   try {
     const hash = createHash('sha256');

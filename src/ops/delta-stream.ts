@@ -14,8 +14,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -23,6 +21,7 @@ import { StowageError } from '../errors.js';
 import { JSON_LIMIT } from '../limits.js';
 import { SNIFF_BYTES, sniff } from '../compress/detect.js';
 import { normalizeEntryName, resolveInside, dirOf, safeArchivePath } from '../fs/paths.js';
+import { tempDir } from '../fs/temp.js';
 import { peek } from '../hash/layer-digest.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
@@ -64,7 +63,8 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
   const links = new Map<string, { raw: Buffer; target: string }>();
   const passed = new Map<string, Passed>();
   const lowerNames = have.lowerV1Names();
-  const spoolDir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-delta-'));
+  const spool = await tempDir('stowage-delta-');
+  const spoolDir = spool.dir;
   let spooledBytes = 0;
   let exact: Map<string, boolean> | undefined; // path -> needed, once manifest.json and every config are known
 
@@ -215,7 +215,7 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
       spooledBytes,
     };
   } finally {
-    await rm(spoolDir, { recursive: true, force: true });
+    await spool.remove();
   }
 }
 

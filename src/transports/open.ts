@@ -3,8 +3,7 @@
  * the bytes and the files present, never from the file name.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open as openFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open as openFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +13,7 @@ import { sniff } from '../compress/detect.js';
 import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
+import { tempDir } from '../fs/temp.js';
 import type { FileTree } from '../fs/tree.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
 import { sameTag } from '../oci/reference.js';
@@ -108,7 +108,7 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
 
 /** Copies a stream to a temporary file and indexes it; the file is removed when the tree is closed. */
 export async function spooledTree(input: AsyncIterable<Buffer>, label: string): Promise<FileTree> {
-  const dir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), 'stowage-spool-'));
+  const { dir, remove } = await tempDir('stowage-spool-');
   const file = join(dir, 'input.tar');
   try {
     await pipeline(Readable.from(input), createWriteStream(file, { highWaterMark: 1 << 20 }));
@@ -116,11 +116,11 @@ export async function spooledTree(input: AsyncIterable<Buffer>, label: string): 
     const close = tree.close.bind(tree);
     tree.close = async () => {
       await close();
-      await rm(dir, { recursive: true, force: true });
+      await remove();
     };
     return tree;
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    await remove();
     throw e;
   }
 }
