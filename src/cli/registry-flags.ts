@@ -46,7 +46,7 @@ export function addRegistryFlags(cmd: Command, sides: { src: boolean; dest: bool
     cmd
       .option('--compression <gzip|zstd>', 'compress layers stored uncompressed with this (default gzip; compressed layers are sent as they are)')
       .option('--recompress', 'also recompress layers stored in another compression (gzip to zstd); their digests change')
-      .option('--compression-level <n>', 'gzip 1-9 (default 3: within 2% of the sizes skopeo pushes, twice as fast as 6), zstd 1-19 (default 3)')
+      .option('--compression-level <n>', 'gzip 1-9 (default 2: within 3% of the sizes skopeo pushes, 2.5 times as fast as 6), zstd 1-19 (default 3)')
       .option('--jobs <n>', 'layers uploaded at once (default 4)')
       .option('--chunk-size <size>', 'upload in chunks of this size (e.g. 16M), each resumable, instead of one request per layer')
       .option('--manifest-format <oci|docker>', 'manifest type when one is built: OCI (default) or Docker schema 2');

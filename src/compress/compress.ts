@@ -1,14 +1,13 @@
 /**
  * Streaming compression of layer bytes for destinations that want compressed layers (registries): gzip through
- * Node's zlib (its work runs on libuv's thread pool, so several layers compress in parallel), zstd through the
+ * Node's zlib, in blocks on libuv's thread pool (parallel-gzip.ts), zstd through the
  * `zstd` program (Node 20 has no zstd encoder) or a clear refusal when it is not on PATH. Output is a pure function
  * of the input and the level, so a compressed blob can be made again byte for byte (uploads resume on that).
  */
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { StowageError } from '../errors.js';
 import { hasZstdCli } from './decompress.js';
+import { parallelGzip } from './parallel-gzip.js';
 
 export type Compressor = 'gzip' | 'zstd';
 
@@ -21,29 +20,18 @@ export function checkCompressor(kind: Compressor): void {
 }
 
 /**
- * gzip level 3 by default: on bench/registry.sh's 1.12 GB of real files it gives 462 MB, within 2% of the 454 MB
- * skopeo pushes (its Go encoder at level 6 compresses less than zlib's), at twice the speed of zlib's level 6
- * (78 against 38 MB/s here, which gives 440 MB); --compression-level changes it.
+ * gzip level 2 by default: on bench/registry.sh's 1.12 GB of real files it gives 468 MB, 3% over the 454 MB skopeo
+ * pushes (its Go encoder at level 6 compresses less than zlib does) and 6% over zlib's level 6 (440 MB), at 2.5 times
+ * level 6's speed (95 against 38 MB/s per core here); --compression-level changes it.
  */
-export const GZIP_DEFAULT_LEVEL = 3;
+export const GZIP_DEFAULT_LEVEL = 2;
 
-/** Yields `input` compressed. `level` defaults to gzip 3 (see above) and zstd 3. */
+/** Yields `input` compressed. `level` defaults to gzip 2 (see above) and zstd 3. */
 export async function* compress(kind: Compressor, input: AsyncIterable<Buffer>, what: string, level?: number): AsyncGenerator<Buffer> {
   checkCompressor(kind);
   if (kind === 'gzip') {
-    const gz = createGzip({ chunkSize: CHUNK, level: level ?? GZIP_DEFAULT_LEVEL });
-    const src = Readable.from(input, { objectMode: false });
-    let inputError: unknown;
-    src.on('error', (e) => { inputError = e; gz.destroy(e); });
-    src.pipe(gz);
-    try {
-      for await (const c of gz as AsyncIterable<Buffer>) yield c;
-    } catch (e) {
-      throw inputError ?? new StowageError(`${what}: gzip compression failed (${(e as Error).message})`);
-    } finally {
-      src.destroy();
-      gz.destroy();
-    }
+    // Blocks compressed in parallel (pigz's way): one layer uses every core.
+    yield* parallelGzip(input, level ?? GZIP_DEFAULT_LEVEL);
     return;
   }
   const child = spawn('zstd', ['-c', '-q', '--no-progress', `-${level ?? 3}`], { stdio: ['pipe', 'pipe', 'pipe'] });
