@@ -6,13 +6,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { layerTar, writeTar } from './archive.js';
 import type { CliResult } from './cli.js';
-import { CLI, ROOT, scratch } from './paths.js';
+import { CLI, ROOT } from './paths.js';
 import { haveCommand } from './peers.js';
 
 export const REGISTRY_SKIP = haveCommand('docker-registry')
@@ -69,7 +70,8 @@ export interface Registry {
 let count = 0;
 
 export async function startRegistry(opts: RegistryOpts = {}): Promise<Registry> {
-  const peers = scratch('stowage-reg-');
+  // Not scratch(): the registry must be stopped before its folder goes (exit handlers run in order).
+  const peers = mkdtempSync(join(tmpdir(), 'stowage-reg-'));
   const name = `t${process.pid}-${count++}`;
   const addr = `127.0.0.1:${await freePort()}`;
   let yaml = '';
@@ -90,9 +92,13 @@ export async function startRegistry(opts: RegistryOpts = {}): Promise<Registry> 
     if (stopped) return;
     stopped = true;
     try { script('stop-registry.sh', [name]); } catch { /* already gone */ }
+    rmSync(peers, { recursive: true, force: true });
   };
   process.on('exit', stop);
   const dir = join(peers, `registry-${name}`);
+  // A test process killed from outside (a timeout) runs no exit handler: a watchdog stops the registry then.
+  const pid = readFileSync(join(dir, 'pid'), 'utf8').trim();
+  spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -0 "$0" 2>/dev/null || { kill "$1" 2>/dev/null; rm -rf "$2"; }', String(process.pid), pid, peers], { detached: true, stdio: 'ignore' }).unref();
   const log = () => readFileSync(join(dir, 'registry.log'), 'utf8');
   const lines = (re: RegExp) => log().split('\n').filter((l) => re.test(l));
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
