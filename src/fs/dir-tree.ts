@@ -3,10 +3,11 @@
  * they stay inside the directory.
  */
 import { createReadStream } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { StowageError } from '../errors.js';
 import { normalizeEntryName } from './paths.js';
+import { readHead } from './read-head.js';
 import type { FileRegion, FileTree, TreeFile } from './tree.js';
 
 export class DirTree implements FileTree {
@@ -63,26 +64,11 @@ export class DirTree implements FileTree {
   async readSmall(path: string, limit: number): Promise<Buffer> {
     const { real, size } = await this.must(path);
     if (size > limit) throw new StowageError(`${this.label}: ${path} is ${size} bytes, over the ${limit}-byte limit`);
-    const fh = await open(real, 'r');
-    try {
-      const b = Buffer.alloc(size);
-      const { bytesRead } = await fh.read(b, 0, size, 0);
-      return b.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    return readHead(real, size);
   }
 
   async head(path: string, n: number): Promise<Buffer> {
-    const { real } = await this.must(path);
-    const fh = await open(real, 'r');
-    try {
-      const b = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(b, 0, n, 0);
-      return b.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    return readHead((await this.must(path)).real, n);
   }
 
   open(path: string): AsyncIterable<Buffer> {

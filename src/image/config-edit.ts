@@ -480,3 +480,16 @@ export function diffConfigs(before: unknown, after: unknown, path = ''): ConfigD
   if (encode(before) === encode(after)) return [];
   return [{ path, before, after }];
 }
+
+/**
+ * The time an edit records (history entry, import's created): `now` when given, else the `created` the request
+ * sets, else $SOURCE_DATE_EPOCH (reproducible builds), else the current time.
+ */
+export function editTime(req: EditRequest | undefined, now?: string): string {
+  if (now) return now;
+  const created = [...(req?.config ?? [])].reverse().find((c) => c.kind === 'created');
+  if (created && created.kind === 'created') return created.value;
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date().toISOString();
+}

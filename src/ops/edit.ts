@@ -8,10 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import {
-  applyAnnotationChanges, applyConfigChanges, diffConfigs, isEmptyRequest, resolveTags, serializeConfig, withEditHistory,
-  type ConfigDiff, type EditRequest,
-} from '../image/config-edit.js';
+import { applyAnnotationChanges, applyConfigChanges, diffConfigs, isEmptyRequest, resolveTags, serializeConfig, withEditHistory, type ConfigDiff, type EditRequest, editTime } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
 import { manifestFor } from '../image/manifest.js';
@@ -83,15 +80,6 @@ export interface EditPlan {
   report: EditReport;
 }
 
-function historyTime(req: EditRequest, opts: EditOptions): string {
-  if (opts.now) return opts.now;
-  const created = [...req.config].reverse().find((c) => c.kind === 'created');
-  if (created && created.kind === 'created') return created.value;
-  const sde = process.env.SOURCE_DATE_EPOCH;
-  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
-  return new Date().toISOString();
-}
-
 const plain = (d: ConfigDiff) => ({ path: d.path, before: d.before ?? null, after: d.after ?? null });
 
 /** Computes the edited image without writing anything. */
@@ -104,7 +92,7 @@ export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequ
   warnings.push(...cfg.warnings);
   let after = before;
   if (cfg.changed) {
-    after = opts.history === false ? cfg.value : withEditHistory(cfg.value, cfg.summary, historyTime(req, opts));
+    after = opts.history === false ? cfg.value : withEditHistory(cfg.value, cfg.summary, editTime(req, opts.now));
     image.config = serializeConfig(after);
     image.configDigest = sha256(image.config);
   }

@@ -10,7 +10,7 @@ import { open as openFile, stat } from 'node:fs/promises';
 import { StowageError, UsageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { describeCompression, sniff, SNIFF_BYTES } from '../compress/detect.js';
-import type { EditRequest } from '../image/config-edit.js';
+import { editTime, type EditRequest } from '../image/config-edit.js';
 import type { SourceImage } from '../image/model.js';
 import { writeNewLayer } from '../image/new-layer.js';
 import type { WritableImage } from '../image/writable.js';
@@ -114,15 +114,6 @@ async function openInput(input: string, stdin: AsyncIterable<Buffer> | undefined
   return { layer: { label, open }, compression: kind };
 }
 
-function createdTime(req: EditRequest | undefined, now: string | undefined): string {
-  if (now) return now;
-  const created = [...(req?.config ?? [])].reverse().find((c) => c.kind === 'created');
-  if (created && created.kind === 'created') return created.value;
-  const sde = process.env.SOURCE_DATE_EPOCH;
-  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
-  return new Date().toISOString();
-}
-
 /** The config of the new image, before the edit flags apply. */
 function baseConfig(diffId: Digest, created: string, history: HistoryEntry, from?: SourceImage): ImageConfig {
   if (from) {
@@ -163,7 +154,7 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
     if (entries.whiteouts || entries.opaqueDirs) {
       warnings.push(`${input === '-' ? 'standard input' : input}: ${entries.whiteouts + entries.opaqueDirs} whiteout entries dropped (a filesystem tar has no layer below to delete from)`);
     }
-    const created = createdTime(opts.request, opts.now);
+    const created = editTime(opts.request, opts.now);
     const history: HistoryEntry = { created, created_by: 'stowage import', comment: `imported from ${input === '-' ? 'standard input' : input}` };
     const config = baseConfig(layer.diffId, created, history, opts.configFrom?.image);
     const image: WritableImage = { config: Buffer.alloc(0), configDigest: 'sha256:' as Digest, tags: [], layers: [layer.writable()] };

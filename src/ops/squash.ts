@@ -6,7 +6,7 @@
  * and `history`, where the merged layers' entries become one, whose comment keeps them as JSON.
  */
 import { StowageError, UsageError } from '../errors.js';
-import { applyAnnotationChanges, applyConfigChanges, resolveTags, serializeConfig, withEditHistory, type EditRequest } from '../image/config-edit.js';
+import { applyAnnotationChanges, applyConfigChanges, resolveTags, serializeConfig, withEditHistory, editTime, type EditRequest } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import { mergeInputs } from '../image/layer-tar.js';
 import { manifestFor } from '../image/manifest.js';
@@ -90,15 +90,6 @@ export function squashHistory(history: HistoryEntry[], n: number, kept: number):
     comment: JSON.stringify(folded),
   };
   return { history: [...history.slice(0, first), entry, ...history.slice(last + 1)], folded };
-}
-
-function editTime(req: EditRequest | undefined, now: string | undefined): string {
-  if (now) return now;
-  const created = [...(req?.config ?? [])].reverse().find((c) => c.kind === 'created');
-  if (created && created.kind === 'created') return created.value;
-  const sde = process.env.SOURCE_DATE_EPOCH;
-  if (sde && /^\d+$/.test(sde)) return new Date(Number(sde) * 1000).toISOString().replace('.000Z', 'Z');
-  return new Date().toISOString();
 }
 
 /**

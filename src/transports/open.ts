@@ -3,7 +3,7 @@
  * the bytes and the files present, never from the file name.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open as openFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +13,7 @@ import { sniff } from '../compress/detect.js';
 import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
+import { readHead } from '../fs/read-head.js';
 import { tempDir } from '../fs/temp.js';
 import type { FileTree } from '../fs/tree.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
@@ -39,17 +40,6 @@ export interface OpenOptions {
   seekable?: boolean;
   /** Credentials, TLS and retry settings for a `docker://` source. */
   registry?: RegistryOptions;
-}
-
-async function readHead(path: string, n: number): Promise<Buffer> {
-  const fh = await openFile(path, 'r');
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Decides between docker-archive and OCI layout by the files a tree holds. */
