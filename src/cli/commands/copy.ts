@@ -7,6 +7,7 @@ import type { DestKind } from '../../transports/dest.js';
 import { formatBytes, plural } from '../format.js';
 import { Progress, printJson } from '../output.js';
 import { addRegistryFlags, pushOptions, registryOptions, type RegistryFlags } from '../registry-flags.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 export interface CopyFlags extends RegistryFlags {
   format?: string;
@@ -68,7 +69,7 @@ export function registerCopy(program: Command): void {
   const cmd = program
     .command('copy')
     .summary('copy images between docker archives, OCI layouts, OCI archives and registries')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, docker://REF, or - for standard input')
+    .argument('<source>', SOURCE_HELP)
     .argument('<dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker://REF, or - for standard output')
     .option('--format <docker|oci|oci-archive>', 'format of a DEST given as a bare path (default: the source\'s; docker for a registry source)')
     .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy');

@@ -8,6 +8,7 @@ import { openSource, pickOne } from '../../transports/open.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
 import { print, printJson, Progress, warn } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 interface EditCliOptions extends EditFlagValues {
   output?: string;
@@ -62,7 +63,7 @@ export function registerEdit(program: Command): void {
   const cmd = program
     .command('edit')
     .summary('edit image metadata (entrypoint, env, labels, volumes, ports, ...) without rebuilding or touching a layer')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, docker-daemon:NAME[:TAG], docker://REF, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
+    .argument('<source>', SOURCE_HELP)
     .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker-daemon:[NAME:TAG], docker://REF, or - for standard output')
     .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s)')
     .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')

@@ -7,6 +7,7 @@ import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { formatBytes, plural } from '../format.js';
 import { Progress, printJson, warn } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 interface ExportCliOptions {
   output: string;
@@ -35,7 +36,7 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .summary('write the merged filesystem of an image (whiteouts applied) as one tar, without a container')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
+    .argument('<source>', SOURCE_HELP)
     .option('-o, --output <file>', 'the tar to write (- for standard output)', '-')
     .option('--platform <os/arch[/variant]>', 'the image to export, when the source holds several platforms')
     .option('--json', 'print a report as JSON (schema stowage.export/v1, docs/json.md)')

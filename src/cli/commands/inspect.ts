@@ -5,6 +5,7 @@ import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural, rows, truncate } from '../format.js';
 import { print, printJson } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 export const IDENTITY_NOTES = `What the identities are:
   Image ID     sha256 of the config JSON. The classic engine names the image by it (docker images shows its
@@ -83,7 +84,7 @@ export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .summary('show every identity of every image in a source, each explained')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input')
+    .argument('<source>', SOURCE_HELP)
     .option('--json', 'print the report as JSON (see docs/json.md)')
     .option('--platform <os/arch[/variant]>', 'only images of this platform')
     .option('--no-explain', 'leave out the notes that explain each identity')

@@ -1,12 +1,13 @@
 /** `stowage push SOURCE REF`: copy an image to a registry (the familiar spelling of copy SOURCE docker://REF). */
 import type { Command } from 'commander';
 import { addCopyFlags, runCopy, type CopyFlags } from './copy.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 export function registerPush(program: Command): void {
   const cmd = program
     .command('push')
     .summary('push an image from an archive, a layout or another registry to a registry')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, docker://REF, or - for standard input')
+    .argument('<source>', SOURCE_HELP)
     .argument('<ref>', 'REGISTRY/REPO[:TAG] (docker:// may be given)');
   addCopyFlags(cmd, { src: true, dest: true })
     .addHelpText('after', `

@@ -8,6 +8,7 @@ import { openSource, pickOne } from '../../transports/open.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
 import { printJson, Progress, warn } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 interface SquashCliOptions extends EditFlagValues {
   output?: string;
@@ -45,7 +46,7 @@ export function registerSquash(program: Command): void {
   const cmd = program
     .command('squash')
     .summary('merge an image\'s layers (all, the last N, or those above a base image) into one')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image')
+    .argument('<source>', SOURCE_HELP)
     .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], or - for standard output')
     .option('--above <base>', 'keep the layers of this image (the bottom of SOURCE, checked by ChainID) and merge the ones above it')
     .option('--last <n>', 'merge only the last N layers')

@@ -7,6 +7,7 @@ import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural } from '../format.js';
 import { Progress, print, printJson } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
 
 export function renderVerify(r: VerifyReport): string {
   const out: string[] = [`${r.source}: ${r.flavor}`];
@@ -39,7 +40,7 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .summary('re-hash every layer and blob and check every digest, size and DiffID')
-    .argument('<source>', 'an archive, an OCI layout, docker-archive:, oci:, oci-archive:, or - for standard input')
+    .argument('<source>', SOURCE_HELP)
     .option('--json', 'print the report as JSON (see docs/json.md)')
     .option('--platform <os/arch[/variant]>', 'only images of this platform')
     .option('-q, --quiet', 'no progress, and print only problems')
