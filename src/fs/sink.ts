@@ -23,6 +23,8 @@ export interface Sink {
   symlink(name: string, target: string): Promise<void>;
   /** Whether a file of this name was already written (blobs shared by several images are written once). */
   has(name: string): boolean;
+  /** How many stream() calls may run at once (1 when absent: a tar takes one entry at a time). */
+  readonly concurrent?: number;
   finish(): Promise<void>;
   /**
    * Copies a region of a file as the entry's data, hashing it on the way; only sinks that write a real file
@@ -68,6 +70,8 @@ export class TarSink implements Sink {
 
 /** Files in a directory (created by the caller, typically a temporary one renamed into place afterwards). */
 export class DirSink implements Sink {
+  /** Blobs are separate files, so several can be written at once (a pull overlaps its downloads). */
+  readonly concurrent = 3;
   private readonly names = new Set<string>();
   bytes = 0;
   constructor(private readonly root: string) {}

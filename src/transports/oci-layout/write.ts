@@ -66,18 +66,43 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
     if (!sink.has(blobName(m.digest))) await sink.file(blobName(m.digest), m.bytes);
     if (!sink.has(blobName(img.configDigest))) await sink.file(blobName(img.configDigest), img.config);
   }
+  const jobs: (() => Promise<void>)[] = [];
+  const queued = new Set<string>();
   for (const { img, m } of built) {
     for (const [i, layer] of img.layers.entries()) {
       const d = m.layers[i]!;
       const name = blobName(d.digest);
-      if (sink.has(name)) continue;
+      if (sink.has(name) || queued.has(name)) continue;
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
-      await writeLayerData(sink, name, { ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
-      result.layersWritten++;
-      result.layerBytes += layer.size;
-      opts.onLayer?.(layer.size);
+      queued.add(name);
+      jobs.push(async () => {
+        await writeLayerData(sink, name, { ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
+        result.layersWritten++;
+        result.layerBytes += layer.size;
+        opts.onLayer?.(layer.size);
+      });
     }
   }
+  // A directory takes blobs side by side (each its own file): downloads and hashes overlap. A tar takes one at a time.
+  await runLimited(jobs, sink.concurrent ?? 1);
   await sink.finish();
   return result;
+}
+
+/** Runs the jobs, at most `limit` at a time; the first failure stops new jobs and is thrown once the others end. */
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const lane = async () => {
+    while (next < jobs.length && failed === undefined) {
+      const job = jobs[next++]!;
+      try {
+        await job();
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, lane));
+  if (failed !== undefined) throw failed;
 }
