@@ -10,10 +10,9 @@ import { finished } from 'node:stream/promises';
 import { TarWriter } from '../tar/writer.js';
 import { write as fsWrite } from 'node:fs';
 import { promisify } from 'node:util';
-import { StowageError } from '../errors.js';
 import { RegionCopier } from '../hash/copier.js';
 import type { Digest } from '../oci/digest.js';
-import { BLOCK, encodeHeader, padding, type NewHeader } from '../tar/header.js';
+import { BLOCK, encodeHeader, padding } from '../tar/header.js';
 import type { FileRegion } from './tree.js';
 
 export interface Sink {
@@ -135,7 +134,8 @@ const ZEROS = Buffer.alloc(BLOCK * 2);
 export class FdSink implements Sink {
   private readonly names = new Set<string>();
   private copier: RegionCopier | undefined;
-  /** Bytes written so far (the offset of the next entry). */
+  /** Encodes entries as TarSink does; its bytes go to the file at `bytes`, the offset of the next entry. */
+  private readonly tw = new TarWriter((b) => this.put(b));
   bytes = 0;
   constructor(private readonly fd: number) {}
 
@@ -144,50 +144,37 @@ export class FdSink implements Sink {
     while (off < b.length) off += await writeAt(this.fd, b, off, b.length - off, this.bytes + off);
     this.bytes += b.length;
   }
-  private async header(h: NewHeader): Promise<void> {
-    await this.put(encodeHeader(h));
-  }
   has(name: string): boolean {
     return this.names.has(name);
   }
   async file(name: string, data: Buffer): Promise<void> {
     this.names.add(name);
-    await this.header({ name, type: 'file', size: data.length, mode: 0o644 });
-    await this.put(data);
-    await this.put(ZEROS.subarray(0, padding(data.length)));
+    await this.tw.addFile(name, data);
   }
   async stream(name: string, size: number, body: AsyncIterable<Buffer>): Promise<void> {
     this.names.add(name);
-    await this.header({ name, type: 'file', size, mode: 0o644 });
-    let n = 0;
-    for await (const c of body) {
-      n += c.length;
-      if (n > size) throw new StowageError(`${name}: more data than the ${size} bytes announced`);
-      await this.put(c);
-    }
-    if (n !== size) throw new StowageError(`${name}: ${n} bytes of data where ${size} were announced`);
-    await this.put(ZEROS.subarray(0, padding(size)));
+    await this.tw.add({ name, type: 'file', size, mode: 0o644 }, body);
   }
   async copyRegion(name: string, size: number, region: FileRegion): Promise<{ digest: Digest; size: number }> {
     this.names.add(name);
-    await this.header({ name, type: 'file', size, mode: 0o644 });
+    await this.tw.write(encodeHeader({ name, type: 'file', size, mode: 0o644 }));
     this.copier ??= new RegionCopier();
     const r = await this.copier.copy({ ...region, size }, this.fd, this.bytes);
     this.bytes += r.size;
-    await this.put(ZEROS.subarray(0, padding(r.size)));
+    await this.tw.write(ZEROS.subarray(0, padding(r.size)));
     return r;
   }
   async dir(name: string): Promise<void> {
     if (this.names.has(name + '/')) return;
     this.names.add(name + '/');
-    await this.header({ name: name + '/', type: 'dir', mode: 0o755 });
+    await this.tw.addDir(name);
   }
   async symlink(name: string, target: string): Promise<void> {
     this.names.add(name);
-    await this.header({ name, type: 'symlink', linkname: target, mode: 0o777 });
+    await this.tw.addSymlink(name, target);
   }
   async finish(): Promise<void> {
-    await this.put(ZEROS);
+    await this.tw.finish();
     await this.copier?.close();
   }
   /** Stops the copy threads (after a failure; finish() does it on success). */

@@ -12,25 +12,31 @@ export class TarWriter {
   /** Bytes written so far. */
   bytes = 0;
 
-  constructor(private readonly out: Writable) {}
+  /** `out`: a stream, or a function that stores bytes in order and resolves once it has (a file at offsets). */
+  constructor(private readonly out: Writable | ((b: Buffer) => Promise<void>)) {}
 
   /** Writes a buffer, waiting for the stream to drain when it asks. */
   async write(b: Buffer): Promise<void> {
     if (b.length === 0) return;
     this.bytes += b.length;
-    if (!this.out.write(b)) {
+    if (typeof this.out === 'function') {
+      await this.out(b);
+      return;
+    }
+    const out = this.out;
+    if (!out.write(b)) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = () => { cleanup(); resolve(); };
         const onError = (e: Error) => { cleanup(); reject(e); };
         const onClose = () => { cleanup(); reject(new StowageError('output closed before the archive was written')); };
         const cleanup = () => {
-          this.out.off('drain', onDrain);
-          this.out.off('error', onError);
-          this.out.off('close', onClose);
+          out.off('drain', onDrain);
+          out.off('error', onError);
+          out.off('close', onClose);
         };
-        this.out.on('drain', onDrain);
-        this.out.on('error', onError);
-        this.out.on('close', onClose);
+        out.on('drain', onDrain);
+        out.on('error', onError);
+        out.on('close', onClose);
       });
     }
   }
