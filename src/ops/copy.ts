@@ -22,6 +22,8 @@ export interface CopyOptions {
   allPlatforms?: boolean;
   /** The format of a destination given as a bare path (default: the source's; docker-archive for a registry). */
   format?: DestKind;
+  /** --layout was given: the user wants a docker archive whatever the source's format. */
+  layoutGiven?: boolean;
   /** docker-archive layout. */
   layout?: 'legacy' | 'oci';
   /** Settings for a docker:// source. */
@@ -84,7 +86,7 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
   const started = process.hrtime.bigint();
   const src = await openSource(sourceText, { seekable: true, ...(opts.source ? { registry: opts.source } : {}) });
   try {
-    const fallback: DestKind = opts.format ?? (src.format === 'oci-layout' ? 'oci' : src.format === 'registry' ? 'docker-archive' : src.format);
+    const fallback: DestKind = opts.format ?? defaultKind(src.format, destText, opts.layoutGiven);
     const dest = parseDestSpec(destText, fallback);
     const toRegistry = dest.kind === 'docker';
     const images = choose(src, toRegistry, opts);
@@ -134,4 +136,16 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
   } finally {
     await src.close();
   }
+}
+
+/**
+ * The format of a destination given as a bare path, when --format does not say: a docker archive when --layout was
+ * given; otherwise the source's format, except that a name ending in .tar is a file (an OCI archive for an OCI
+ * source), never a layout directory.
+ */
+function defaultKind(format: string, destText: string, layoutGiven?: boolean): DestKind {
+  if (layoutGiven) return 'docker-archive';
+  if (format === 'oci-layout') return /\.tar$/.test(destText) ? 'oci-archive' : 'oci';
+  if (format === 'registry') return 'docker-archive';
+  return format as DestKind;
 }

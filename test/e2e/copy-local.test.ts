@@ -41,6 +41,17 @@ describe('copy between local formats', () => {
     assert.match(json(stowage(['inspect', '--json', outs.docker25!])).flavor, /Docker 25\+/);
   });
 
+  it('a bare destination path: an OCI source to NAME.tar is an OCI archive file; --layout asks for a docker archive', () => {
+    const file = join(dir, 'bare.tar');
+    assert.equal(stowage(['copy', '-q', outs.layout!, file]).status, 0);
+    assert.equal(json(stowage(['inspect', '--json', file])).format, 'oci-archive');
+    const d = join(dir, 'bare-docker.tar');
+    assert.equal(stowage(['copy', '-q', '--layout', 'oci', outs.layout!, d]).status, 0);
+    const r = json(stowage(['inspect', '--json', d]));
+    assert.equal(r.format, 'docker-archive');
+    assert.match(r.flavor, /Docker 25\+ \(OCI layout plus manifest\.json\)/);
+  });
+
   it('the legacy output names its v1 directories by moby\'s rule', () => {
     for (const l of json(stowage(['inspect', '--json', outs.legacy!])).images[0].layers) assert.equal(l.v1.matchesMoby, true);
   });

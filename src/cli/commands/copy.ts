@@ -26,6 +26,7 @@ export async function runCopy(source: string, dest: string, f: CopyFlags): Promi
   if (f.platform && f.allPlatforms) throw new UsageError('--platform and --all-platforms exclude each other');
   const opts: CopyOptions = {
     layout: (f.layout ?? 'legacy') as 'legacy' | 'oci',
+    layoutGiven: f.layout !== undefined,
     source: registryOptions(f, 'src'),
     push: pushOptions(f),
   };
@@ -72,7 +73,7 @@ export function registerCopy(program: Command): void {
     .argument('<source>', SOURCE_HELP)
     .argument('<dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker://REF, or - for standard output')
     .option('--format <docker|oci|oci-archive>', 'format of a DEST given as a bare path (default: the source\'s; docker for a registry source)')
-    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy');
+    .option('--layout <legacy|oci>', 'write a docker archive in this layout: legacy (Docker <= 24, every engine; the default) or oci (Docker 25+)');
   addCopyFlags(cmd, { src: true, dest: true })
     .addHelpText('after', `
 Layers are copied byte for byte (same DiffIDs, same blob digests) and hashed on the way. To a registry, layers

@@ -9,7 +9,7 @@ export function registerPull(program: Command): void {
     .argument('<ref>', 'REGISTRY/REPO[:TAG|@DIGEST] (docker:// may be given); docker.io/library/ is assumed as docker does')
     .argument('[dest]', 'docker-daemon:[NAME:TAG] (the default: the engine DOCKER_HOST names), PATH (a docker save archive), docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], or - for standard output', 'docker-daemon:')
     .option('--format <docker|oci|oci-archive>', 'format of a DEST given as a bare path (default docker)')
-    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy');
+    .option('--layout <legacy|oci>', 'write a docker archive in this layout: legacy (Docker <= 24, every engine; the default) or oci (Docker 25+)');
   addCopyFlags(cmd, { src: true, dest: false })
     .addHelpText('after', `
 Every blob is checked against its digest as it arrives; a dropped connection resumes where it stopped. An image

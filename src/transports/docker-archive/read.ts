@@ -42,9 +42,14 @@ function parseManifestJson(bytes: Buffer, what: string): ManifestItem[] {
 }
 
 /** Names the writer from the paths it used. */
-function flavorOf(items: ManifestItem[], hasIndex: boolean): string {
+function flavorOf(items: ManifestItem[], hasIndex: boolean, compressed: boolean): string {
   const layers = items.flatMap((i) => i.Layers);
-  if (hasIndex && layers.every((p) => p.startsWith('blobs/'))) return 'docker save, Docker 25+ (OCI layout plus manifest.json)';
+  if (hasIndex && layers.every((p) => p.startsWith('blobs/'))) {
+    // The classic store exports uncompressed layers; the containerd image store keeps the pulled, compressed blobs.
+    return compressed
+      ? 'docker save, Docker 25+ from the containerd image store (OCI layout plus manifest.json, compressed blobs)'
+      : 'docker save, Docker 25+ (OCI layout plus manifest.json)';
+  }
   if (layers.length && layers.every((p) => /^[a-f0-9]{64}\/layer\.tar$/.test(p))) return 'docker save, Docker <= 24 (legacy layout)';
   if (layers.length && layers.every((p) => /^[a-f0-9]{64}\.tar$/.test(p))) return 'docker-archive written by skopeo or podman';
   if (items.some((i) => i.Config.startsWith('sha256:'))) return 'docker-archive written by go-containerregistry (crane)';
@@ -129,7 +134,7 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
     spec,
     format: 'docker-archive',
     indexOnly,
-    flavor: flavorOf(items, !!index),
+    flavor: flavorOf(items, !!index, images.some((i) => i.layers.some((l) => l.compression === 'gzip' || l.compression === 'zstd'))),
     tree,
     images,
     warnings,
