@@ -19,6 +19,7 @@ BYTES=$(cd $W/layers && du -cb $PATHS | tail -1 | cut -f1)
 cat $BIG > /dev/null
 read -r _ t_cp _ < <(measure cp 3 "rm -rf $W/cp/* && cd $W/layers && cp --parents $PATHS ../cp/ && sync -f ../cp")
 read -r _ t_file r_file < <(measure delta-file 3 "$STOWAGE delta $BIG --have $W/have.json -o $W/d.tar -q && sync -f $W")
+read -r _ t_nv r_nv < <(measure delta-noverify 3 "$STOWAGE delta $BIG --have $W/have.json -o $W/d.tar -q --no-verify && sync -f $W")
 read -r _ t_in r_in < <(measure delta-stdin 3 "cat $BIG | $STOWAGE delta - --have $W/have.json -o $W/ds.tar -q && sync -f $W")
 SIZE=$(stat -c %s $W/d.tar)
 cat <<MD
@@ -26,6 +27,7 @@ cat <<MD
 |---|---|---|---|
 | cp of the same layer files | ${t_cp} s | | 1.00 |
 | stowage delta FILE | ${t_file} s | ${r_file} MB | $(ratio $t_file $t_cp) (limit 1.3) |
+| stowage delta FILE --no-verify | ${t_nv} s | ${r_nv} MB | $(ratio $t_nv $t_cp) |
 | cat FILE \| stowage delta - | ${t_in} s | ${r_in} MB | $(ratio $t_in $t_cp) |
 
 The delta archive is $SIZE bytes for $BYTES bytes of layers ($((SIZE - BYTES)) bytes of metadata and tar headers).

@@ -29,7 +29,7 @@ export interface Sink {
    * Copies a region of a file as the entry's data, hashing it on the way; only sinks that write a real file
    * offer it (they copy on worker threads). Resolves with the digest and size of the bytes copied.
    */
-  copyRegion?(name: string, size: number, region: FileRegion): Promise<{ digest: Digest; size: number }>;
+  copyRegion?(name: string, size: number, region: FileRegion, hash?: boolean): Promise<{ digest?: Digest; size: number }>;
 }
 
 /** Files in a tar stream, with fixed metadata (root-owned, mtime 0) so the same input gives the same bytes. */
@@ -155,11 +155,11 @@ export class FdSink implements Sink {
     this.names.add(name);
     await this.tw.add({ name, type: 'file', size, mode: 0o644 }, body);
   }
-  async copyRegion(name: string, size: number, region: FileRegion): Promise<{ digest: Digest; size: number }> {
+  async copyRegion(name: string, size: number, region: FileRegion, hash = true): Promise<{ digest?: Digest; size: number }> {
     this.names.add(name);
     await this.tw.write(encodeHeader({ name, type: 'file', size, mode: 0o644 }));
     this.copier ??= new RegionCopier();
-    const r = await this.copier.copy({ ...region, size }, this.fd, this.bytes);
+    const r = await this.copier.copy({ ...region, size }, this.fd, this.bytes, hash);
     this.bytes += r.size;
     await this.tw.write(ZEROS.subarray(0, padding(r.size)));
     return r;

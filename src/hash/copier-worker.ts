@@ -18,6 +18,8 @@ interface CopyJob {
   size: number;
   outFd: number;
   outPos: number;
+  /** false: copy only (the caller vouches for the bytes); the hash thread is not involved. */
+  hash: boolean;
 }
 
 const { role, ring, ctl } = workerData as { role: 'copy' | 'hash'; ring: SharedArrayBuffer; ctl: SharedArrayBuffer };
@@ -35,7 +37,29 @@ function publish(len: number): void {
   slot = (slot + 1) % SLOTS;
 }
 
+/** Copy only: one slot, reused, never handed to the hash thread. */
+function copyOnly(job: CopyJob): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(job.file, 'r');
+    const buf = new Uint8Array(ring, slot * SLOT, SLOT);
+    for (let pos = 0; pos < job.size;) {
+      const n = readSync(fd, buf, 0, Math.min(SLOT, job.size - pos), job.offset + pos);
+      if (n === 0) throw new Error(`${job.file}: truncated (the data ends before the tar headers say it should)`);
+      let w = 0;
+      while (w < n) w += writeSync(job.outFd, buf, w, n - w, job.outPos + pos + w);
+      pos += n;
+    }
+    parentPort!.postMessage({ ok: true });
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, error: (e as Error).message });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function copy(job: CopyJob): void {
+  if (!job.hash) return copyOnly(job);
   let fd: number | undefined;
   let pos = 0;
   try {

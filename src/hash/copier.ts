@@ -27,8 +27,25 @@ export class RegionCopier {
     }
   }
 
-  /** Copies `region` to `outFd` at `outPos`; resolves with the sha256 and size of the bytes copied. */
-  copy(region: FileRegion, outFd: number, outPos: number): Promise<{ digest: Digest; size: number }> {
+  /**
+   * Copies `region` to `outFd` at `outPos`; resolves with the sha256 and size of the bytes copied (no digest with
+   * `hash: false`, a plain copy for callers that vouch for the bytes).
+   */
+  copy(region: FileRegion, outFd: number, outPos: number, hash = true): Promise<{ digest?: Digest; size: number }> {
+    const plain = async () => {
+      this.copier.ref();
+      try {
+        const c = await new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+          this.copier.once('message', resolve);
+          this.copier.once('error', reject);
+          this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: false });
+        });
+        if (!c.ok) throw new StowageError(c.error ?? 'copy failed');
+        return { size: region.size };
+      } finally {
+        this.copier.unref();
+      }
+    };
     const run = async () => {
       this.copier.ref();
       this.hasher.ref();
@@ -42,7 +59,7 @@ export class RegionCopier {
           this.copier.once('error', reject);
         });
         this.hasher.postMessage('job');
-        this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos });
+        this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: true });
         const [c, h] = await Promise.all([copied, hashed]);
         if (!c.ok) throw new StowageError(c.error ?? 'copy failed');
         if (h.failed || !h.digest) throw new StowageError('copy failed');
@@ -53,7 +70,8 @@ export class RegionCopier {
       }
     };
     // One job at a time: the ring is shared.
-    const p = this.busy.then(run, run);
+    const job = hash ? run : plain;
+    const p = this.busy.then(job, job);
     this.busy = p.catch(() => undefined);
     return p;
   }

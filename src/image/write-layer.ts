@@ -10,9 +10,10 @@ export async function writeLayerData(sink: Sink, name: string, layer: WritableLa
   // A compressed layer whose DiffID must be checked needs decompressing, which only the stream path does.
   const region = sink.copyRegion && (layer.compression === 'none' || !verifyDiffId) ? await layer.locate?.() : undefined;
   if (region && region.size === layer.size) {
-    const { digest, size } = await sink.copyRegion!(name, layer.size, region);
-    // 'size': the caller vouches for the bytes (edit --no-verify), so only their count is held against them.
-    checkCopied(layer, what, digest, size, undefined, layer.check === 'size');
+    // 'size': the caller vouches for the bytes (--no-verify): a plain copy, only the byte count held against them.
+    const sizeOnly = layer.check === 'size';
+    const { digest, size } = await sink.copyRegion!(name, layer.size, region, !sizeOnly);
+    checkCopied(layer, what, digest ?? layer.digest ?? layer.diffId, size, undefined, sizeOnly);
     return;
   }
   await sink.stream(name, layer.size, hashingCopy(layer, what, undefined, verifyDiffId));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
+import { corruptFirstLayer } from '../helpers/corrupt.js';
 
 const dir = scratch('stowage-delta-files-');
 const APP1 = join(EXAMPLES, 'app-1.tar');
@@ -96,6 +97,16 @@ describe('delta on files', () => {
     assert.equal(stowage(['verify', out('full-layout')]).status, 0);
     const piped = stowage(['apply', out('d.tar'), '--base', APP1, '-o', '-', '-q']);
     assert.equal(piped.status, 0);
+  });
+
+  it('a layer that fails its DiffID stops the delta; --no-verify copies it as it is (docker load would refuse it)', async () => {
+    const bad = await corruptFirstLayer(APP2, out('corrupt.tar'));
+    const r = stowage(['delta', bad, '--have', out('have-none.json'), '-o', out('from-corrupt.tar')]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /DiffID is sha256:[0-9a-f]{64}, but the config says/);
+    const n = stowage(['delta', bad, '--have', out('have-none.json'), '-o', out('from-corrupt.tar'), '--no-verify', '-q']);
+    assert.equal(n.status, 0, n.stderr);
+    assert.equal(stowage(['verify', '-q', out('from-corrupt.tar')]).status, 1, 'copied verbatim, so verify finds the damage');
   });
 
   it('refuses usage mistakes clearly', () => {

@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { openSource } from '../../src/transports/open.js';
-import { corruptFirstLayer } from './corrupt.js';
+import { corruptFirstLayer } from '../helpers/corrupt.js';
 import { writableFrom } from '../../src/image/writable.js';
 import { parseDestSpec, writeImages } from '../../src/transports/dest.js';
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
-import { corruptFirstLayer } from './corrupt.js';
+import { corruptFirstLayer } from '../helpers/corrupt.js';
 import { BASE, buildTestImages } from '../helpers/images.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerEnv, dockerInspect, haveDocker } from '../helpers/peers.js';

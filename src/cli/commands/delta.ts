@@ -13,6 +13,7 @@ import { formatBytes, plural } from '../format.js';
 import { Progress, printJson } from '../output.js';
 
 interface DeltaOptions {
+  verify: boolean;
   base: string[];
   have: string[];
   output?: string;
@@ -50,6 +51,7 @@ export function registerDelta(program: Command): void {
     .requiredOption('-o, --output <out>', 'the thin archive: a file, - for standard output, or docker-daemon:')
     .option('--json', 'print the report as JSON (on standard error when the archive goes to standard output)')
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-verify', 'copy the layers without hashing them (faster; docker load still checks every DiffID)')
     .addHelpText('after', `
 The archive's manifest.json lists every layer of every target (the engine needs one entry per DiffID), but only
 the layer files whose ChainID the target lacks are in it, plus stowage-delta.json naming what it relies on.
@@ -85,7 +87,7 @@ Examples:
         const sources: ImageSource[] = [];
         try {
           for (const t of targets) sources.push(await openSource(t, { seekable: true }));
-          report = await writeDelta(sources, have, output, (n) => progress.update((done += n)));
+          report = await writeDelta(sources, have, output, (n) => progress.update((done += n)), { verify: opts.verify });
         } finally {
           for (const s of sources) await s.close();
         }

@@ -1,4 +1,4 @@
-/** Damaged inputs for the edit tests. */
+/** Damaged inputs for the tests (edit, delta). */
 import { closeSync, copyFileSync, openSync, readSync, writeSync } from 'node:fs';
 import { TarTree } from '../../src/fs/tar-tree.js';
 
