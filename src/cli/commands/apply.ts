@@ -34,7 +34,9 @@ Examples:
         let done = 0;
         const r = await apply(delta, bases, opts.output, { layout: opts.layout as 'legacy' | 'oci', onLayer: (n) => progress.update((done += n)) });
         progress.done();
-        if (opts.json) (opts.output === '-' ? (s: unknown) => process.stderr.write(JSON.stringify(s, null, 2) + '\n') : printJson)(r);
+        // With the archive on standard output, reports go to standard error.
+        if (opts.json && opts.output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
+        else if (opts.json) printJson(r);
         else if (!opts.quiet) {
           for (const i of r.images) process.stderr.write(`${i.tags.join(', ') || i.imageId}: ${plural(i.fromDelta, 'layer')} from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified\n`);
           process.stderr.write(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}\n` : `${formatBytes(r.bytes)} written to ${opts.output}\n`);

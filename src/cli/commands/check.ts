@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StowageError, UsageError } from '../../errors.js';
 import { check, type CheckReport } from '../../ops/check.js';
 import { gatherHave, haveFromEngine } from '../../ops/have-sources.js';
+import { mergeHave } from '../../ops/have.js';
 import { openSource } from '../../transports/open.js';
 import { plural } from '../format.js';
 import { print, printJson } from '../output.js';
@@ -46,7 +47,7 @@ Examples:
       const sets = [];
       if (opts.docker) sets.push(await haveFromEngine());
       if (opts.have.length) sets.push(await gatherHave([], opts.have));
-      const have = sets.length === 1 ? sets[0]! : (await import('../../ops/have.js')).mergeHave(sets);
+      const have = mergeHave(sets);
       const delta = await openSource(deltaPath, { digest: false });
       try {
         const r = await check(delta, have);

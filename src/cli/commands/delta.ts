@@ -93,7 +93,9 @@ Examples:
         }
       }
       progress.done();
-      if (opts.json) (output === '-' ? (s: string) => process.stderr.write(s + '\n') : (s: string) => printJson(JSON.parse(s)))(JSON.stringify(report, null, 2));
+      // With the archive on standard output, reports go to standard error.
+      if (opts.json && output === '-') process.stderr.write(JSON.stringify(report, null, 2) + '\n');
+      else if (opts.json) printJson(report);
       else if (!opts.quiet) process.stderr.write(renderDelta(report) + '\n');
     });
 }
