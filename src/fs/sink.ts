@@ -34,9 +34,9 @@ export interface Sink {
 
 /** Files in a tar stream, with fixed metadata (root-owned, mtime 0) so the same input gives the same bytes. */
 export class TarSink implements Sink {
-  private readonly tw: TarWriter;
-  private readonly names = new Set<string>();
-  constructor(out: Writable) {
+  protected readonly tw: TarWriter;
+  protected readonly names = new Set<string>();
+  constructor(out: Writable | ((b: Buffer, at: number) => Promise<void>)) {
     this.tw = new TarWriter(out);
   }
   get bytes(): number {
@@ -131,50 +131,24 @@ const ZEROS = Buffer.alloc(BLOCK * 2);
  * data can be copied by RegionCopier's threads at the right offset while this thread writes the headers.
  * Same bytes as TarSink for the same calls.
  */
-export class FdSink implements Sink {
-  private readonly names = new Set<string>();
+export class FdSink extends TarSink {
   private copier: RegionCopier | undefined;
-  /** Encodes entries as TarSink does; its bytes go to the file at `bytes`, the offset of the next entry. */
-  private readonly tw = new TarWriter((b) => this.put(b));
-  bytes = 0;
-  constructor(private readonly fd: number) {}
-
-  private async put(b: Buffer): Promise<void> {
-    let off = 0;
-    while (off < b.length) off += await writeAt(this.fd, b, off, b.length - off, this.bytes + off);
-    this.bytes += b.length;
-  }
-  has(name: string): boolean {
-    return this.names.has(name);
-  }
-  async file(name: string, data: Buffer): Promise<void> {
-    this.names.add(name);
-    await this.tw.addFile(name, data);
-  }
-  async stream(name: string, size: number, body: AsyncIterable<Buffer>): Promise<void> {
-    this.names.add(name);
-    await this.tw.add({ name, type: 'file', size, mode: 0o644 }, body);
+  constructor(private readonly fd: number) {
+    super(async (b, at) => {
+      let off = 0;
+      while (off < b.length) off += await writeAt(fd, b, off, b.length - off, at + off);
+    });
   }
   async copyRegion(name: string, size: number, region: FileRegion, hash = true): Promise<{ digest?: Digest; size: number }> {
     this.names.add(name);
     await this.tw.write(encodeHeader({ name, type: 'file', size, mode: 0o644 }));
     this.copier ??= new RegionCopier();
-    const r = await this.copier.copy({ ...region, size }, this.fd, this.bytes, hash);
-    this.bytes += r.size;
-    await this.tw.write(ZEROS.subarray(0, padding(r.size)));
+    const r = await this.copier.copy({ ...region, size }, this.fd, this.tw.reserve(size), hash);
+    await this.tw.write(ZEROS.subarray(0, padding(size)));
     return r;
   }
-  async dir(name: string): Promise<void> {
-    if (this.names.has(name + '/')) return;
-    this.names.add(name + '/');
-    await this.tw.addDir(name);
-  }
-  async symlink(name: string, target: string): Promise<void> {
-    this.names.add(name);
-    await this.tw.addSymlink(name, target);
-  }
-  async finish(): Promise<void> {
-    await this.tw.finish();
+  override async finish(): Promise<void> {
+    await super.finish();
     await this.copier?.close();
   }
   /** Stops the copy threads (after a failure; finish() does it on success). */

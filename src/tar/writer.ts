@@ -12,15 +12,16 @@ export class TarWriter {
   /** Bytes written so far. */
   bytes = 0;
 
-  /** `out`: a stream, or a function that stores bytes in order and resolves once it has (a file at offsets). */
-  constructor(private readonly out: Writable | ((b: Buffer) => Promise<void>)) {}
+  /** `out`: a stream, or a function that stores bytes at an offset and resolves once it has (a file). */
+  constructor(private readonly out: Writable | ((b: Buffer, at: number) => Promise<void>)) {}
 
   /** Writes a buffer, waiting for the stream to drain when it asks. */
   async write(b: Buffer): Promise<void> {
     if (b.length === 0) return;
+    const at = this.bytes;
     this.bytes += b.length;
     if (typeof this.out === 'function') {
-      await this.out(b);
+      await this.out(b, at);
       return;
     }
     const out = this.out;
@@ -82,6 +83,17 @@ export class TarWriter {
   async addRaw(rawHeader: Buffer, size: number, body: AsyncIterable<Buffer> | Buffer | undefined, name = 'entry'): Promise<void> {
     await this.write(rawHeader);
     await this.writeBody(name, size, body);
+  }
+
+  /**
+   * Leaves `n` bytes for someone else to write at the returned offset (a layer copied by other threads into a file
+   * output). Only for function outputs, which write at offsets.
+   */
+  reserve(n: number): number {
+    if (typeof this.out !== 'function') throw new Error('internal: only a file output can reserve space');
+    const at = this.bytes;
+    this.bytes += n;
+    return at;
   }
 
   /** Writes the end-of-archive marker (two zero blocks). */
