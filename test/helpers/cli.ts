@@ -18,12 +18,13 @@ export function stowage(args: string[], opts: { input?: Buffer | string; env?: N
   return { status: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-/** Runs stowage with a file piped to its standard input (streamed, not buffered). */
-export function stowagePiped(args: string[], inputFile: string): Promise<CliResult> {
+/**
+ * Runs a command without blocking this process's event loop: tests whose helper servers (a token service, a fault
+ * proxy) live in the test process must not use spawnSync, or the server could never answer.
+ */
+export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', `cat "$0" | "${process.execPath}" "${CLI}" "$@"`, inputFile, ...args], {
-      env: { ...process.env, STOWAGE_NO_PROGRESS: '1' },
-    });
+    const child = spawn(cmd, args, { env: { ...process.env, ...(opts.env ?? {}) } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,6 +32,11 @@ export function stowagePiped(args: string[], inputFile: string): Promise<CliResu
     child.on('error', reject);
     child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
+}
+
+/** Runs stowage with a file piped to its standard input (streamed, not buffered). */
+export function stowagePiped(args: string[], inputFile: string): Promise<CliResult> {
+  return runAsync('sh', ['-c', `cat "$0" | "${process.execPath}" "${CLI}" "$@"`, inputFile, ...args], { env: { STOWAGE_NO_PROGRESS: '1' } });
 }
 
 export function json<T = any>(r: CliResult): T {

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { layerTar, writeTar } from './archive.js';
-import type { CliResult } from './cli.js';
+import { runAsync, type CliResult } from './cli.js';
 import { CLI, ROOT } from './paths.js';
 import { haveCommand } from './peers.js';
 
@@ -180,23 +180,9 @@ export async function multiPlatformLayout(dir: string, platforms: { os: string; 
   return { indexDigest };
 }
 
-/**
- * Runs a command without blocking this process's event loop: tests whose helper servers (a token service, a fault
- * proxy) live in the test process must not use spawnSync, or the server could never answer.
- */
-export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...(opts.env ?? {}) } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
+export { runAsync };
 
-/** The stowage CLI, asynchronously (see runAsync). */
+/** The stowage CLI, asynchronously (see runAsync in cli.ts). */
 export function stowageAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return runAsync(process.execPath, [CLI, ...args], { env: { STOWAGE_NO_PROGRESS: '1', ...(opts.env ?? {}) } });
 }
