@@ -5,8 +5,8 @@
  */
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
-import type { ImageSource, LayerRecord } from '../image/model.js';
-import { writableFrom, type WritableImage } from '../image/writable.js';
+import type { ImageSource } from '../image/model.js';
+import { writableFrom, type WritableImage, type WritableLayer } from '../image/writable.js';
 import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { readDeltaMeta } from './check.js';
 
@@ -18,10 +18,20 @@ export interface ApplyReport {
   loaded?: string[];
 }
 
-/** Indexes every layer the base sources hold by ChainID (the same DiffID elsewhere in a stack is another layer). */
-function baseLayers(bases: ImageSource[]): Map<Digest, { src: ImageSource; layer: LayerRecord }> {
-  const m = new Map<Digest, { src: ImageSource; layer: LayerRecord }>();
-  for (const src of bases) for (const img of src.images) for (const l of img.layers) if (l.present && !m.has(l.chainId)) m.set(l.chainId, { src, layer: l });
+/**
+ * Indexes every layer the base sources hold by ChainID (the same DiffID elsewhere in a stack is another layer).
+ * `take` gives the writable layer a writer copies it from; each base image is made writable once, when first needed.
+ */
+function baseLayers(bases: ImageSource[]): Map<Digest, { take(): WritableLayer }> {
+  const m = new Map<Digest, { take(): WritableLayer }>();
+  for (const src of bases) {
+    for (const img of src.images) {
+      let w: WritableImage | undefined;
+      for (const l of img.layers) {
+        if (l.present && !m.has(l.chainId)) m.set(l.chainId, { take: () => (w ??= writableFrom(src, img)).layers[l.index]! });
+      }
+    }
+  }
   return m;
 }
 
@@ -49,8 +59,7 @@ export async function apply(delta: ImageSource, bases: ImageSource[], output: st
         );
       }
       fromBase++;
-      const bw = writableFrom(found.src, found.src.images.find((x) => x.layers.includes(found.layer))!).layers[found.layer.index]!;
-      return bw;
+      return found.take();
     });
     // The source manifest (if any) named the delta's blobs; the writer makes a new one from the layers.
     delete w.manifest;

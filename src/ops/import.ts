@@ -22,6 +22,7 @@ import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import { writeImages, type DestSpec } from '../transports/dest.js';
 import { finishImage } from './squash.js';
+import { peek } from '../hash/layer-digest.js';
 
 export interface ImportOptions {
   dest: DestSpec;
@@ -46,29 +47,6 @@ export interface ImportReport {
   changes: string[];
   warnings: string[];
   written: { dest: string; format: string; layout: 'legacy' | 'oci' | null; bytes: number };
-}
-
-/** Reads the first bytes of a stream and gives back a stream that still yields them. */
-async function peek(input: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
-  const it = input[Symbol.asyncIterator]();
-  const seen: Buffer[] = [];
-  let len = 0;
-  let done = false;
-  while (len < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    seen.push(r.value);
-    len += r.value.length;
-  }
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield* seen;
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { head: Buffer.concat(seen).subarray(0, n), rest: rest() };
 }
 
 /** The input as a merge layer: a plain tar file is read by offset; anything else streams through a decompressor. */
