@@ -10,18 +10,12 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { WritableLayer } from './writable.js';
 
-export interface CopiedLayer {
-  digest: Digest;
-  size: number;
-}
-
 /**
- * Yields the layer's stored bytes while hashing them; after the last chunk, checks the digest and size and calls
- * `done` with them. Throws (so the output is abandoned) on any mismatch. `layer.check` may move the hashing to
+ * Yields the layer's stored bytes while hashing them; after the last chunk, checks the digest and size. Throws (so the output is abandoned) on any mismatch. `layer.check` may move the hashing to
  * worker threads (the digests are then awaited and checked here) or, when the caller vouches for the bytes, skip it.
  * With `verifyDiffId`, a compressed layer's DiffID is checked too (an uncompressed layer's always is).
  */
-export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c: CopiedLayer) => void, verifyDiffId = false): AsyncGenerator<Buffer> {
+export async function* hashingCopy(layer: WritableLayer, what: string, verifyDiffId = false): AsyncGenerator<Buffer> {
   if (!layer.open) throw new StowageError(`${what}: the source does not hold this layer`);
   // layer.check: hash here (default), take digests computed in parallel elsewhere, or count bytes only.
   const h = layer.check === undefined ? createHash('sha256') : undefined;
@@ -47,17 +41,12 @@ export async function* hashingCopy(layer: WritableLayer, what: string, done?: (c
     if (sideDiffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${sideDiffId}, but the config says ${layer.diffId}`);
   }
   if (layer.check === 'size') {
-    if (n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
-    if (done) {
-      if (!layer.digest) throw new Error(`internal: ${what}: a size-checked copy has no digest to report`);
-      done({ digest: layer.digest, size: n });
-    }
+    checkCopied(layer, what, layer.diffId, n, undefined, true);
     return;
   }
   const theirs = elsewhere ? await elsewhere : undefined;
   const digest = theirs ? theirs.digest : (`sha256:${h!.digest('hex')}` as Digest);
   checkCopied(layer, what, digest, n, theirs?.diffId);
-  done?.({ digest, size: n });
 }
 
 /**
