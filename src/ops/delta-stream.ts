@@ -10,7 +10,11 @@
  *   its stack is not on the target: write;
  * - an uncompressed `blobs/sha256/<hex>` layer (Docker 25+) whose digest, hence DiffID, the target has nowhere:
  *   write.
- * Paths are kept as the input names them; manifest.json goes out unchanged (it lists every layer).
+ * The output is in the Docker 25+ layout by default (see delta.ts for why every engine loads it thin): a layer is
+ * written through only when the input already names it by blob digest; a legacy `<v1id>/layer.tar` that is needed
+ * is spooled, then stored under its digest once it is known, and the documents (configs, manifests, index.json,
+ * manifest.json) follow the blobs, as in a `docker save`. With layout 'legacy', paths are kept as the input names
+ * them and manifest.json goes out unchanged (it lists every layer).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -30,8 +34,16 @@ import { parseConfig } from '../oci/types.js';
 import { StreamByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
 import { TarWriter } from '../tar/writer.js';
+import type { Compression } from '../compress/detect.js';
+import { manifestFor } from '../image/manifest.js';
+import type { WritableImage } from '../image/writable.js';
+import { formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
+import type { Descriptor } from '../oci/types.js';
+import { layerTypeCompression, OCI_MANIFEST } from '../oci/mediatypes.js';
+import { indexJson } from '../image/manifest.js';
+import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
 import { DELTA_META } from './delta-meta.js';
-import { deltaMeta, planDelta, summarize, type DeltaReport } from './delta.js';
+import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
 import type { HaveSet } from './have.js';
 
 const SMALL = 64 << 10;
@@ -43,6 +55,7 @@ interface Passed {
   /** sha256 of the stored bytes, and whether they were uncompressed. */
   digest: Digest;
   plain: boolean;
+  compression: Compression | 'other';
   /** Where it went: written through, skipped, or spooled to a file. */
   fate: 'written' | 'skipped' | 'spooled';
   spool?: string;
@@ -57,7 +70,7 @@ export interface StreamDeltaResult extends DeltaReport {
   spooledBytes: number;
 }
 
-export async function streamDelta(input: AsyncIterable<Buffer>, label: string, have: HaveSet, out: Writable, output: string): Promise<StreamDeltaResult> {
+export async function streamDelta(input: AsyncIterable<Buffer>, label: string, have: HaveSet, out: Writable, output: string, layout: DeltaLayout = 'oci'): Promise<StreamDeltaResult> {
   const tw = new TarWriter(out);
   const docs = new Map<string, Buffer>();
   const links = new Map<string, { raw: Buffer; target: string }>();
@@ -88,7 +101,8 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
     if (legacy) {
       if (lowerNames.has(legacy[1]!)) return 'skip';
       const json = docs.get(`${legacy[1]}/json`);
-      if (json) {
+      // A Docker 25+ layout names blobs by digest, not yet known: a needed legacy layer waits in the spool.
+      if (json && layout === 'legacy') {
         try {
           const j = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
           if (j.created === EPOCH && j.config === undefined) return 'write';
@@ -121,9 +135,11 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
         }
         const fate = early(name, head);
         const h = createHash('sha256');
+        const sniffed = sniff(head);
+        const compression = sniffed === 'none' || sniffed === 'gzip' || sniffed === 'zstd' ? sniffed : 'other';
         if (fate === 'skip') {
           for await (const _ of rest) { /* the target has it */ }
-          passed.set(name, { raw: e.raw, size, digest: sha256(''), plain: false, fate: 'skipped' });
+          passed.set(name, { raw: e.raw, size, digest: sha256(''), plain: sniffed === 'none', compression, fate: 'skipped' });
           continue;
         }
         if (fate === 'write') {
@@ -138,10 +154,10 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
           w.end();
           await finished(w);
           spooledBytes += size;
-          passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniff(head) === 'none', fate: 'spooled', spool: file });
+          passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniffed === 'none', compression, fate: 'spooled', spool: file });
           continue;
         }
-        passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniff(head) === 'none', fate: 'written' });
+        passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniffed === 'none', compression, fate: 'written' });
       }
     } finally {
       await src.close();
@@ -174,23 +190,49 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
     })), have);
 
     const written = new Set<string>();
+    /** Per image, per layer: the blob its manifest names (Docker 25+ layout). */
+    const blobs: Descriptor[][] = images.map(() => []);
     for (const [n, im] of images.entries()) {
       for (const [k, path] of im.item.Layers.entries()) {
         const plan = plans[n]!.layers[k]!;
-        if (!plan.included) continue;
         const real = resolve(path);
         const p = passed.get(real);
         const small = docs.get(real);
+        const diffId = im.cfg.rootfs.diff_ids[k]!;
+        if (!plan.included) {
+          if (layout === 'legacy') continue;
+          const blob = blobForLeftOut(have, {
+            chainId: plan.chainId, diffId,
+            ...(p && p.compression !== 'other' ? { compression: p.compression } : {}),
+            ...(p ? { storedSize: p.size } : small ? { storedSize: small.length, compression: sniff(small.subarray(0, SNIFF_BYTES)) } : {}),
+          });
+          if (!blob) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId}: no blob digest is known for it; use --layout legacy for a classic engine`);
+          plan.blob = blob;
+          blobs[n]![k] = blob;
+          continue;
+        }
         if (!p && !small) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}) is not in the input`);
         if (p?.fate === 'skipped') {
           throw new StowageError(`${label}: layer ${path} was skipped as held by the target, but another image needs it; save the images to a file and run delta on the file`);
         }
-        const diffId = im.cfg.rootfs.diff_ids[k]!;
         const digest = p ? p.digest : sha256(small!);
         const plain = p ? p.plain : sniff(small!.subarray(0, SNIFF_BYTES)) === 'none';
         if (plain && digest !== diffId) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}): DiffID is ${digest}, but the config says ${diffId}`);
         const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(real);
         if (named && digest !== `sha256:${named[1]}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
+        const c = p ? p.compression : sniff(small!.subarray(0, SNIFF_BYTES));
+        if (layout === 'oci') {
+          if (c !== 'none' && c !== 'gzip' && c !== 'zstd') throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} is neither tar, gzip nor zstd`);
+          const blob: Descriptor = { mediaType: '', digest, size: p ? p.size : small!.length };
+          blobs[n]![k] = { ...blob, mediaType: c };
+          const target = blobName(digest);
+          if (written.has(target)) continue;
+          written.add(target);
+          if (p?.fate === 'written') continue; // went through under its digest name
+          if (p?.fate === 'spooled') await tw.add({ name: target, type: 'file', size: p.size, mode: 0o644, mtime: 0 }, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+          else await tw.addFile(target, small!);
+          continue;
+        }
         if (!written.has(real)) {
           written.add(real);
           if (p?.fate === 'spooled') await tw.addRaw(p.raw, p.size, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, real);
@@ -202,15 +244,23 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
         }
       }
     }
-    // The documents: manifest.json unchanged, the configs, the legacy repositories file, and what the delta needs.
     const sum = summarize(plans);
-    await tw.addFile('manifest.json', docs.get('manifest.json')!);
-    for (const im of images) if (!written.has(im.item.Config)) { written.add(im.item.Config); await tw.addFile(im.item.Config, docs.get(im.item.Config)!); }
-    if (docs.has('repositories')) await tw.addFile('repositories', docs.get('repositories')!);
-    await tw.addFile(DELTA_META, Buffer.from(JSON.stringify(deltaMeta(plans, sum.requires), null, 2) + '\n'));
+    const meta = Buffer.from(JSON.stringify(deltaMeta(plans, sum.requires), null, 2) + '\n');
+    if (layout === 'legacy') {
+      // The documents: manifest.json unchanged, the configs, the legacy repositories file, and what the delta needs.
+      await tw.addFile('manifest.json', docs.get('manifest.json')!);
+      for (const im of images) if (!written.has(im.item.Config)) { written.add(im.item.Config); await tw.addFile(im.item.Config, docs.get(im.item.Config)!); }
+      if (docs.has('repositories')) await tw.addFile('repositories', docs.get('repositories')!);
+    } else {
+      await writeLayoutDocs(tw, images.map((im, n) => ({
+        config: docs.get(im.item.Config)!, configDigest: im.imageId, tags: im.item.RepoTags,
+        layers: blobs[n]!.map((b, k) => ({ diffId: im.cfg.rootfs.diff_ids[k]!, size: b.size, digest: b.digest, compression: compressionOf(b.mediaType), descriptor: b })),
+      })), written);
+    }
+    await tw.addFile(DELTA_META, meta);
     await tw.finish();
     return {
-      schema: 'stowage.delta/v1', output, images: plans, included: sum.included, omitted: sum.omitted,
+      schema: 'stowage.delta/v1', output, layout, images: plans, included: sum.included, omitted: sum.omitted,
       archiveBytes: tw.bytes, fullBytes: tw.bytes + sum.omitted.bytes + sum.omitted.layers * 3072, nothingMissing: sum.nothingMissing,
       spooledBytes,
     };
@@ -237,3 +287,39 @@ function manifestItems(bytes: Buffer, label: string): Item[] {
   });
 }
 
+/** The media type of a blob this module names: a sniffed compression, or a held blob's own media type. */
+function compressionOf(t: string): Compression {
+  if (t === 'none' || t === 'gzip' || t === 'zstd') return t;
+  const c = layerTypeCompression(t);
+  return c ?? 'none';
+}
+
+/**
+ * The Docker 25+ documents after the blobs, as `docker save` orders them: configs and manifests as blobs,
+ * index.json (tags as containerd names them), manifest.json (for the classic store), oci-layout.
+ */
+async function writeLayoutDocs(tw: TarWriter, images: WritableImage[], written: Set<string>): Promise<void> {
+  const entries: Descriptor[] = [];
+  const items: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
+  for (const img of images) {
+    // An OCI manifest: the containerd store finds a blob by digest whatever the media type says of it.
+    const m = manifestFor(img);
+    const { bytes, digest, layers } = m;
+    for (const [name, data] of [[blobName(img.configDigest), img.config], [blobName(digest), bytes]] as const) {
+      if (written.has(name)) continue;
+      written.add(name);
+      await tw.addFile(name, data);
+    }
+    const base: Descriptor = { mediaType: OCI_MANIFEST, digest, size: bytes.length };
+    if (img.tags.length === 0) entries.push(base);
+    else for (const t of img.tags) entries.push({ ...base, annotations: tagAnnotations(t) });
+    items.push({
+      Config: blobName(img.configDigest),
+      RepoTags: img.tags.length ? img.tags.map((t) => formatReference(withDefaultTag(parseReference(t)))) : null,
+      Layers: layers.map((d) => blobName(d.digest)),
+    });
+  }
+  await tw.addFile('index.json', indexJson(entries));
+  await tw.addFile('manifest.json', Buffer.from(JSON.stringify(items) + '\n'));
+  await tw.addFile('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+}

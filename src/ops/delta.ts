@@ -1,14 +1,21 @@
 /**
- * delta: a thin `docker save` archive holding only the layers a target lacks. Its manifest.json lists every layer
- * of every image (the engine needs one entry per DiffID), but only the layer files whose ChainID the target does
- * not hold are in it: on a classic engine holding the rest, a plain `docker load` takes it, because the engine
- * looks up each layer stack's ChainID before it opens the file. Several targets share their layers.
+ * delta: a thin `docker save` archive holding only the layers a target lacks, which a plain `docker load` takes on
+ * every engine holding the rest. By default it is in the Docker 25+ layout (an OCI layout plus manifest.json), the
+ * one both image stores load thin:
+ * - the classic store (dockerd 20.10, Docker 28 by default) follows manifest.json, which lists every layer, and
+ *   looks up each layer stack's ChainID before it opens the file;
+ * - the containerd store (Docker 29's default) follows index.json to each manifest, and takes a layer the archive
+ *   lacks from its content store by the blob digest the manifest names. So a left-out layer is named by the blob
+ *   the target stores: its DiffID for a base loaded from a `docker save`, the registry's gzip blob for a pulled one.
+ * The legacy layout (`<v1id>/layer.tar`) loads thin on the classic store only. Several targets share their layers.
  * This module works on seekable sources (files, layouts, a spooled engine export); delta-stream.ts does the same
  * in one pass over a stream.
  */
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
-import type { ImageSource } from '../image/model.js';
+import { layerTypeCompression, OCI_LAYER } from '../oci/mediatypes.js';
+import type { Descriptor } from '../oci/types.js';
+import type { ImageSource, LayerRecord } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
 import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { DELTA_META, type DeltaMeta, type DeltaRequirement } from './delta-meta.js';
@@ -21,11 +28,17 @@ export interface DeltaLayerPlan {
   size: number;
   included: boolean;
   providedBy: string[];
+  /** For a layer left out of a Docker 25+ layout: the blob its manifest names (what the target stores). */
+  blob?: Descriptor;
 }
+
+export type DeltaLayout = 'oci' | 'legacy';
 
 export interface DeltaReport {
   schema: 'stowage.delta/v1';
   output: string;
+  /** 'oci': the Docker 25+ layout every engine loads thin; 'legacy': Docker <= 24's, thin on the classic store only. */
+  layout: DeltaLayout;
   images: { tags: string[]; imageId: Digest; layers: DeltaLayerPlan[] }[];
   /** Distinct layers written, and their bytes. */
   included: { layers: number; bytes: number };
@@ -78,8 +91,31 @@ export function deltaMeta(images: DeltaReport['images'], requires: DeltaRequirem
   };
 }
 
+/**
+ * The blob a thin manifest names for a layer the target holds: the one a record of the target names; else the
+ * uncompressed tar (what a `docker load` of a `docker save` stores, and all a classic store ever exports); else the
+ * target source's own compressed blob (a base pulled from the same registry).
+ */
+export function blobForLeftOut(have: HaveSet, l: { chainId: Digest; diffId: Digest; compression?: string; storedSize?: number; descriptor?: Descriptor; present?: boolean }): Descriptor | undefined {
+  const held = have.blobFor(l.chainId);
+  if (held) return held;
+  if (l.compression === 'none' && l.storedSize !== undefined) return { mediaType: OCI_LAYER, digest: l.diffId, size: l.storedSize };
+  if (l.descriptor && layerTypeCompression(l.descriptor.mediaType) === 'none') return { mediaType: l.descriptor.mediaType, digest: l.diffId, size: l.descriptor.size };
+  return l.descriptor;
+}
+
+/** Names a left-out layer in the writable image by the blob the target holds (so the manifest names that blob). */
+function nameLeftOut(w: WritableImage, i: number, l: LayerRecord, blob: Descriptor): void {
+  const c = layerTypeCompression(blob.mediaType) ?? 'none';
+  const { open: _o, locate: _l, check: _c, ...rest } = w.layers[i]!;
+  w.layers[i] = { ...rest, digest: blob.digest, size: blob.size, compression: c, descriptor: blob };
+  // The source's manifest named another blob: a new manifest is built from the layers.
+  if (w.manifest && l.descriptor?.digest !== blob.digest) delete w.manifest;
+}
+
 /** Writes the thin archive for every image of the (seekable) target sources. */
-export async function writeDelta(targets: ImageSource[], have: HaveSet, output: string, onLayer?: (n: number) => void, opts: { verify?: boolean } = {}): Promise<DeltaReport> {
+export async function writeDelta(targets: ImageSource[], have: HaveSet, output: string, onLayer?: (n: number) => void, opts: { verify?: boolean; layout?: DeltaLayout } = {}): Promise<DeltaReport> {
+  const layout = opts.layout ?? 'oci';
   const writables: WritableImage[] = [];
   const plans: DeltaReport['images'] = [];
   return write();
@@ -94,11 +130,21 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
       const w = writableFrom(src, img);
       // --no-verify: the layers are copied as they are (docker load still checks every DiffID on the target).
       if (opts.verify === false) for (const l of w.layers) l.check = 'size';
-      writables.push(w);
-      plans.push(...planDelta([{
+      const [plan] = planDelta([{
         tags: img.tags, imageId: img.config.digest,
         layers: img.layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.storedSize ?? l.descriptor?.size ?? 0 })),
-      }], have));
+      }], have);
+      if (layout === 'oci') {
+        for (const [i, l] of img.layers.entries()) {
+          if (plan!.layers[i]!.included) continue;
+          const blob = blobForLeftOut(have, l);
+          if (!blob) throw new StowageError(`${src.spec}: layer ${i + 1} of ${img.tags[0] ?? img.config.digest}: no blob digest is known for it (the target holds it, but neither the target's record nor the source names its blob); use --layout legacy for a classic engine`);
+          plan!.layers[i]!.blob = blob;
+          nameLeftOut(w, i, l, blob);
+        }
+      }
+      writables.push(w);
+      plans.push(plan!);
     }
   }
   if (writables.length === 0) throw new StowageError('no target images');
@@ -109,7 +155,7 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
     throw new StowageError(`${output}: a delta is a docker save archive; write it to a file, - or docker-daemon:`);
   }
   const r = await writeImages(dest, writables, {
-    layout: 'legacy',
+    layout,
     include: (_img, _i, chainId) => !have.has(chainId),
     extraFiles: { [DELTA_META]: Buffer.from(JSON.stringify(meta, null, 2) + '\n') },
     ...(onLayer ? { onLayer } : {}),
@@ -117,6 +163,7 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
   return {
     schema: 'stowage.delta/v1',
     output,
+    layout,
     images: plans,
     included: sum.included,
     omitted: sum.omitted,

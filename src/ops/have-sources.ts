@@ -6,23 +6,44 @@ import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { JSON_LIMIT } from '../limits.js';
+import type { SourceImage } from '../image/model.js';
+import { OCI_LAYER } from '../oci/mediatypes.js';
+import type { Descriptor } from '../oci/types.js';
 import { EngineClient } from '../transports/docker-daemon/client.js';
+import { storedImage } from '../transports/docker-daemon/stored-blobs.js';
 import { openSource } from '../transports/open.js';
 import { HaveSet, mergeHave, parseHave, type HaveImage } from './have.js';
 
-/** Every image an engine holds, with its layers, through the API. */
+/**
+ * Every image an engine holds, with its layers, through the API. On the containerd image store each image's stored
+ * manifest is read too (stored-blobs.ts), for the blob digests its content store holds; on the classic store the
+ * blobs are the uncompressed layers, named by their DiffIDs.
+ */
 export async function haveFromEngine(name?: string, client = new EngineClient()): Promise<HaveSet> {
+  const store = await client.store();
   const ids = name ? [name] : (await client.listImages()).map((i) => i.Id);
   const images: HaveImage[] = [];
   for (const id of ids) {
     const img = await client.inspectImage(id);
-    images.push({
-      tags: img.RepoTags ?? [],
-      imageId: isDigest(img.Id) ? (img.Id as Digest) : null,
-      diffIds: (img.RootFS.Layers ?? []).filter(isDigest) as Digest[],
-    });
+    const diffIds = (img.RootFS.Layers ?? []).filter(isDigest) as Digest[];
+    const rec: HaveImage = { tags: img.RepoTags ?? [], imageId: isDigest(img.Id) ? (img.Id as Digest) : null, diffIds, store };
+    if (store === 'containerd') {
+      const stored = await storedImage(client, id, img);
+      if (stored && stored.layers.length === diffIds.length) rec.blobs = stored.layers.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size }));
+    }
+    images.push(rec);
   }
-  return new HaveSet(images, [name ? `docker-daemon:${name}` : `docker-daemon: (${client.endpoint.url}, ${images.length} images)`]);
+  const what = `${store === 'containerd' ? 'containerd image store' : 'classic image store'}`;
+  return new HaveSet(images, [name ? `docker-daemon:${name} (${what})` : `docker-daemon: (${client.endpoint.url}, ${what}, ${images.length} images)`]);
+}
+
+/** The blob each layer of a file's image is stored as: what an engine that loaded the file holds. */
+function blobsOf(img: SourceImage): (Descriptor | null)[] {
+  return img.layers.map((l) => {
+    if (l.descriptor) return { mediaType: l.descriptor.mediaType, digest: l.descriptor.digest, size: l.descriptor.size };
+    if (l.present && l.compression === 'none' && l.storedSize !== undefined) return { mediaType: OCI_LAYER, digest: l.diffId, size: l.storedSize };
+    return null;
+  });
 }
 
 export async function haveFromSource(text: string): Promise<HaveSet> {
@@ -31,7 +52,7 @@ export async function haveFromSource(text: string): Promise<HaveSet> {
   const src = await openSource(text, { digest: false });
   try {
     return new HaveSet(
-      src.images.map((i) => ({ tags: i.tags, imageId: i.config.digest, diffIds: i.config.parsed.rootfs.diff_ids })),
+      src.images.map((i) => ({ tags: i.tags, imageId: i.config.digest, diffIds: i.config.parsed.rootfs.diff_ids, blobs: blobsOf(i) })),
       [text],
     );
   } finally {

@@ -1,20 +1,34 @@
 /**
- * What a target holds: the layers (by ChainID) and images it has, recorded by `stowage have` from an engine, an
- * archive or a layout, or read from the plain JSON of `docker image inspect` run on the target (so the target
- * needs no stowage). A layer counts as present by ChainID, never by DiffID alone: the classic engine looks up the
- * ChainID of each layer stack when it loads.
+ * What a target holds: the layers and images it has, recorded by `stowage have` from an engine, an archive or a
+ * layout, or read from the plain JSON of `docker image inspect` run on the target (so the target needs no stowage).
+ * Each engine store has its own rule for a thin archive (ops/check.ts), so both facts are kept:
+ * - by ChainID, never by DiffID alone: the classic store looks up the ChainID of each layer stack when it loads;
+ * - by blob digest: the containerd store looks a left-out layer up in its content store by the digest the manifest
+ *   names (uncompressed for a base loaded from a `docker save`, the registry's gzip/zstd blob for a pulled one).
  */
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { expectRecord, isRecord, parseJson } from '../oci/json.js';
 import { v1LayerId } from '../oci/v1id.js';
+import { parseDescriptor, type Descriptor } from '../oci/types.js';
+import type { ImageStore } from '../transports/docker-daemon/client.js';
 
 export interface HaveImage {
   tags: string[];
   imageId: Digest | null;
   diffIds: Digest[];
+  /** The engine's image store, when the image was read from an engine (absent: an archive or a layout). */
+  store?: ImageStore;
+  /**
+   * Per layer, the blob the target stores (digest, media type, size), parallel to diffIds; null where unknown
+   * (`docker image inspect` names no blobs). Absent when nothing is known.
+   */
+  blobs?: (Descriptor | null)[];
 }
+
+/** Whether the target holds a blob: known from a record, assumed (a containerd store whose blobs were not named), or not. */
+export type BlobHeld = 'yes' | 'assumed' | 'no';
 
 export interface HaveFile {
   schema: 'stowage.have/v1';
@@ -27,19 +41,42 @@ export class HaveSet {
   readonly chains = new Map<Digest, string[]>(); // ChainID -> the tags (or image IDs) of images holding it
   readonly diffIds = new Set<Digest>();
   readonly imageIds = new Set<Digest>();
+  /** The blob the target stores for each layer stack it holds, where known. */
+  private readonly blobByChain = new Map<Digest, Descriptor>();
+  /** Blob digests the target is known to store, and those only assumed (DiffIDs of images whose blobs are unknown). */
+  private readonly blobsKnown = new Set<Digest>();
+  private readonly blobsAssumed = new Set<Digest>();
+  /** The stores the records came from ('unknown' for archives and layouts). */
+  readonly stores = new Set<ImageStore | 'unknown'>();
   private v1Lower?: Set<string>;
 
   constructor(readonly images: HaveImage[], readonly sources: string[]) {
     for (const img of images) {
       if (img.imageId) this.imageIds.add(img.imageId);
+      this.stores.add(img.store ?? 'unknown');
       const name = img.tags[0] ?? (img.imageId ? `${img.imageId.slice(0, 19)}… (untagged)` : 'an untagged image');
       for (const [i, c] of chainIds(img.diffIds).entries()) {
         this.diffIds.add(img.diffIds[i]!);
         const who = this.chains.get(c) ?? [];
         if (!who.includes(name)) who.push(name);
         this.chains.set(c, who);
+        const blob = img.blobs?.[i];
+        if (blob) {
+          this.blobsKnown.add(blob.digest);
+          if (!this.blobByChain.has(c)) this.blobByChain.set(c, blob);
+        } else if (img.store === 'containerd') this.blobsAssumed.add(img.diffIds[i]!);
       }
     }
+  }
+
+  /** The blob the target stores for the top layer of a stack it holds, when a record names it. */
+  blobFor(chainId: Digest): Descriptor | undefined {
+    return this.blobByChain.get(chainId);
+  }
+
+  /** Whether the target's content store holds a blob (the containerd store's rule for a left-out layer). */
+  holdsBlob(digest: Digest): BlobHeld {
+    return this.blobsKnown.has(digest) ? 'yes' : this.blobsAssumed.has(digest) ? 'assumed' : 'no';
   }
 
   has(chainId: Digest): boolean {
@@ -76,6 +113,18 @@ export class HaveSet {
   }
 }
 
+function blobList(v: unknown, n: number, what: string): (Descriptor | null)[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== n) throw new StowageError(`${what}: expected a list of ${n} blob descriptors (or nulls)`);
+  return v.map((d, i) => (d === null ? null : parseDescriptor(d, `${what}[${i}]`)));
+}
+
+function storeField(v: unknown, what: string): ImageStore | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v !== 'classic' && v !== 'containerd') throw new StowageError(`${what}: expected "classic" or "containerd"`);
+  return v;
+}
+
 function digestList(v: unknown, what: string): Digest[] {
   if (!Array.isArray(v) || !v.every(isDigest)) throw new StowageError(`${what}: expected a list of sha256 digests`);
   return v as Digest[];
@@ -90,10 +139,13 @@ export function parseHave(bytes: Buffer, what: string): HaveSet {
     const images = doc.map((raw, i) => {
       if (!isRecord(raw) || !isRecord(raw.RootFS) || typeof raw.Id !== 'string') throw new StowageError(notHave);
       const layers = raw.RootFS.Layers ?? [];
+      // Only the containerd image store reports the image's manifest (Descriptor); it names no layer blobs.
+      const store: ImageStore = isRecord(raw.Descriptor) ? 'containerd' : 'classic';
       return {
         tags: Array.isArray(raw.RepoTags) ? (raw.RepoTags.filter((t) => typeof t === 'string') as string[]) : [],
         imageId: isDigest(raw.Id) ? raw.Id : null,
         diffIds: digestList(layers, `${what}[${i}].RootFS.Layers`),
+        store,
       };
     });
     return new HaveSet(images, [`docker image inspect (${what})`]);
@@ -103,10 +155,15 @@ export function parseHave(bytes: Buffer, what: string): HaveSet {
   if (!Array.isArray(r.images)) throw new StowageError(`${what}: images: expected a list`);
   const images = r.images.map((raw, i) => {
     const img = expectRecord(raw, `${what}: images[${i}]`);
+    const diffIds = digestList(img.diffIds, `${what}: images[${i}].diffIds`);
+    const store = storeField(img.store, `${what}: images[${i}].store`);
+    const blobs = blobList(img.blobs, diffIds.length, `${what}: images[${i}].blobs`);
     return {
       tags: Array.isArray(img.tags) ? (img.tags.filter((t) => typeof t === 'string') as string[]) : [],
       imageId: isDigest(img.imageId) ? img.imageId : null,
-      diffIds: digestList(img.diffIds, `${what}: images[${i}].diffIds`),
+      diffIds,
+      ...(store ? { store } : {}),
+      ...(blobs ? { blobs } : {}),
     };
   });
   const sources = Array.isArray(r.sources) ? (r.sources.filter((s) => typeof s === 'string') as string[]) : [];

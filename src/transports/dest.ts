@@ -109,8 +109,9 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
 }
 
 /**
- * Loads images into the Docker engine through its API (POST /images/load), streaming a docker archive (legacy
- * layout, which every engine takes) straight into the request: nothing is written to disk.
+ * Loads images into the Docker engine through its API (POST /images/load), streaming a docker archive straight into
+ * the request: nothing is written to disk. Complete images go in the legacy layout, which every engine takes; a
+ * thin one needs the Docker 25+ layout (opts.layout 'oci') on the containerd image store.
  */
 async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Promise<ArchiveWriteResult & { bytes: number; loaded: string[] }> {
   const body = new PassThrough({ highWaterMark: 1 << 20 });
@@ -120,7 +121,8 @@ async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Prom
   const sink = new TarSink(body);
   let r: ArchiveWriteResult;
   try {
-    r = await writeDockerArchive(sink, images, { ...opts, layout: 'legacy' });
+    if (opts.layout === 'oci') await ensureDigests(images);
+    r = await writeDockerArchive(sink, images, { ...opts, layout: opts.layout ?? 'legacy' });
     body.end();
   } catch (e) {
     body.destroy(e as Error);

@@ -19,6 +19,7 @@ interface DeltaOptions {
   output?: string;
   json?: boolean;
   quiet?: boolean;
+  layout: string;
 }
 
 export function renderDelta(r: DeltaReport): string {
@@ -26,7 +27,8 @@ export function renderDelta(r: DeltaReport): string {
   for (const img of r.images) {
     out.push(`${img.tags.join(', ') || img.imageId}`);
     for (const l of img.layers) {
-      const what = l.included ? 'included' : `left out: the target has it${l.providedBy.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`;
+      const blob = l.blob && l.blob.digest !== l.diffId ? `; named by its stored blob ${l.blob.digest.slice(0, 19)}…` : '';
+      const what = l.included ? 'included' : `left out: the target has it${l.providedBy.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}${blob}`;
       out.push(`  layer ${l.index + 1}  ${formatBytes(l.size).padStart(8)}  ${l.chainId.slice(0, 19)}…  ${what}`);
     }
   }
@@ -37,7 +39,8 @@ export function renderDelta(r: DeltaReport): string {
     out.push(`a full docker save would be ${formatBytes(r.fullBytes)}: ${formatBytes(saved)} saved (${((saved / r.fullBytes) * 100).toFixed(1)}%)`);
   }
   if (r.nothingMissing) out.push('the target already holds every layer: the delta carries only configs and tags');
-  else if (r.omitted.layers) out.push('load it with a plain `docker load -i` on a classic engine holding the base; elsewhere run `stowage apply` first');
+  else if (r.omitted.layers && r.layout === 'oci') out.push('load it with a plain `docker load -i` on any Docker engine holding the base (classic or containerd image store); podman and registries need `stowage apply` first');
+  else if (r.omitted.layers) out.push('legacy layout: a plain `docker load -i` takes it on a classic-store engine holding the base only; elsewhere run `stowage apply` first');
   return out.join('\n');
 }
 
@@ -52,17 +55,21 @@ export function registerDelta(program: Command): void {
     .option('--json', 'print the report as JSON (on standard error when the archive goes to standard output)')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-verify', 'copy the layers without hashing them (faster; docker load still checks every DiffID)')
+    .option('--layout <layout>', 'oci: the Docker 25+ layout, loads thin on every engine (default); legacy: Docker <= 24\'s, classic store only', 'oci')
     .addHelpText('after', `
-The archive's manifest.json lists every layer of every target (the engine needs one entry per DiffID), but only
-the layer files whose ChainID the target lacks are in it, plus stowage-delta.json naming what it relies on.
-On a classic Docker engine holding the base, a plain \`docker load -i OUT\` takes it. Elsewhere (the containerd
-image store, podman, a registry) rebuild the full image with \`stowage apply\`.
+The archive lists every layer of every target, but holds only the layers the target lacks, plus
+stowage-delta.json naming what it relies on. A plain \`docker load -i OUT\` takes it on any Docker engine holding
+the base: the classic store (dockerd 20.10, Docker 28) looks each left-out layer up by ChainID, the containerd
+image store (Docker 29's default) by the blob digest the manifest names, which is the blob the target stores
+(from --base, or recorded by \`stowage have\` on the target). podman and registries need \`stowage apply\`.
 Examples:
   stowage delta app-2.tar --base app-1.tar -o app-2.delta.tar
   ssh target docker image inspect app:1 > have.json && stowage delta docker-daemon:app:2 --have have.json -o d.tar
   docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load`)
     .action(async (targets: string[], opts: DeltaOptions) => {
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
+      if (opts.layout !== 'oci' && opts.layout !== 'legacy') throw new UsageError(`--layout ${opts.layout}: expected oci or legacy`);
+      const layout = opts.layout;
       const output = opts.output!;
       const have = await gatherHave(opts.base, opts.have);
       const progress = new Progress('writing', opts.quiet);
@@ -77,7 +84,7 @@ Examples:
         if (output.startsWith('docker-daemon:')) throw new UsageError('a streamed delta goes to a file or -; to load it, pipe it to docker load');
         const out = await openOutput(output);
         try {
-          report = await streamDelta(input, spec.transport === 'stdin' ? 'standard input' : spec.text, have, out.stream, output);
+          report = await streamDelta(input, spec.transport === 'stdin' ? 'standard input' : spec.text, have, out.stream, output, layout);
           await out.commit();
         } catch (e) {
           await out.abort();
@@ -87,7 +94,7 @@ Examples:
         const sources: ImageSource[] = [];
         try {
           for (const t of targets) sources.push(await openSource(t, { seekable: true }));
-          report = await writeDelta(sources, have, output, (n) => progress.update((done += n)), { verify: opts.verify });
+          report = await writeDelta(sources, have, output, (n) => progress.update((done += n)), { verify: opts.verify, layout });
         } finally {
           for (const s of sources) await s.close();
         }

@@ -4,7 +4,8 @@
  *   once and linked, `manifest.json` and `repositories`. Layers may be left out (a thin archive): manifest.json
  *   still lists them, which is what lets the classic engine load it when it holds them.
  * - 'oci': the Docker 25+ layout, an OCI image layout plus `manifest.json` pointing into `blobs/`, readable as a
- *   docker-archive and as an oci-archive.
+ *   docker-archive and as an oci-archive. Thin too: the manifest names a left-out layer by its blob digest, which
+ *   is what the containerd image store looks up (the classic store follows manifest.json and looks up ChainIDs).
  * The small documents come first, so a one-pass reader knows every image before the layer bytes arrive.
  */
 import { chainIds } from '../../oci/identities.js';
@@ -55,9 +56,15 @@ function normalTags(tags: string[]): string[] {
 
 export async function writeDockerArchive(sink: Sink, images: WritableImage[], opts: ArchiveWriteOptions = {}): Promise<ArchiveWriteResult> {
   if ((opts.layout ?? 'legacy') === 'oci') {
-    const r = await writeLayoutFiles(sink, images, { dockerManifest: true, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(opts.verifyDiffIds ? { verifyDiffIds: true } : {}) });
-    for (const [name, data] of Object.entries(opts.extraFiles ?? {})) await sink.file(name, data);
-    await sink.finish();
+    const include = opts.include;
+    const r = await writeLayoutFiles(sink, images, {
+      dockerManifest: true,
+      thin: true,
+      ...(include ? { include: (img: WritableImage, i: number) => include(img, i, chainIds(img.layers.map((l) => l.diffId))[i]!) } : {}),
+      ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+      ...(opts.verifyDiffIds ? { verifyDiffIds: true } : {}),
+      ...(opts.extraFiles ? { extraFiles: opts.extraFiles } : {}),
+    });
     return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [] };
   }
   const plans = images.map((img) => {

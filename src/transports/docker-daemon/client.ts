@@ -28,7 +28,18 @@ export interface EngineImageInspect {
   RootFS: { Type: string; Layers?: string[] };
   Metadata?: { LastTagTime?: string };
   Config?: Record<string, unknown>;
+  /** The containerd image store only: the image's manifest or index descriptor (its digest is the image ID there). */
+  Descriptor?: { mediaType: string; digest: string; size: number };
+  /** With ?manifests=1 on the containerd image store: one entry per platform manifest of an index. */
+  Manifests?: { ID: string; Descriptor: { mediaType: string; digest: string; size: number }; Available: boolean; Kind: string; ImageData?: { Platform?: { os?: string; architecture?: string; variant?: string } } }[];
 }
+
+/**
+ * Which image store the engine runs: 'classic' (layers by ChainID in the graph driver's layerdb: dockerd 20.10, and
+ * Docker 25+ by default until 29) or 'containerd' (containerd's content store, blobs by digest: the option of Docker
+ * 24+, the default of new Docker 29 installs). They load thin archives by different rules (see ops/check.ts).
+ */
+export type ImageStore = 'classic' | 'containerd';
 
 export interface EngineEndpoint {
   /** How DOCKER_HOST named it, for messages. */
@@ -116,6 +127,13 @@ export class EngineClient {
     return this.json('/info');
   }
 
+  private storeSeen?: Promise<ImageStore>;
+  /** The image store, from /info: the containerd store reports driver-type io.containerd.snapshotter.v1. */
+  store(): Promise<ImageStore> {
+    this.storeSeen ??= this.info().then((i) => storeOf(i.DriverStatus));
+    return this.storeSeen;
+  }
+
   /** `docker save` over the API: a tar stream of the named images. */
   async exportImages(names: string[]): Promise<IncomingMessage> {
     const q = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
@@ -147,4 +165,8 @@ export class EngineClient {
     }
     return loaded;
   }
+}
+
+export function storeOf(driverStatus: [string, string][] | null | undefined): ImageStore {
+  return (driverStatus ?? []).some(([k, v]) => k === 'driver-type' && /containerd\.snapshotter/.test(v)) ? 'containerd' : 'classic';
 }

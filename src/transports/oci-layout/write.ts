@@ -22,6 +22,15 @@ export interface LayoutWriteOptions {
   onLayer?: (bytes: number) => void;
   /** Also decompress compressed layers on the way and check their DiffIDs. */
   verifyDiffIds?: boolean;
+  /**
+   * A thin archive (docker-archive destinations only): layers the source lacks, or that `include` declines, are
+   * named in the manifest by their blob digest but not stored; an engine holding those blobs (or their ChainIDs, on
+   * the classic store) loads it.
+   */
+  thin?: boolean;
+  include?: (img: WritableImage, index: number) => boolean;
+  /** Extra small files to store beside the layout (a thin archive's stowage-delta.json). */
+  extraFiles?: Record<string, Buffer>;
 }
 
 export interface LayoutWriteResult {
@@ -33,7 +42,7 @@ export interface LayoutWriteResult {
 export const blobName = (d: Digest) => `blobs/sha256/${hexOf(d)}`;
 
 /** Index annotations for a tag: containerd's full name and the OCI ref name (the tag alone). */
-function tagAnnotations(tag: string): Record<string, string> {
+export function tagAnnotations(tag: string): Record<string, string> {
   try {
     const r = withDefaultTag(parseReference(tag));
     return { [CONTAINERD_NAME]: `${repositoryName(r)}:${r.tag}`, [REF_NAME]: r.tag! };
@@ -61,6 +70,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
     }));
     await sink.file('manifest.json', Buffer.from(JSON.stringify(items) + '\n'));
   }
+  for (const [name, data] of Object.entries(opts.extraFiles ?? {})) await sink.file(name, data);
   await sink.dir('blobs/sha256');
   for (const { img, m } of built) {
     if (!sink.has(blobName(m.digest))) await sink.file(blobName(m.digest), m.bytes);
@@ -73,6 +83,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
       const d = m.layers[i]!;
       const name = blobName(d.digest);
       if (sink.has(name) || queued.has(name)) continue;
+      if (opts.thin && (!layer.open || opts.include?.(img, i) === false)) continue;
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
       queued.add(name);
       jobs.push(async () => {
