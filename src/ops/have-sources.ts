@@ -34,7 +34,7 @@ export async function haveFromEngine(name?: string, client = new EngineClient())
     images.push(rec);
   }
   const what = `${store === 'containerd' ? 'containerd image store' : 'classic image store'}`;
-  return new HaveSet(images, [name ? `docker-daemon:${name} (${what})` : `docker-daemon: (${client.endpoint.url}, ${what}, ${images.length} images)`]);
+  return new HaveSet(images, [name ? `docker-daemon:${name} (${what})` : `docker-daemon: (${client.endpoint.url}, ${what}, ${images.length} images)`], [store]);
 }
 
 /** The blob each layer of a file's image is stored as: what an engine that loaded the file holds. */

@@ -34,6 +34,8 @@ export interface HaveFile {
   schema: 'stowage.have/v1';
   created: string;
   sources: string[];
+  /** The image store of each engine recorded (present even when an engine held no image). */
+  stores?: ImageStore[];
   images: HaveImage[];
 }
 
@@ -50,7 +52,9 @@ export class HaveSet {
   readonly stores = new Set<ImageStore | 'unknown'>();
   private v1Lower?: Set<string>;
 
-  constructor(readonly images: HaveImage[], readonly sources: string[]) {
+  /** `engineStores`: the store of each engine read, so an engine holding no image still names its rule. */
+  constructor(readonly images: HaveImage[], readonly sources: string[], readonly engineStores: ImageStore[] = []) {
+    for (const s of engineStores) this.stores.add(s);
     for (const img of images) {
       if (img.imageId) this.imageIds.add(img.imageId);
       this.stores.add(img.store ?? 'unknown');
@@ -109,7 +113,7 @@ export class HaveSet {
   }
 
   toFile(): HaveFile {
-    return { schema: 'stowage.have/v1', created: new Date().toISOString(), sources: this.sources, images: this.images };
+    return { schema: 'stowage.have/v1', created: new Date().toISOString(), sources: this.sources, ...(this.engineStores.length ? { stores: this.engineStores } : {}), images: this.images };
   }
 }
 
@@ -167,9 +171,10 @@ export function parseHave(bytes: Buffer, what: string): HaveSet {
     };
   });
   const sources = Array.isArray(r.sources) ? (r.sources.filter((s) => typeof s === 'string') as string[]) : [];
-  return new HaveSet(images, sources);
+  const stores = Array.isArray(r.stores) ? r.stores.map((s, i) => storeField(s, `${what}: stores[${i}]`)!).filter(Boolean) : [];
+  return new HaveSet(images, sources, stores);
 }
 
 export function mergeHave(sets: HaveSet[]): HaveSet {
-  return new HaveSet(sets.flatMap((s) => s.images), sets.flatMap((s) => s.sources));
+  return new HaveSet(sets.flatMap((s) => s.images), sets.flatMap((s) => s.sources), sets.flatMap((s) => s.engineStores));
 }
