@@ -38,7 +38,13 @@ export function manifestFor(img: WritableImage, opts: { format?: 'oci' | 'docker
   return { bytes, digest: sha256(bytes), mediaType, layers };
 }
 
+/**
+ * Marks the index.json of a `docker save` layout stowage wrote, so a reader does not take it for an engine's save
+ * (the classic store's saves carry LayerSources, the containerd store's carry neither: see docker-archive/read.ts).
+ */
+export const WRITER_ANNOTATION = 'io.stowage.writer';
+
 /** An OCI image index (index.json) listing the given manifest descriptors. */
-export function indexJson(manifests: Descriptor[]): Buffer {
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }, null, 0));
+export function indexJson(manifests: Descriptor[], annotations?: Record<string, string>): Buffer {
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests, ...(annotations ? { annotations } : {}) }, null, 0));
 }

@@ -72,6 +72,11 @@ export interface ImageSource {
   format: SourceFormat;
   /** Which writer's layout this is, in words: "docker save, Docker <= 24 (legacy layout)". */
   flavor: string;
+  /**
+   * The engine image store that wrote this `docker save` (or serves this docker-daemon: source), when it can be
+   * told: the containerd store names an image by its manifest (or index) digest, the classic store by its config's.
+   */
+  store?: 'classic' | 'containerd';
   tree: FileTree;
   images: SourceImage[];
   /** Anything odd noticed while reading that is not an error. */

@@ -40,7 +40,7 @@ import type { WritableImage } from '../image/writable.js';
 import { formatReference, parseReference, withDefaultTag } from '../oci/reference.js';
 import type { Descriptor } from '../oci/types.js';
 import { layerTypeCompression, OCI_MANIFEST } from '../oci/mediatypes.js';
-import { indexJson } from '../image/manifest.js';
+import { indexJson, WRITER_ANNOTATION } from '../image/manifest.js';
 import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
 import { DELTA_META } from './delta-meta.js';
 import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
@@ -319,7 +319,7 @@ async function writeLayoutDocs(tw: TarWriter, images: WritableImage[], written: 
       Layers: layers.map((d) => blobName(d.digest)),
     });
   }
-  await tw.addFile('index.json', indexJson(entries));
+  await tw.addFile('index.json', indexJson(entries, { [WRITER_ANNOTATION]: 'stowage' }));
   await tw.addFile('manifest.json', Buffer.from(JSON.stringify(items) + '\n'));
   await tw.addFile('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
 }

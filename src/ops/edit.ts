@@ -19,6 +19,8 @@ import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
 import { writeImages, type DestSpec } from '../transports/dest.js';
 import { parseSourceSpec } from '../transports/spec.js';
+import { DELTA_META } from './delta-meta.js';
+import { deltaMeta } from './delta.js';
 
 export interface EditOptions {
   /**
@@ -163,11 +165,12 @@ export async function refuseSameOutput(sourceText: string, dest: DestSpec): Prom
 /** Plans the edit and writes the result to `opts.dest`. */
 export async function edit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditWriteOptions): Promise<EditReport> {
   const { dest } = opts;
-  const layout = opts.layout ?? 'legacy';
-  // Thin: a legacy docker archive, or straight into an engine (which is fed one); an OCI layout needs every blob.
-  const thinOk = (dest.kind === 'docker-archive' && layout === 'legacy') || dest.kind === 'docker-daemon';
+  // Thin: the Docker 25+ layout by default, which loads thin on both image stores (see ops/delta.ts); the legacy
+  // layout loads thin on the classic store only. An OCI layout or archive must hold every blob.
+  const layout = opts.layout ?? (opts.thin ? 'oci' : 'legacy');
+  const thinOk = dest.kind === 'docker-archive' || dest.kind === 'docker-daemon';
   if (opts.thin && !thinOk) {
-    throw new UsageError('--thin writes a docker-archive in the legacy layout, or into docker-daemon:, only (an OCI layout must hold every blob)');
+    throw new UsageError('--thin writes a docker-archive (a file or -) or into docker-daemon: only (an OCI layout must hold every blob)');
   }
   if (dest.tag && req.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
   await refuseSameOutput(src.spec, dest);
@@ -181,7 +184,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   try {
     r = await writeImages(dest, [image], {
       layout,
-      ...(opts.thin ? { include: () => false } : {}),
+      ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
       ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
     });
   } finally {
@@ -233,4 +236,12 @@ export function checkRequest(req: EditRequest): void {
   if (isEmptyRequest(req)) {
     throw new UsageError('nothing to change: give at least one change (--entrypoint, --env, --label, --volume-rm, --tag, ...; see stowage edit --help)');
   }
+}
+
+/** stowage-delta.json of a thin edit: every layer is left out, provided by the source image. */
+function thinMeta(src: ImageSource, img: SourceImage, image: WritableImage): Buffer {
+  const from = img.tags[0] ?? `${src.spec} (${img.config.digest.slice(0, 19)}…)`;
+  const meta = deltaMeta([{ tags: image.tags, imageId: image.configDigest, layers: [] }],
+    img.layers.map((l) => ({ chainId: l.chainId, diffId: l.diffId, size: l.storedSize ?? l.descriptor?.size ?? 0, providedBy: [from] })));
+  return Buffer.from(JSON.stringify(meta, null, 2) + '\n');
 }

@@ -24,6 +24,11 @@ export interface InspectImage {
   tags: string[];
   imageId: Digest;
   shortId: string;
+  /**
+   * The ID the engine that wrote or serves the image shows, when that is not imageId: the containerd image store
+   * names an image by its manifest (or index) digest. Null on the classic store and for files of no engine.
+   */
+  engineId: { store: 'containerd'; id: Digest; shortId: string } | null;
   manifest: { digest: Digest; mediaType: string; origin: 'archive' | 'synthesized'; note: string | null } | null;
   manifestMissing: string | null;
   platform: string;
@@ -67,13 +72,15 @@ function inspectLayer(l: LayerRecord): InspectLayer {
   };
 }
 
-export function inspectImage(img: SourceImage): InspectImage {
+export function inspectImage(img: SourceImage, store?: ImageSource['store']): InspectImage {
   const layers = img.layers.map(inspectLayer);
   const sizes = layers.map((l) => l.blob.size);
+  const engine = store === 'containerd' ? img.parentIndex ?? img.manifest?.digest : undefined;
   return {
     tags: img.tags,
     imageId: img.config.digest,
     shortId: shortId(img.config.digest),
+    engineId: engine ? { store: 'containerd', id: engine, shortId: shortId(engine) } : null,
     manifest: img.manifest
       ? { digest: img.manifest.digest, mediaType: img.manifest.mediaType, origin: img.manifest.origin, note: img.manifest.note ?? null }
       : null,
@@ -93,6 +100,6 @@ export function inspect(src: ImageSource): InspectReport {
     format: src.format,
     flavor: src.flavor,
     warnings: src.warnings,
-    images: src.images.map(inspectImage),
+    images: src.images.map((i) => inspectImage(i, src.store)),
   };
 }

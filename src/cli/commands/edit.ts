@@ -66,7 +66,7 @@ export function registerEdit(program: Command): void {
     .argument('<source>', SOURCE_HELP)
     .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker-daemon:[NAME:TAG], docker://REF, or - for standard output')
     .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s)')
-    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')
+    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine; the default) or oci (Docker 25+; the default with --thin, which then loads on both image stores)')
     .option('--platform <os/arch[/variant]>', 'the image to edit, when the source holds several platforms')
     .option('--thin', 'write only the new config and manifest.json, no layer files: docker load (or -o docker-daemon:) takes it on an engine that holds the original')
     .option('--dry-run', 'print the changes and the config diff; write nothing')
@@ -91,7 +91,7 @@ Examples:
   cmd.action(async (source: string, opts: EditCliOptions) => {
     const req = editRequestFrom(opts);
     checkRequest(req);
-    if (opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
+    if (opts.layout !== undefined && opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
     if (opts.format !== undefined && !FORMATS[opts.format]) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(opts.format)}`);
     if (!opts.dryRun && !opts.output) throw new UsageError('give the output with -o DEST (or --dry-run to only show the changes)');
     if (opts.dryRun && (opts.output || opts.thin)) throw new UsageError('--dry-run writes nothing; leave out -o and --thin');

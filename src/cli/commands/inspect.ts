@@ -47,7 +47,12 @@ function renderImage(img: InspectImage, n: number, total: number): string {
     ? `${img.manifest.digest}  (${img.manifest.origin === 'synthesized' ? 'synthesized: the archive holds no manifest; Docker schema 2 naming layers by DiffID, as skopeo does; a registry\'s will differ' : img.manifest.note ?? `from the archive, ${img.manifest.mediaType}`})`
     : `none (${img.manifestMissing ?? 'not known'})`;
   out.push(rows([
-    ['Image ID', `${img.imageId}  (docker images shows ${img.shortId})`],
+    ...(img.engineId
+      ? [
+        ['Image ID', `${img.engineId.id}  (the containerd image store names an image by its manifest digest: docker images shows ${img.engineId.shortId})`],
+        ['Config', `${img.imageId}  (the config digest: the image ID on a classic store, ${img.shortId})`],
+      ] as [string, string][]
+      : [['Image ID', `${img.imageId}  (docker images shows ${img.shortId} on a classic store; the containerd image store shows the manifest digest)`]] as [string, string][]),
     ['Manifest', manifest],
     ['Platform', img.platform],
     ['Created', img.created ?? '?'],

@@ -17,6 +17,7 @@ import { expectArray, expectRecord, parseJson } from '../../oci/json.js';
 import { parseConfig, parseIndex } from '../../oci/types.js';
 import type { Index } from '../../oci/types.js';
 import { baseLayerRecords, synthesizeManifest } from '../../image/layers.js';
+import { WRITER_ANNOTATION } from '../../image/manifest.js';
 import type { ImageSource, SourceImage } from '../../image/model.js';
 import { readLayoutImages } from '../oci-layout/read.js';
 
@@ -24,6 +25,8 @@ interface ManifestItem {
   Config: string;
   RepoTags: string[];
   Layers: string[];
+  /** moby's classic store writes LayerSources in every Docker 25+ save; containerd's exporter never does. */
+  layerSources: boolean;
 }
 
 function parseManifestJson(bytes: Buffer, what: string): ManifestItem[] {
@@ -37,18 +40,26 @@ function parseManifestJson(bytes: Buffer, what: string): ManifestItem[] {
     const tags = r.RepoTags === undefined || r.RepoTags === null ? [] : expectArray(r.RepoTags, `${w}.RepoTags`);
     if (!tags.every((t) => typeof t === 'string')) throw new StowageError(`${w}.RepoTags: expected strings`);
     const layers = expectArray(r.Layers ?? [], `${w}.Layers`).map((p, j) => safeArchivePath(p, `${w}.Layers[${j}]`));
-    return { Config: safeArchivePath(r.Config, `${w}.Config`), RepoTags: tags as string[], Layers: layers };
+    return { Config: safeArchivePath(r.Config, `${w}.Config`), RepoTags: tags as string[], Layers: layers, layerSources: r.LayerSources !== undefined };
   });
 }
 
+/**
+ * Which store wrote a Docker 25+ save: moby's classic store writes LayerSources in manifest.json (and a
+ * `repositories` file for tagged images) and exports uncompressed layers; the containerd store's exporter writes
+ * neither and keeps the blobs it holds (compressed for a pull). Checked on Docker 25.0 and 28.5 saves.
+ */
+function storeOf(items: ManifestItem[], hasRepositories: boolean): 'classic' | 'containerd' {
+  return hasRepositories || items.some((i) => i.layerSources) ? 'classic' : 'containerd';
+}
+
 /** Names the writer from the paths it used. */
-function flavorOf(items: ManifestItem[], hasIndex: boolean, compressed: boolean): string {
+function flavorOf(items: ManifestItem[], index: Index | undefined, compressed: boolean, hasRepositories: boolean): string {
   const layers = items.flatMap((i) => i.Layers);
-  if (hasIndex && layers.every((p) => p.startsWith('blobs/'))) {
-    // The classic store exports uncompressed layers; the containerd image store keeps the pulled, compressed blobs.
-    return compressed
-      ? 'docker save, Docker 25+ from the containerd image store (OCI layout plus manifest.json, compressed blobs)'
-      : 'docker save, Docker 25+ (OCI layout plus manifest.json)';
+  if (index && layers.every((p) => p.startsWith('blobs/'))) {
+    if (index.annotations?.[WRITER_ANNOTATION] === 'stowage') return 'docker-archive written by stowage (Docker 25+ layout: OCI layout plus manifest.json)';
+    if (storeOf(items, hasRepositories) === 'classic') return 'docker save, Docker 25+ from the classic image store (OCI layout plus manifest.json)';
+    return `docker save, Docker 25+ from the containerd image store (OCI layout plus manifest.json, ${compressed ? 'compressed' : 'uncompressed'} blobs as the store holds them)`;
   }
   if (layers.length && layers.every((p) => /^[a-f0-9]{64}\/layer\.tar$/.test(p))) return 'docker save, Docker <= 24 (legacy layout)';
   if (layers.length && layers.every((p) => /^[a-f0-9]{64}\.tar$/.test(p))) return 'docker-archive written by skopeo or podman';
@@ -61,6 +72,7 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
   const mbytes = await tree.readSmall('manifest.json', JSON_LIMIT);
   const items = parseManifestJson(mbytes, what);
   const warnings: string[] = [];
+  const hasRepositories = !!(await tree.stat('repositories'));
 
   // Docker 25+ archives carry an OCI layout too: read it to find the real manifests and to cross-check.
   let index: { bytes: Buffer; parsed: Index } | undefined;
@@ -114,7 +126,9 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
         const d = fromLayout.manifest.parsed.layers[i];
         if (d) l.descriptor = d;
       }
-      if (fromLayout.manifest.parsed.layers.every((d) => d.mediaType.endsWith('.tar'))) {
+      if (storeOf(items, hasRepositories) === 'containerd' && index?.parsed.annotations?.[WRITER_ANNOTATION] !== 'stowage') {
+        img.manifest = { ...fromLayout.manifest, note: 'the manifest the containerd image store holds: that engine shows its digest as the image ID' };
+      } else if (fromLayout.manifest.parsed.layers.every((d) => d.mediaType.endsWith('.tar'))) {
         img.manifest = { ...fromLayout.manifest, note: 'written by docker save from the classic image store: its layers are uncompressed, so no registry holds this manifest (moby#22011)' };
       }
     }
@@ -130,11 +144,15 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
     images.push(img);
   }
   const indexOnly = layoutImages.map((li) => li.config.digest).filter((c) => !images.some((i) => i.config.digest === c));
+  const stowageWrote = index?.parsed.annotations?.[WRITER_ANNOTATION] === 'stowage';
+  const legacy = items.flatMap((i) => i.Layers).every((p) => /^[a-f0-9]{64}\/layer\.tar$/.test(p)) && hasRepositories;
+  const store = index && !stowageWrote ? storeOf(items, hasRepositories) : legacy ? 'classic' : undefined;
   return {
     spec,
     format: 'docker-archive',
+    ...(store ? { store } : {}),
     indexOnly,
-    flavor: flavorOf(items, !!index, images.some((i) => i.layers.some((l) => l.compression === 'gzip' || l.compression === 'zstd'))),
+    flavor: flavorOf(items, index?.parsed, images.some((i) => i.layers.some((l) => l.compression === 'gzip' || l.compression === 'zstd')), hasRepositories),
     tree,
     images,
     warnings,

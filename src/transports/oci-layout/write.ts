@@ -8,7 +8,7 @@ import { OCI_MANIFEST } from '../../oci/mediatypes.js';
 import { parseReference, repositoryName, formatReference, withDefaultTag } from '../../oci/reference.js';
 import type { Descriptor } from '../../oci/types.js';
 import { writeLayerData } from '../../image/write-layer.js';
-import { indexJson, manifestFor } from '../../image/manifest.js';
+import { indexJson, manifestFor, WRITER_ANNOTATION } from '../../image/manifest.js';
 import type { WritableImage } from '../../image/writable.js';
 import type { Sink } from '../../fs/sink.js';
 import { StowageError } from '../../errors.js';
@@ -61,7 +61,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
     else if (img.tags.length === 0) result.manifests.push(base);
     else for (const t of img.tags) result.manifests.push({ ...base, annotations: tagAnnotations(t) });
   }
-  await sink.file('index.json', indexJson(result.manifests));
+  await sink.file('index.json', indexJson(result.manifests, opts.dockerManifest ? { [WRITER_ANNOTATION]: 'stowage' } : undefined));
   if (opts.dockerManifest) {
     const items = built.map(({ img, m }) => ({
       Config: blobName(img.configDigest),
