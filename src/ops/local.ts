@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
-import { EngineClient, type EngineImageInspect } from '../transports/docker-daemon/client.js';
+import { layerTypeCompression } from '../oci/mediatypes.js';
+import { storedImage } from '../transports/docker-daemon/stored-blobs.js';
+import { storeOf, EngineClient, type EngineImageInspect } from '../transports/docker-daemon/client.js';
 
 export interface TimeFact {
   time: string;
@@ -120,8 +122,10 @@ export async function local(opts: { dataRoot?: string; client?: EngineClient; al
   let driver: string | undefined;
   let apiRoot: string | undefined;
   let engineError: string | undefined;
+  let store: 'classic' | 'containerd' = 'classic';
   try {
     const info = await client.info();
+    store = storeOf(info.DriverStatus);
     driver = info.Driver;
     apiRoot = info.DockerRootDir;
     engineImages = [];
@@ -133,7 +137,9 @@ export async function local(opts: { dataRoot?: string; client?: EngineClient; al
   let dr: DataRoot | null = null;
   let note: string | null = null;
   const rootDir = opts.dataRoot ?? apiRoot;
-  if (rootDir) {
+  if (store === 'containerd' && !opts.dataRoot) {
+    note = 'the containerd image store keeps its records in containerd\'s own metadata database, which the Engine API does not show: the last tag time is the time it records';
+  } else if (rootDir) {
     dr = await findImageDir(rootDir, driver);
     if (!dr) note = `${rootDir}: not readable here (run as root on the engine's machine, or give --data-root), so arrival times cannot be inferred`;
   } else note = 'the engine did not say where its data root is';
@@ -179,11 +185,28 @@ export async function local(opts: { dataRoot?: string; client?: EngineClient; al
     }
     // The engine records repo digests when it pulls an image (and when it pushes one); layer distribution metadata
     // is per layer, shared by every image holding the layer, so it is evidence about layers, not about this image.
-    if (img.RepoDigests?.length) evidence.push(`repo digests, which the engine records on pull (or push): ${img.RepoDigests.join(', ')}`);
+    let how: LocalImage['arrival']['how'];
+    if (store === 'containerd' && !engineError) {
+      // The containerd store gives every image a repo digest (its own manifest digest), loaded ones too: what it
+      // stores tells more. A docker load of a docker save stores uncompressed tars; a pull keeps the registry's
+      // compressed blobs (as does a BuildKit build, which compresses its layers).
+      const held = await storedImage(client, img.Id, img).catch(() => undefined);
+      const plain = held?.layers.every((d) => layerTypeCompression(d.mediaType) === 'none');
+      if (img.RepoDigests?.length) evidence.push(`repo digests ${img.RepoDigests.join(', ')}: the containerd image store records one for every image, loaded ones too, so it does not tell a pull`);
+      if (held && plain) {
+        how = 'loaded-or-imported';
+        evidence.unshift('its layers are stored as uncompressed tars, as a docker load of a docker save (or docker import) stores them; a pull keeps the registry\'s compressed blobs');
+      } else {
+        how = 'unknown';
+        if (held) evidence.unshift('its layers are stored compressed, as a pull (or a BuildKit build, or a load of such an image\'s save) stores them');
+      }
+    } else {
+      if (img.RepoDigests?.length) evidence.push(`repo digests, which the engine records on pull (or push): ${img.RepoDigests.join(', ')}`);
+      how = img.RepoDigests?.length ? 'pulled' : parent ? 'built' : dr ? 'loaded-or-imported' : 'unknown';
+    }
     if (repos.size) evidence.push(`its layers are known from registry repositories ${[...repos].join(', ')} (distribution metadata, per layer)`);
-    const how: LocalImage['arrival']['how'] = img.RepoDigests?.length ? 'pulled' : parent ? 'built' : dr ? 'loaded-or-imported' : 'unknown';
-    if (how === 'loaded-or-imported') evidence.unshift('no repo digest and no parent image: docker load, docker import, or a build by BuildKit');
-    if (how === 'unknown') evidence.push('no pull record; the data root is needed to tell more');
+    if (how === 'loaded-or-imported' && store === 'classic') evidence.unshift('no repo digest and no parent image: docker load, docker import, or a build by BuildKit');
+    if (how === 'unknown' && store === 'classic') evidence.push('no pull record; the data root is needed to tell more');
     const mine = new Set(chains);
     const shares: LocalImage['sharesWith'] = [];
     for (const other of engineImages) {

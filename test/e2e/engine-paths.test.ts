@@ -34,6 +34,13 @@ for (const e of ENGINES) {
       const rec = JSON.parse(readFileSync(have, 'utf8')).images[0];
       assert.equal(rec.store, e.store);
       if (e.store === 'containerd') assert.deepEqual(rec.blobs.map((b: any) => b.digest), rec.diffIds, 'a loaded docker save is stored uncompressed');
+      // local never calls a loaded image pulled (the containerd store gives loaded images repo digests too).
+      const local = json(stowage(['local', '--json'], { env })).images.find((i: any) => i.tags.includes('stowage-example/app:2'));
+      assert.notEqual(local.arrival.how, 'pulled', JSON.stringify(local.arrival));
+      if (e.store === 'containerd') {
+        assert.equal(local.arrival.how, 'loaded-or-imported', JSON.stringify(local.arrival));
+        assert.ok(local.lastTagged && Date.now() - Date.parse(local.lastTagged.time) < 10 * 60_000, 'the last tag time is the load');
+      }
     });
 
     it('edit --thin loads beside the original, with the new config', () => {
