@@ -25,6 +25,7 @@ export interface RegistryFlags {
   jobs?: string;
   chunkSize?: string;
   manifestFormat?: string;
+  baseRepo?: string[];
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -49,7 +50,8 @@ export function addRegistryFlags(cmd: Command, sides: { src: boolean; dest: bool
       .option('--compression-level <n>', 'gzip 1-9 (default 2: within 3% of the sizes skopeo pushes, 2.5 times as fast as 6), zstd 1-19 (default 3)')
       .option('--jobs <n>', 'layers uploaded at once (default 4)')
       .option('--chunk-size <size>', 'upload in chunks of this size (e.g. 16M), each resumable, instead of one request per layer')
-      .option('--manifest-format <oci|docker>', 'manifest type when one is built: OCI (default) or Docker schema 2');
+      .option('--manifest-format <oci|docker>', 'manifest type when one is built: OCI (default) or Docker schema 2')
+      .option('--base-repo <repo>', 'a repository on the same registry holding the base of a thin archive: its layers are mounted from there; repeatable', collect);
   }
   return cmd;
 }
@@ -101,5 +103,6 @@ export function pushOptions(f: RegistryFlags): PushOptions {
     if (f.manifestFormat !== 'oci' && f.manifestFormat !== 'docker') throw new UsageError(`--manifest-format must be oci or docker, not ${JSON.stringify(f.manifestFormat)}`);
     o.manifestFormat = f.manifestFormat;
   }
+  if (f.baseRepo?.length) o.baseRepos = f.baseRepo;
   return o;
 }

@@ -49,6 +49,11 @@ export class RegistryClient {
     this.name = `${http.host}/${repo}`;
   }
 
+  /** A client for another repository of the same registry, sharing connections and credentials (read only). */
+  sibling(repo: string): RegistryClient {
+    return new RegistryClient(this.http, repo, { ...this.opts, push: false });
+  }
+
   private pull(): string[] {
     return this.opts.push ? this.push() : [`repository:${this.repo}:pull`];
   }

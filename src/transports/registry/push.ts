@@ -33,6 +33,11 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
   jobs?: number;
   /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */
   mountFrom?: { host: string; repository: string };
+  /**
+   * Repositories on the destination registry that hold the base of a thin archive: a layer the source leaves out
+   * and the destination lacks is found there by DiffID and mounted (`--base-repo`).
+   */
+  baseRepos?: string[];
   /** The source's image index, pushed byte for byte when every image it lists is pushed unchanged. */
   index?: { bytes: Buffer; mediaType: string };
   /** The platform of each image, for a new index. */
@@ -121,6 +126,17 @@ class Pusher {
     this.target = opts.compression ?? 'gzip';
   }
 
+  private readonly bases = new Map<string, DestinationLayers>();
+  /** Which layers a base repository on the same registry holds, by DiffID (read once). */
+  private baseLookup(repo: string): DestinationLayers {
+    let l = this.bases.get(repo);
+    if (!l) {
+      l = new DestinationLayers(this.client.sibling(repo));
+      this.bases.set(repo, l);
+    }
+    return l;
+  }
+
   /** Makes sure the repository has a blob: HEAD, then a mount, then an upload. Each digest once per push. */
   private ensure(digest: Digest, size: number, open: () => AsyncIterable<Buffer>, what: string): Promise<PushedBlob> {
     let p = this.blobs.get(digest);
@@ -145,12 +161,21 @@ class Pusher {
   async layer(img: WritableImage, layer: WritableLayer, i: number, name: string): Promise<LayerOutcome & { blob: PushedBlob }> {
     const what = `layer ${i + 1} of ${name}`;
     if (!layer.open) {
-      // A thin archive: the layer must already be in the repository (the base image was pushed before).
+      // A thin archive: the layer must be in the repository already (the base was pushed there), or in a base
+      // repository on the same registry, from which it is mounted.
       const d = await this.lookup.find(layer.diffId);
-      if (!d || (await this.client.headBlob(d.digest)) === undefined) {
-        throw new StowageError(`${what} is not in the source, and ${this.client.name} holds no image with its DiffID ${layer.diffId}: push the base image first`);
+      if (d && (await this.client.headBlob(d.digest)) !== undefined) {
+        return { digest: d.digest, size: d.size, compression: layerTypeCompression(d.mediaType) ?? 'gzip', mediaType: d.mediaType, blob: { digest: d.digest, size: d.size, how: 'exists' } };
       }
-      return { digest: d.digest, size: d.size, compression: layerTypeCompression(d.mediaType) ?? 'gzip', mediaType: d.mediaType, blob: { digest: d.digest, size: d.size, how: 'exists' } };
+      for (const repo of this.opts.baseRepos ?? []) {
+        const b = await this.baseLookup(repo).find(layer.diffId);
+        if (!b) continue;
+        const m = await this.client.mount(b.digest, repo);
+        if (!m.mounted) throw new StowageError(`${what}: ${this.client.http.host} would not mount ${b.digest} from ${repo} into ${this.client.repo}`);
+        return { digest: b.digest, size: b.size, compression: layerTypeCompression(b.mediaType) ?? 'gzip', mediaType: b.mediaType, blob: { digest: b.digest, size: b.size, how: 'mounted' } };
+      }
+      const looked = [this.client.repo, ...(this.opts.baseRepos ?? [])].join(', ');
+      throw new StowageError(`${what} is not in the source (a thin archive), and no image in ${looked} on ${this.client.http.host} has its DiffID ${layer.diffId}: name the repository holding the base with --base-repo REPO, push the base there first, or push the full image (stowage apply)`);
     }
     if (layer.compression === 'none' || (this.opts.recompress && layer.compression !== this.target)) {
       // Its compressed digest is unknown until it is compressed: the repository may hold it under another tag.
