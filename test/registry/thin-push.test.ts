@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { DOCKER_SKIP, docker, haveDocker } from '../helpers/peers.js';
 
 const dir = scratch('stowage-thin-push-');
 const APP1 = join(EXAMPLES, 'app-1.tar');
@@ -42,5 +43,30 @@ describe('pushing a thin archive to a new repository', { skip: REGISTRY_SKIP }, 
     const orig = json(stowage(['inspect', '--json', APP2])).images[0];
     assert.equal(pushed.imageId, orig.imageId);
     assert.deepEqual(pushed.layers.map((l: any) => l.diffId), orig.layers.map((l: any) => l.diffId));
+  });
+});
+
+describe('a zstd image pulled to a legacy docker archive', { skip: REGISTRY_SKIP || (!haveDocker() && DOCKER_SKIP) }, () => {
+  let reg: Registry;
+  before(async () => { reg = await startRegistry(); });
+  after(() => reg?.stop());
+
+  it('stores its layers as plain tars, so dockerd 20.10 loads it with the same DiffIDs', () => {
+    json(stowage(['push', '--json', '--compression', 'zstd', APP2, `${reg.addr}/zstd/app:2`]));
+    const pulled = json(stowage(['inspect', '--json', `docker://${reg.addr}/zstd/app:2`])).images[0];
+    assert.ok(pulled.layers.every((l: any) => l.blob.mediaType.endsWith('+zstd')), 'the registry holds zstd blobs');
+    const out = join(dir, 'zstd-legacy.tar');
+    const r = stowage(['pull', `docker://${reg.addr}/zstd/app:2`, out, '--layout', 'legacy']);
+    assert.equal(r.status, 0, r.stderr);
+    const local = json(stowage(['inspect', '--json', out])).images[0];
+    assert.ok(local.layers.every((l: any) => l.compression === 'none'));
+    assert.equal(stowage(['verify', '-q', out]).status, 0);
+    const tag = local.tags[0];
+    try { docker(['rmi', '-f', tag]); } catch { /* absent */ }
+    docker(['load', '-q', '-i', out]);
+    const info = JSON.parse(docker(['image', 'inspect', tag]))[0];
+    docker(['rmi', '-f', tag]);
+    assert.equal(info.Id, pulled.imageId);
+    assert.deepEqual(info.RootFS.Layers, pulled.layers.map((l: any) => l.diffId));
   });
 });

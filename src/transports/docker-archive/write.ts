@@ -17,6 +17,7 @@ import type { WritableImage } from '../../image/writable.js';
 import type { Sink } from '../../fs/sink.js';
 import { StowageError } from '../../errors.js';
 import { writeLayoutFiles } from '../oci-layout/write.js';
+import { withoutZstd } from '../../image/plain-layers.js';
 
 export interface ArchiveWriteOptions {
   layout?: 'legacy' | 'oci';
@@ -55,7 +56,16 @@ function normalTags(tags: string[]): string[] {
 }
 
 export async function writeDockerArchive(sink: Sink, images: WritableImage[], opts: ArchiveWriteOptions = {}): Promise<ArchiveWriteResult> {
-  if ((opts.layout ?? 'legacy') === 'oci') {
+  if ((opts.layout ?? 'legacy') === 'legacy') {
+    // dockerd 20.10 cannot read a zstd layer.tar: such layers go in as plain tars (same DiffIDs).
+    const plain = await withoutZstd(images);
+    try {
+      return await writeLegacy(sink, plain.images, opts);
+    } finally {
+      await plain.dispose();
+    }
+  }
+  {
     const include = opts.include;
     const r = await writeLayoutFiles(sink, images, {
       dockerManifest: true,
@@ -67,6 +77,9 @@ export async function writeDockerArchive(sink: Sink, images: WritableImage[], op
     });
     return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [] };
   }
+}
+
+async function writeLegacy(sink: Sink, images: WritableImage[], opts: ArchiveWriteOptions): Promise<ArchiveWriteResult> {
   const plans = images.map((img) => {
     const chains = chainIds(img.layers.map((l) => l.diffId));
     const v1 = v1LayerIds(chains, JSON.parse(img.config.toString('utf8')) as Record<string, unknown>);
