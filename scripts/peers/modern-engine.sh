@@ -96,7 +96,10 @@ case ${1:-} in
   start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
   host) check_store "${2:-}"; host_of "$2" ;;
-  run) shift; mount_all; chroot "$FORKY" env -C "$PWD" "$@" ;;
+  run) shift; mount_all
+    # The working folder too, when the chroot has it (anything under /tmp); else the chroot's root.
+    wd=/; [ -d "$FORKY$PWD" ] && wd=$PWD
+    chroot "$FORKY" env -C "$wd" "$@" ;;
   teardown) stop classic; stop containerd; umount -R "$FORKY" 2>/dev/null || true ;;
   *) sed -n '2,14p' "$0" >&2; exit 2 ;;
 esac

@@ -128,6 +128,10 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
       }
       if (storeOf(items, hasRepositories) === 'containerd' && index?.parsed.annotations?.[WRITER_ANNOTATION] !== 'stowage') {
         img.manifest = { ...fromLayout.manifest, note: 'the manifest the containerd image store holds: that engine shows its digest as the image ID' };
+      } else if (index?.parsed.annotations?.[WRITER_ANNOTATION] === 'stowage') {
+        if (fromLayout.manifest.parsed.layers.every((d) => d.mediaType.endsWith('.tar'))) {
+          img.manifest = { ...fromLayout.manifest, note: 'written by stowage: its layers are uncompressed, so no registry holds this manifest' };
+        }
       } else if (fromLayout.manifest.parsed.layers.every((d) => d.mediaType.endsWith('.tar'))) {
         img.manifest = { ...fromLayout.manifest, note: 'written by docker save from the classic image store: its layers are uncompressed, so no registry holds this manifest (moby#22011)' };
       }
