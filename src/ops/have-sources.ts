@@ -10,7 +10,7 @@ import type { SourceImage } from '../image/model.js';
 import { OCI_LAYER } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { EngineClient } from '../transports/docker-daemon/client.js';
-import { storedImage } from '../transports/docker-daemon/stored-blobs.js';
+import { contentRoots, storedImage } from '../transports/docker-daemon/stored-blobs.js';
 import { openSource } from '../transports/open.js';
 import { HaveSet, mergeHave, parseHave, type HaveImage } from './have.js';
 
@@ -19,8 +19,9 @@ import { HaveSet, mergeHave, parseHave, type HaveImage } from './have.js';
  * manifest is read too (stored-blobs.ts), for the blob digests its content store holds; on the classic store the
  * blobs are the uncompressed layers, named by their DiffIDs.
  */
-export async function haveFromEngine(name?: string, client = new EngineClient()): Promise<HaveSet> {
+export async function haveFromEngine(name?: string, client = new EngineClient(), opts: { dataRoot?: string } = {}): Promise<HaveSet> {
   const store = await client.store();
+  const roots = store === 'containerd' ? contentRoots(opts.dataRoot ?? (await client.info()).DockerRootDir) : [];
   const ids = name ? [name] : (await client.listImages()).map((i) => i.Id);
   const images: HaveImage[] = [];
   for (const id of ids) {
@@ -28,7 +29,7 @@ export async function haveFromEngine(name?: string, client = new EngineClient())
     const diffIds = (img.RootFS.Layers ?? []).filter(isDigest) as Digest[];
     const rec: HaveImage = { tags: img.RepoTags ?? [], imageId: isDigest(img.Id) ? (img.Id as Digest) : null, diffIds, store };
     if (store === 'containerd') {
-      const stored = await storedImage(client, id, img);
+      const stored = await storedImage(client, id, img, roots);
       if (stored && stored.layers.length === diffIds.length) rec.blobs = stored.layers.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size }));
     }
     images.push(rec);
@@ -46,9 +47,9 @@ function blobsOf(img: SourceImage): (Descriptor | null)[] {
   });
 }
 
-export async function haveFromSource(text: string): Promise<HaveSet> {
-  if (text === 'docker-daemon:' || text === 'docker-daemon') return haveFromEngine();
-  if (text.startsWith('docker-daemon:')) return haveFromEngine(text.slice('docker-daemon:'.length));
+export async function haveFromSource(text: string, opts: { dataRoot?: string } = {}): Promise<HaveSet> {
+  if (text === 'docker-daemon:' || text === 'docker-daemon') return haveFromEngine(undefined, undefined, opts);
+  if (text.startsWith('docker-daemon:')) return haveFromEngine(text.slice('docker-daemon:'.length), undefined, opts);
   const src = await openSource(text, { digest: false });
   try {
     return new HaveSet(

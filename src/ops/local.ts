@@ -12,7 +12,7 @@ import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { layerTypeCompression } from '../oci/mediatypes.js';
-import { storedImage } from '../transports/docker-daemon/stored-blobs.js';
+import { contentRoots, storedImage } from '../transports/docker-daemon/stored-blobs.js';
 import { storeOf, EngineClient, type EngineImageInspect } from '../transports/docker-daemon/client.js';
 
 export interface TimeFact {
@@ -190,7 +190,7 @@ export async function local(opts: { dataRoot?: string; client?: EngineClient; al
       // The containerd store gives every image a repo digest (its own manifest digest), loaded ones too: what it
       // stores tells more. A docker load of a docker save stores uncompressed tars; a pull keeps the registry's
       // compressed blobs (as does a BuildKit build, which compresses its layers).
-      const held = await storedImage(client, img.Id, img).catch(() => undefined);
+      const held = await storedImage(client, img.Id, img, contentRoots(opts.dataRoot ?? apiRoot)).catch(() => undefined);
       const plain = held?.layers.every((d) => layerTypeCompression(d.mediaType) === 'none');
       if (img.RepoDigests?.length) evidence.push(`repo digests ${img.RepoDigests.join(', ')}: the containerd image store records one for every image, loaded ones too, so it does not tell a pull`);
       if (held && plain) {

@@ -33,7 +33,14 @@ for (const e of ENGINES) {
       assert.equal(stowage(['have', 'docker-daemon:stowage-example/app:2', '-o', have], { env }).status, 0);
       const rec = JSON.parse(readFileSync(have, 'utf8')).images[0];
       assert.equal(rec.store, e.store);
-      if (e.store === 'containerd') assert.deepEqual(rec.blobs.map((b: any) => b.digest), rec.diffIds, 'a loaded docker save is stored uncompressed');
+      if (e.store === 'containerd') {
+        assert.deepEqual(rec.blobs.map((b: any) => b.digest), rec.diffIds, 'a loaded docker save is stored uncompressed');
+        // Read from containerd's content store directly (the data root as seen from here), the same record.
+        const root = JSON.parse(e.docker(['info', '--format', '{{json .DockerRootDir}}']));
+        const direct = join(dir, 'have-direct.json');
+        assert.equal(stowage(['have', 'docker-daemon:stowage-example/app:2', '--data-root', `${process.env.STOWAGE_FORKY ?? '/opt/stowage-forky'}${root}`, '-o', direct], { env }).status, 0);
+        assert.deepEqual(JSON.parse(readFileSync(direct, 'utf8')).images, JSON.parse(readFileSync(have, 'utf8')).images);
+      }
       // local never calls a loaded image pulled (the containerd store gives loaded images repo digests too).
       const local = json(stowage(['local', '--json'], { env })).images.find((i: any) => i.tags.includes('stowage-example/app:2'));
       assert.notEqual(local.arrival.how, 'pulled', JSON.stringify(local.arrival));
