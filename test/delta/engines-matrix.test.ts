@@ -141,6 +141,25 @@ describe('thin archives on every engine', { skip }, () => {
         assertLoadFails(e, delta, APP2);
       });
 
+      it('squash, import and a full edit write archives this engine loads, and docker run sees their files', () => {
+        clean(e, registry);
+        const made = [
+          { tag: name('squashed'), args: ['squash', tar('app'), '-o', join(dir, 'sq.tar'), '--tag', name('squashed')], file: join(dir, 'sq.tar'), runs: `app-${token}`, layers: 1 },
+          { tag: name('edited'), args: ['edit', tar('app'), '-o', join(dir, 'ed.tar'), '--tag', name('edited'), '--cmd', '["cat","/token"]'], file: join(dir, 'ed.tar'), runs: token, layers: 4 },
+        ];
+        const rootfs = join(dir, 'rootfs.tar');
+        assert.equal(stowage(['export', tar('app'), '-o', rootfs]).status, 0);
+        made.push({ tag: name('imported'), args: ['import', rootfs, '-o', join(dir, 'im.tar'), '--tag', name('imported'), '--cmd', '["cat","/app/id"]'], file: join(dir, 'im.tar'), runs: `app-${token}`, layers: 1 });
+        for (const m of made) {
+          const r = stowage(m.args);
+          assert.equal(r.status, 0, r.stderr);
+          e.docker(['load', '-q', '-i', m.file]);
+          assert.equal(inspectOf(e, m.tag).RootFS.Layers.length, m.layers);
+          assert.equal(e.docker(['run', '--rm', '--network', 'none', m.tag]).trim(), m.runs, m.args[0]);
+          e.tryDocker(['rmi', '-f', m.tag]);
+        }
+      });
+
       it('a legacy-layout delta: check says what this engine does with it', () => {
         clean(e, registry);
         e.docker(['load', '-q', '-i', tar('base')]);

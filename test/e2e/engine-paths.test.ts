@@ -29,6 +29,13 @@ for (const e of ENGINES) {
       const img = json(stowage(['inspect', '--json', 'docker-daemon:stowage-example/app:2'], { env })).images[0];
       assert.equal(img.engineId?.id ?? img.imageId, id);
       assert.equal(img.engineId === null, e.store === 'classic');
+      // A docker save this engine writes is named for the store that wrote it, with the ID that store shows.
+      const saved = join(dir, `saved-${e.name.replace(/\W+/g, '-')}.tar`);
+      e.docker(['save', '-o', saved, 'stowage-example/app:2']);
+      const s = json(stowage(['inspect', '--json', saved]));
+      const want = e.name.startsWith('dockerd 20.10') ? /Docker <= 24/ : e.store === 'containerd' ? /from the containerd image store/ : /from the classic image store/;
+      assert.match(s.flavor, want);
+      assert.equal(s.images[0].engineId?.id ?? s.images[0].imageId, id);
       const have = join(dir, `have-${e.store}.json`);
       assert.equal(stowage(['have', 'docker-daemon:stowage-example/app:2', '-o', have], { env }).status, 0);
       const rec = JSON.parse(readFileSync(have, 'utf8')).images[0];
