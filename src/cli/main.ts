@@ -22,6 +22,7 @@ import { registerExport } from './commands/export.js';
 import { registerSquash } from './commands/squash.js';
 import { registerImport } from './commands/import.js';
 import { registerLayers } from './commands/layers.js';
+import { registerReport } from './commands/report.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerSquash(program);
   registerImport(program);
   registerLayers(program);
+  registerReport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

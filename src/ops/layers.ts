@@ -21,7 +21,7 @@ import { formatPlatform } from '../oci/platform.js';
 import { readTar } from '../tar/reader.js';
 import { DiveEfficiency, type DiveInefficiency } from './layers-dive.js';
 import type { RuleResult } from './layers-ci.js';
-import { TopN, WasteFold, newTally, reclaimable, type Count, type EntryKind, type Reclaimable, type WasteFile } from './layers-waste.js';
+import { TopN, WasteFold, newTally, reclaimable, type Count, type EntryKind, type Reclaimable, type StoredCopy, type WasteFile } from './layers-waste.js';
 
 export interface LayersOptions {
   /** How many of the largest files, directories and wasted files to keep per layer and overall (default 10). */
@@ -89,10 +89,11 @@ export interface LayersReport {
   warnings: string[];
 }
 
-/** The report, and the filesystem at the top (for the HTML report's map of it). */
+/** The report, the filesystem at the top, and every stored file (for the HTML report's map and delta estimate). */
 export interface LayersAnalysis {
   report: LayersReport;
-  tree: PathTree<{ layer: number; kind: EntryKind; size: number }>;
+  tree: PathTree<{ layer: number; kind: EntryKind; size: number; copy?: StoredCopy }>;
+  copies: StoredCopy[];
 }
 
 function kindOf(type: string): EntryKind {
@@ -237,5 +238,5 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
     seconds: (performance.now() - started) / 1000,
     warnings: [],
   };
-  return { report, tree: fold.tree };
+  return { report, tree: fold.tree, copies: fold.copies };
 }
