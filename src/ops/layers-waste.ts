@@ -85,8 +85,11 @@ export class WasteFold {
     this.tallies[t] = this.tally;
   }
 
-  /** An entry of the current layer. `linkTarget`: a hard link's cleaned target. */
-  entry(path: string, kind: EntryKind, size: number, hash: string, linkTarget?: string): void {
+  /**
+   * An entry of the current layer. `linkTarget`: a hard link's cleaned target. Returns the record of the content it
+   * stores, if any (its hash may be filled in later).
+   */
+  entry(path: string, kind: EntryKind, size: number, hash: string, linkTarget?: string): StoredCopy | undefined {
     const t = this.t;
     const tally = this.tally;
     tally.entries++;
@@ -97,7 +100,7 @@ export class WasteFold {
     tally.bytes += size;
     if (path === '') {
       // The root directory: metadata only.
-      return;
+      return undefined;
     }
     // A lower non-directory where this entry needs a directory: the entry's parent replaces it.
     const node = this.tree.ensure(path, (a) => {
@@ -136,6 +139,7 @@ export class WasteFold {
       v.copy = copy;
     }
     node.v = v;
+    return kind === 'hardlink' ? undefined : v.copy;
   }
 
   /** `.wh.NAME`: deletes `target` of lower layers with all below it. */

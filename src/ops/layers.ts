@@ -10,7 +10,6 @@
  *
  * Memory grows with the number of paths (one node per path, one record per stored file), never with file sizes.
  */
-import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { openLayerTar } from '../image/layer-tar.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
@@ -19,6 +18,7 @@ import type { PathTree } from '../layerfs/path-tree.js';
 import type { Digest } from '../oci/digest.js';
 import { formatPlatform } from '../oci/platform.js';
 import { readTar } from '../tar/reader.js';
+import { ContentHasher } from './layers-hash.js';
 import { DiveEfficiency, type DiveInefficiency } from './layers-dive.js';
 import type { RuleResult } from './layers-ci.js';
 import { TopN, WasteFold, newTally, reclaimable, type Count, type EntryKind, type Reclaimable, type StoredCopy, type WasteFile } from './layers-waste.js';
@@ -127,6 +127,7 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
   const layerTops: { files: SizedPath[]; dirs: SizedPath[] }[] = [];
   let read = 0;
   const timer = opts.onProgress ? setInterval(() => opts.onProgress!(read), 200) : undefined;
+  const hasher = new ContentHasher();
   try {
     for (let t = 0; t < n; t++) {
       const l = img.layers[t]!;
@@ -136,6 +137,7 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
       const dirBytes = new Map<string, number>();
       let layerSize = 0;
       const tarSrc = await openLayerTar(src, l, what);
+      await hasher.beginLayer(src, l);
       try {
         for await (const e of readTar(tarSrc, { what, allowEmpty: true })) {
           const h = e.header;
@@ -157,10 +159,15 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
             continue;
           }
           let hash = '';
+          let later = false;
+          // A large file's hash may come from a worker after the entry is recorded: it lands in the record.
+          const slot: { copy?: StoredCopy } = {};
           if (size > 0) {
-            const hasher = createHash('sha256');
-            for await (const c of e.body()) hasher.update(c);
-            hash = hasher.digest('base64');
+            const now = await hasher.hash(e, size, (h) => {
+              if (slot.copy) slot.copy.hash = h;
+            });
+            if (now === undefined) later = true;
+            else hash = now;
             files.add({ path: '/' + path, size });
             for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
               const d = path.slice(0, i);
@@ -168,7 +175,8 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
             }
           }
           const link = kind === 'hardlink' ? cleanName(h.linkname, what, `hard link ${JSON.stringify(h.name)} target`) : undefined;
-          fold.entry(path, kind, size, hash, link);
+          slot.copy = fold.entry(path, kind, size, hash, link);
+          if (later && !slot.copy) throw new StowageError(`${what}: ${JSON.stringify(h.name)}: content without a record`);
         }
       } finally {
         await tarSrc.close();
@@ -176,8 +184,10 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
       dive.endLayer(t, layerSize);
       layerTops[t] = { files: files.sorted(), dirs: largestDirs(dirBytes, top) };
     }
+    await hasher.finish();
   } finally {
     if (timer) clearInterval(timer);
+    await hasher.close();
   }
   if (n === 0) throw new StowageError(`${src.spec}: the image has no layers`);
 

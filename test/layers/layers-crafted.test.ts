@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, it, before } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { imageArchive, layer } from '../fs/fs-helpers.js';
+import { file, imageArchive, layer } from '../fs/fs-helpers.js';
 import { LAYERS } from './crafted-image.js';
 
 const tmp = scratch('stowage-layers-crafted-');
@@ -97,6 +97,24 @@ describe('stowage layers: figures by construction', () => {
     const h = stowage(['layers', '--help']);
     assert.match(h.stdout, /efficiency {10}sum over paths of the smallest size/);
     assert.match(h.stdout, /Examples:/);
+  });
+});
+
+describe('stowage layers: large files (hashed on worker threads from plain layers)', () => {
+  it('finds a large content stored again under another name, and tells apart one that differs by a byte', async () => {
+    const big = Buffer.alloc(300000, 7).toString('latin1');
+    const other = big.slice(0, -1) + '\x08';
+    const archive = join(tmp, 'big.tar');
+    await imageArchive(archive, await Promise.all([
+      [file('big', big)],
+      [file('copy', big), file('near', other)],
+    ].map((l) => layer(l))));
+    for (const a of [archive, join(tmp, 'big-gz.tar')]) {
+      if (a !== archive) await imageArchive(a, await Promise.all([[file('big', big)], [file('copy', big), file('near', other)]].map((l) => layer(l))), { store: (l) => gzipSync(l) });
+      const r = json(stowage(['layers', a, '--json']));
+      assert.deepEqual(r.layers[1].reclaimable, { overwritten: 0, deleted: 0, duplicate: 300000, total: 300000 }, a);
+      assert.deepEqual(r.wasteFiles.map((f: any) => [f.path, f.why, f.by]), [['/copy', 'duplicate', 0]]);
+    }
   });
 });
 
