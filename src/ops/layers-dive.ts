@@ -41,11 +41,13 @@ interface PathStat {
   more?: number[];
 }
 
-/** dive's stacked tree payload: entry size, and whether the entry was a directory. */
-interface Payload {
-  size: number;
-  dir: boolean;
-}
+/**
+ * dive's stacked tree payload, one number per path (no object per path): the entry size, or for a directory
+ * -(size + 1).
+ */
+type Payload = number;
+const payload = (size: number, dir: boolean): Payload => (dir ? -(size + 1) : size);
+const sizeOf = (p: Payload): number => (p < 0 ? -p - 1 : p);
 
 export interface DiveInefficiency {
   path: string;
@@ -112,23 +114,19 @@ export class DiveEfficiency {
       const n = this.stacked.get(e.path);
       if (n && n !== this.stacked.root) this.stacked.detach(n);
     }
-    for (const a of parents) if (!byName.has(a)) this.stacked.ensure(a).v = { size: 0, dir: false };
+    for (const a of parents) if (!byName.has(a)) this.stacked.ensure(a).v = 0;
     for (const e of byName.values()) {
       if (e.whiteout) continue;
-      this.stacked.ensure(e.name).v = { size: e.size, dir: e.dir };
-    }
-    for (const a of parents) {
-      const n = this.stacked.get(a)!;
-      n.v ??= { size: 0, dir: false };
+      this.stacked.ensure(e.name).v = payload(e.size, e.dir);
     }
     this.entries = [];
   }
 
   private stackedDirSize(path: string): number {
     const n = this.stacked.get(path);
-    if (!n || n === this.stacked.root || !n.v?.dir) return 0;
+    if (!n || n === this.stacked.root || n.v === undefined || n.v >= 0) return 0;
     let sum = 0;
-    for (const c of this.stacked.walk(n)) sum += c.v?.size ?? 0;
+    for (const c of this.stacked.walk(n)) sum += c.v === undefined ? 0 : sizeOf(c.v);
     return sum;
   }
 
