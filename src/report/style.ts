@@ -83,6 +83,9 @@ footer{color:var(--muted);font-size:12px;padding:4px 20px 40px}
   section,.card{border-color:#ccc;break-inside:avoid}
   section{padding:10px 0;border:0;border-top:1px solid #ccc;border-radius:0}
   .scroll{overflow:visible}
+  table{font-size:9pt}
+  th,td{padding:4px 6px}
+  td.cmd,code{min-width:0;word-break:break-all}
   details>*{display:block}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
