@@ -64,7 +64,7 @@ function table(head: string[], body: string[][]): string {
 }
 
 export function renderLayers(r: LayersReport, shown: number): string {
-  const name = r.image.tags.join(', ') || r.image.imageId.slice(0, 19);
+  const name = r.image.tags.join(', ') || '(untagged)';
   const out: string[] = [];
   out.push(`${name}  ${r.image.imageId.slice(0, 19)}…  ${r.image.platform}  ${plural(r.layers.length, 'layer')}`);
   out.push(`  ${formatBytes(r.sizeBytes)} of files in the layers, ${formatBytes(r.visibleBytes)} visible at the top`);
