@@ -21,16 +21,6 @@
 import { PathTree } from '../layerfs/path-tree.js';
 import { TopN } from './layers-waste.js';
 
-interface DiveEntry {
-  /** The cleaned tar name, `.wh.` prefix kept (the node dive's layer tree holds). */
-  name: string;
-  /** The path it stands for (whiteouts: the deleted path). */
-  path: string;
-  size: number;
-  dir: boolean;
-  whiteout: boolean;
-}
-
 interface PathStat {
   cumulative: number;
   minimum: number;
@@ -40,6 +30,13 @@ interface PathStat {
   s0: number;
   more?: number[];
 }
+
+/**
+ * A path seen in one layer only (most paths) is kept as one number, size * PACK + layer, not an object; it becomes
+ * a PathStat when it repeats.
+ */
+const PACK = 16384;
+const MAX_PACKED = Math.floor(Number.MAX_SAFE_INTEGER / PACK);
 
 /**
  * dive's stacked tree payload, one number per path (no object per path): the entry size, or for a directory
@@ -69,57 +66,70 @@ export interface DiveFigures {
 }
 
 const WHITEOUT = '.wh.';
+const DIR = 1;
+const WH = 2;
 const DOUBLE_WHITEOUT = '.wh..wh..';
 
 export class DiveEfficiency {
   private readonly stacked = new PathTree<Payload>();
-  private readonly paths = new Map<string, PathStat>();
-  private entries: DiveEntry[] = [];
+  private readonly paths = new Map<string, number | PathStat>();
+  /** The current layer's entries, as parallel arrays (no object per entry): the cleaned tar name (`.wh.` prefix
+   * kept: the node dive's layer tree holds), the path it stands for (whiteouts: the deleted path), size, flags. */
+  private names: string[] = [];
+  private targets: string[] = [];
+  private entrySizes: number[] = [];
+  private flags: number[] = [];
   private readonly sizes: number[] = [];
 
   /** A tar entry of the current layer, by its cleaned name; `size` is the tar entry's size. */
   add(name: string, size: number, dir: boolean): void {
     if (name === '') return; // dive skips "."
     // dive never adds names starting with ".wh..wh.." (opaque markers): they are not nodes at all.
-    if (name.split('/').some((p) => p.startsWith(DOUBLE_WHITEOUT))) return;
+    if (name.includes(DOUBLE_WHITEOUT) && name.split('/').some((p) => p.startsWith(DOUBLE_WHITEOUT))) return;
     const slash = name.lastIndexOf('/');
-    const base = name.slice(slash + 1);
-    const whiteout = base.startsWith(WHITEOUT);
-    const path = whiteout ? name.slice(0, slash + 1) + base.slice(WHITEOUT.length) : name;
-    this.entries.push({ name, path, size, dir, whiteout });
+    const whiteout = name.startsWith(WHITEOUT, slash + 1);
+    this.names.push(name);
+    this.targets.push(whiteout ? name.slice(0, slash + 1) + name.slice(slash + 1 + WHITEOUT.length) : name);
+    this.entrySizes.push(size);
+    this.flags.push((dir ? DIR : 0) | (whiteout ? WH : 0));
   }
 
   endLayer(t: number, layerSize: number): void {
     this.sizes[t] = layerSize;
+    const { names, targets, entrySizes, flags } = this;
     // The last entry for a name wins, as in dive's tree.
-    const byName = new Map<string, DiveEntry>();
+    const last = new Map<string, number>();
     const parents = new Set<string>();
-    for (const e of this.entries) {
-      byName.set(e.name, e);
-      for (let i = e.name.lastIndexOf('/'); i > 0; i = e.name.lastIndexOf('/', i - 1)) {
-        const a = e.name.slice(0, i);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      last.set(name, i);
+      for (let j = name.lastIndexOf('/'); j > 0; j = name.lastIndexOf('/', j - 1)) {
+        const a = name.slice(0, j);
         if (parents.has(a)) break;
         parents.add(a);
       }
     }
-    for (const e of byName.values()) {
-      if (parents.has(e.name)) continue; // not a leaf
-      const size = e.whiteout ? this.stackedDirSize(e.path) : e.size;
-      this.note(e.path, t, size);
+    for (const [name, i] of last) {
+      if (parents.has(name)) continue; // not a leaf
+      const size = flags[i]! & WH ? this.stackedDirSize(targets[i]!) : entrySizes[i]!;
+      this.note(targets[i]!, t, size);
     }
     // Stack the layer on the tree of the layers below: whiteouts remove, every other node (its parent directories
     // included, which carry an empty payload when the layer has no entry for them) replaces the payload.
-    for (const e of byName.values()) {
-      if (!e.whiteout) continue;
-      const n = this.stacked.get(e.path);
+    for (const i of last.values()) {
+      if (!(flags[i]! & WH)) continue;
+      const n = this.stacked.get(targets[i]!);
       if (n && n !== this.stacked.root) this.stacked.detach(n);
     }
-    for (const a of parents) if (!byName.has(a)) this.stacked.ensure(a).v = 0;
-    for (const e of byName.values()) {
-      if (e.whiteout) continue;
-      this.stacked.ensure(e.name).v = payload(e.size, e.dir);
+    for (const a of parents) if (!last.has(a)) this.stacked.ensure(a).v = 0;
+    for (const [name, i] of last) {
+      if (flags[i]! & WH) continue;
+      this.stacked.ensure(name).v = payload(entrySizes[i]!, (flags[i]! & DIR) !== 0);
     }
-    this.entries = [];
+    this.names = [];
+    this.targets = [];
+    this.entrySizes = [];
+    this.flags = [];
   }
 
   private stackedDirSize(path: string): number {
@@ -131,10 +141,19 @@ export class DiveEfficiency {
   }
 
   private note(path: string, t: number, size: number): void {
-    const s = this.paths.get(path);
-    if (!s) {
-      this.paths.set(path, { cumulative: size, minimum: size, nodes: 1, l0: t, s0: size });
+    const v = this.paths.get(path);
+    if (v === undefined) {
+      this.paths.set(path, size <= MAX_PACKED ? size * PACK + t : { cumulative: size, minimum: size, nodes: 1, l0: t, s0: size });
       return;
+    }
+    let s: PathStat;
+    if (typeof v === 'number') {
+      const l0 = v % PACK;
+      const s0 = (v - l0) / PACK;
+      s = { cumulative: s0, minimum: s0, nodes: 1, l0, s0 };
+      this.paths.set(path, s);
+    } else {
+      s = v;
     }
     s.cumulative += size;
     if (size < s.minimum) s.minimum = size;
@@ -149,6 +168,12 @@ export class DiveEfficiency {
     const perLayerWasted = this.sizes.map(() => 0);
     const top = new TopN<DiveInefficiency>(topN, (x) => x.cumulativeBytes);
     for (const [path, s] of this.paths) {
+      if (typeof s === 'number') {
+        const size = (s - (s % PACK)) / PACK;
+        minimum += size;
+        discovered += size;
+        continue;
+      }
       minimum += s.minimum;
       discovered += s.cumulative;
       if (s.nodes < 2) continue;
