@@ -31,7 +31,7 @@ export const FORMULAS = `Figures (dive's definitions, so numbers and CI threshol
                       at the top counts too: a 1 MB file written twice wastes 2 MB)
   userWastedPercent   wastedBytes / the sizes of every layer but the first, as a fraction (0.1 = 10%)
   per layer wasted    dive's wastedBytes split by the layer each counted copy is in
-stowage's own accounting (what a squash or a rebuild could save, each stored byte counted once):
+stowage's own accounting (bytes stored that the top does not need, each stored byte counted once):
   reclaimable         bytes of a layer's files that the top does not need: overwritten or deleted by a later
                       layer (unless a hard link still holds the content), or a duplicate: visible, with the
                       same content (sha256) also stored visibly in a lower layer
