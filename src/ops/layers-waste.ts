@@ -118,11 +118,11 @@ export class WasteFold {
         tally.changed.entries++;
         tally.changed.bytes += size;
       }
-      // A non-directory over a directory: everything below it goes (lower layers' entries, and this layer's own
-      // entries, which a tar extractor would also lose).
-      if (!isDir && node.kids) for (const k of [...node.kids.values()]) this.removeBelow(k, Infinity, 'overwritten');
+      // A non-directory over a directory: everything below it goes, deleted rather than overwritten (nothing is
+      // written at those paths): lower layers' entries, and this layer's own, which a tar extractor would also lose.
+      if (!isDir && node.kids) for (const k of [...node.kids.values()]) this.removeBelow(k, Infinity, 'deleted');
     } else {
-      if (!isDir && node.kids) for (const k of [...node.kids.values()]) this.removeBelow(k, Infinity, 'overwritten');
+      if (!isDir && node.kids) for (const k of [...node.kids.values()]) this.removeBelow(k, Infinity, 'deleted');
       tally.added.entries++;
       tally.added.bytes += size;
     }

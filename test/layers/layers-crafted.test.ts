@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, it, before } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { file, imageArchive, layer } from '../fs/fs-helpers.js';
+import { dir, file, imageArchive, layer } from '../fs/fs-helpers.js';
 import { LAYERS } from './crafted-image.js';
 
 const tmp = scratch('stowage-layers-crafted-');
@@ -115,6 +115,24 @@ describe('stowage layers: large files (hashed on worker threads from plain layer
       assert.deepEqual(r.layers[1].reclaimable, { overwritten: 0, deleted: 0, duplicate: 300000, total: 300000 }, a);
       assert.deepEqual(r.wasteFiles.map((f: any) => [f.path, f.why, f.by]), [['/copy', 'duplicate', 0]]);
     }
+  });
+});
+
+describe('stowage layers: a file over a directory', () => {
+  it('deletes what the directory held (deleted, not overwritten: nothing is written at those paths)', async () => {
+    const archive = join(tmp, 'file-over-dir.tar');
+    await imageArchive(archive, await Promise.all([
+      [dir('x'), file('x/f', 'f'.repeat(100)), dir('x/sub'), file('x/sub/g', 'g'.repeat(20))],
+      [file('x', 'now a file')],
+    ].map((l) => layer(l))));
+    const r = json(stowage(['layers', archive, '--json']));
+    assert.deepEqual(r.layers[0].reclaimable, { overwritten: 0, deleted: 120, duplicate: 0, total: 120 });
+    assert.deepEqual(r.layers[1].changed, { entries: 1, bytes: 10 });
+    assert.deepEqual(r.layers[1].removed, { entries: 3, bytes: 120 }, 'x/f, x/sub, x/sub/g (x itself is changed)');
+    assert.deepEqual(r.wasteFiles.map((f: any) => [f.path, f.why, f.by]), [['/x/f', 'deleted', 1], ['/x/sub/g', 'deleted', 1]]);
+    // dive: x is not a leaf in layer 1, so no path repeats.
+    assert.equal(r.wastedBytes, 0);
+    assert.equal(r.efficiency, 1);
   });
 });
 
