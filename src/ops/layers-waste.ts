@@ -187,7 +187,7 @@ export class WasteFold {
 export interface Reclaimable {
   /** Replaced by an entry of a later layer. */
   overwritten: number;
-  /** Deleted by a later layer (whiteout, opaque directory). */
+  /** Deleted by a later layer (whiteout, opaque directory, a non-directory over a parent directory). */
   deleted: number;
   /** Visible, but the same content is stored, visible, in a lower layer. */
   duplicate: number;
