@@ -21,6 +21,8 @@ import { registerEdit } from './commands/edit.js';
 import { registerExport } from './commands/export.js';
 import { registerSquash } from './commands/squash.js';
 import { registerImport } from './commands/import.js';
+import { registerLayers } from './commands/layers.js';
+import { registerReport } from './commands/report.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -51,6 +53,8 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSquash(program);
   registerImport(program);
+  registerLayers(program);
+  registerReport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -1,0 +1,89 @@
+/** `stowage report SOURCE [--base SOURCE] -o report.html`: one self-contained HTML page about an image. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { withOutput } from '../../fs/atomic-output.js';
+import type { ImageSource } from '../../image/model.js';
+import { buildReport } from '../../ops/report.js';
+import { parsePlatform } from '../../oci/platform.js';
+import { renderReport } from '../../report/html.js';
+import { openSource, pickOne } from '../../transports/open.js';
+import { formatBytes } from '../format.js';
+import { Progress, printJson, warn } from '../output.js';
+import { SOURCE_HELP } from '../source-help.js';
+
+interface ReportCliOptions {
+  output?: string;
+  base?: string;
+  platform?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function generator(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `stowage ${pkg.version}`;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .summary('write one self-contained HTML page: layers, waste, a map of the filesystem, history, identities')
+    .argument('<source>', SOURCE_HELP)
+    .requiredOption('-o, --output <file.html>', 'the page to write (- for standard output)')
+    .option('--base <source>', 'an image the target host already holds: the page adds what a thin delta and a file-level patch would ship')
+    .option('--platform <os/arch[/variant]>', 'the image to read, when a source holds several platforms')
+    .option('--json', 'print a summary as JSON (schema stowage.report/v1, docs/json.md)')
+    .option('-q, --quiet', 'print nothing on success but warnings')
+    .addHelpText('after', `
+The page has no script and fetches nothing (its Content-Security-Policy forbids it): open it from a disk, mail it,
+attach it to a CI run. It reflows on a phone and prints. It shows the key figures of \`stowage layers\` (stowage's
+reclaimable bytes and dive's efficiency, wasted bytes and user wasted percent), the layer sizes stacked, the waste
+per layer by why, a treemap of the merged filesystem by size (files coloured by the layer that wrote them; small
+entries grouped so the page stays small), the largest files and directories per layer, the full history (steps
+that made no layer included), and every identity \`stowage inspect\` shows. With --base: a thin delta (the layers
+the base lacks by ChainID) against a file-level patch (contents the base holds nowhere, an upper bound).
+The layers are read once, as by \`stowage layers\`; with --base, the base's layers too.
+Full reference: docs/commands/layers.md.
+Examples:
+  stowage report app.tar -o app.html
+  stowage report docker-daemon:app:2 --base docker-daemon:app:1 -o app-2.html
+  docker save app | stowage report - -o - > app.html`)
+    .action(async (source: string, opts: ReportCliOptions) => {
+      const output = opts.output!;
+      if (opts.json && output === '-') throw new UsageError('--json prints to standard output, which the page uses; give -o FILE');
+      if (source === '-' && opts.base === '-') throw new UsageError('only one of SOURCE and --base can be standard input');
+      const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+      const src = await openSource(source, { seekable: true });
+      let base: ImageSource | undefined;
+      try {
+        const img = pickOne(src, platform);
+        base = opts.base ? await openSource(opts.base, { seekable: true }) : undefined;
+        const baseImg = base ? pickOne(base, platform) : undefined;
+        const progress = new Progress('reading layers', opts.quiet || opts.json);
+        const data = await buildReport(src, img, generator(), base && baseImg ? { src: base, img: baseImg } : undefined, { onProgress: (n) => progress.update(n) });
+        progress.done();
+        const html = renderReport(data);
+        const bytes = Buffer.byteLength(html);
+        await withOutput(output, async (out) => {
+          await new Promise<void>((resolve, reject) => out.stream.write(html, (e) => (e ? reject(e) : resolve())));
+        });
+        for (const w of [...src.warnings, ...(base?.warnings ?? [])]) warn(w);
+        const r = data.layers;
+        if (opts.json) {
+          printJson({
+            schema: 'stowage.report/v1', output, bytes, source: src.spec, base: base?.spec ?? null,
+            image: r.image, layers: r.layers.length, efficiency: r.efficiency, wastedBytes: r.wastedBytes,
+            userWastedPercent: r.userWastedPercent, reclaimableBytes: r.reclaimable.total,
+            fs: { paths: data.fsPaths, drawn: data.fsNodes },
+            delta: data.delta ? { fullBytes: data.delta.fullBytes, thinBytes: data.delta.thinBytes, patchBytes: data.delta.patchBytes } : null,
+          });
+        } else if (!opts.quiet && output !== '-') {
+          process.stderr.write(`wrote ${output}: ${formatBytes(bytes)}, ${r.layers.length} layers, ${formatBytes(r.reclaimable.total)} reclaimable, efficiency ${(r.efficiency * 100).toFixed(2)} % (dive)\n`);
+        }
+      } finally {
+        await src.close();
+        await base?.close();
+      }
+    });
+}
