@@ -39,6 +39,7 @@ export function renderDelta(r: DeltaReport): string {
     out.push(`a full docker save would be ${formatBytes(r.fullBytes)}: ${formatBytes(saved)} saved (${((saved / r.fullBytes) * 100).toFixed(1)}%)`);
   }
   if (r.nothingMissing) out.push('the target already holds every layer: the delta carries only configs and tags');
+  else if (r.archiveBytes === null) { /* loaded already */ }
   else if (r.omitted.layers && r.layout === 'oci') out.push('load it with a plain `docker load -i` on any Docker engine holding the base (classic or containerd image store); podman and registries need `stowage apply` first');
   else if (r.omitted.layers) out.push('legacy layout: a plain `docker load -i` takes it on a classic-store engine holding the base only; elsewhere run `stowage apply` first');
   return out.join('\n');
