@@ -34,5 +34,8 @@ export const PATH_BYTES = 4096;
 /** What a one-pass reader (standard input, a compressed archive) keeps in memory of small files; the rest is spooled to disk. */
 export const STREAM_MEMORY = 64 << 20;
 
-/** Nesting of JSON arrays and objects stowage accepts in a document (a config, a manifest). */
-export const JSON_DEPTH = 256;
+/**
+ * Nesting of JSON arrays and objects stowage accepts in a document (a config, a manifest). Go's encoding/json
+ * (docker's) stops at 10,000; real documents nest under 10, and stowage's own walks recurse.
+ */
+export const JSON_DEPTH = 1000;

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { JSON_LIMIT, STREAM_MEMORY } from '../limits.js';
+import { TMP_HINT, fsError, isWriteFailure } from './fs-errors.js';
 import { tempDir } from './temp.js';
 import { SNIFF_BYTES } from '../compress/detect.js';
 import { digestLayer, peek, type LayerDigests } from '../hash/layer-digest.js';
@@ -120,7 +121,11 @@ export class StreamTree implements FileTree {
   private async spoolFile(body: AsyncIterable<Buffer>): Promise<string> {
     this.spool ??= { ...(await tempDir('stowage-stream-')), n: 0 };
     const file = join(this.spool.dir, String(this.spool.n++));
-    await pipeline(Readable.from(body), createWriteStream(file));
+    try {
+      await pipeline(Readable.from(body), createWriteStream(file));
+    } catch (e) {
+      throw isWriteFailure(e) ? fsError(e, `temporary folder ${this.spool.dir}`, TMP_HINT) : e;
+    }
     return file;
   }
 

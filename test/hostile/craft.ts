@@ -90,7 +90,7 @@ export function dockerArchive(layers: Layer[], o: { diffIds?: string[]; config?:
 }
 
 /** An OCI layout directory of one image whose layers are stored as given (gzip media type when gzip). */
-export function ociLayout(dir: string, layers: Layer[], o: { diffIds?: string[]; sizes?: number[]; index?: (manifestDesc: object) => Buffer } = {}): { manifest: string } {
+export function ociLayout(dir: string, layers: Layer[], o: { diffIds?: string[]; sizes?: number[]; index?: (manifestDesc: object) => Buffer | string } = {}): { manifest: string } {
   mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
   const put = (b: Buffer) => {
     const d = sha(b);

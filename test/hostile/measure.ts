@@ -51,7 +51,7 @@ export function measure(args: string[], o: { stdinFile?: string; gunzip?: boolea
     let stderr = '';
     let peakKB = 0;
     let timedOut = false;
-    child.stdout!.on('data', (d) => { if (stdout.length < 1 << 20) stdout += d; });
+    child.stdout!.on('data', (d) => { if (stdout.length < 64 << 20) stdout += d; });
     child.stderr!.on('data', (d) => { if (stderr.length < 1 << 20) stderr += d; });
     // Without GNU time, poll the high-water mark of every process in the child's tree we can see.
     const poll = useTime ? undefined : setInterval(() => {

@@ -3,7 +3,7 @@
  * `blobs/<alg>/<hex>`, following nested image indexes. Layer blobs are not read beyond their first block.
  */
 import { StowageError } from '../../errors.js';
-import { INDEX_DEPTH, JSON_LIMIT } from '../../limits.js';
+import { INDEX_DEPTH, INDEX_REFERENCES, JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
 import type { FileTree } from '../../fs/tree.js';
 import { hexOf, sha256, type Digest } from '../../oci/digest.js';
@@ -40,13 +40,24 @@ function tagsOf(d: Descriptor): string[] {
   return out;
 }
 
-/** Reads every image manifest reachable from an index, depth first, in index order. */
+/**
+ * Reads every image manifest reachable from an index, depth first, in index order. Untrusted indexes can name each
+ * other many times over (7 levels naming the next 10 times is 10^7 paths in 10 kB): each nested index is read once
+ * however often it is named, nesting is bounded (INDEX_DEPTH), and so are the descriptors read in all
+ * (INDEX_REFERENCES).
+ */
 export async function readLayoutImages(tree: FileTree, index: Index, warnings: string[]): Promise<{ images: SourceImage[]; artifacts: NonNullable<ImageSource['artifacts']> }> {
   const images: SourceImage[] = [];
   const artifacts: NonNullable<ImageSource['artifacts']> = [];
+  const visited = new Set<string>();
+  const repeated = new Set<string>();
+  let references = 0;
   const walk = async (idx: Index, depth: number, inherited: string[], parent?: Digest) => {
     if (depth > INDEX_DEPTH) throw new StowageError(`${tree.label}: image indexes nested more than ${INDEX_DEPTH} deep`);
     for (const d of idx.manifests) {
+      if (++references > INDEX_REFERENCES) {
+        throw new StowageError(`${tree.label}: its indexes name more than ${INDEX_REFERENCES} manifests; refused`);
+      }
       const tags = tagsOf(d).length ? tagsOf(d) : inherited;
       let mediaType = d.mediaType;
       if (!isManifestType(mediaType) && !isIndexType(mediaType)) {
@@ -60,6 +71,12 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
         }
       }
       if (isIndexType(mediaType) || mediaType === 'index') {
+        if (visited.has(d.digest)) {
+          if (!repeated.has(d.digest)) warnings.push(`index ${d.digest} is named more than once; read once`);
+          repeated.add(d.digest);
+          continue;
+        }
+        visited.add(d.digest);
         const bytes = await readBlob(tree, d, 'index', warnings);
         await walk(parseIndex(bytes, `${tree.label}: index ${d.digest}`), depth + 1, tags, d.digest);
         continue;
