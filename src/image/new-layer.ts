@@ -41,7 +41,7 @@ export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Prom
         else out.once('drain', () => cb());
       },
       final(cb) {
-        out.end(() => cb());
+        out.end((e?: Error | null) => cb(e ? (fsError(e, `temporary folder ${dir}`, TMP_HINT) as Error) : undefined));
       },
     });
     // A full temporary folder is the temporary folder's fault, said so, not a short read of the input.
@@ -54,7 +54,7 @@ export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Prom
       hashing.end(() => resolve());
     });
     const onDisk = (await stat(file)).size;
-    if (onDisk !== size) throw new StowageError(`temporary folder ${dir}: ${onDisk} bytes of the new layer reached the disk of ${size} (full?); ${TMP_HINT}`);
+    if (onDisk !== size) throw new StowageError(`temporary folder ${dir}: no space left on the device (${onDisk} of the new layer's ${size} bytes written); ${TMP_HINT}`);
     const diffId = `sha256:${hash.digest('hex')}` as Digest;
     const layer: NewLayer = {
       file,

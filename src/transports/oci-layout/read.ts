@@ -21,7 +21,7 @@ export function blobPath(d: Digest): string {
 }
 
 /** Reads a small blob and checks it against its descriptor (digest and size). */
-async function readBlob(tree: FileTree, d: Descriptor, what: string, warnings: string[]): Promise<Buffer> {
+async function readBlobOnce(tree: FileTree, d: Descriptor, what: string, warnings: string[]): Promise<Buffer> {
   const path = blobPath(d.digest);
   if (!(await tree.stat(path))) throw new StowageError(`${tree.label}: ${what} blob ${d.digest} is missing`);
   const bytes = await tree.readSmall(path, Math.min(JSON_LIMIT, Math.max(d.size, 1)));
@@ -52,12 +52,19 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
   const visited = new Set<string>();
   const repeated = new Set<string>();
   let references = 0;
+  // A manifest or config named many times is read and checked once.
+  const blobs = new Map<string, Promise<Buffer>>();
+  const readBlob = (t: FileTree, d: Descriptor, what: string, w: string[]): Promise<Buffer> => {
+    const key = `${d.digest} ${d.size}`;
+    let p = blobs.get(key);
+    if (!p) blobs.set(key, (p = readBlobOnce(t, d, what, w)));
+    return p;
+  };
   const walk = async (idx: Index, depth: number, inherited: string[], parent?: Digest) => {
     if (depth > INDEX_DEPTH) throw new StowageError(`${tree.label}: image indexes nested more than ${INDEX_DEPTH} deep`);
+    references += idx.manifests.length;
+    if (references > INDEX_REFERENCES) throw new StowageError(`${tree.label}: its indexes name more than ${INDEX_REFERENCES} manifests; refused`);
     for (const d of idx.manifests) {
-      if (++references > INDEX_REFERENCES) {
-        throw new StowageError(`${tree.label}: its indexes name more than ${INDEX_REFERENCES} manifests; refused`);
-      }
       const tags = tagsOf(d).length ? tagsOf(d) : inherited;
       let mediaType = d.mediaType;
       if (!isManifestType(mediaType) && !isIndexType(mediaType)) {
