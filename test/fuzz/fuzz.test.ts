@@ -137,7 +137,7 @@ describe('fuzz: mutated archives through every reader', () => {
   if (replay) {
     it(`replays ${replay}`, async () => {
       const f = JSON.parse(readFileSync(replay, 'utf8')) as Finding & { input: string };
-      const r = await run(f.input, { args: f.args.map((a) => (a === '{input}' ? f.input : a)), stdin: f.stdin });
+      const r = await run(f.input, { args: f.args.map((a) => (a === '{input}' ? f.input : a.replace('{tmp}', tmp))), stdin: f.stdin });
       assert.equal(problemOf(r), undefined, r.stderr);
     });
     return;
@@ -168,7 +168,7 @@ describe('fuzz: mutated archives through every reader', () => {
         const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
         const kept = join(CORPUS, `${name}${s.gzip ? '.tar.gz' : '.tar'}`);
         writeFileSync(kept, bytes);
-        const f: Finding = { seed: SEED, round, source: s.name, how: m.how, args: reader.args.map((a) => (a === input ? '{input}' : a)), stdin: !!reader.stdin, problem };
+        const f: Finding = { seed: SEED, round, source: s.name, how: m.how, args: reader.args.map((a) => (a === input ? '{input}' : a.replace(tmp, '{tmp}'))), stdin: !!reader.stdin, problem };
         writeFileSync(join(CORPUS, `${name}.json`), JSON.stringify({ ...f, input: kept }, null, 2) + '\n');
         findings.push(f);
       }
