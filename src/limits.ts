@@ -32,7 +32,7 @@ export const PAX_RECORDS = 1024;
 export const PATH_BYTES = 4096;
 
 /** What a one-pass reader (standard input, a compressed archive) keeps in memory of small files; the rest is spooled to disk. */
-export const STREAM_MEMORY = 64 << 20;
+export const STREAM_MEMORY = 16 << 20;
 
 /**
  * Nesting of JSON arrays and objects stowage accepts in a document (a config, a manifest). Go's encoding/json

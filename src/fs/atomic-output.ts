@@ -43,6 +43,16 @@ const NOTHING = 'nothing written';
 /** Checks that an output path can be written: its folder exists and it is not a directory. */
 export async function checkOutputPath(path: string): Promise<void> {
   if (path === '-') return;
+  await checkParent(path);
+  try {
+    if ((await stat(path)).isDirectory()) throw new StowageError(`${path}: is a directory; give a file name`);
+  } catch (e) {
+    if (e instanceof StowageError) throw e;
+  }
+}
+
+/** Checks that the folder an output goes in exists. */
+async function checkParent(path: string): Promise<void> {
   const dir = dirname(resolve(path));
   try {
     const st = await stat(dir);
@@ -50,11 +60,6 @@ export async function checkOutputPath(path: string): Promise<void> {
   } catch (e) {
     if (e instanceof StowageError) throw e;
     throw new StowageError(`${path}: the folder ${dir} does not exist`);
-  }
-  try {
-    if ((await stat(path)).isDirectory()) throw new StowageError(`${path}: is a directory; give a file name`);
-  } catch (e) {
-    if (e instanceof StowageError) throw e;
   }
 }
 
@@ -211,7 +216,7 @@ export async function openDirOutput(path: string): Promise<{ dir: string; commit
     exists = true;
   } catch { /* fine */ }
   if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
-  await checkOutputPath(path);
+  await checkParent(path);
   await removeStaleTemps(dirname(resolve(path)));
   const tmp = tempName(path);
   const forget = removeOnExit(tmp);
