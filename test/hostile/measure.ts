@@ -40,6 +40,8 @@ export function measure(args: string[], o: { stdinFile?: string; gunzip?: boolea
       env: { ...process.env, STOWAGE_NO_PROGRESS: '1', ...(o.env ?? {}) },
       stdio: [o.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       cwd: o.cwd,
+      // Its own process group, so a timeout kills the CLI too, not only GNU time above it.
+      detached: true,
     });
     if (o.stdinFile) {
       const rs = createReadStream(o.stdinFile);
@@ -60,7 +62,14 @@ export function measure(args: string[], o: { stdinFile?: string; gunzip?: boolea
         if (m) peakKB = Math.max(peakKB, Number(m[1]));
       } catch { /* gone */ }
     }, 20);
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, o.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, o.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
