@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { StowageError } from '../errors.js';
+import { fsWords } from '../fs/fs-errors.js';
+import { escapeLine } from './escape.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerVerify } from './commands/verify.js';
 import { registerCopy } from './commands/copy.js';
@@ -60,10 +62,11 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
-  // A reader that goes away (stowage inspect x | head) is not an error.
+  // A reader that goes away (stowage inspect x | head) is not an error; any other failure of standard output (a
+  // full disk, /dev/full) is one line and exit status 1, never a trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    fail(`standard output: ${fsWords(e) ?? e.message}`, 1);
   });
   try {
     await buildProgram().parseAsync(process.argv);
@@ -73,18 +76,23 @@ async function main(): Promise<void> {
       process.exit(e.exitCode === 0 ? 0 : 2);
     }
     if (e instanceof StowageError) {
-      if (e.message !== 'verification failed') process.stderr.write(`stowage: ${e.message}\n`);
-      process.exit(e.exitCode);
+      if (e.message === 'verification failed') process.exit(e.exitCode);
+      fail(e.message, e.exitCode);
     }
     const err = e as NodeJS.ErrnoException;
-    if (err?.code === 'ENOENT' || err?.code === 'EACCES' || err?.code === 'EISDIR' || err?.code === 'ENOSPC' || err?.code === 'ENOTDIR') {
-      process.stderr.write(`stowage: ${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`stowage: internal error: ${err?.message ?? String(e)}\n`);
     if (process.env.STOWAGE_DEBUG) process.stderr.write(`${err?.stack}\n`);
-    process.exit(70);
+    // A system error nothing above put in words (a file vanished, a folder turned read-only): its words and path.
+    const words = fsWords(err);
+    if (words) fail(`${err.path ? `${err.path}: ` : ''}${words}`, 1);
+    if (err instanceof RangeError && /call stack/.test(err.message)) fail('an input is nested too deeply to process', 1);
+    fail(`internal error: ${err?.message ?? String(e)}`, 70);
   }
+}
+
+/** One line on standard error (image strings in it escaped), then exit. */
+function fail(message: string, code: number): never {
+  process.stderr.write(`stowage: ${escapeLine(message)}\n`);
+  process.exit(code);
 }
 
 await main();

@@ -1,16 +1,19 @@
 /** Writing results: JSON for machines, text for people, progress on standard error when it is a terminal. */
+import { escapeControl, escapeLine } from './escape.js';
 import { formatBytes } from './format.js';
 
 export function printJson(v: unknown): void {
   process.stdout.write(JSON.stringify(v, null, 2) + '\n');
 }
 
+/** Prints text for people; control characters from image strings are escaped (see escape.ts). */
 export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  const safe = escapeControl(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n');
 }
 
 export function warn(text: string): void {
-  process.stderr.write(`stowage: warning: ${text}\n`);
+  process.stderr.write(`stowage: warning: ${escapeLine(text)}\n`);
 }
 
 /** A one-line progress display on standard error, redrawn at most every 200 ms; silent when not a terminal. */

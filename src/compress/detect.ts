@@ -1,7 +1,7 @@
 /**
  * Layer compression, told from the bytes (never from a file name or a media type, which are often wrong).
  */
-import { BLOCK, decodeHeaderBlock, isZeroBlock } from '../tar/header.js';
+import { BLOCK, NotTarError, decodeHeaderBlock, isZeroBlock } from '../tar/header.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 export type Sniffed = Compression | 'xz' | 'bzip2' | 'unknown';
@@ -21,8 +21,9 @@ export function sniff(head: Buffer): Sniffed {
     try {
       decodeHeaderBlock(block);
       return 'none';
-    } catch {
-      return 'unknown';
+    } catch (e) {
+      // A tar header with a bad field (a negative size) is still tar: the reader names the problem.
+      return e instanceof NotTarError ? 'unknown' : 'none';
     }
   }
   return 'unknown';

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { RegionCopier } from '../hash/copier.js';
 import type { Digest } from '../oci/digest.js';
 import { BLOCK, encodeHeader, padding } from '../tar/header.js';
+import { fsError } from './fs-errors.js';
 import type { FileRegion } from './tree.js';
 
 export interface Sink {
@@ -125,6 +126,13 @@ export class DirSink implements Sink {
 const fsWriteAsync = promisify(fsWrite);
 const writeAt = async (fd: number, b: Buffer, off: number, len: number, pos: number): Promise<number> => (await fsWriteAsync(fd, b, off, len, pos)).bytesWritten;
 const ZEROS = Buffer.alloc(BLOCK * 2);
+/** Writes under this size are gathered (FdSink). */
+const GATHER = 256 << 10;
+
+async function writeFully(fd: number, b: Buffer, at: number): Promise<void> {
+  let off = 0;
+  while (off < b.length) off += await writeAt(fd, b, off, b.length - off, at + off);
+}
 
 /**
  * A tar written straight into a file descriptor with positional writes (a file output, not a pipe), so that layer
@@ -133,11 +141,45 @@ const ZEROS = Buffer.alloc(BLOCK * 2);
  */
 export class FdSink extends TarSink {
   private copier: RegionCopier | undefined;
-  constructor(private readonly fd: number) {
+  /**
+   * Small writes (headers, small files) are gathered and written together: an archive naming one layer thousands
+   * of times is thousands of tiny entries, and one system call each made it crawl.
+   */
+  private pending: Buffer[] = [];
+  private pendingAt = 0;
+  private pendingLen = 0;
+  constructor(private readonly fd: number, private readonly label = 'output') {
     super(async (b, at) => {
-      let off = 0;
-      while (off < b.length) off += await writeAt(fd, b, off, b.length - off, at + off);
+      if (this.pendingLen && at === this.pendingAt + this.pendingLen && this.pendingLen + b.length <= GATHER) {
+        this.pending.push(Buffer.from(b));
+        this.pendingLen += b.length;
+        return;
+      }
+      await this.flush();
+      if (b.length < GATHER) {
+        this.pending = [Buffer.from(b)];
+        this.pendingAt = at;
+        this.pendingLen = b.length;
+        return;
+      }
+      await this.put(b, at);
     });
+  }
+  /** Positional writes; a failure (a full disk) names the output. */
+  private async put(b: Buffer, at: number): Promise<void> {
+    try {
+      await writeFully(this.fd, b, at);
+    } catch (e) {
+      throw fsError(e, this.label, 'nothing written');
+    }
+  }
+  private async flush(): Promise<void> {
+    if (!this.pendingLen) return;
+    const b = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    const at = this.pendingAt;
+    this.pending = [];
+    this.pendingLen = 0;
+    await this.put(b, at);
   }
   async copyRegion(name: string, size: number, region: FileRegion, hash = true): Promise<{ digest?: Digest; size: number }> {
     this.names.add(name);
@@ -149,6 +191,7 @@ export class FdSink extends TarSink {
   }
   override async finish(): Promise<void> {
     await super.finish();
+    await this.flush();
     await this.copier?.close();
   }
   /** Stops the copy threads (after a failure; finish() does it on success). */

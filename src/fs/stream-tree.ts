@@ -1,10 +1,19 @@
 /**
  * A FileTree made in one pass over a tar stream (standard input, an engine's export): small JSON documents are kept
- * in memory (each up to the JSON limit), every other file is hashed as it goes by (blob digest and DiffID), and
- * only its first block is kept. Memory stays bounded whatever the size of the layers.
+ * (each up to the JSON limit), every other file is hashed as it goes by (blob digest and DiffID), and only its first
+ * block is kept. Memory stays bounded whatever the stream holds: kept files live in memory up to a budget
+ * (STREAM_MEMORY), past it in a temporary folder removed on close, so a stream of many large JSON-looking files
+ * costs disk, not RAM.
  */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
-import { JSON_LIMIT } from '../limits.js';
+import { JSON_LIMIT, STREAM_MEMORY } from '../limits.js';
+import { TMP_HINT, fsError, isWriteFailure } from './fs-errors.js';
+import { tempDir } from './temp.js';
 import { SNIFF_BYTES } from '../compress/detect.js';
 import { digestLayer, peek, type LayerDigests } from '../hash/layer-digest.js';
 import { StreamByteSource } from '../tar/bytesource.js';
@@ -16,6 +25,8 @@ import type { FileRegion, FileTree, TreeFile } from './tree.js';
 interface Kept {
   head: Buffer;
   whole?: Buffer;
+  /** A kept file past the memory budget: where it was spooled. */
+  spooled?: string;
   digests?: LayerDigests;
   /** Why the file could not be hashed as a layer (not tar, gzip or zstd), if so. */
   error?: string;
@@ -44,6 +55,9 @@ export class StreamTree implements FileTree {
   private readonly byName = new Map<string, IndexedEntry>();
   private readonly kept = new Map<string, Kept>();
   private readonly resolver: LinkResolver;
+  /** Bytes of kept files held in memory. */
+  private held = 0;
+  private spool: { dir: string; remove(): Promise<void>; n: number } | undefined;
 
   private constructor(readonly label: string) {
     this.resolver = new LinkResolver((n) => this.byName.get(n), label);
@@ -54,6 +68,9 @@ export class StreamTree implements FileTree {
     const src = new StreamByteSource(stream);
     try {
       await t.consume(src, label, opts);
+    } catch (e) {
+      await t.close();
+      throw e;
     } finally {
       // Release the stream (an HTTP response left half-read would keep the process alive).
       await src.close();
@@ -74,9 +91,14 @@ export class StreamTree implements FileTree {
       opts.onFile?.(name, ie.size);
       const { head, rest } = await peek(e.body(), SNIFF_BYTES);
       if (ie.size <= SMALL || (looksLikeJson(head) && ie.size <= JSON_LIMIT)) {
+        if (t.held + ie.size > STREAM_MEMORY) {
+          t.kept.set(name, { head: Buffer.from(head), spooled: await t.spoolFile(rest) });
+          continue;
+        }
         const parts: Buffer[] = [];
         for await (const c of rest) parts.push(Buffer.from(c));
         const whole = Buffer.concat(parts);
+        t.held += whole.length;
         t.kept.set(name, { head: Buffer.from(head), whole });
         continue;
       }
@@ -95,6 +117,18 @@ export class StreamTree implements FileTree {
     }
   }
 
+  /** Writes a kept file past the memory budget to the temporary folder. */
+  private async spoolFile(body: AsyncIterable<Buffer>): Promise<string> {
+    this.spool ??= { ...(await tempDir('stowage-stream-')), n: 0 };
+    const file = join(this.spool.dir, String(this.spool.n++));
+    try {
+      await pipeline(Readable.from(body), createWriteStream(file));
+    } catch (e) {
+      throw isWriteFailure(e) ? fsError(e, `temporary folder ${this.spool.dir}`, TMP_HINT) : e;
+    }
+    return file;
+  }
+
   private must(path: string): { entry: IndexedEntry; kept: Kept } {
     const r = this.resolver.resolve(normalizeEntryName(path));
     if (!r) throw new StowageError(`${this.label}: ${path} is missing`);
@@ -110,6 +144,7 @@ export class StreamTree implements FileTree {
   async readSmall(path: string, limit: number): Promise<Buffer> {
     const { entry, kept } = this.must(path);
     if (entry.size > limit) throw new StowageError(`${this.label}: ${path} is ${entry.size} bytes, over the ${limit}-byte limit`);
+    if (kept.spooled) return readFile(kept.spooled);
     if (!kept.whole) throw new StowageError(`${this.label}: ${path} is not JSON`);
     return kept.whole;
   }
@@ -125,6 +160,7 @@ export class StreamTree implements FileTree {
       const whole = kept.whole;
       return (async function* () { yield whole; })();
     }
+    if (kept.spooled) return createReadStream(kept.spooled, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
     throw new StowageError(`${this.label}: ${path} was read from a stream and cannot be read again`);
   }
 
@@ -142,5 +178,9 @@ export class StreamTree implements FileTree {
     return [...this.byName.values()].filter((e) => e.type === 'file').map((e) => e.name);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const spool = this.spool;
+    this.spool = undefined;
+    await spool?.remove();
+  }
 }

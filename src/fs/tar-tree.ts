@@ -144,14 +144,26 @@ export class TarTree implements FileTree {
     }
   }
 
+  /** First bytes per file, read once: an archive may name one layer thousands of times. */
+  private readonly heads = new Map<string, Promise<Buffer>>();
+
   async head(path: string, n: number): Promise<Buffer> {
     const e = this.must(path);
-    const src = await FileByteSource.open(this.file, e.dataOffset, e.dataOffset + Math.min(n, e.size));
-    try {
-      return await src.read(n);
-    } finally {
-      await src.close();
+    const key = `${e.headerOffset}:${n}`;
+    let p = this.heads.get(key);
+    if (!p) {
+      p = (async () => {
+        const src = await FileByteSource.open(this.file, e.dataOffset, e.dataOffset + Math.min(n, e.size));
+        try {
+          return await src.read(n);
+        } finally {
+          await src.close();
+        }
+      })();
+      this.heads.set(key, p);
+      p.catch(() => this.heads.delete(key));
     }
+    return p;
   }
 
   open(path: string): AsyncIterable<Buffer> {

@@ -7,6 +7,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TMP_HINT, fsError } from './fs-errors.js';
+import { removeStaleTempDirs } from './stale-temp.js';
 
 const live = new Set<string>();
 let hooked = false;
@@ -38,9 +40,19 @@ export function removeOnExit(path: string): () => void {
   };
 }
 
-/** A new temporary folder (in $STOWAGE_TMPDIR or the system's), removed by `remove()` or on exit. */
+/**
+ * A new temporary folder (in $STOWAGE_TMPDIR or the system's), removed by `remove()` or on exit. Its name carries
+ * this run's PID (`stowage-KIND-PID-XXXXXX`), so a later run removes it if this one is killed outright.
+ */
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(process.env.STOWAGE_TMPDIR ?? tmpdir(), prefix));
+  const parent = process.env.STOWAGE_TMPDIR ?? tmpdir();
+  await removeStaleTempDirs(parent);
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(parent, `${prefix}${process.pid}-`));
+  } catch (e) {
+    throw fsError(e, `temporary folder ${parent}`, TMP_HINT);
+  }
   const forget = removeOnExit(dir);
   return {
     dir,

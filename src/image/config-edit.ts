@@ -20,6 +20,7 @@
  * taken as validated (edit-flags.ts checks what a user types); a list or map emptied by removals is deleted from
  * the config rather than left as `[]`/`{}`, so `docker image inspect` shows `null` as for an image built without it.
  */
+import { StowageError } from '../errors.js';
 import type { HistoryEntry, ImageConfig, ContainerConfig } from '../oci/types.js';
 import { goString } from '../oci/gojson.js';
 import { sameTag } from '../oci/reference.js';
@@ -145,7 +146,48 @@ function dropIfEmpty(cc: ContainerConfig, key: 'Env' | 'Labels' | 'Volumes' | 'E
 const list = (xs: string[]) => xs.join(', ');
 
 /** Applies config changes in order to a copy of `config`. */
+/**
+ * The fields an edit reads must have the types docker gives them: a config whose `Labels` is a string or whose
+ * `Env` holds numbers cannot be loaded by docker (Go refuses to unmarshal it), and editing it would either crash or
+ * launder it. Refused in one line naming the field.
+ */
+const FIELD_TYPES: Record<string, 'strings' | 'map' | 'string-map' | 'string'> = {
+  Env: 'strings', Entrypoint: 'strings', Cmd: 'strings', Shell: 'strings', OnBuild: 'strings',
+  Labels: 'string-map', Volumes: 'map', ExposedPorts: 'map',
+  User: 'string', WorkingDir: 'string', StopSignal: 'string', Hostname: 'string', Domainname: 'string',
+};
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+export function checkEditableConfig(config: ImageConfig): void {
+  const raw = config as unknown as Record<string, unknown>;
+  const c = raw.config;
+  if (c === undefined || c === null) return;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new StowageError(`the image's config field "config" is ${typeName(c)}, not an object; refusing to edit a config docker cannot load`);
+  for (const [key, want] of Object.entries(FIELD_TYPES)) {
+    const v = (c as Record<string, unknown>)[key];
+    if (v === undefined || v === null) continue;
+    const bad = (what: string) => new StowageError(`the image's config.${key} is ${what}; refusing to edit a config docker cannot load`);
+    if (want === 'string' && typeof v !== 'string') throw bad(`${typeName(v)}, not a string`);
+    if (want === 'strings') {
+      if (!Array.isArray(v)) throw bad(`${typeName(v)}, not an array of strings`);
+      const i = v.findIndex((x) => typeof x !== 'string');
+      if (i !== -1) throw bad(`an array holding ${typeName(v[i])} at [${i}], not only strings`);
+    }
+    if (want === 'map' || want === 'string-map') {
+      if (typeof v !== 'object' || Array.isArray(v)) throw bad(`${typeName(v)}, not an object`);
+      if (want === 'string-map') {
+        const k = Object.keys(v).find((x) => typeof (v as Record<string, unknown>)[x] !== 'string');
+        if (k !== undefined) throw bad(`an object whose ${JSON.stringify(k)} is ${typeName((v as Record<string, unknown>)[k])}, not a string`);
+      }
+    }
+  }
+}
+
 export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[]): EditOutcome<ImageConfig> {
+  if (changes.length) checkEditableConfig(config);
   const out = clone(config);
   const summary: string[] = [];
   const warnings: string[] = [];

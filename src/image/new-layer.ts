@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { StowageError } from '../errors.js';
+import { TMP_HINT, fsError } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { Writable } from 'node:stream';
 import type { Digest } from '../oci/digest.js';
@@ -38,10 +41,11 @@ export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Prom
         else out.once('drain', () => cb());
       },
       final(cb) {
-        out.end(() => cb());
+        out.end((e?: Error | null) => cb(e ? (fsError(e, `temporary folder ${dir}`, TMP_HINT) as Error) : undefined));
       },
     });
-    out.on('error', (e) => hashing.destroy(e));
+    // A full temporary folder is the temporary folder's fault, said so, not a short read of the input.
+    out.on('error', (e) => hashing.destroy(fsError(e, `temporary folder ${dir}`, TMP_HINT) as Error));
     const w = new TarWriter(hashing);
     const result = await fill(w);
     await w.finish();
@@ -49,6 +53,8 @@ export async function writeNewLayer<T>(fill: (w: TarWriter) => Promise<T>): Prom
       hashing.once('error', reject);
       hashing.end(() => resolve());
     });
+    const onDisk = (await stat(file)).size;
+    if (onDisk !== size) throw new StowageError(`temporary folder ${dir}: no space left on the device (${onDisk} of the new layer's ${size} bytes written); ${TMP_HINT}`);
     const diffId = `sha256:${hash.digest('hex')}` as Digest;
     const layer: NewLayer = {
       file,

@@ -57,6 +57,10 @@ export function writableFrom(src: ImageSource, img: SourceImage): WritableImage 
       compression: (c as Compression | undefined) ?? 'none',
     };
     if (l.descriptor) {
+      // A descriptor kept as it is must tell the truth about the size (free to check: the file is there).
+      if (l.present && l.storedSize !== undefined && l.storedSize !== l.descriptor.size) {
+        throw new StowageError(`${src.spec}: layer ${l.index + 1} (${l.descriptor.digest}): the manifest says ${l.descriptor.size} bytes, the blob has ${l.storedSize}`);
+      }
       w.descriptor = l.descriptor;
       w.digest = l.descriptor.digest;
     } else if (l.present && c === 'none') w.digest = l.diffId;

@@ -1,9 +1,33 @@
 /** Parsing untrusted JSON documents with one-line errors that say which document is wrong. */
 import { StowageError } from '../errors.js';
+import { JSON_DEPTH } from '../limits.js';
+
+/**
+ * How deep arrays and objects nest in a JSON text (outside strings), in one pass: a 100,000-deep array parses, but
+ * every recursive walk after it (an edit, a diff, a copy of the config) would overflow the stack.
+ */
+function nesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
 
 export function parseJson(bytes: Buffer | string, what: string): unknown {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   if (text.trim() === '') throw new StowageError(`${what}: empty file, expected JSON`);
+  const depth = nesting(text);
+  if (depth > JSON_DEPTH) throw new StowageError(`${what}: JSON nested ${depth} deep, over the limit of ${JSON_DEPTH}; refused`);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -8,6 +8,7 @@ import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
+import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom } from '../image/writable.js';
 import { parseDestSpec, writeImages, type DestKind } from '../transports/dest.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
@@ -31,6 +32,8 @@ export interface CopyOptions {
   /** Settings for a docker:// destination. */
   push?: PushOptions;
   onProgress?: (bytes: number) => void;
+  /** false (--no-verify): layers are not proved against their DiffIDs and descriptors (their digests still are). */
+  verify?: boolean;
 }
 
 export interface CopyReport {
@@ -107,11 +110,20 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
       // hash unless its digest is its DiffID, which that check then covers too.
       for (const w of writables) for (const l of w.layers) if (l.digest && (l.compression !== 'none' || l.digest === l.diffId)) l.check = 'size';
     }
-    const r = await writeImages(dest, writables, {
-      layout: opts.layout ?? 'legacy',
-      onLayer: (n) => opts.onProgress?.((done += n)),
-      push,
-    });
+    // Every layer read is proved (digest, size, DiffID) by worker threads while it is copied, before the output
+    // is committed; a registry destination checks what it is sent itself.
+    const proof = opts.verify === false || toRegistry ? NO_PROOF : proveLayers(src, images.flatMap((i) => i.layers));
+    let r;
+    try {
+      r = await writeImages(dest, writables, {
+        layout: opts.layout ?? 'legacy',
+        onLayer: (n) => opts.onProgress?.((done += n)),
+        push,
+        beforeCommit: proof.done,
+      });
+    } finally {
+      await proof.close();
+    }
     return {
       schema: 'stowage.copy/v1',
       source: sourceText,

@@ -13,6 +13,7 @@ import { ensureDigests } from '../image/ensure-digests.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
+import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
@@ -180,15 +181,19 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
   }
   const closeHasher = opts.thin ? undefined : checkLayers(src, img, image, opts.verify !== false);
+  // The layers copied are proved (DiffID, size, descriptor) before the output is committed.
+  const proof = opts.thin || opts.verify === false || dest.kind === 'docker' ? NO_PROOF : proveLayers(src, img.layers);
   let r;
   try {
     r = await writeImages(dest, [image], {
       layout,
       ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
       ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+      beforeCommit: proof.done,
     });
   } finally {
     await closeHasher?.();
+    await proof.close();
   }
   report.dryRun = false;
   if (dest.tag) report.after.tags = [dest.tag];

@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { mergeInputs } from '../image/layer-tar.js';
+import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { Digest } from '../oci/digest.js';
@@ -12,6 +13,8 @@ import { mergeLayers, type MergeStats } from '../layerfs/merge.js';
 import { TarWriter } from '../tar/writer.js';
 
 export interface ExportOptions {
+  /** false (--no-verify): the layers read are not proved against their DiffIDs and descriptors. */
+  verify?: boolean;
   /** Called about every 200 ms with the bytes written so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -34,12 +37,17 @@ export async function exportImage(src: ImageSource, img: SourceImage, out: Writa
   const warnings: string[] = [];
   const w = new TarWriter(out);
   const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
+  // Every layer is proved (DiffID, size, descriptor) by worker threads while the merge reads it; the caller commits
+  // the output only when this returns.
+  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, img.layers);
   let entries: MergeStats;
   try {
     entries = await mergeLayers(mergeInputs(src, img), w, { impliedDirs: true, warn: (m) => warnings.push(m) });
     await w.finish();
+    await proof.done();
   } finally {
     if (timer) clearInterval(timer);
+    await proof.close();
   }
   return {
     schema: 'stowage.export/v1',

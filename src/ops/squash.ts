@@ -12,6 +12,7 @@ import { mergeInputs } from '../image/layer-tar.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writeNewLayer } from '../image/new-layer.js';
+import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
 import { mergeLayers, type MergeStats } from '../layerfs/merge.js';
 import { sha256, type Digest } from '../oci/digest.js';
@@ -33,6 +34,8 @@ export interface SquashOptions {
   /** Time for the history entry of edits (default: a --created change, $SOURCE_DATE_EPOCH, now). */
   now?: string;
   onProgress?: (bytes: number) => void;
+  /** false (--no-verify): the layers read are not proved against their DiffIDs and descriptors. */
+  verify?: boolean;
 }
 
 export interface SquashReport {
@@ -125,13 +128,23 @@ export async function finishImage(image: WritableImage, config: ImageConfig, req
 
 export async function squash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<SquashReport> {
   const { dest } = opts;
-  const layout = opts.layout ?? 'legacy';
   if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
   await refuseSameOutput(src.spec, dest);
-  const n = img.layers.length;
   const kept = keptLayers(img, opts);
   const warnings: string[] = [];
+  // Every layer read (merged or kept) is proved while the merge runs, before the output is committed.
+  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, img.layers);
+  try {
+    return await squashProved(src, img, opts, kept, warnings, proof.done);
+  } finally {
+    await proof.close();
+  }
+}
 
+async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], proved: () => Promise<void>): Promise<SquashReport> {
+  const { dest } = opts;
+  const layout = opts.layout ?? 'legacy';
+  const n = img.layers.length;
   const { layer, result: entries } = await writeNewLayer(async (w) => {
     const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
     try {
@@ -164,7 +177,7 @@ export async function squash(src: ImageSource, img: SourceImage, opts: SquashOpt
       legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
     });
     warnings.push(...fin.warnings);
-    const r = await writeImages(dest, [image], { layout });
+    const r = await writeImages(dest, [image], { layout, beforeCommit: proved });
     return {
       schema: 'stowage.squash/v1',
       source: src.spec,

@@ -7,7 +7,7 @@ import { BlobHasher } from '../hash/blob-hasher.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
 import { createHash } from 'node:crypto';
 import { sha256, type Digest } from '../oci/digest.js';
-import { layerTypeCompression } from '../oci/mediatypes.js';
+import { checkLayer } from '../image/prove-layers.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
 import { blobPath } from '../transports/oci-layout/read.js';
 
@@ -48,18 +48,6 @@ export interface VerifyOptions {
   /** Layers the source may leave out (a thin archive made by `delta`): ChainIDs the target is known to hold. */
   allowAbsent?: (layer: LayerRecord) => boolean;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
-}
-
-function checkLayer(l: LayerRecord, d: LayerDigests, problems: string[]): void {
-  if (d.diffId !== l.diffId) problems.push(`DiffID is ${d.diffId}, but the config says ${l.diffId}`);
-  if (l.descriptor) {
-    if (d.digest !== l.descriptor.digest) problems.push(`blob digest is ${d.digest}, but the manifest says ${l.descriptor.digest}`);
-    if (d.size !== l.descriptor.size) problems.push(`blob is ${d.size} bytes, but the manifest says ${l.descriptor.size}`);
-    const declared = layerTypeCompression(l.descriptor.mediaType);
-    if (declared && declared !== d.compression) problems.push(`media type ${l.descriptor.mediaType} says ${declared}, but the bytes are ${d.compression}`);
-  }
-  const m = l.path ? /^blobs\/sha256\/([a-f0-9]{64})$/.exec(l.path) : null;
-  if (m && `sha256:${m[1]}` !== d.digest) problems.push(`${l.path} hashes to ${d.digest}, not to the digest in its name`);
 }
 
 /** Docker 25+ archives: manifest.json and index.json must describe the same images with the same blobs. */

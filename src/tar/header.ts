@@ -67,8 +67,22 @@ export function parseNumeric(b: Buffer, off: number, len: number, field: string)
   return parseInt(s, 8);
 }
 
+/** Sizes cannot be negative: GNU tar refuses such an archive, and skipping "-2 bytes" would desynchronise the reader. */
+function nonNegative(n: number, field: string): number {
+  if (n < 0) throw new StowageError(`tar header: negative ${field} (${n})`);
+  return n;
+}
+
+/** Thrown for a block that is not a tar header at all (its checksum does not match), as opposed to a bad one. */
+export class NotTarError extends StowageError {}
+
 function checksumOk(b: Buffer): boolean {
-  const stored = parseNumeric(b, 148, 8, 'checksum');
+  let stored: number;
+  try {
+    stored = parseNumeric(b, 148, 8, 'checksum');
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i++) {
@@ -90,7 +104,7 @@ export interface RawHeader extends TarHeader {
 }
 
 export function decodeHeaderBlock(b: Buffer): RawHeader {
-  if (!checksumOk(b)) throw new StowageError('not a tar archive (a header checksum does not match)');
+  if (!checksumOk(b)) throw new NotTarError('not a tar archive (a header checksum does not match)');
   const magic = b.toString('latin1', 257, 263);
   const ustar = magic === 'ustar\0';
   const gnu = magic === 'ustar ';
@@ -106,7 +120,7 @@ export function decodeHeaderBlock(b: Buffer): RawHeader {
     mode: parseNumeric(b, 100, 8, 'mode'),
     uid: parseNumeric(b, 108, 8, 'uid'),
     gid: parseNumeric(b, 116, 8, 'gid'),
-    size: parseNumeric(b, 124, 12, 'size'),
+    size: nonNegative(parseNumeric(b, 124, 12, 'size'), 'size'),
     mtime: parseNumeric(b, 136, 12, 'mtime'),
     typeflag,
     type: TYPES[typeflag] ?? 'other',
@@ -120,10 +134,12 @@ export function decodeHeaderBlock(b: Buffer): RawHeader {
 }
 
 /** Parses PAX extended header records: "<len> <key>=<value>\n", where len counts the whole record. */
-export function parsePax(data: Buffer): Record<string, string> {
+export function parsePax(data: Buffer, maxRecords = Infinity): Record<string, string> {
   const out: Record<string, string> = {};
   let pos = 0;
+  let count = 0;
   while (pos < data.length) {
+    if (++count > maxRecords) throw new StowageError(`tar: more than ${maxRecords} PAX records for one entry`);
     if (data[pos] === 0) break; // some writers pad the record block with NULs
     const sp = data.indexOf(0x20, pos);
     if (sp === -1 || sp - pos > 20) throw new StowageError('tar: malformed PAX record (no length)');

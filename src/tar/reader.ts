@@ -5,7 +5,8 @@
  */
 import { StowageError, TruncatedError } from '../errors.js';
 import type { ByteSource } from './bytesource.js';
-import { BLOCK, applyPax, decodeHeaderBlock, isZeroBlock, padding, parsePax, type TarHeader } from './header.js';
+import { PATH_BYTES, PAX_RECORDS, TAR_EXTENSION_BYTES, TAR_EXTENSION_HEADERS } from '../limits.js';
+import { BLOCK, NotTarError, applyPax, decodeHeaderBlock, isZeroBlock, padding, parsePax, type TarHeader } from './header.js';
 
 export interface TarEntry {
   header: TarHeader;
@@ -22,7 +23,7 @@ export interface TarEntry {
 export interface ReadTarOptions {
   /** Names the archive in error messages. */
   what?: string;
-  /** The largest PAX or GNU long-name extension accepted, in bytes. */
+  /** The most extension-header data (PAX and GNU long names) accepted before one entry, in bytes. */
   maxExtension?: number;
   /** Accept an archive with no entries (an empty layer: zero bytes, or only end-of-archive blocks). */
   allowEmpty?: boolean;
@@ -33,7 +34,8 @@ const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
 
 export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): AsyncGenerator<TarEntry> {
   const what = opts.what ?? 'tar archive';
-  const maxExt = opts.maxExtension ?? 1 << 20;
+  const maxExt = opts.maxExtension ?? TAR_EXTENSION_BYTES;
+  let globalBytes = 0;
   let globalPax: Record<string, string> | undefined;
   let first = true;
 
@@ -57,6 +59,10 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
     let longName: string | undefined;
     let longLink: string | undefined;
     let localPax: Record<string, string> | undefined;
+    // Bounds on what one entry's extension headers may hold: their blocks are kept (to copy the entry byte for
+    // byte), so chained long names or PAX headers must not add up without end (see limits.ts).
+    let extBytes = 0;
+    let extHeaders = 0;
     let block: Buffer | null;
     let h: TarHeader | undefined;
     for (;;) {
@@ -80,23 +86,39 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
       try {
         raw = decodeHeaderBlock(block);
       } catch (e) {
-        if (first) throw new StowageError(`${what}: not a tar archive`);
+        if (first && e instanceof NotTarError) throw new StowageError(`${what}: not a tar archive`);
         throw new StowageError(`${what}: corrupt tar header at offset ${src.position - BLOCK}: ${(e as Error).message}`);
       }
       first = false;
       rawParts.push(block);
       const t = raw.typeflag;
       if (t === 'x' || t === 'g' || t === 'L' || t === 'K') {
-        if (raw.size > maxExt) throw new StowageError(`${what}: a tar extension header of ${raw.size} bytes is over the ${maxExt}-byte limit`);
+        const at = src.position - BLOCK;
+        extBytes += raw.size;
+        if (extBytes > maxExt) throw new StowageError(`${what}: tar extension headers of over ${maxExt} bytes before one entry (at offset ${at}); refused`);
+        if (++extHeaders > TAR_EXTENSION_HEADERS) throw new StowageError(`${what}: more than ${TAR_EXTENSION_HEADERS} tar extension headers before one entry (at offset ${at}); refused`);
         const data = await readData(raw.size);
         rawParts.push(data, Buffer.alloc(padding(raw.size)));
-        if (t === 'x') localPax = { ...(localPax ?? {}), ...parsePax(data) };
-        else if (t === 'g') globalPax = { ...(globalPax ?? {}), ...parsePax(data) };
-        else {
-          const nul = data.indexOf(0);
-          const s = data.toString('utf8', 0, nul === -1 ? data.length : nul);
-          if (t === 'L') longName = s;
-          else longLink = s;
+        try {
+          if (t === 'x') localPax = Object.assign(localPax ?? {}, parsePax(data, PAX_RECORDS));
+          else if (t === 'g') {
+            // A global header applies to every later entry: bound what it accumulates across the archive too.
+            globalBytes += raw.size;
+            if (globalBytes > maxExt) throw new StowageError(`global PAX headers of over ${maxExt} bytes`);
+            globalPax = { ...(globalPax ?? {}), ...parsePax(data, PAX_RECORDS) };
+          } else {
+            const nul = data.indexOf(0);
+            const end = nul === -1 ? data.length : nul;
+            if (end > PATH_BYTES) throw new StowageError(`a GNU long ${t === 'L' ? 'name' : 'link name'} of ${end} bytes, over the ${PATH_BYTES}-byte limit`);
+            const s = data.toString('utf8', 0, end);
+            if (t === 'L') longName = s;
+            else longLink = s;
+          }
+          const records = Object.keys(localPax ?? {}).length + Object.keys(globalPax ?? {}).length;
+          if (records > PAX_RECORDS) throw new StowageError(`more than ${PAX_RECORDS} PAX records for one entry`);
+        } catch (e) {
+          if (!(e instanceof StowageError)) throw e;
+          throw new StowageError(`${what}: ${e.message.replace(/^tar: /, '')} (tar header at offset ${at}); refused`);
         }
         continue;
       }
@@ -108,6 +130,10 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
     if (globalPax) applyPax(h, globalPax);
     if (localPax) applyPax(h, localPax);
     delete (h as { ustar?: boolean }).ustar;
+    for (const [field, v] of [['name', h.name], ['link name', h.linkname]] as const) {
+      const len = Buffer.byteLength(v);
+      if (len > PATH_BYTES) throw new StowageError(`${what}: an entry ${field} of ${len} bytes (at offset ${headerOffset}), over the ${PATH_BYTES}-byte limit; refused`);
+    }
     if (h.pax && Object.keys(h.pax).some((k) => k.startsWith('GNU.sparse.'))) h.type = 'other';
 
     const size = HEADER_ONLY.has(h.typeflag) ? 0 : h.size;

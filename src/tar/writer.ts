@@ -25,7 +25,11 @@ export class TarWriter {
       return;
     }
     const out = this.out;
+    // A stream that already failed (a full disk) never drains: report its error instead of waiting for ever.
+    if (out.errored) throw out.errored;
+    if (out.destroyed) throw new StowageError('output closed before the archive was written');
     if (!out.write(b)) {
+      if (out.errored) throw out.errored;
       await new Promise<void>((resolve, reject) => {
         const onDrain = () => { cleanup(); resolve(); };
         const onError = (e: Error) => { cleanup(); reject(e); };

@@ -7,7 +7,8 @@
  * Files appear whole or not at all (a temporary name, renamed at the end).
  */
 import { StowageError, UsageError } from '../errors.js';
-import { openDirOutput, openOutput } from '../fs/atomic-output.js';
+import { openDirOutput, openOutput, outputError } from '../fs/atomic-output.js';
+import { fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { DirSink, FdSink, TarSink } from '../fs/sink.js';
 import { ensureDigests } from '../image/ensure-digests.js';
 import type { WritableImage } from '../image/writable.js';
@@ -55,6 +56,11 @@ export interface WriteOptions extends ArchiveWriteOptions {
   push?: PushOptions;
   /** For docker-archive destinations: the legacy layout (default) or the Docker 25+ OCI-plus-manifest.json one. */
   layout?: 'legacy' | 'oci';
+  /**
+   * Awaited once everything is written, before the output is committed (or the engine's load request ended): the
+   * proof of the layers read (image/prove-layers.ts). A rejection abandons the output.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 /** Writes images to a destination; returns what the archive writer reports. */
@@ -80,17 +86,18 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
     try {
       const sink = new DirSink(out.dir);
       const r = await writeLayoutFiles(sink, images, layoutOpts);
+      await opts.beforeCommit?.();
       await out.commit();
       return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [], bytes: sink.bytes };
     } catch (e) {
       await out.abort();
-      throw e;
+      throw isWriteFailure(e) ? fsError(e, dest.path, 'nothing written') : e;
     }
   }
   if (dest.kind === 'oci-archive' || opts.layout === 'oci') await ensureDigests(images);
   const out = await openOutput(dest.path);
   // A file is written at offsets, so layers can be copied by the copy threads; a pipe takes a stream.
-  const sink = out.fd !== undefined ? new FdSink(out.fd) : new TarSink(out.stream);
+  const sink = out.fd !== undefined ? new FdSink(out.fd, dest.path) : new TarSink(out.stream);
   try {
     let r: ArchiveWriteResult;
     if (dest.kind === 'oci-archive') {
@@ -99,12 +106,14 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
     } else {
       r = await writeDockerArchive(sink, images, opts);
     }
-    await out.commit();
+    await opts.beforeCommit?.();
+    // A file written at offsets is size-checked against what the writer wrote; a stream counts for itself.
+    await out.commit(sink instanceof FdSink ? sink.bytes : undefined);
     return { ...r, bytes: sink.bytes };
   } catch (e) {
     if (sink instanceof FdSink) await sink.dispose();
     await out.abort();
-    throw e;
+    throw outputError(out, e);
   }
 }
 
@@ -123,6 +132,7 @@ async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Prom
   try {
     if (opts.layout === 'oci') await ensureDigests(images);
     r = await writeDockerArchive(sink, images, { ...opts, layout: opts.layout ?? 'legacy' });
+    await opts.beforeCommit?.();
     body.end();
   } catch (e) {
     body.destroy(e as Error);

@@ -14,6 +14,7 @@ import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
 import { readHead } from '../fs/read-head.js';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import type { FileTree } from '../fs/tree.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
@@ -101,7 +102,11 @@ export async function spooledTree(input: AsyncIterable<Buffer>, label: string): 
   const { dir, remove } = await tempDir('stowage-spool-');
   const file = join(dir, 'input.tar');
   try {
-    await pipeline(Readable.from(input), createWriteStream(file, { highWaterMark: 1 << 20 }));
+    try {
+      await pipeline(Readable.from(input), createWriteStream(file, { highWaterMark: 1 << 20 }));
+    } catch (e) {
+      throw isWriteFailure(e) ? fsError(e, `temporary folder ${dir} (spooling ${label})`, TMP_HINT) : e;
+    }
     const tree = await TarTree.open(file, label);
     const close = tree.close.bind(tree);
     tree.close = async () => {

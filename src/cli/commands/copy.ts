@@ -16,6 +16,8 @@ export interface CopyFlags extends RegistryFlags {
   layout?: string;
   quiet?: boolean;
   json?: boolean;
+  /** --no-verify */
+  verify?: boolean;
 }
 
 const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
@@ -37,6 +39,7 @@ export async function runCopy(source: string, dest: string, f: CopyFlags): Promi
   }
   if (f.platform) opts.platform = parsePlatform(f.platform);
   if (f.allPlatforms) opts.allPlatforms = true;
+  if (f.verify === false) opts.verify = false;
   const progress = new Progress('copying', f.quiet || f.json);
   opts.onProgress = (n) => progress.update(n);
   const r = await copyImages(source, dest, opts);
@@ -62,7 +65,8 @@ export function addCopyFlags(cmd: Command, sides: { src: boolean; dest: boolean 
     .option('--platform <os/arch[/variant]>', 'only images of this platform (a registry index: the one to copy)')
     .option('--all-platforms', 'every image of an index (to a registry: pushed as an index, kept byte for byte when unchanged)')
     .option('-q, --quiet', 'print nothing on success')
-    .option('--json', 'print a report as JSON (see docs/json.md)');
+    .option('--json', 'print a report as JSON (see docs/json.md)')
+    .option('--no-verify', 'do not prove the layers read against their DiffIDs and descriptors (their blob digests are still checked)');
   return addRegistryFlags(cmd, sides);
 }
 

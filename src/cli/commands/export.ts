@@ -14,6 +14,8 @@ interface ExportCliOptions {
   platform?: string;
   json?: boolean;
   quiet?: boolean;
+  /** --no-verify */
+  verify?: boolean;
 }
 
 export function renderExport(r: ExportReport, output: string): string {
@@ -41,6 +43,7 @@ export function registerExport(program: Command): void {
     .option('--platform <os/arch[/variant]>', 'the image to export, when the source holds several platforms')
     .option('--json', 'print a report as JSON (schema stowage.export/v1, docs/json.md)')
     .option('-q, --quiet', 'print nothing on success but warnings')
+    .option('--no-verify', 'do not prove the layers read against their DiffIDs and descriptors')
     .addHelpText('after', `
 What a container of the image starts with, as docker export gives it but without creating a container, and
 without the files docker adds (.dockerenv, /dev, /proc, /sys, /etc/hosts, /etc/hostname, /etc/resolv.conf).
@@ -60,7 +63,7 @@ Examples:
       try {
         const img = pickOne(src, platform);
         const progress = new Progress('exporting', opts.quiet);
-        const report = await withOutput(opts.output, (out) => exportImage(src, img, out.stream, { onProgress: (n) => progress.update(n) }));
+        const report = await withOutput(opts.output, (out) => exportImage(src, img, out.stream, { onProgress: (n) => progress.update(n), ...(opts.verify === false ? { verify: false } : {}) }));
         progress.done();
         for (const w of report.warnings) warn(w);
         if (opts.json) printJson(report);

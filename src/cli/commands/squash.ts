@@ -19,6 +19,8 @@ interface SquashCliOptions extends EditFlagValues {
   platform?: string;
   json?: boolean;
   quiet?: boolean;
+  /** --no-verify */
+  verify?: boolean;
 }
 
 export const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
@@ -54,7 +56,8 @@ export function registerSquash(program: Command): void {
     .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')
     .option('--platform <os/arch[/variant]>', 'the image to squash (and the base\'s), when a source holds several platforms')
     .option('--json', 'print the report as JSON (schema stowage.squash/v1, docs/json.md)')
-    .option('-q, --quiet', 'print nothing on success but warnings');
+    .option('-q, --quiet', 'print nothing on success but warnings')
+    .option('--no-verify', 'do not prove the layers read against their DiffIDs and descriptors');
   addEditFlags(cmd);
   cmd.addHelpText('after', `
 The merged layer holds what a container sees of those layers: whiteouts applied, shadowed files dropped, hard links
@@ -95,6 +98,7 @@ Examples:
         ...(base ? { above: { spec: base.spec, image: base.images.length === 1 ? base.images[0]! : pickOne(base, platform ?? img.platform) } } : {}),
         ...(last !== undefined ? { last } : {}),
         onProgress: (b) => progress.update(b),
+        ...(opts.verify === false ? { verify: false } : {}),
       });
       progress.done();
       for (const w of report.warnings) warn(w);

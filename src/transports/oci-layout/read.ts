@@ -3,7 +3,7 @@
  * `blobs/<alg>/<hex>`, following nested image indexes. Layer blobs are not read beyond their first block.
  */
 import { StowageError } from '../../errors.js';
-import { INDEX_DEPTH, JSON_LIMIT } from '../../limits.js';
+import { INDEX_DEPTH, INDEX_REFERENCES, JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
 import type { FileTree } from '../../fs/tree.js';
 import { hexOf, sha256, type Digest } from '../../oci/digest.js';
@@ -21,7 +21,7 @@ export function blobPath(d: Digest): string {
 }
 
 /** Reads a small blob and checks it against its descriptor (digest and size). */
-async function readBlob(tree: FileTree, d: Descriptor, what: string, warnings: string[]): Promise<Buffer> {
+async function readBlobOnce(tree: FileTree, d: Descriptor, what: string, warnings: string[]): Promise<Buffer> {
   const path = blobPath(d.digest);
   if (!(await tree.stat(path))) throw new StowageError(`${tree.label}: ${what} blob ${d.digest} is missing`);
   const bytes = await tree.readSmall(path, Math.min(JSON_LIMIT, Math.max(d.size, 1)));
@@ -40,12 +40,30 @@ function tagsOf(d: Descriptor): string[] {
   return out;
 }
 
-/** Reads every image manifest reachable from an index, depth first, in index order. */
+/**
+ * Reads every image manifest reachable from an index, depth first, in index order. Untrusted indexes can name each
+ * other many times over (7 levels naming the next 10 times is 10^7 paths in 10 kB): each nested index is read once
+ * however often it is named, nesting is bounded (INDEX_DEPTH), and so are the descriptors read in all
+ * (INDEX_REFERENCES).
+ */
 export async function readLayoutImages(tree: FileTree, index: Index, warnings: string[]): Promise<{ images: SourceImage[]; artifacts: NonNullable<ImageSource['artifacts']> }> {
   const images: SourceImage[] = [];
   const artifacts: NonNullable<ImageSource['artifacts']> = [];
+  const visited = new Set<string>();
+  const repeated = new Set<string>();
+  let references = 0;
+  // A manifest or config named many times is read and checked once.
+  const blobs = new Map<string, Promise<Buffer>>();
+  const readBlob = (t: FileTree, d: Descriptor, what: string, w: string[]): Promise<Buffer> => {
+    const key = `${d.digest} ${d.size}`;
+    let p = blobs.get(key);
+    if (!p) blobs.set(key, (p = readBlobOnce(t, d, what, w)));
+    return p;
+  };
   const walk = async (idx: Index, depth: number, inherited: string[], parent?: Digest) => {
     if (depth > INDEX_DEPTH) throw new StowageError(`${tree.label}: image indexes nested more than ${INDEX_DEPTH} deep`);
+    references += idx.manifests.length;
+    if (references > INDEX_REFERENCES) throw new StowageError(`${tree.label}: its indexes name more than ${INDEX_REFERENCES} manifests; refused`);
     for (const d of idx.manifests) {
       const tags = tagsOf(d).length ? tagsOf(d) : inherited;
       let mediaType = d.mediaType;
@@ -60,6 +78,12 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
         }
       }
       if (isIndexType(mediaType) || mediaType === 'index') {
+        if (visited.has(d.digest)) {
+          if (!repeated.has(d.digest)) warnings.push(`index ${d.digest} is named more than once; read once`);
+          repeated.add(d.digest);
+          continue;
+        }
+        visited.add(d.digest);
         const bytes = await readBlob(tree, d, 'index', warnings);
         await walk(parseIndex(bytes, `${tree.label}: index ${d.digest}`), depth + 1, tags, d.digest);
         continue;
