@@ -7,6 +7,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StowageError } from '../errors.js';
+import { refuseInputOverwrite } from './same-file.js';
 import { removeOnExit } from './temp.js';
 
 export interface Output {
@@ -61,6 +62,7 @@ export async function openOutput(path: string): Promise<Output> {
     };
   }
   await checkOutputPath(path);
+  refuseInputOverwrite(path);
   const tmp = tempName(path);
   const forget = removeOnExit(tmp);
   const stream: WriteStream = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
@@ -79,6 +81,7 @@ export async function openOutput(path: string): Promise<Output> {
     path,
     commit: async () => {
       await close();
+      refuseInputOverwrite(path); // an input opened after the output (same-file.ts)
       await rename(tmp, path);
       forget();
     },

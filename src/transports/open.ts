@@ -16,6 +16,7 @@ import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
 import { readHead } from '../fs/read-head.js';
 import { tempDir } from '../fs/temp.js';
+import { noteInput } from '../fs/same-file.js';
 import type { FileTree } from '../fs/tree.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
 import { sameTag } from '../oci/reference.js';
@@ -83,6 +84,7 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
     // Name what was typed, selector and all (app:2, not app), and what would have worked.
     throw new StowageError(spec.transport === 'auto' ? noSuchSource(spec.text) : `${spec.path}: no such file or directory`);
   }
+  noteInput(spec.path);
   if (st.isDirectory()) {
     if (spec.transport === 'oci-archive') throw new StowageError(`${spec.path}: is a directory; oci-archive: wants a tar file (use oci:${spec.path})`);
     return { tree: await DirTree.open(spec.path), archive: false };
