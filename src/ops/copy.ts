@@ -9,7 +9,7 @@ import { sha256, type Digest } from '../oci/digest.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom } from '../image/writable.js';
-import { parseDestSpec, writeImages, type DestKind } from '../transports/dest.js';
+import { parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
 import { blobPath } from '../transports/oci-layout/read.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
@@ -41,6 +41,8 @@ export interface CopyReport {
   /** Layers written (to a registry: uploaded) and their bytes. */
   layersWritten: number;
   bytes: number;
+  /** For a docker-daemon: destination, each tag the load set and the image it named before (null: a new tag). */
+  tagged: EngineTagMove[] | null;
   /** For a registry destination: what the tag points to and what each blob took. */
   registry: null | {
     reference: string;
@@ -119,6 +121,7 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
       images: images.map((i) => ({ tags: i.tags, imageId: i.config.digest, platform: formatPlatform(i.platform) })),
       layersWritten: r.layersWritten,
       bytes: r.bytes,
+      tagged: r.tagged ?? null,
       registry: r.push
         ? {
             reference: r.push.reference,

@@ -17,7 +17,7 @@ import { writableFrom, type WritableImage } from '../image/writable.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
-import { writeImages, type DestSpec } from '../transports/dest.js';
+import { writeImages, type DestSpec, type EngineTagMove } from '../transports/dest.js';
 import { parseSourceSpec } from '../transports/spec.js';
 
 export interface EditOptions {
@@ -71,6 +71,8 @@ export interface EditReport {
     layersWritten: number;
     layerBytes: number;
     bytes: number;
+    /** For docker-daemon:, each tag the load set and the image it named before (null: a new tag). */
+    tagged: EngineTagMove[] | null;
   } | null;
 }
 
@@ -199,6 +201,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     layersWritten: r.layersWritten,
     layerBytes: r.layerBytes,
     bytes: r.bytes,
+    tagged: r.tagged ?? null,
   };
   if (!report.changes.length && report.before.imageId === report.after.imageId && !req.tags) {
     report.warnings.push('nothing changed: the output holds the same image');

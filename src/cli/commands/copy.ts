@@ -1,4 +1,5 @@
 /** `stowage copy SOURCE DEST`: move images between archives, OCI layouts, OCI archives and registries. */
+import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { copyImages, type CopyOptions, type CopyReport } from '../../ops/copy.js';
@@ -54,6 +55,7 @@ export function summary(r: CopyReport): string {
     if (g.existing) parts.push(`${g.existing} already there`);
     return `pushed ${g.reference}@${g.digest}: ${plural(r.images.length, 'image')}, layers ${parts.join(', ')}; ${formatBytes(g.bytesUploaded)} uploaded in ${r.seconds.toFixed(1)} s`;
   }
+  if (r.tagged) return [`loaded into the Docker engine: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}`, ...describeTagMoves(r.tagged).map((l) => `  ${l}`)].join('\n');
   return `wrote ${r.dest}: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}, ${formatBytes(r.bytes)}`;
 }
 
