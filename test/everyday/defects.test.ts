@@ -163,3 +163,21 @@ describe('squash --above the wrong way round (defect 6)', () => {
     assert.match(oneLineError(same), /has the same 2 layers as stowage-example\/app:1: nothing above it to squash/);
   });
 });
+
+describe('export writes every name in one spelling (defect 7)', () => {
+  it('no ./ prefix but on the root, a / after every directory, as docker export writes them', () => {
+    // app-2's base layer names entries ./etc/os-release, its upper layers etc/app.conf: the output must not mix.
+    const out = join(dir, 'names.tar');
+    assert.equal(stowage(['export', APP2, '-o', out]).status, 0);
+    const lines = run('tar', ['-tvf', out]).trim().split('\n');
+    const names = lines.map((l) => ({ dir: l.startsWith('d'), name: l.replace(/^.*? \d\d:\d\d /, '') }));
+    assert.ok(names.length >= 9, lines.join('\n'));
+    for (const n of names) {
+      if (n.name === './') continue;
+      assert.doesNotMatch(n.name, /^\.\/|\/\/|^\//, n.name);
+      assert.equal(n.name.endsWith('/'), n.dir, `${n.name}: a directory ends with / and nothing else does`);
+    }
+    assert.ok(names.some((n) => n.name === 'etc/os-release'), 'the base layer\'s ./etc/os-release is written as etc/os-release');
+    assert.equal(names.filter((n) => n.name === './').length, 1);
+  });
+});
