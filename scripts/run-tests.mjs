@@ -20,5 +20,13 @@ const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 let files = find('dist/test').sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 // One file at a time: the end-to-end tests share one Docker engine and must not race each other.
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...flags, ...files], { stdio: 'inherit' });
+// test-skips.mjs makes the tests of a skipped suite count as skipped; test-summary.mjs prints the closing line.
+const here = new URL('.', import.meta.url);
+const r = spawnSync(process.execPath, [
+  '--import', new URL('test-skips.mjs', here).href,
+  '--test', '--test-concurrency=1',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  `--test-reporter=${new URL('test-summary.mjs', here).href}`, '--test-reporter-destination=stdout',
+  ...flags, ...files,
+], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
