@@ -102,7 +102,7 @@ export async function openDirOutput(path: string): Promise<{ dir: string; commit
     await stat(path);
     exists = true;
   } catch { /* fine */ }
-  if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
+  if (exists) throw new StowageError(`${path}: already exists and is not an OCI layout; stowage adds images only to an OCI layout (give a new name)`);
   await checkOutputPath(path);
   const tmp = tempName(path);
   const forget = removeOnExit(tmp);

@@ -4,6 +4,7 @@
  * any destination; a registry destination gets blob mounts from a source repository on the same registry and the
  * source's index when every image in it is copied unchanged.
  */
+import { trackProgress } from '../image/progress.js';
 import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
@@ -30,7 +31,8 @@ export interface CopyOptions {
   source?: RegistryOptions;
   /** Settings for a docker:// destination. */
   push?: PushOptions;
-  onProgress?: (bytes: number) => void;
+  /** Bytes done of the total, as layers are read and written. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface CopyReport {
@@ -92,7 +94,6 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
     const dest = parseDestSpec(destText, fallback);
     const toRegistry = dest.kind === 'docker';
     const images = choose(src, toRegistry, opts);
-    let done = 0;
     const push: PushOptions = { ...opts.push };
     if (toRegistry) {
       if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
@@ -109,9 +110,10 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
       // hash unless its digest is its DiffID, which that check then covers too.
       for (const w of writables) for (const l of w.layers) if (l.digest && (l.compression !== 'none' || l.digest === l.diffId)) l.check = 'size';
     }
+    const progress = trackProgress(writables, (d, t) => opts.onProgress?.(d, t));
     const r = await writeImages(dest, writables, {
       layout: opts.layout ?? 'legacy',
-      onLayer: (n) => opts.onProgress?.((done += n)),
+      onLayer: (n) => progress.onLayer(n),
       push,
     });
     return {

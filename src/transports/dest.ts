@@ -15,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { writeDockerArchive, type ArchiveWriteOptions, type ArchiveWriteResult } from './docker-archive/write.js';
 import { EngineClient } from './docker-daemon/client.js';
 import { writeLayoutFiles } from './oci-layout/write.js';
+import { addToLayout, isLayout } from './oci-layout/add.js';
 import { pushImages, type PushOptions, type PushResult } from './registry/push.js';
 
 export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker';
@@ -92,6 +93,11 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
   if (dest.kind === 'docker-daemon') return loadIntoEngine(images, opts);
   if (dest.kind === 'oci') {
     await ensureDigests(images);
+    if (await isLayout(dest.path)) {
+      // An existing layout takes the images as new entries (a tag already there moves), as skopeo and umoci do.
+      const r = await addToLayout(dest.path, images, layoutOpts);
+      return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [], bytes: r.bytes };
+    }
     const out = await openDirOutput(dest.path);
     try {
       const sink = new DirSink(out.dir);
