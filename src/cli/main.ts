@@ -21,6 +21,7 @@ import { registerEdit } from './commands/edit.js';
 import { registerExport } from './commands/export.js';
 import { registerSquash } from './commands/squash.js';
 import { registerImport } from './commands/import.js';
+import { registerDelete, registerDigest, registerLs } from './commands/registry-admin.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -51,6 +52,9 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSquash(program);
   registerImport(program);
+  registerLs(program);
+  registerDigest(program);
+  registerDelete(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
