@@ -35,16 +35,18 @@ const engineBefore = existsSync(dockerHost.replace(/^unix:\/\//, '')) && process
 
 function cleanEngine() {
   if (!engineBefore) return;
+  const made = () => [...new Set(listIds() ?? [])].filter((id) => !engineBefore.ids.has(id));
+  const madeIds = made().length;
   const tags = (listTags() ?? []).filter((t) => !engineBefore.tags.has(t));
   if (tags.length) engine(['rmi', '--no-prune', ...tags]);
   // Children before parents: a few passes, each removing what nothing depends on any more.
-  let removed = 0;
   for (let pass = 0; pass < 5; pass++) {
-    const ids = [...new Set(listIds() ?? [])].filter((id) => !engineBefore.ids.has(id));
+    const ids = made();
     if (!ids.length) break;
-    for (const id of ids) if (engine(['rmi', id])) removed++;
+    for (const id of ids) engine(['rmi', id]);
   }
-  const left = (listIds() ?? []).filter((id) => !engineBefore.ids.has(id)).length;
+  const left = made().length;
+  const removed = madeIds - left;
   process.stderr.write(`engine: removed ${tags.length} tags and ${removed} images the tests made${left ? `; ${left} could not be removed` : ''} (STOWAGE_KEEP_TEST_IMAGES=1 keeps them)\n`);
 }
 
