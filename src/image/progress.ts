@@ -12,12 +12,13 @@ export interface ProgressTracker {
   total: number;
 }
 
-export function trackProgress(images: WritableImage[], report: (done: number, total: number) => void): ProgressTracker {
+export function trackProgress(images: WritableImage[], report: (done: number, total: number, layers: { done: number; total: number }) => void): ProgressTracker {
   const seen = new Set<string>();
   let total = 0;
   let read = 0;
   let completed = 0;
-  const emit = () => report(Math.min(total, Math.max(read, completed)), total);
+  let layersDone = 0;
+  const emit = () => report(Math.min(total, Math.max(read, completed)), total, { done: layersDone, total: seen.size });
   for (const img of images) {
     for (const l of img.layers) {
       const open = l.open;
@@ -32,7 +33,7 @@ export function trackProgress(images: WritableImage[], report: (done: number, to
   }
   return {
     total,
-    onLayer: (bytes) => { completed += bytes; emit(); },
+    onLayer: (bytes) => { completed += bytes; layersDone = Math.min(seen.size, layersDone + 1); emit(); },
   };
 }
 

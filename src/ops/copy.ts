@@ -32,7 +32,7 @@ export interface CopyOptions {
   /** Settings for a docker:// destination. */
   push?: PushOptions;
   /** Bytes done of the total, as layers are read and written. */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number, layers: { done: number; total: number }) => void;
 }
 
 export interface CopyReport {
@@ -110,7 +110,7 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
       // hash unless its digest is its DiffID, which that check then covers too.
       for (const w of writables) for (const l of w.layers) if (l.digest && (l.compression !== 'none' || l.digest === l.diffId)) l.check = 'size';
     }
-    const progress = trackProgress(writables, (d, t) => opts.onProgress?.(d, t));
+    const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
     const r = await writeImages(dest, writables, {
       layout: opts.layout ?? 'legacy',
       onLayer: (n) => progress.onLayer(n),

@@ -85,6 +85,17 @@ describe('ls, digest, delete and inspect --raw against a real registry, checked 
     assert.equal(stowage(['inspect', '--raw', 'layers', APP2]).status, 2);
   });
 
+  it('push draws a progress bar on a terminal (bytes, percentage, rate), none on a pipe', { skip: haveCommand('script') ? false : 'script (util-linux) is not installed' }, () => {
+    const env = { ...process.env };
+    delete env.STOWAGE_NO_PROGRESS;
+    const cmd = [process.execPath, CLI, 'push', APP2, `${reg.addr}/tty:1`].map((a) => `'${a}'`).join(' ');
+    const shown = execFileSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env }).toString();
+    assert.match(shown, /\r\x1b\[Kpushing \[[=> ]+\]\s+\d+%\s+\S+ \S+ \/ 292 kB\s+\S+ \S+\/s/);
+    assert.match(shown, /layers done/);
+    const piped = execFileSync('sh', ['-c', `${cmd.replace('tty:1', 'tty:2')} 2>&1 | cat`], { env }).toString();
+    assert.doesNotMatch(piped, /\x1b\[K|%/);
+  });
+
   it('delete by tag removes every tag naming that manifest (listed); by digest too; skopeo no longer finds them', () => {
     const digest2 = stowage(['digest', `docker://${reg.addr}/app:2`]).stdout.trim();
     const r = json(stowage(['delete', '--json', `docker://${reg.addr}/app:2`]));

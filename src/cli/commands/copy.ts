@@ -39,7 +39,10 @@ export async function runCopy(source: string, dest: string, f: CopyFlags): Promi
   if (f.platform) opts.platform = parsePlatform(f.platform);
   if (f.allPlatforms) opts.allPlatforms = true;
   const progress = new Progress(dest.startsWith('docker://') ? 'pushing' : source.startsWith('docker://') ? 'pulling' : 'copying', f.quiet || f.json);
-  opts.onProgress = (d, t) => progress.update(d, t);
+  opts.onProgress = (d, t, l) => {
+    progress.setItem(l.total > 1 ? `${l.done}/${l.total} layers done` : undefined);
+    progress.update(d, t);
+  };
   const r = await copyImages(source, dest, opts);
   progress.done();
   if (f.json) printJson(r);

@@ -113,6 +113,7 @@ Examples:
         const fallback: DestKind = opts.format ? FORMATS[opts.format]! : src.format === 'oci-layout' ? 'oci' : src.format === 'oci-archive' ? 'oci-archive' : 'docker-archive';
         const dest = parseDestSpec(opts.output!, fallback);
         const progress = new Progress('editing', opts.quiet || opts.thin);
+        progress.setTotal(img.layers.reduce((n, l) => n + (l.present ? (l.storedSize ?? 0) : 0), 0) || undefined);
         let done = 0;
         report = await edit(src, img, req, {
           dest,
