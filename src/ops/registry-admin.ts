@@ -27,8 +27,8 @@ export async function listTags(text: string, opts: RegistryOptions = {}): Promis
   const ref = parseReference(rest);
   if (ref.tag || ref.digest) throw new UsageError(`${text}: ls lists a repository's tags; give the repository without :TAG or @DIGEST`);
   const client = clientFor(ref, opts);
-  // A repository the registry does not know lists no tags (the API answers 404 NAME_UNKNOWN), as crane ls prints none.
-  const tags = await client.tags(1_000_000);
+  // A repository the registry does not know is an error (404 NAME_UNKNOWN), as with crane ls.
+  const tags = await client.tags(1_000_000, 'error');
   return { schema: 'stowage.ls/v1', repository: `${ref.domain}/${ref.path}`, tags };
 }
 

@@ -37,7 +37,7 @@ describe('ls, digest, delete and inspect --raw against a real registry, checked 
   });
   after(() => reg?.stop());
 
-  it('ls lists the tags skopeo list-tags lists; --json too; an unknown repository lists none', () => {
+  it('ls lists the tags skopeo list-tags lists; --json too; an unknown repository is an error', () => {
     const want = (JSON.parse(skopeo(['list-tags', '--tls-verify=false', `docker://${reg.addr}/app`]).toString()).Tags as string[]).sort();
     const r = stowage(['ls', `docker://${reg.addr}/app`]);
     assert.equal(r.status, 0, r.stderr);
@@ -46,7 +46,9 @@ describe('ls, digest, delete and inspect --raw against a real registry, checked 
     const j = json(stowage(['ls', '--json', `docker://${reg.addr}/app`]));
     assert.equal(j.schema, 'stowage.ls/v1');
     assert.deepEqual([...j.tags].sort(), want);
-    assert.deepEqual(json(stowage(['ls', '--json', `docker://${reg.addr}/nothing`])).tags, []);
+    const unknown = stowage(['ls', `docker://${reg.addr}/nothing`]);
+    assert.equal(unknown.status, 1);
+    assert.match(oneLineError(unknown), /nothing: no such repository \(NAME_UNKNOWN\)/);
     const bad = stowage(['ls', `${reg.addr}/app`]);
     assert.equal(bad.status, 2);
     assert.match(oneLineError(bad), /ls works on registries: give docker:\/\//);

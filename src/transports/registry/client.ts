@@ -417,18 +417,18 @@ export class RegistryClient {
     await this.fail(res, what, 'no such manifest');
   }
 
-  /** The repository's tags (every page); [] when the repository does not exist. */
-  async tags(limit = 10_000): Promise<string[]> {
+  /** The repository's tags (every page); [] when the repository does not exist, unless `missing` is 'error'. */
+  async tags(limit = 10_000, missing: 'empty' | 'error' = 'empty'): Promise<string[]> {
     const what = `${this.name}: tags`;
     const out: string[] = [];
     let url = `/v2/${this.repo}/tags/list?n=1000`;
     for (let page = 0; page < 100 && out.length < limit; page++) {
       const res = await this.http.send({ method: 'GET', url, scopes: this.pull(), what });
-      if (res.statusCode === 404) {
+      if (res.statusCode === 404 && missing === 'empty') {
         await res.body.dump();
         return out;
       }
-      if (res.statusCode !== 200) await this.fail(res, what);
+      if (res.statusCode !== 200) await this.fail(res, what, 'no such repository');
       const link = header(res, 'link');
       const doc = JSON.parse((await readBody(res, JSON_LIMIT, what)).toString('utf8')) as { tags?: string[] | null };
       out.push(...(doc.tags ?? []));
