@@ -150,6 +150,9 @@ const FILE_KINDS: readonly string[] = ['docker-archive', 'oci', 'oci-archive'];
 /** Refuses an output that is the source itself (the same path, or another name for the same file). */
 export async function refuseSameOutput(sourceText: string, dest: DestSpec): Promise<void> {
   if (!FILE_KINDS.includes(dest.kind) || dest.path === '-') return;
+  // An OCI layout takes the edited image as a new entry beside the source (oci-layout/add.ts): only the same tag
+  // would replace the source, and that is refused below like any other overwrite.
+  if (dest.kind === 'oci' && dest.tag !== undefined && parseSourceSpec(sourceText).ref !== dest.tag) return;
   const spec = parseSourceSpec(sourceText);
   if (spec.transport === 'stdin' || spec.transport === 'docker-daemon' || spec.transport === 'docker') return;
   let same = resolve(spec.path) === resolve(dest.path);

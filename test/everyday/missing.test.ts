@@ -111,6 +111,13 @@ describe('copy into an existing OCI layout', () => {
     }
     if (umoci) assert.deepEqual(run('umoci', ['ls', '--layout', L]).trim().split('\n').sort(), ['app2', 'base']);
     assert.equal(stowage(['verify', '-q', `oci:${L}`]).status, 0);
+    // edit into the same layout under a new tag; the source's own tag is still refused.
+    const e = stowage(['edit', `oci:${L}:app2`, '-o', `oci:${L}:labelled`, '--label', 'x=1']);
+    assert.equal(e.status, 0, e.stderr);
+    const labelled = JSON.parse(execFileSync('skopeo', ['inspect', '--config', '--raw', `oci:${L}:labelled`]).toString());
+    assert.equal(labelled.config.Labels.x, '1');
+    assert.equal(sha(execFileSync('skopeo', ['inspect', '--config', '--raw', `oci:${L}:app2`])), id2, 'the source entry is untouched');
+    assert.equal(stowage(['edit', `oci:${L}:app2`, '-o', `oci:${L}:app2`, '--label', 'x=1']).status, 2);
   });
 
   it('eight copies at once into one layout: every tag lands, every blob whole, no temporary file left', { skip: skopeo ? false : skipUnless('skopeo') }, async () => {
