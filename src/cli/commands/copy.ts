@@ -66,7 +66,7 @@ export function addCopyFlags(cmd: Command, sides: { src: boolean; dest: boolean 
   cmd
     .option('--platform <os/arch[/variant]>', 'only images of this platform (a registry index: the one to copy)')
     .option('--all-platforms', 'every image of an index (to a registry: pushed as an index, kept byte for byte when unchanged)')
-    .option('-q, --quiet', 'print nothing on success')
+    .option('-q, --quiet', 'print nothing on success (and no progress bar)')
     .option('--json', 'print a report as JSON (see docs/json.md)');
   return addRegistryFlags(cmd, sides);
 }
@@ -85,10 +85,15 @@ Layers are copied byte for byte (same DiffIDs, same blob digests) and hashed on 
 stored uncompressed are gzip-compressed (zstd with --compression zstd); compressed ones are sent as they are, so a
 registry-to-registry copy keeps the manifest digest. Blobs the registry has are skipped (HEAD), blobs in the source
 repository of the same registry are mounted, and the tag moves only when everything else is there.
+oci:DIR[:TAG] naming a layout that exists adds the image to it (a tag already there moves); several copies may add
+to one layout at once (blobs renamed into place whole, index.json replaced under index.json.lock). Loading into
+docker-daemon: says what each tag names now and named before. On a terminal a progress bar shows bytes,
+percentage, rate and layers done (none on a pipe or with -q).
 Credentials: --creds/--src-creds/--dest-creds, STOWAGE_REGISTRY_USERNAME/STOWAGE_REGISTRY_PASSWORD, or docker login
 (~/.docker/config.json: auths, credsStore, credHelpers). Never printed.
 Examples:
   stowage copy app.tar oci:./layout:v1
+  stowage copy app-2.tar oci:./layout:v2             # the same layout: v1 stays, v2 is added
   stowage copy oci:./layout docker-archive:app.tar:app:v1
   stowage copy --layout oci app.tar app-docker25.tar
   docker save app | stowage copy - oci-archive:app-oci.tar
