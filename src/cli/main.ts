@@ -25,6 +25,7 @@ import { registerSquash } from './commands/squash.js';
 import { registerImport } from './commands/import.js';
 import { registerLayers } from './commands/layers.js';
 import { registerReport } from './commands/report.js';
+import { registerDelete, registerDigest, registerLs } from './commands/registry-admin.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -57,6 +58,23 @@ export function buildProgram(): Command {
   registerImport(program);
   registerLayers(program);
   registerReport(program);
+  registerLs(program);
+  registerDigest(program);
+  registerDelete(program);
+  program.addHelpText('after', `
+Sources: a file or directory (sniffed), docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH, - (standard input,
+gzip or zstd too), docker-daemon:NAME[:TAG] (the engine DOCKER_HOST names), docker://REGISTRY/REPO[:TAG|@DIGEST].
+Examples:
+  stowage inspect app.tar                                   every identity of every image, explained
+  stowage inspect --raw config docker-daemon:app:1 | jq .   the config as stored
+  stowage verify app.tar                                    re-hash every layer, prove every digest
+  stowage delta app-2.tar --base app-1.tar -o d.tar         ship only the layers the target lacks
+  stowage diff app-1.tar app-2.tar                          what differs and why (exit 1 when different)
+  stowage edit app.tar -o app-e.tar --env MODE=prod         change the config without touching a layer
+  stowage copy app.tar oci:./layout:v1                      between archives, layouts, the engine, registries
+  stowage push app.tar registry.example.com/team/app:1
+  stowage ls docker://registry.example.com/team/app         tags; also: digest, delete
+Run stowage help COMMAND (or COMMAND --help) for each command's flags and examples.`);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -15,6 +15,7 @@ import type { Writable } from 'node:stream';
 import { StowageError } from '../errors.js';
 import { errnoOf, fsError, isWriteFailure } from './fs-errors.js';
 import { removeStaleTemps, tempName } from './stale-temp.js';
+import { refuseInputOverwrite } from './same-file.js';
 import { removeOnExit } from './temp.js';
 
 export interface Output {
@@ -122,6 +123,7 @@ async function streamOutput(path: string): Promise<Output> {
 export async function openOutput(path: string): Promise<Output> {
   if (path === '-') return stdoutOutput();
   await checkOutputPath(path);
+  refuseInputOverwrite(path);
   const c = await classify(path);
   if (c.kind === 'stream') return streamOutput(path);
   const final = c.target;
@@ -162,6 +164,7 @@ export async function openOutput(path: string): Promise<Output> {
       try {
         await close();
         await syncAndCheck(tmp, size ?? handed, path);
+        refuseInputOverwrite(path); // an input opened after the output (same-file.ts)
         await rename(tmp, final);
       } catch (e) {
         await rm(tmp, { force: true });
@@ -215,7 +218,7 @@ export async function openDirOutput(path: string): Promise<{ dir: string; commit
     await lstat(path);
     exists = true;
   } catch { /* fine */ }
-  if (exists) throw new StowageError(`${path}: already exists; stowage does not write into an existing directory`);
+  if (exists) throw new StowageError(`${path}: already exists and is not an OCI layout; stowage adds images only to an OCI layout (give a new name)`);
   await checkParent(path);
   await removeStaleTemps(dirname(resolve(path)));
   const tmp = tempName(path);

@@ -300,7 +300,7 @@ class Merger {
     const first = inode.waiting.shift()!;
     const path = cleanName(first.name, first.where);
     this.noteWritten(path, false, first.where, first.name, h);
-    await this.out.add(reencode(h, { name: first.name, linkname: h.type === 'symlink' ? h.linkname : '' }), dataSize(h) ? e.body() : undefined);
+    await this.out.add(reencode(h, { name: outName(path, false), linkname: h.type === 'symlink' ? h.linkname : '' }), dataSize(h) ? e.body() : undefined);
     this.count(h);
     this.stats.linksMaterialized++;
     inode.written = first.name;
@@ -310,8 +310,10 @@ class Merger {
   private async emitLink(w: LinkName, target: string): Promise<void> {
     const path = cleanName(w.name, w.where);
     this.noteWritten(path, false, w.where, w.name, w.header);
-    if (w.raw && w.header.linkname === target) await this.out.addRaw(w.raw, 0, undefined, w.name);
-    else await this.out.add(reencode(w.header, { type: 'hardlink', linkname: target, size: 0 }));
+    const name = outName(path, false);
+    const linkname = outName(cleanName(target, w.where, 'hard link target'), false);
+    if (w.raw && w.header.linkname === linkname && w.header.name === name) await this.out.addRaw(w.raw, 0, undefined, w.name);
+    else await this.out.add(reencode(w.header, { name, type: 'hardlink', linkname, size: 0 }));
     this.stats.hardlinks++;
   }
 
@@ -321,9 +323,13 @@ class Merger {
     this.noteWritten(path, h.type === 'dir', '', h.name, h);
     const size = dataSize(h);
     const body = size ? e.body() : undefined;
+    const name = outName(path, h.type === 'dir');
     if (global) {
       if (h.type === 'other') throw new StowageError(`${JSON.stringify(h.name)}: a sparse file in a layer with PAX global headers; not supported`);
-      await this.out.add(reencode(h, {}), body);
+      await this.out.add(reencode(h, { name }), body);
+    } else if (h.name !== name && h.type !== 'other') {
+      // One spelling in the output whatever each layer wrote (`./etc/x`, `etc//x`, `etc/`): re-encoded, PAX kept.
+      await this.out.add(reencode(h, { name }), body);
     } else {
       await this.out.addRaw(e.raw, size, body, h.name);
     }
@@ -399,7 +405,8 @@ class Merger {
     this.noteWritten(path, false, '', h.name, h);
     const size = dataSize(h);
     const body = size ? e.body() : undefined;
-    if (global) await this.out.add(reencode(h, {}), body);
+    const name = outName(path, false);
+    if (global || (h.name !== name && h.type !== 'other')) await this.out.add(reencode(h, { name }), body);
     else await this.out.addRaw(e.raw, size, body, h.name);
     this.stats.whiteoutsKept++;
   }
@@ -454,4 +461,13 @@ class Merger {
       }
     }
   }
+}
+
+/**
+ * The one spelling every output entry gets (export, squash): the cleaned name, `/` after a directory, no `./`
+ * prefix, as `docker export` writes them; the root directory, which has no other name, is `./`.
+ */
+export function outName(path: string, isDir: boolean): string {
+  if (path === ROOT) return './';
+  return isDir ? `${path}/` : path;
 }

@@ -7,7 +7,7 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageSource } from '../image/model.js';
 import { writableFrom, type WritableImage, type WritableLayer } from '../image/writable.js';
-import { parseDestSpec, writeImages } from '../transports/dest.js';
+import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
 import { readDeltaMeta } from './check.js';
 
 export interface ApplyReport {
@@ -16,6 +16,8 @@ export interface ApplyReport {
   images: { tags: string[]; imageId: Digest; fromDelta: number; fromBase: number }[];
   bytes: number;
   loaded?: string[];
+  /** For docker-daemon:, each tag the load set and the image it named before (null: a new tag). */
+  tagged?: EngineTagMove[];
 }
 
 /**
@@ -75,5 +77,6 @@ export async function apply(delta: ImageSource, bases: ImageSource[], output: st
   });
   report.bytes = r.bytes;
   if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
+  if (r.tagged) report.tagged = r.tagged;
   return report;
 }

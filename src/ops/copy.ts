@@ -4,13 +4,14 @@
  * any destination; a registry destination gets blob mounts from a source repository on the same registry and the
  * source's index when every image in it is copied unchanged.
  */
+import { trackProgress } from '../image/progress.js';
 import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom } from '../image/writable.js';
-import { parseDestSpec, writeImages, type DestKind } from '../transports/dest.js';
+import { parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
 import { blobPath } from '../transports/oci-layout/read.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
@@ -31,7 +32,8 @@ export interface CopyOptions {
   source?: RegistryOptions;
   /** Settings for a docker:// destination. */
   push?: PushOptions;
-  onProgress?: (bytes: number) => void;
+  /** Bytes done of the total, as layers are read and written. */
+  onProgress?: (done: number, total: number, layers: { done: number; total: number }) => void;
   /** false (--no-verify): layers are not proved against their DiffIDs and descriptors (their digests still are). */
   verify?: boolean;
 }
@@ -44,6 +46,8 @@ export interface CopyReport {
   /** Layers written (to a registry: uploaded) and their bytes. */
   layersWritten: number;
   bytes: number;
+  /** For a docker-daemon: destination, each tag the load set and the image it named before (null: a new tag). */
+  tagged: EngineTagMove[] | null;
   /** For a registry destination: what the tag points to and what each blob took. */
   registry: null | {
     reference: string;
@@ -93,7 +97,6 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
     const dest = parseDestSpec(destText, fallback);
     const toRegistry = dest.kind === 'docker';
     const images = choose(src, toRegistry, opts);
-    let done = 0;
     const push: PushOptions = { ...opts.push };
     if (toRegistry) {
       if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
@@ -113,11 +116,12 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
     // Every layer read is proved (digest, size, DiffID) by worker threads while it is copied, before the output
     // is committed; a registry destination checks what it is sent itself.
     const proof = opts.verify === false || toRegistry ? NO_PROOF : proveLayers(src, images.flatMap((i) => i.layers));
+    const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
     let r;
     try {
       r = await writeImages(dest, writables, {
         layout: opts.layout ?? 'legacy',
-        onLayer: (n) => opts.onProgress?.((done += n)),
+        onLayer: (n) => progress.onLayer(n),
         push,
         beforeCommit: proof.done,
       });
@@ -131,6 +135,7 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
       images: images.map((i) => ({ tags: i.tags, imageId: i.config.digest, platform: formatPlatform(i.platform) })),
       layersWritten: r.layersWritten,
       bytes: r.bytes,
+      tagged: r.tagged ?? null,
       registry: r.push
         ? {
             reference: r.push.reference,

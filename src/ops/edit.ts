@@ -18,7 +18,7 @@ import { writableFrom, type WritableImage } from '../image/writable.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
-import { writeImages, type DestSpec } from '../transports/dest.js';
+import { writeImages, type DestSpec, type EngineTagMove } from '../transports/dest.js';
 import { parseSourceSpec } from '../transports/spec.js';
 import { DELTA_META } from './delta-meta.js';
 import { deltaMeta } from './delta.js';
@@ -74,6 +74,8 @@ export interface EditReport {
     layersWritten: number;
     layerBytes: number;
     bytes: number;
+    /** For docker-daemon:, each tag the load set and the image it named before (null: a new tag). */
+    tagged: EngineTagMove[] | null;
   } | null;
 }
 
@@ -151,6 +153,9 @@ const FILE_KINDS: readonly string[] = ['docker-archive', 'oci', 'oci-archive'];
 /** Refuses an output that is the source itself (the same path, or another name for the same file). */
 export async function refuseSameOutput(sourceText: string, dest: DestSpec): Promise<void> {
   if (!FILE_KINDS.includes(dest.kind) || dest.path === '-') return;
+  // An OCI layout takes the edited image as a new entry beside the source (oci-layout/add.ts): only the same tag
+  // would replace the source, and that is refused below like any other overwrite.
+  if (dest.kind === 'oci' && dest.tag !== undefined && parseSourceSpec(sourceText).ref !== dest.tag) return;
   const spec = parseSourceSpec(sourceText);
   if (spec.transport === 'stdin' || spec.transport === 'docker-daemon' || spec.transport === 'docker') return;
   let same = resolve(spec.path) === resolve(dest.path);
@@ -207,6 +212,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     layersWritten: r.layersWritten,
     layerBytes: r.layerBytes,
     bytes: r.bytes,
+    tagged: r.tagged ?? null,
   };
   if (!report.changes.length && report.before.imageId === report.after.imageId && !req.tags) {
     report.warnings.push('nothing changed: the output holds the same image');

@@ -2,6 +2,7 @@
  * Builds a HaveSet from what the user names: `docker-daemon:` (every image of the engine, untagged ones too),
  * `docker-daemon:NAME`, an archive or a layout (read from configs, no layer bytes), or a have file.
  */
+import { noteInput } from '../fs/same-file.js';
 import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
@@ -65,6 +66,7 @@ export async function haveFromFile(path: string): Promise<HaveSet> {
   let bytes: Buffer;
   try {
     bytes = path === '-' ? await readStdin() : await readFile(path);
+    noteInput(path);
   } catch (e) {
     throw new StowageError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

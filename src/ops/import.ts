@@ -7,6 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
+import { noteInput } from '../fs/same-file.js';
 import { StowageError, UsageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { describeCompression, sniff, SNIFF_BYTES } from '../compress/detect.js';
@@ -66,6 +67,7 @@ async function openInput(input: string, stdin: AsyncIterable<Buffer> | undefined
       throw new StowageError(`${input}: no such file`);
     }
     if (!st.isFile()) throw new StowageError(`${input}: not a file (give a filesystem tar)`);
+    noteInput(input);
     const fh = await openFile(input, 'r');
     try {
       const b = Buffer.alloc(SNIFF_BYTES);

@@ -5,6 +5,7 @@
 import { shortId, type Digest } from '../oci/digest.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
+import { runConfig, type RunConfig } from './run-config.js';
 
 export interface InspectLayer {
   index: number;
@@ -34,6 +35,8 @@ export interface InspectImage {
   platform: string;
   created: string | null;
   config: { path: string | null; size: number };
+  /** How a container of the image starts: Entrypoint, Cmd, Env, ports, volumes, labels... (Docker's names). */
+  runConfig: RunConfig;
   layers: InspectLayer[];
   totalStoredSize: number | null;
 }
@@ -88,6 +91,7 @@ export function inspectImage(img: SourceImage, store?: ImageSource['store']): In
     platform: formatPlatform(img.platform),
     created: typeof img.config.parsed.created === 'string' ? img.config.parsed.created : null,
     config: { path: img.config.path ?? null, size: img.config.bytes.length },
+    runConfig: runConfig(img.config.parsed),
     layers,
     totalStoredSize: sizes.every((s) => s !== null) ? sizes.reduce((a, b) => a! + b!, 0) : null,
   };

@@ -68,7 +68,12 @@ export function keptLayers(img: SourceImage, opts: Pick<SquashOptions, 'above' |
         throw new StowageError(`${what}: is not the base of the image: their layers differ from layer ${i + 1} (ChainID ${base[i]!.chainId.slice(0, 19)}… vs ${img.layers[i]!.chainId.slice(0, 19)}…)`);
       }
     }
-    if (base.length >= n) throw new StowageError(`${what}: has ${base.length} layers, the image ${n}: nothing above it to squash`);
+    // Every layer matched up to the shorter of the two, so one stacks on the other.
+    const image = img.tags[0] ?? 'the image';
+    if (base.length > n) {
+      throw new StowageError(`${what}: is built on ${image} (it has ${base.length} layers, ${image} ${n}), not below it: --above wants the base, the image with fewer layers (swapped?)`);
+    }
+    if (base.length === n) throw new StowageError(`${what}: has the same ${n} layers as ${image}: nothing above it to squash`);
     return base.length;
   }
   if (n === 0) throw new StowageError('the image has no layers');

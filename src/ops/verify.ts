@@ -48,6 +48,11 @@ export interface VerifyOptions {
   /** Layers the source may leave out (a thin archive made by `delta`): ChainIDs the target is known to hold. */
   allowAbsent?: (layer: LayerRecord) => boolean;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /**
+   * When the reading began (process.hrtime.bigint()). A one-pass stream is hashed while it is opened, before
+   * verify() runs: the time must count from there, or a stream reports an absurd rate.
+   */
+  startedAt?: bigint;
 }
 
 /** Docker 25+ archives: manifest.json and index.json must describe the same images with the same blobs. */
@@ -110,7 +115,7 @@ function checkConfigName(img: SourceImage, problems: string[]): void {
 }
 
 export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const started = process.hrtime.bigint();
+  const started = opts.startedAt ?? process.hrtime.bigint();
   let done = 0;
   const total = await totalBytes(src);
   const hasher = new BlobHasher(src.tree, (n) => {

@@ -16,6 +16,7 @@ import { PassThrough } from 'node:stream';
 import { writeDockerArchive, type ArchiveWriteOptions, type ArchiveWriteResult } from './docker-archive/write.js';
 import { EngineClient } from './docker-daemon/client.js';
 import { writeLayoutFiles } from './oci-layout/write.js';
+import { addToLayout, isLayout } from './oci-layout/add.js';
 import { pushImages, type PushOptions, type PushResult } from './registry/push.js';
 
 export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker';
@@ -51,6 +52,22 @@ export function parseDestSpec(text: string, fallback: DestKind = 'docker-archive
   return { kind: fallback, path: text, text };
 }
 
+/** A tag a load into the engine set: the image it named before (null: none) and after, as the engine reports IDs. */
+export interface EngineTagMove {
+  tag: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** One line per tag: what it names now, and what it named before (so a moved tag is never a surprise). */
+export function describeTagMoves(moves: EngineTagMove[]): string[] {
+  const short = (id: string | null) => (id ? id.replace(/^sha256:/, '').slice(0, 12) : '?');
+  return moves.map((m) =>
+    m.before === null ? `tagged ${m.tag} -> ${short(m.after)} (a new tag)`
+    : m.before === m.after ? `tagged ${m.tag} -> ${short(m.after)} (unchanged: it named this image already)`
+    : `tagged ${m.tag} -> ${short(m.after)} (moved: it named ${short(m.before)} before, which stays in the engine)`);
+}
+
 export interface WriteOptions extends ArchiveWriteOptions {
   /** For docker:// destinations: credentials, TLS, compression, parallelism, mounts. */
   push?: PushOptions;
@@ -64,7 +81,7 @@ export interface WriteOptions extends ArchiveWriteOptions {
 }
 
 /** Writes images to a destination; returns what the archive writer reports. */
-export async function writeImages(dest: DestSpec, images: WritableImage[], opts: WriteOptions = {}): Promise<ArchiveWriteResult & { bytes: number; push?: PushResult }> {
+export async function writeImages(dest: DestSpec, images: WritableImage[], opts: WriteOptions = {}): Promise<ArchiveWriteResult & { bytes: number; push?: PushResult; tagged?: EngineTagMove[] }> {
   if (dest.kind === 'docker') {
     const r = await pushImages(dest.path, images, { ...opts.push, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
     return { layersWritten: r.uploaded, layerBytes: r.bytesUploaded, omitted: [], bytes: r.bytesUploaded, push: r };
@@ -82,6 +99,11 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
   if (dest.kind === 'docker-daemon') return loadIntoEngine(images, opts);
   if (dest.kind === 'oci') {
     await ensureDigests(images);
+    if (await isLayout(dest.path)) {
+      // An existing layout takes the images as new entries (a tag already there moves), as skopeo and umoci do.
+      const r = await addToLayout(dest.path, images, layoutOpts);
+      return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [], bytes: r.bytes };
+    }
     const out = await openDirOutput(dest.path);
     try {
       const sink = new DirSink(out.dir);
@@ -122,9 +144,13 @@ export async function writeImages(dest: DestSpec, images: WritableImage[], opts:
  * the request: nothing is written to disk. Complete images go in the legacy layout, which every engine takes; a
  * thin one needs the Docker 25+ layout (opts.layout 'oci') on the containerd image store.
  */
-async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Promise<ArchiveWriteResult & { bytes: number; loaded: string[] }> {
-  const body = new PassThrough({ highWaterMark: 1 << 20 });
+async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Promise<ArchiveWriteResult & { bytes: number; loaded: string[]; tagged: EngineTagMove[] }> {
   const client = new EngineClient();
+  // A load moves tags silently (docker load prints only "Loaded image"): note where each tag pointed before.
+  const tags = [...new Set(images.flatMap((i) => i.tags))];
+  const idOf = (t: string) => client.inspectImage(t).then((r) => r.Id ?? null, () => null);
+  const before = await Promise.all(tags.map(idOf));
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
   const loading = client.loadImages(body);
   loading.catch(() => body.destroy());
   const sink = new TarSink(body);
@@ -140,5 +166,7 @@ async function loadIntoEngine(images: WritableImage[], opts: WriteOptions): Prom
     throw e;
   }
   const loaded = await loading;
-  return { ...r, bytes: sink.bytes, loaded };
+  const after = await Promise.all(tags.map(idOf));
+  const tagged = tags.map((tag, i) => ({ tag, before: before[i] ?? null, after: after[i] ?? null }));
+  return { ...r, bytes: sink.bytes, loaded, tagged };
 }

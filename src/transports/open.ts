@@ -10,12 +10,14 @@ import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { sniff } from '../compress/detect.js';
+import { sniffStream } from '../compress/sniff-stream.js';
 import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
 import { readHead } from '../fs/read-head.js';
 import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
+import { noteInput } from '../fs/same-file.js';
 import type { FileTree } from '../fs/tree.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
 import { sameTag } from '../oci/reference.js';
@@ -24,6 +26,7 @@ import { readDockerArchive } from './docker-archive/read.js';
 import { EngineClient } from './docker-daemon/client.js';
 import { REF_NAME, readOciLayout } from './oci-layout/read.js';
 import { parseSourceSpec, type SourceSpec } from './spec.js';
+import { noSuchSource } from './suggest.js';
 import type { RegistryOptions } from './registry/options.js';
 import { openRegistrySource } from './registry/source.js';
 
@@ -59,9 +62,11 @@ async function readTree(tree: FileTree, spec: SourceSpec, archive: boolean): Pro
 
 async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: FileTree; archive: boolean }> {
   if (spec.transport === 'stdin') {
-    const input = opts.stdin ?? (process.stdin as AsyncIterable<Buffer>);
-    if (opts.seekable) return { tree: await spooledTree(input, 'standard input'), archive: true };
-    return { tree: await streamTree(input, 'standard input', opts), archive: true };
+    // `docker save | gzip | stowage ... -`: a compressed archive is decompressed on the way in, as from a file.
+    const { kind, chunks } = await sniffStream(opts.stdin ?? (process.stdin as AsyncIterable<Buffer>), 'standard input');
+    const label = kind === 'gzip' || kind === 'zstd' ? `standard input (${kind})` : 'standard input';
+    if (opts.seekable) return { tree: await spooledTree(chunks, label), archive: true };
+    return { tree: await streamTree(chunks, label, opts), archive: true };
   }
   if (spec.transport === 'docker-daemon') {
     // The engine's export is a docker save stream: read it in one pass, or spool it when layers are read later.
@@ -77,8 +82,10 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
   try {
     st = await stat(spec.path);
   } catch {
-    throw new StowageError(`${spec.path}: no such file or directory`);
+    // Name what was typed, selector and all (app:2, not app), and what would have worked.
+    throw new StowageError(spec.transport === 'auto' ? noSuchSource(spec.text) : `${spec.path}: no such file or directory`);
   }
+  noteInput(spec.path);
   if (st.isDirectory()) {
     if (spec.transport === 'oci-archive') throw new StowageError(`${spec.path}: is a directory; oci-archive: wants a tar file (use oci:${spec.path})`);
     return { tree: await DirTree.open(spec.path), archive: false };

@@ -17,15 +17,21 @@ const dir = scratch('stowage-diff-');
 const APP1 = join(EXAMPLES, 'app-1.tar');
 const APP2 = join(EXAMPLES, 'app-2.tar');
 
+/** diff exits 0 when the images are the same, 1 when they differ (as diff(1)); either way it prints the report. */
+function diffJson(r: { status: number; stdout: string; stderr: string }): any {
+  assert.ok(r.status === 0 || r.status === 1, `diff failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 describe('diff', () => {
   it('two images sharing a base: shared layers by ChainID, and why the identities differ', () => {
-    const r = json(stowage(['diff', '--json', APP1, APP2]));
+    const r = diffJson(stowage(['diff', '--json', APP1, APP2]));
     assert.equal(r.sharedByChainId, 2);
     assert.equal(r.sameImageId, false);
     assert.deepEqual(r.layers.map((l: any) => l.sameChainId), [true, true, false]);
     assert.match(r.verdict.join('\n'), /the first 2 layers are shared .* B adds 1 layer\(s\) on top of A/);
     assert.ok(r.config.some((c: any) => c.path === 'config.Labels.org.example.version' && c.a === null && c.b === '2'));
-    const f = json(stowage(['diff', '--json', '--files', APP1, APP2])).files;
+    const f = diffJson(stowage(['diff', '--json', '--files', APP1, APP2])).files;
     // COPY wrote /etc/app.conf anew (new content) and so touched /etc.
     assert.deepEqual(f.changed.map((c: any) => [c.path, c.what]), [['/etc', ['mtime']], ['/etc/app.conf', ['content']]]);
     assert.equal(f.totals.added + f.totals.removed, 0);
@@ -34,7 +40,7 @@ describe('diff', () => {
   it('the same layers with a different config (an edit): every layer shared, image IDs differ', () => {
     const edited = join(dir, 'edited.tar');
     assert.equal(stowage(['edit', APP2, '--label', 'team=infra', '-o', edited, '-q']).status, 0);
-    const r = json(stowage(['diff', '--json', APP2, edited]));
+    const r = diffJson(stowage(['diff', '--json', APP2, edited]));
     assert.equal(r.sharedByChainId, 3);
     assert.equal(r.sameImageId, false);
     assert.match(r.verdict[0], /the same layers with a different config/);
@@ -44,7 +50,7 @@ describe('diff', () => {
   });
 
   it('identical images: the same everything', () => {
-    const r = json(stowage(['diff', '--json', APP2, `docker-archive:${APP2}`]));
+    const r = diffJson(stowage(['diff', '--json', APP2, `docker-archive:${APP2}`]));
     assert.equal(r.sameImageId, true);
     assert.equal(r.sameManifest, true);
     assert.equal(r.verdict[0], 'Verdict: the same image.');
@@ -58,7 +64,7 @@ describe('diff through a real registry', { skip: REGISTRY_SKIP || skipUnless('sk
 
   it('same config and layers, so the same image ID; the manifest digest differs because the layers were compressed', () => {
     run('skopeo', ['copy', '-q', '--dest-tls-verify=false', `docker-archive:${APP2}`, `docker://${reg.addr}/diff/app:2`]);
-    const r = json(stowage(['diff', '--json', APP2, `docker://${reg.addr}/diff/app:2`]));
+    const r = diffJson(stowage(['diff', '--json', APP2, `docker://${reg.addr}/diff/app:2`]));
     assert.equal(r.sameImageId, true);
     assert.equal(r.sharedByChainId, 3);
     assert.equal(r.sameManifest, false);
@@ -75,7 +81,7 @@ describe('diff through a real registry', { skip: REGISTRY_SKIP || skipUnless('sk
     const back = join(dir, 'pulled-back.tar');
     docker(['save', '-o', back, ref]);
     docker(['rmi', ref]);
-    const r = json(stowage(['diff', '--json', APP2, back]));
+    const r = diffJson(stowage(['diff', '--json', APP2, back]));
     assert.equal(r.sameImageId, true);
     assert.equal(r.sharedByChainId, 3);
     assert.equal(r.verdict[0], 'Verdict: the same image.');
@@ -104,7 +110,7 @@ describe('diff --files against docker diff', { skip: !haveDocker() && DOCKER_SKI
     docker(['wait', cid]);
     const reported = docker(['diff', cid]).trim().split('\n');
     docker(['rm', cid]);
-    const r = json(stowage(['diff', '--json', '--files', `docker-daemon:${PARENT}`, `docker-daemon:${CHILD}`], { env: { ...process.env, DOCKER_HOST: process.env.STOWAGE_DOCKER_HOST ?? `unix://${process.env.STOWAGE_PEERS ?? '/tmp/stowage-peers'}/docker/docker.sock` } }));
+    const r = diffJson(stowage(['diff', '--json', '--files', `docker-daemon:${PARENT}`, `docker-daemon:${CHILD}`], { env: { ...process.env, DOCKER_HOST: process.env.STOWAGE_DOCKER_HOST ?? `unix://${process.env.STOWAGE_PEERS ?? '/tmp/stowage-peers'}/docker/docker.sock` } }));
     const f = r.files;
     const theirs = [...reported].sort();
     const ours = [

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerInspect, haveCommand, haveDocker, run, skipUnless } from '../helpers/peers.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 
 const dir = scratch('stowage-copy-');
 const SRC = join(EXAMPLES, 'app-2.tar');
@@ -72,10 +72,15 @@ describe('copy between local formats', () => {
     if (haveCommand('oci-image-tool')) assert.match(run('oci-image-tool', ['validate', '--type', 'image', '--ref', 'name=v2', outs.layout!]), /Validation succeeded/);
   });
 
-  it('refuses to write into an existing directory or a missing folder, leaving nothing behind', () => {
-    const r = stowage(['copy', SRC, `oci:${outs.layout}`]);
+  it('refuses to write into an existing directory that is not a layout, or a missing folder, leaving nothing behind', () => {
+    // An existing OCI layout takes the image as a new entry (issue 13; test/everyday/missing.test.ts); another
+    // directory is refused.
+    const plain = join(dir, 'plain-dir');
+    mkdirSync(plain, { recursive: true });
+    const r = stowage(['copy', SRC, `oci:${plain}`]);
     assert.equal(r.status, 1);
-    assert.match(oneLineError(r), /already exists/);
+    assert.match(oneLineError(r), /already exists and is not an OCI layout/);
+    assert.deepEqual(readdirSync(plain), []);
     const m = stowage(['copy', SRC, join(dir, 'no/such/dir/x.tar')]);
     assert.equal(m.status, 1);
     assert.match(oneLineError(m), /the folder .* does not exist/);

@@ -102,7 +102,7 @@ describe('stowage squash, loaded by dockerd', { skip: !haveDocker() && DOCKER_SK
     const out = join(tmp, 'never.tar');
     let r = stowage(['squash', saved.base!, '--above', saved.fs!, '-o', out]);
     assert.equal(r.status, 1);
-    assert.match(oneLineError(r), /nothing above it to squash/);
+    assert.match(oneLineError(r), /is built on stowage-e2e\/base:1 \(it has 5 layers, stowage-e2e\/base:1 1\), not below it: --above wants the base/);
     r = stowage(['squash', saved.fs!, '--above', saved.app!, '-o', out]);
     assert.equal(r.status, 1);
     assert.match(oneLineError(r), /is not the base of the image: their layers differ from layer/);

@@ -13,12 +13,16 @@ import { scratch } from '../helpers/paths.js';
 async function list(file: string): Promise<{ name: string; type: string; size: number; linkname: string; data: string }[]> {
   const src = await FileByteSource.open(file);
   const out = [];
-  for await (const e of readTar(src, { what: file })) {
-    const parts: Buffer[] = [];
-    for await (const c of e.body()) parts.push(c);
-    out.push({ name: e.header.name, type: e.header.type, size: e.header.size, linkname: e.header.linkname, data: Buffer.concat(parts).toString('latin1') });
+  try {
+    for await (const e of readTar(src, { what: file })) {
+      const parts: Buffer[] = [];
+      for await (const c of e.body()) parts.push(c);
+      out.push({ name: e.header.name, type: e.header.type, size: e.header.size, linkname: e.header.linkname, data: Buffer.concat(parts).toString('latin1') });
+    }
+  } finally {
+    // Also when the reader refuses the file: a handle left to the garbage collector makes Node warn.
+    await src.close();
   }
-  await src.close();
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** `stowage apply DELTA --base SOURCE... -o OUT`: rebuild full images from a thin archive and its base. */
+import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { apply } from '../../ops/apply.js';
@@ -40,6 +41,7 @@ Examples:
         else if (!opts.quiet) {
           for (const i of r.images) process.stderr.write(`${i.tags.join(', ') || i.imageId}: ${plural(i.fromDelta, 'layer')} from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified\n`);
           process.stderr.write(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}\n` : `${formatBytes(r.bytes)} written to ${opts.output}\n`);
+          for (const l of describeTagMoves(r.tagged ?? [])) process.stderr.write(`  ${l}\n`);
         }
       } finally {
         await delta.close();

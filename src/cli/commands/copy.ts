@@ -1,4 +1,5 @@
 /** `stowage copy SOURCE DEST`: move images between archives, OCI layouts, OCI archives and registries. */
+import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { copyImages, type CopyOptions, type CopyReport } from '../../ops/copy.js';
@@ -40,8 +41,11 @@ export async function runCopy(source: string, dest: string, f: CopyFlags): Promi
   if (f.platform) opts.platform = parsePlatform(f.platform);
   if (f.allPlatforms) opts.allPlatforms = true;
   if (f.verify === false) opts.verify = false;
-  const progress = new Progress('copying', f.quiet || f.json);
-  opts.onProgress = (n) => progress.update(n);
+  const progress = new Progress(dest.startsWith('docker://') ? 'pushing' : source.startsWith('docker://') ? 'pulling' : 'copying', f.quiet || f.json);
+  opts.onProgress = (d, t, l) => {
+    progress.setItem(l.total > 1 ? `${l.done}/${l.total} layers done` : undefined);
+    progress.update(d, t);
+  };
   const r = await copyImages(source, dest, opts);
   progress.done();
   if (f.json) printJson(r);
@@ -57,6 +61,7 @@ export function summary(r: CopyReport): string {
     if (g.existing) parts.push(`${g.existing} already there`);
     return `pushed ${g.reference}@${g.digest}: ${plural(r.images.length, 'image')}, layers ${parts.join(', ')}; ${formatBytes(g.bytesUploaded)} uploaded in ${r.seconds.toFixed(1)} s`;
   }
+  if (r.tagged) return [`loaded into the Docker engine: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}`, ...describeTagMoves(r.tagged).map((l) => `  ${l}`)].join('\n');
   return `wrote ${r.dest}: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}, ${formatBytes(r.bytes)}`;
 }
 
@@ -64,7 +69,7 @@ export function addCopyFlags(cmd: Command, sides: { src: boolean; dest: boolean 
   cmd
     .option('--platform <os/arch[/variant]>', 'only images of this platform (a registry index: the one to copy)')
     .option('--all-platforms', 'every image of an index (to a registry: pushed as an index, kept byte for byte when unchanged)')
-    .option('-q, --quiet', 'print nothing on success')
+    .option('-q, --quiet', 'print nothing on success (and no progress bar)')
     .option('--json', 'print a report as JSON (see docs/json.md)')
     .option('--no-verify', 'do not prove the layers read against their DiffIDs and descriptors (their blob digests are still checked)');
   return addRegistryFlags(cmd, sides);
@@ -84,10 +89,15 @@ Layers are copied byte for byte (same DiffIDs, same blob digests) and hashed on 
 stored uncompressed are gzip-compressed (zstd with --compression zstd); compressed ones are sent as they are, so a
 registry-to-registry copy keeps the manifest digest. Blobs the registry has are skipped (HEAD), blobs in the source
 repository of the same registry are mounted, and the tag moves only when everything else is there.
+oci:DIR[:TAG] naming a layout that exists adds the image to it (a tag already there moves); several copies may add
+to one layout at once (blobs renamed into place whole, index.json replaced under index.json.lock). Loading into
+docker-daemon: says what each tag names now and named before. On a terminal a progress bar shows bytes,
+percentage, rate and layers done (none on a pipe or with -q).
 Credentials: --creds/--src-creds/--dest-creds, STOWAGE_REGISTRY_USERNAME/STOWAGE_REGISTRY_PASSWORD, or docker login
 (~/.docker/config.json: auths, credsStore, credHelpers). Never printed.
 Examples:
   stowage copy app.tar oci:./layout:v1
+  stowage copy app-2.tar oci:./layout:v2             # the same layout: v1 stays, v2 is added
   stowage copy oci:./layout docker-archive:app.tar:app:v1
   stowage copy --layout oci app.tar app-docker25.tar
   docker save app | stowage copy - oci-archive:app-oci.tar

@@ -1,6 +1,7 @@
 /** `stowage delta TARGET... (--base SOURCE... | --have FILE) -o OUT`: a thin archive of only what the target lacks. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { sniffStream } from '../../compress/sniff-stream.js';
 import { openOutput } from '../../fs/atomic-output.js';
 import { writeDelta, type DeltaReport } from '../../ops/delta.js';
 import { streamDelta } from '../../ops/delta-stream.js';
@@ -80,7 +81,7 @@ Examples:
       if (streamed) {
         const spec = parseSourceSpec(targets[0]!);
         const input = spec.transport === 'stdin'
-          ? (process.stdin as AsyncIterable<Buffer>)
+          ? (await sniffStream(process.stdin as AsyncIterable<Buffer>, 'standard input')).chunks
           : ((await new EngineClient().exportImages([spec.path])) as AsyncIterable<Buffer>);
         if (output.startsWith('docker-daemon:')) throw new UsageError('a streamed delta goes to a file or -; to load it, pipe it to docker load');
         const out = await openOutput(output);

@@ -1,4 +1,5 @@
 /** `stowage diff A B [--files]`: compare two images and say why each identity differs. */
+import { StowageError } from '../../errors.js';
 import type { Command } from 'commander';
 import { diff, type DiffReport } from '../../ops/diff.js';
 import { parsePlatform } from '../../oci/platform.js';
@@ -60,12 +61,28 @@ export function registerDiff(program: Command): void {
     .option('--files', 'also compare the merged filesystems, file by file (reads every layer)')
     .option('--platform <os/arch[/variant]>', 'the platform to pick from image indexes')
     .option('--json', 'print the report as JSON')
+    .option('-q, --quiet', 'print nothing; the exit status says whether the images differ')
     .addHelpText('after', `
+Exit status, as diff(1) and cmp(1): 0 when the images are the same (the same image ID: the same config bytes,
+which name the same layers; a manifest that differs only by compression still counts as the same image), 1 when
+they differ, 2 on trouble (a source that cannot be read, a bad argument).
 Examples:
   stowage diff app-1.tar app-2.tar
+  stowage diff -q old.tar new.tar || echo changed
   stowage diff app.tar docker://registry.example.com/team/app:1      # is the digest different between them? why?
   stowage diff --files docker-daemon:app:1 docker-daemon:app:2 --json`)
-    .action(async (aText: string, bText: string, opts: { files?: boolean; platform?: string; json?: boolean }) => {
+    .action(async (aText: string, bText: string, opts: { files?: boolean; platform?: string; json?: boolean; quiet?: boolean }) => {
+      // Trouble is status 2 here, as with diff(1): 1 means "they differ".
+      try {
+        process.exitCode = (await diffAction(aText, bText, opts)) ? 0 : 1;
+      } catch (e) {
+        if (e instanceof StowageError && e.exitCode === 1) throw new StowageError(e.message, 2);
+        throw e;
+      }
+    });
+}
+
+async function diffAction(aText: string, bText: string, opts: { files?: boolean; platform?: string; json?: boolean; quiet?: boolean }): Promise<boolean> {
       const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
       const a = await openSource(aText, { seekable: !!opts.files, digest: false });
       try {
@@ -73,12 +90,12 @@ Examples:
         try {
           const r = await diff({ src: a, img: pickOne(a, platform) }, { src: b, img: pickOne(b, platform) }, { files: !!opts.files });
           if (opts.json) printJson(r);
-          else print(renderDiff(r));
+          else if (!opts.quiet) print(renderDiff(r));
+          return r.sameImageId;
         } finally {
           await b.close();
         }
       } finally {
         await a.close();
       }
-    });
 }

@@ -1,4 +1,5 @@
 /** `stowage edit SOURCE -o DEST [changes]`: edit an image's metadata without rebuilding it or touching a layer. */
+import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { checkRequest, edit, planEdit, type EditReport } from '../../ops/edit.js';
@@ -54,7 +55,10 @@ function renderReport(r: EditReport): string {
     const w = r.written;
     const what = w.format === 'docker-archive' ? `docker-archive (${w.layout === 'oci' ? 'Docker 25+ layout' : 'legacy layout'})` : w.format;
     const layers = w.thin ? 'thin: no layer files (load it where the original is loaded)' : plural(w.layersWritten, 'layer');
-    out.push(`wrote ${w.dest}: ${what}, ${layers}, ${formatBytes(w.bytes)}`);
+    if (w.format === 'docker-daemon') {
+      out.push(`loaded into the Docker engine: ${layers}`);
+      out.push(...describeTagMoves(w.tagged ?? []).map((l) => `  ${l}`));
+    } else out.push(`wrote ${w.dest}: ${what}, ${layers}, ${formatBytes(w.bytes)}`);
   }
   return out.join('\n');
 }
@@ -109,6 +113,7 @@ Examples:
         const fallback: DestKind = opts.format ? FORMATS[opts.format]! : src.format === 'oci-layout' ? 'oci' : src.format === 'oci-archive' ? 'oci-archive' : 'docker-archive';
         const dest = parseDestSpec(opts.output!, fallback);
         const progress = new Progress('editing', opts.quiet || opts.thin);
+        progress.setTotal(img.layers.reduce((n, l) => n + (l.present ? (l.storedSize ?? 0) : 0), 0) || undefined);
         let done = 0;
         report = await edit(src, img, req, {
           dest,

@@ -4,7 +4,10 @@ import { inspect, type InspectImage, type InspectLayer, type InspectReport } fro
 import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural, rows, truncate } from '../format.js';
-import { print, printJson } from '../output.js';
+import { print, printJson, warn } from '../output.js';
+import { UsageError } from '../../errors.js';
+import { parseRawKind, rawDocument } from '../../ops/raw.js';
+import { runConfigRows } from '../../ops/run-config.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 export const IDENTITY_NOTES = `What the identities are:
@@ -58,6 +61,8 @@ function renderImage(img: InspectImage, n: number, total: number): string {
     ['Created', img.created ?? '?'],
     ['Layers', `${img.layers.length}, ${formatBytes(img.totalStoredSize)} stored`],
   ]));
+  const run = runConfigRows(img.runConfig);
+  if (run.length) out.push('  Config', rows(run, '    '));
   for (const l of img.layers) {
     const made = l.history?.createdBy || l.history?.comment;
     const by = made ? truncate(made, 90) : '';
@@ -93,16 +98,28 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the report as JSON (see docs/json.md)')
     .option('--platform <os/arch[/variant]>', 'only images of this platform')
     .option('--no-explain', 'leave out the notes that explain each identity')
+    .option('--raw <document>', 'print one document exactly as stored: config, manifest or index (for sha256sum, jq, diff)')
     .addHelpText('after', `
 Reads only the tar headers, the JSON documents and the first block of each layer: never the layer bytes.
 Examples:
   stowage inspect app.tar
   stowage inspect docker-archive:bundle.tar:app:v2 --json
   stowage inspect oci:./layout --platform linux/arm64
-  docker save app | stowage inspect -`)
-    .action(async (source: string, opts: { json?: boolean; platform?: string; explain: boolean }) => {
+  docker save app | stowage inspect -
+  stowage inspect --raw config app.tar | sha256sum     # the image ID (classic store)
+  stowage inspect --raw manifest docker://registry.example.com/app:1 | jq .
+  stowage inspect --raw index oci:./layout`)
+    .action(async (source: string, opts: { json?: boolean; platform?: string; explain: boolean; raw?: string }) => {
+      const raw = opts.raw === undefined ? undefined : parseRawKind(opts.raw);
+      if (raw && opts.json) throw new UsageError('--raw prints the document itself; leave out --json');
       const src = await openSource(source, { digest: false });
       try {
+        if (raw) {
+          const doc = rawDocument(src, raw, opts.platform ? parsePlatform(opts.platform) : undefined);
+          if (doc.note) warn(doc.note);
+          process.stdout.write(doc.bytes);
+          return;
+        }
         if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
         const report = inspect(src);
         if (opts.json) printJson(report);

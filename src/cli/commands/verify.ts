@@ -52,6 +52,7 @@ Examples:
   docker save app | stowage verify -`)
     .action(async (source: string, opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
       const progress = new Progress('reading', opts.quiet);
+      const startedAt = process.hrtime.bigint();
       const src = await openSource(source, { onFile: (_p, size) => progress.update(size) });
       progress.done();
       try {
@@ -60,7 +61,7 @@ Examples:
         // A thin archive (stowage delta) leaves out, on purpose, the layers its stowage-delta.json names.
         const meta = await readDeltaMeta(src);
         const declared = new Set(meta?.requires.map((r) => r.chainId) ?? []);
-        const report = await verify(src, { onProgress: (d, t) => hashing.update(d, t), allowAbsent: (l) => declared.has(l.chainId) });
+        const report = await verify(src, { onProgress: (d, t) => hashing.update(d, t), allowAbsent: (l) => declared.has(l.chainId), startedAt });
         hashing.done();
         if (opts.json) printJson(report);
         else if (!opts.quiet || !report.ok) print(renderVerify(report));

@@ -404,18 +404,36 @@ export class RegistryClient {
     return (header(res, 'docker-content-digest') as Digest | undefined) ?? sha256(bytes);
   }
 
-  /** The repository's tags (every page); [] when the repository does not exist. */
-  async tags(limit = 10_000): Promise<string[]> {
+  /**
+   * Deletes a manifest by digest (the distribution API deletes by digest only: every tag naming it goes with it).
+   * A registry that does not allow deletes answers 405 UNSUPPORTED, said as such.
+   */
+  async deleteManifest(digest: Digest): Promise<void> {
+    const what = `delete ${this.name}@${digest}`;
+    const res = await this.http.send({ method: 'DELETE', url: `/v2/${this.repo}/manifests/${digest}`, scopes: [`repository:${this.repo}:pull,delete`], what });
+    if (res.statusCode === 202 || res.statusCode === 200 || res.statusCode === 204) {
+      await res.body.dump();
+      return;
+    }
+    if (res.statusCode === 405) {
+      const d = await errorDetail(res);
+      throw new StowageError(`${what}: the registry does not allow deletes (405${d.code ? ` ${d.code}` : ''}; the CNCF registry needs storage.delete.enabled: true)`);
+    }
+    await this.fail(res, what, 'no such manifest');
+  }
+
+  /** The repository's tags (every page); [] when the repository does not exist, unless `missing` is 'error'. */
+  async tags(limit = 10_000, missing: 'empty' | 'error' = 'empty'): Promise<string[]> {
     const what = `${this.name}: tags`;
     const out: string[] = [];
     let url = `/v2/${this.repo}/tags/list?n=1000`;
     for (let page = 0; page < 100 && out.length < limit; page++) {
       const res = await this.http.send({ method: 'GET', url, scopes: this.pull(), what });
-      if (res.statusCode === 404) {
+      if (res.statusCode === 404 && missing === 'empty') {
         await res.body.dump();
         return out;
       }
-      if (res.statusCode !== 200) await this.fail(res, what);
+      if (res.statusCode !== 200) await this.fail(res, what, 'no such repository');
       const link = header(res, 'link');
       const doc = JSON.parse((await readBody(res, JSON_LIMIT, what)).toString('utf8')) as { tags?: string[] | null };
       out.push(...(doc.tags ?? []));
