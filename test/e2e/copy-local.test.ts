@@ -49,7 +49,7 @@ describe('copy between local formats', () => {
     assert.equal(stowage(['copy', '-q', '--layout', 'oci', outs.layout!, d]).status, 0);
     const r = json(stowage(['inspect', '--json', d]));
     assert.equal(r.format, 'docker-archive');
-    assert.match(r.flavor, /Docker 25\+ \(OCI layout plus manifest\.json\)/);
+    assert.match(r.flavor, /written by stowage \(Docker 25\+ layout: OCI layout plus manifest\.json\)/);
   });
 
   it('the legacy output names its v1 directories by moby\'s rule', () => {
