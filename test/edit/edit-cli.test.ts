@@ -125,8 +125,8 @@ describe('stowage edit: bad input', () => {
     ['invalid protocol', ['-o', 'x.tar', '--expose-rm', '80/icmp'], /unknown protocol/],
     ['bad JSON entrypoint', ['-o', 'x.tar', '--entrypoint', '[1,2]'], /expected a JSON array of strings/],
     ['contradicting flags', ['-o', 'x.tar', '--cmd', 'x', '--clear-cmd'], /--cmd or --clear-cmd, not both/],
-    ['thin OCI', ['-o', 'oci:xdir', '--thin', '--label', 'a=b'], /--thin writes a docker-archive in the legacy layout, or into docker-daemon:, only/],
-    ['thin Docker 25 layout', ['-o', 'x.tar', '--layout', 'oci', '--thin', '--label', 'a=b'], /--thin writes a docker-archive in the legacy layout/],
+    // A thin docker archive in either layout is fine (engine-paths.test.ts loads one on every engine); an OCI layout is not.
+    ['thin OCI', ['-o', 'oci:xdir', '--thin', '--label', 'a=b'], /--thin writes a docker-archive \(a file or -\) or into docker-daemon: only/],
     ['--json to stdout archive', ['-o', '-', '--json', '--label', 'a=b'], /--json prints to standard output/],
     ['tag twice', ['-o', 'docker-archive:x.tar:a:1', '--tag', 'b:2'], /not both/],
     ['dry run with -o', ['--dry-run', '-o', 'x.tar', '--label', 'a=b'], /--dry-run writes nothing/],
