@@ -117,13 +117,17 @@ interface Finding {
   problem: string;
 }
 
-/** What is wrong with a run, if anything. */
-function problemOf(r: Awaited<ReturnType<typeof measure>>): string | undefined {
+/**
+ * What is wrong with a run, if anything. `diff` follows diff(1): 1 means the images differ, 2 is trouble; every
+ * other command fails with 1.
+ */
+function problemOf(r: Awaited<ReturnType<typeof measure>>, args: string[]): string | undefined {
+  const trouble = args[0] === 'diff' ? 2 : 1;
   if (r.timedOut) return `timed out (${r.seconds.toFixed(1)} s)`;
   if (/\n\s+at /.test(r.stderr)) return 'stack trace';
   if (/internal error/.test(r.stderr)) return `internal error: ${r.stderr.trim()}`;
-  if (r.status !== 0 && r.status !== 1) return `exit status ${r.status}: ${r.stderr.trim().slice(0, 300)}`;
-  if (r.status === 1 && r.stderr.trim().split('\n').length !== 1 && !/^(FAIL|OK)/m.test(r.stdout)) return `more than one line: ${r.stderr.slice(0, 300)}`;
+  if (r.status !== 0 && r.status !== 1 && r.status !== trouble) return `exit status ${r.status}: ${r.stderr.trim().slice(0, 300)}`;
+  if (r.status === trouble && r.stderr.trim().split('\n').length !== 1 && !/^(FAIL|OK)/m.test(r.stdout)) return `more than one line: ${r.stderr.slice(0, 300)}`;
   if (r.rssMB > RSS_LIMIT_MB) return `peak RSS ${r.rssMB} MB`;
   return undefined;
 }
@@ -138,7 +142,7 @@ describe('fuzz: mutated archives through every reader', () => {
     it(`replays ${replay}`, async () => {
       const f = JSON.parse(readFileSync(replay, 'utf8')) as Finding & { input: string };
       const r = await run(f.input, { args: f.args.map((a) => (a === '{input}' ? f.input : a.replace('{tmp}', tmp))), stdin: f.stdin });
-      assert.equal(problemOf(r), undefined, r.stderr);
+      assert.equal(problemOf(r, f.args), undefined, r.stderr);
     });
     return;
   }
@@ -163,7 +167,7 @@ describe('fuzz: mutated archives through every reader', () => {
       const res = await run(input, reader);
       maxRss = Math.max(maxRss, res.rssMB);
       exits[res.status] = (exits[res.status] ?? 0) + 1;
-      const problem = problemOf(res);
+      const problem = problemOf(res, reader.args);
       if (problem) {
         mkdirSync(CORPUS, { recursive: true });
         const name = `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
