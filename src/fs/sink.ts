@@ -2,11 +2,9 @@
  * Where a writer puts the files of an image format: a tar stream (an archive, possibly standard output) or a
  * directory (an OCI layout). Writers name files; sinks decide how they are stored.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { TarWriter } from '../tar/writer.js';
 import { write as fsWrite } from 'node:fs';
 import { promisify } from 'node:util';
@@ -15,6 +13,7 @@ import type { Digest } from '../oci/digest.js';
 import { BLOCK, encodeHeader, padding } from '../tar/header.js';
 import { fsError } from './fs-errors.js';
 import type { FileRegion } from './tree.js';
+import { writeChunks } from './write-chunks.js';
 
 export interface Sink {
   file(name: string, data: Buffer): Promise<void>;
@@ -90,27 +89,7 @@ export class DirSink implements Sink {
   }
   async stream(name: string, size: number, body: AsyncIterable<Buffer>): Promise<void> {
     this.names.add(name);
-    const w = createWriteStream(await this.parent(name), { highWaterMark: 1 << 20 });
-    try {
-      for await (const c of body) {
-        this.bytes += c.length;
-        if (!w.write(c)) {
-          // One error listener per wait, removed once drained: a long stream of small chunks (a download) must not
-          // pile them up.
-          await new Promise<void>((r, j) => {
-            w.once('error', j);
-            w.once('drain', () => { w.off('error', j); r(); });
-          });
-        }
-      }
-      w.end();
-      await finished(w);
-    } catch (e) {
-      // A write still in flight reports ERR_STREAM_DESTROYED after this: nobody wants it any more.
-      w.on('error', () => undefined);
-      w.destroy();
-      throw e;
-    }
+    await writeChunks(await this.parent(name), body, { onChunk: (c) => { this.bytes += c.length; } });
     void size;
   }
   async dir(name: string): Promise<void> {

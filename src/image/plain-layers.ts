@@ -5,14 +5,14 @@
  * its DiffID checked on the way, and the copy stands in for it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { decompress } from '../compress/decompress.js';
 import { StowageError } from '../errors.js';
 import { tempDir } from '../fs/temp.js';
 import type { Digest } from '../oci/digest.js';
 import type { WritableImage, WritableLayer } from './writable.js';
+import { writeChunks } from '../fs/write-chunks.js';
 
 export interface PlainCopies {
   images: WritableImage[];
@@ -38,15 +38,7 @@ export async function withoutZstd(images: WritableImage[]): Promise<PlainCopies>
           const file = join(tmp.dir, String(done.size));
           const what = `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`;
           const h = createHash('sha256');
-          const w = createWriteStream(file, { highWaterMark: 1 << 20 });
-          let size = 0;
-          for await (const c of decompress('zstd', l.open(), what)) {
-            h.update(c);
-            size += c.length;
-            if (!w.write(c)) await new Promise<void>((r) => w.once('drain', () => r()));
-          }
-          w.end();
-          await finished(w);
+          const size = await writeChunks(file, decompress('zstd', l.open(), what), { onChunk: (c) => h.update(c) });
           const diffId: Digest = `sha256:${h.digest('hex')}`;
           if (diffId !== l.diffId) throw new StowageError(`${what}: its content hashes to ${diffId}, but the config says ${l.diffId}`);
           plain = {

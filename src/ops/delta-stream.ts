@@ -17,10 +17,9 @@
  * them and manifest.json goes out unchanged (it lists every layer).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { JSON_LIMIT } from '../limits.js';
 import { SNIFF_BYTES, sniff } from '../compress/detect.js';
@@ -45,6 +44,7 @@ import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
 import { DELTA_META } from './delta-meta.js';
 import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
 import type { HaveSet } from './have.js';
+import { writeChunks } from '../fs/write-chunks.js';
 
 const SMALL = 64 << 10;
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -146,13 +146,7 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
           await tw.addRaw(e.raw, size, (async function* () { for await (const c of rest) { h.update(c); yield c; } })(), name);
         } else {
           const file = join(spoolDir, String(passed.size));
-          const w = createWriteStream(file, { highWaterMark: 1 << 20 });
-          for await (const c of rest) {
-            h.update(c);
-            if (!w.write(c)) await new Promise<void>((r) => w.once('drain', () => r()));
-          }
-          w.end();
-          await finished(w);
+          await writeChunks(file, rest, { onChunk: (c) => h.update(c) });
           spooledBytes += size;
           passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniffed === 'none', compression, fate: 'spooled', spool: file });
           continue;

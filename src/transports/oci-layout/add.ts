@@ -8,9 +8,8 @@
  *     before it changes, so a reader never finds an entry whose blobs are missing.
  * An entry with the same ref name (the tag) is replaced, as skopeo does: the tag moves to the new image.
  */
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { StowageError } from '../../errors.js';
 import type { Sink } from '../../fs/sink.js';
@@ -21,6 +20,7 @@ import { OCI_INDEX } from '../../oci/mediatypes.js';
 import type { Descriptor } from '../../oci/types.js';
 import { REF_NAME } from './read.js';
 import { writeLayoutFiles, type LayoutWriteOptions, type LayoutWriteResult } from './write.js';
+import { writeChunks } from '../../fs/write-chunks.js';
 
 const LOCK_WAIT_MS = 120_000;
 /** A lock older than this is left over by a writer that was killed: taken over. */
@@ -75,19 +75,7 @@ class LayoutAddSink implements Sink {
 
   async stream(name: string, _size: number, body: AsyncIterable<Buffer>): Promise<void> {
     await this.place(name, async (tmp) => {
-      const w = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });
-      try {
-        for await (const c of body) {
-          this.bytes += c.length;
-          if (!w.write(c)) await new Promise<void>((r, j) => { w.once('error', j); w.once('drain', () => { w.off('error', j); r(); }); });
-        }
-        w.end();
-        await finished(w);
-      } catch (e) {
-        w.on('error', () => undefined);
-        w.destroy();
-        throw e;
-      }
+      await writeChunks(tmp, body, { flags: 'wx', onChunk: (c) => { this.bytes += c.length; } });
     });
   }
 
