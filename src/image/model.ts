@@ -7,6 +7,7 @@ import type { FileTree } from '../fs/tree.js';
 import type { Digest } from '../oci/digest.js';
 import type { Platform } from '../oci/platform.js';
 import type { Descriptor, HistoryEntry, ImageConfig, Index, Manifest } from '../oci/types.js';
+import type { Layer } from './layer.js';
 
 export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'registry';
 
@@ -66,6 +67,14 @@ export interface SourceImage {
   parentIndex?: Digest;
 }
 
+/** A blob a source holds by digest (an index, an artifact's blob). */
+export interface StoredBlob {
+  size: number;
+  open(): AsyncIterable<Buffer>;
+  /** Reads it whole; throws a clear error over `limit` bytes. */
+  read(limit: number): Promise<Buffer>;
+}
+
 export interface ImageSource {
   /** The name the user gave. */
   spec: string;
@@ -77,7 +86,18 @@ export interface ImageSource {
    * told: the containerd store names an image by its manifest (or index) digest, the classic store by its config's.
    */
   store?: 'classic' | 'containerd';
+  /** The files the source was read from: for transports only (operations read bytes through `layers`, `blob`, `file`). */
   tree: FileTree;
+  /** Whether layer bytes can be read again (false for a one-pass stream). */
+  seekable: boolean;
+  /** An image's layers with their bytes (built by the transport, once per image). */
+  layers(img: SourceImage): Layer[];
+  /** A blob the source holds, by digest; undefined when absent. */
+  blob(digest: Digest): Promise<StoredBlob | undefined>;
+  /** A file stored beside the images (stowage-delta.json), read whole; undefined when absent. */
+  file(name: string, limit: number): Promise<Buffer | undefined>;
+  /** Places where the source contradicts itself (manifest.json against index.json), reported by verify. */
+  inconsistencies?: string[];
   images: SourceImage[];
   /** Anything odd noticed while reading that is not an error. */
   warnings: string[];

@@ -3,12 +3,12 @@
  * threads while the command copies or merges it, and held against what the manifest, the config and the blob's name
  * say. Commands await the proof before their output is committed, so a tampered or mislabelled layer never yields a
  * plausible image (`copy`, `edit`, `export`, `squash`; `--no-verify` skips it). Each distinct file is hashed once
- * however many times an image names it.
+ * however many times an image names it, by the source's own hasher (closed with the source).
  */
 import { StowageError } from '../errors.js';
-import { BlobHasher } from '../hash/blob-hasher.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
 import { layerTypeCompression } from '../oci/mediatypes.js';
+import type { Layer } from './layer.js';
 import type { ImageSource, LayerRecord } from './model.js';
 
 /** Every way the digests of a layer's bytes can disagree with what names them; appended to `problems`. */
@@ -27,24 +27,22 @@ export function checkLayer(l: LayerRecord, d: LayerDigests, problems: string[]):
 export interface LayerProof {
   /** Resolves when every layer checked out; rejects with the first problem, in one line. */
   done(): Promise<void>;
-  /** Stops the worker threads. */
-  close(): Promise<void>;
 }
 
 /** Starts proving `layers` of `src` (a no-op for a registry source, whose blob streams check their own digests). */
-export function proveLayers(src: ImageSource, layers: LayerRecord[]): LayerProof {
-  if (src.format === 'registry') return { done: async () => undefined, close: async () => undefined };
-  const hasher = new BlobHasher(src.tree);
-  const checks = layers.filter((l) => l.present && l.path).map(async (l) => {
-    const d = await hasher.hash(l.path!);
+export function proveLayers(src: ImageSource, layers: Layer[]): LayerProof {
+  if (src.format === 'registry') return NO_PROOF;
+  const checks = layers.filter((l) => l.present).map(async (layer) => {
+    const l = layer.record;
+    const d = await layer.digests();
     const problems: string[] = [];
     checkLayer(l, d, problems);
     if (problems.length) throw new StowageError(`${src.spec}: layer ${l.index + 1} (${l.path}): ${problems[0]}; nothing written (--no-verify skips this check)`);
   });
   const all = Promise.all(checks).then(() => undefined);
   all.catch(() => undefined); // awaited by done()
-  return { done: () => all, close: () => hasher.close() };
+  return { done: () => all };
 }
 
 /** A proof that checks nothing (--no-verify). */
-export const NO_PROOF: LayerProof = { done: async () => undefined, close: async () => undefined };
+export const NO_PROOF: LayerProof = { done: async () => undefined };

@@ -7,6 +7,7 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/types.js';
 import type { FileRegion } from '../fs/tree.js';
+import type { Layer } from './layer.js';
 import type { ImageSource, SourceImage } from './model.js';
 
 export interface WritableLayer {
@@ -44,9 +45,28 @@ export interface WritableImage {
   manifest?: { bytes: Buffer; digest: Digest; mediaType: string };
 }
 
+export interface WritableOptions {
+  /** Check the bytes copied against their digests (default true); false: only their count (`--no-verify`). */
+  verify?: boolean;
+}
+
+/**
+ * How a writer checks a layer it copies, decided here once for every op: only the count when the caller opted out
+ * or the source's stream proves its own digest (a registry blob); worker threads hashing the same file when a plain
+ * tar lies in a real file (its digest is its DiffID, so that one hash proves both); else a hash as the bytes pass.
+ */
+function checkPolicy(src: ImageSource, layer: Layer, w: WritableLayer, opts: WritableOptions): WritableLayer['check'] {
+  if (opts.verify === false) return 'size';
+  if (src.format === 'registry') return w.digest && (w.compression !== 'none' || w.digest === w.diffId) ? 'size' : undefined;
+  if (src.seekable && w.compression === 'none') return () => layer.digests();
+  return undefined;
+}
+
 /** Describes an image of a source for writing. Layers the source lacks have no `open`. */
-export function writableFrom(src: ImageSource, img: SourceImage): WritableImage {
+export function writableFrom(src: ImageSource, img: SourceImage, opts: WritableOptions = {}): WritableImage {
+  const sourceLayers = src.layers(img);
   const layers: WritableLayer[] = img.layers.map((l) => {
+    const layer = sourceLayers[l.index]!;
     const c = l.compression;
     if (l.present && c !== 'none' && c !== 'gzip' && c !== 'zstd') {
       throw new StowageError(`${src.spec}: layer ${l.index + 1} is ${c}; only tar, gzip and zstd layers can be written`);
@@ -64,10 +84,12 @@ export function writableFrom(src: ImageSource, img: SourceImage): WritableImage 
       w.descriptor = l.descriptor;
       w.digest = l.descriptor.digest;
     } else if (l.present && c === 'none') w.digest = l.diffId;
-    if (l.present && l.path) {
-      const path = l.path;
-      w.open = () => src.tree.open(path);
-      if (src.tree.seekable) w.locate = () => src.tree.region(path);
+    if (layer.present) {
+      // Unchecked here: the writer checks what it copies (hashingCopy), by the policy below.
+      w.open = () => layer.compressed({ verify: false });
+      if (src.seekable) w.locate = () => layer.region();
+      const check = checkPolicy(src, layer, w, opts);
+      if (check) w.check = check;
     }
     return w;
   });

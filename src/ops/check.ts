@@ -51,8 +51,8 @@ export interface CheckReport {
 }
 
 export async function readDeltaMeta(src: ImageSource): Promise<DeltaMeta | undefined> {
-  if (!(await src.tree.stat(DELTA_META))) return undefined;
-  return parseDeltaMeta(await src.tree.readSmall(DELTA_META, JSON_LIMIT), `${src.spec}: ${DELTA_META}`);
+  const bytes = await src.file(DELTA_META, JSON_LIMIT);
+  return bytes && parseDeltaMeta(bytes, `${src.spec}: ${DELTA_META}`);
 }
 
 /** The stores whose rules apply: each recorded one; both where the record does not say (archives, layouts). */

@@ -13,7 +13,6 @@ import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom } from '../image/writable.js';
 import { parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
-import { blobPath } from '../transports/oci-layout/read.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
 import type { PushOptions } from '../transports/registry/push.js';
 
@@ -83,8 +82,8 @@ async function sourceIndex(src: ImageSource, images: SourceImage[]): Promise<{ b
   const parents = new Set(images.map((i) => i.parentIndex));
   const parent = [...parents][0];
   if (parents.size !== 1 || !parent) return undefined;
-  const bytes = await src.tree.readSmall(blobPath(parent), 16 << 20);
-  if (sha256(bytes) !== parent) return undefined;
+  const bytes = await (await src.blob(parent))?.read(16 << 20);
+  if (!bytes || sha256(bytes) !== parent) return undefined;
   const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: string };
   return { bytes, mediaType: doc.mediaType ?? 'application/vnd.oci.image.index.v1+json' };
 }
@@ -106,28 +105,18 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
         if (index) push.index = index;
       }
     }
-    const writables = images.map((i) => writableFrom(src, i));
-    if (src.format === 'registry') {
-      // A registry blob's stream checks its own size and digest before it ends (a mismatch throws, so the output
-      // is abandoned): the writer need not hash the same bytes again. An uncompressed layer keeps the writer's
-      // hash unless its digest is its DiffID, which that check then covers too.
-      for (const w of writables) for (const l of w.layers) if (l.digest && (l.compression !== 'none' || l.digest === l.diffId)) l.check = 'size';
-    }
+    // How each copied layer is checked (a registry blob's stream checks itself) is writableFrom's rule.
+    const writables = images.map((i) => writableFrom(src, i, opts.verify === false ? { verify: false } : {}));
     // Every layer read is proved (digest, size, DiffID) by worker threads while it is copied, before the output
     // is committed; a registry destination checks what it is sent itself.
-    const proof = opts.verify === false || toRegistry ? NO_PROOF : proveLayers(src, images.flatMap((i) => i.layers));
+    const proof = opts.verify === false || toRegistry ? NO_PROOF : proveLayers(src, images.flatMap((i) => src.layers(i)));
     const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
-    let r;
-    try {
-      r = await writeImages(dest, writables, {
-        layout: opts.layout ?? 'legacy',
-        onLayer: (n) => progress.onLayer(n),
-        push,
-        beforeCommit: proof.done,
-      });
-    } finally {
-      await proof.close();
-    }
+    const r = await writeImages(dest, writables, {
+      layout: opts.layout ?? 'legacy',
+      onLayer: (n) => progress.onLayer(n),
+      push,
+      beforeCommit: proof.done,
+    });
     return {
       schema: 'stowage.copy/v1',
       source: sourceText,

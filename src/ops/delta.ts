@@ -127,9 +127,8 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
         const l = missing[0]!;
         throw new StowageError(`${src.spec}: layer ${l.index + 1} of ${img.tags[0] ?? img.config.digest} is not in the source, and the target does not have it either (ChainID ${l.chainId})`);
       }
-      const w = writableFrom(src, img);
       // --no-verify: the layers are copied as they are (docker load still checks every DiffID on the target).
-      if (opts.verify === false) for (const l of w.layers) l.check = 'size';
+      const w = writableFrom(src, img, opts.verify === false ? { verify: false } : {});
       const [plan] = planDelta([{
         tags: img.tags, imageId: img.config.digest,
         layers: img.layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.storedSize ?? l.descriptor?.size ?? 0 })),

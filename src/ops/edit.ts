@@ -10,7 +10,6 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { applyAnnotationChanges, applyConfigChanges, diffConfigs, isEmptyRequest, resolveTags, serializeConfig, withEditHistory, type ConfigDiff, type EditRequest, editTime } from '../image/config-edit.js';
 import { ensureDigests } from '../image/ensure-digests.js';
-import { BlobHasher } from '../hash/blob-hasher.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
@@ -30,6 +29,11 @@ export interface EditOptions {
   now?: string;
   /** Append the `empty_layer` history entry (default true). */
   history?: boolean;
+  /**
+   * Check every copied layer against its digest and DiffID (default true), hashed in worker threads while the
+   * main thread copies. false: the bytes are copied verbatim, only their count is checked (the fastest copy).
+   */
+  verify?: boolean;
 }
 
 export interface EditWriteOptions extends EditOptions {
@@ -38,11 +42,6 @@ export interface EditWriteOptions extends EditOptions {
   layout?: 'legacy' | 'oci';
   /** Write no layer files (legacy docker-archive or docker-daemon:): loads on an engine that holds the original's layers. */
   thin?: boolean;
-  /**
-   * Check every copied layer against its digest and DiffID (default true), hashed in worker threads while the
-   * main thread copies. false: the bytes are copied verbatim, only their count is checked (the fastest copy).
-   */
-  verify?: boolean;
   onLayer?: (bytes: number) => void;
 }
 
@@ -89,7 +88,7 @@ const plain = (d: ConfigDiff) => ({ path: d.path, before: d.before ?? null, afte
 
 /** Computes the edited image without writing anything. */
 export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditOptions = {}): Promise<EditPlan> {
-  const image = writableFrom(src, img);
+  const image = writableFrom(src, img, opts.verify === false ? { verify: false } : {});
   const warnings: string[] = [];
   // The raw JSON (already validated when the source was read): every field is kept exactly as it was.
   const before = JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig;
@@ -114,7 +113,7 @@ export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequ
     if (!doc) {
       delete image.manifest;
       // (Only when the layer digests are known or can be read: a one-pass stream cannot be read again.)
-      if (Object.keys(ann.value).length && (src.tree.seekable || image.layers.every((l) => l.digest || !l.open))) {
+      if (Object.keys(ann.value).length && (src.seekable || image.layers.every((l) => l.digest || !l.open))) {
         // A source without a manifest (a legacy docker save): build the OCI manifest a writer would, to annotate it.
         await ensureDigests([image]);
         doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;
@@ -185,21 +184,14 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   if (noManifest && req.annotations.length) {
     report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
   }
-  const closeHasher = opts.thin ? undefined : checkLayers(src, img, image, opts.verify !== false);
   // The layers copied are proved (DiffID, size, descriptor) before the output is committed.
-  const proof = opts.thin || opts.verify === false || dest.kind === 'docker' ? NO_PROOF : proveLayers(src, img.layers);
-  let r;
-  try {
-    r = await writeImages(dest, [image], {
-      layout,
-      ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
-      ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
-      beforeCommit: proof.done,
-    });
-  } finally {
-    await closeHasher?.();
-    await proof.close();
-  }
+  const proof = opts.thin || opts.verify === false || dest.kind === 'docker' ? NO_PROOF : proveLayers(src, src.layers(img));
+  const r = await writeImages(dest, [image], {
+    layout,
+    ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
+    ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+    beforeCommit: proof.done,
+  });
   report.dryRun = false;
   if (dest.tag) report.after.tags = [dest.tag];
   // writeImages learnt every layer digest (ensureDigests) for the formats that store a manifest.
@@ -218,28 +210,6 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     report.warnings.push('nothing changed: the output holds the same image');
   }
   return report;
-}
-
-/**
- * How the copied layers are checked. verify: an uncompressed layer of a file-backed source is hashed by worker
- * threads in parallel with the copy (its digest is its DiffID; the copy awaits it at the end), the others inline
- * as they pass (a compressed blob's digest is one hash, cheaper than inflating it for the DiffID in a worker).
- * No verify: only the byte count. Returns what stops the workers.
- */
-function checkLayers(src: ImageSource, img: SourceImage, image: WritableImage, verify: boolean): () => Promise<void> {
-  let hasher: BlobHasher | undefined;
-  for (const [i, w] of image.layers.entries()) {
-    const path = img.layers[i]?.path;
-    if (!w.open || !path) continue;
-    if (!verify) {
-      w.check = 'size';
-      continue;
-    }
-    if (!src.tree.seekable || w.compression !== 'none') continue;
-    // Lazy: a file output copies through its own threads (and hashes there), so this only runs for streams.
-    w.check = () => (hasher ??= new BlobHasher(src.tree)).hash(path);
-  }
-  return async () => { await hasher?.close(); };
 }
 
 /** Refuses a request that changes nothing at all. */

@@ -39,7 +39,7 @@ export async function exportImage(src: ImageSource, img: SourceImage, out: Writa
   const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
   // Every layer is proved (DiffID, size, descriptor) by worker threads while the merge reads it; the caller commits
   // the output only when this returns.
-  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, img.layers);
+  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, src.layers(img));
   let entries: MergeStats;
   try {
     entries = await mergeLayers(mergeInputs(src, img), w, { impliedDirs: true, warn: (m) => warnings.push(m) });
@@ -47,7 +47,6 @@ export async function exportImage(src: ImageSource, img: SourceImage, out: Writa
     await proof.done();
   } finally {
     if (timer) clearInterval(timer);
-    await proof.close();
   }
   return {
     schema: 'stowage.export/v1',

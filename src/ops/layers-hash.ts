@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ContentHashPool } from '../hash/content-pool.js';
-import type { ImageSource, LayerRecord } from '../image/model.js';
+import type { Layer } from '../image/layer.js';
 import type { TarEntry } from '../tar/reader.js';
 
 /** Files at least this big go to the workers (smaller ones come from the reader's read-ahead buffer). */
@@ -20,10 +20,10 @@ export class ContentHasher {
   /** Where the current layer's tar lies in a real file, when it is a plain tar there. */
   private region?: { file: string };
 
-  async beginLayer(src: ImageSource, layer: LayerRecord): Promise<void> {
+  async beginLayer(layer: Layer): Promise<void> {
     this.region = undefined;
-    if (layer.compression === 'none' && layer.present && layer.path) {
-      const r = await src.tree.region(layer.path);
+    if (layer.compression === 'none' && layer.present) {
+      const r = await layer.region();
       if (r) this.region = { file: r.file };
     }
   }

@@ -11,7 +11,6 @@
  * Memory grows with the number of paths (one node per path, one record per stored file), never with file sizes.
  */
 import { StowageError } from '../errors.js';
-import { openLayerTar } from '../image/layer-tar.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { classify, cleanName } from '../layerfs/names.js';
 import type { PathTree } from '../layerfs/path-tree.js';
@@ -130,14 +129,14 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
   const hasher = new ContentHasher();
   try {
     for (let t = 0; t < n; t++) {
-      const l = img.layers[t]!;
+      const l = src.layers(img)[t]!;
       const what = `${src.spec}: layer ${t + 1}/${n}`;
       fold.beginLayer(t);
       const files = new TopN<SizedPath>(top, (x) => x.size);
       const dirBytes = new Map<string, number>();
       let layerSize = 0;
-      const tarSrc = await openLayerTar(src, l, what);
-      await hasher.beginLayer(src, l);
+      const tarSrc = await l.tar(what);
+      await hasher.beginLayer(l);
       try {
         for await (const e of readTar(tarSrc, { what, allowEmpty: true })) {
           const h = e.header;

@@ -138,12 +138,8 @@ export async function squash(src: ImageSource, img: SourceImage, opts: SquashOpt
   const kept = keptLayers(img, opts);
   const warnings: string[] = [];
   // Every layer read (merged or kept) is proved while the merge runs, before the output is committed.
-  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, img.layers);
-  try {
-    return await squashProved(src, img, opts, kept, warnings, proof.done);
-  } finally {
-    await proof.close();
-  }
+  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, src.layers(img));
+  return squashProved(src, img, opts, kept, warnings, proof.done);
 }
 
 async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], proved: () => Promise<void>): Promise<SquashReport> {

@@ -3,13 +3,10 @@
  * digests against their file names and descriptors, sizes, DiffIDs against the config, config digests against
  * their names, and manifest.json against index.json where an archive has both. Layers hash in parallel.
  */
-import { BlobHasher } from '../hash/blob-hasher.js';
-import type { LayerDigests } from '../hash/layer-digest.js';
 import { createHash } from 'node:crypto';
 import { sha256, type Digest } from '../oci/digest.js';
 import { checkLayer } from '../image/prove-layers.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
-import { blobPath } from '../transports/oci-layout/read.js';
 
 export interface VerifiedLayer {
   index: number;
@@ -55,24 +52,6 @@ export interface VerifyOptions {
   startedAt?: bigint;
 }
 
-/** Docker 25+ archives: manifest.json and index.json must describe the same images with the same blobs. */
-function crossCheck(src: ImageSource, problems: string[]): void {
-  if (!src.index || !src.dockerManifest) return;
-  for (const img of src.images) {
-    const who = img.tags[0] ?? img.config.digest;
-    // An image missing from index.json is not a mismatch: Docker 25.0 leaves untagged images out of it.
-    if (!img.manifest || img.manifest.origin !== 'archive') continue;
-    if (img.config.path && img.config.path !== blobPath(img.config.digest)) {
-      problems.push(`manifest.json names config ${img.config.path} for ${who}, but index.json's manifest names ${blobPath(img.config.digest)}`);
-    }
-    for (const l of img.layers) {
-      if (l.descriptor && l.path !== blobPath(l.descriptor.digest)) {
-        problems.push(`manifest.json names ${l.path} as layer ${l.index} of ${who}, but index.json's manifest names ${blobPath(l.descriptor.digest)}`);
-      }
-    }
-  }
-}
-
 /** Images index.json lists that manifest.json does not: the classic engine and containerd would load different images. */
 function unlistedInManifestJson(src: ImageSource, problems: string[]): void {
   for (const c of src.indexOnly ?? []) {
@@ -85,14 +64,15 @@ async function checkArtifacts(src: ImageSource, problems: string[]): Promise<num
   let bytes = 0;
   for (const a of src.artifacts ?? []) {
     for (const d of a.blobs) {
-      const path = blobPath(d.digest);
-      if (!(await src.tree.stat(path))) {
+      const path = `blobs/${d.digest.replace(':', '/')}`;
+      const blob = await src.blob(d.digest);
+      if (!blob) {
         problems.push(`artifact ${a.digest}: blob ${d.digest} is missing`);
         continue;
       }
       const h = createHash('sha256');
       let n = 0;
-      for await (const c of src.tree.open(path)) {
+      for await (const c of blob.open()) {
         h.update(c);
         n += c.length;
       }
@@ -118,18 +98,26 @@ export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promis
   const started = opts.startedAt ?? process.hrtime.bigint();
   let done = 0;
   const total = await totalBytes(src);
-  const hasher = new BlobHasher(src.tree, (n) => {
-    done += n;
-    opts.onProgress?.(done, total);
-  });
-  const problems: string[] = [];
-  crossCheck(src, problems);
+  const counted = new Set<string>();
+  const problems: string[] = [...(src.inconsistencies ?? [])];
   unlistedInManifestJson(src, problems);
   done += await checkArtifacts(src, problems);
-  try {
-    // Start every hash at once: the hasher runs them across its workers and each file is hashed once.
+  {
+    // Start every hash at once: the source's hasher runs them across its workers and hashes each file once.
     const jobs = src.images.map((img) =>
-      img.layers.map((l) => (l.present && l.path ? hasher.hash(l.path).then((d) => ({ d }), (e: Error) => ({ e })) : undefined)),
+      src.layers(img).map((layer) => {
+        const l = layer.record;
+        if (!layer.present) return undefined;
+        return layer.digests().then((d) => {
+          const key = l.linkedTo ?? l.path!;
+          if (!counted.has(key)) {
+            counted.add(key);
+            done += d.size;
+            opts.onProgress?.(done, total);
+          }
+          return { d };
+        }, (e: Error) => ({ e }));
+      }),
     );
     const images: VerifiedImage[] = [];
     for (const [n, img] of src.images.entries()) {
@@ -174,8 +162,6 @@ export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promis
       layersHashed: hashedFiles.size,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
-  } finally {
-    await hasher.close();
   }
 }
 

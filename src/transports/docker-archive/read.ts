@@ -19,7 +19,8 @@ import type { Index } from '../../oci/types.js';
 import { baseLayerRecords, synthesizeManifest } from '../../image/layers.js';
 import { WRITER_ANNOTATION } from '../../image/manifest.js';
 import type { ImageSource, SourceImage } from '../../image/model.js';
-import { readLayoutImages } from '../oci-layout/read.js';
+import { blobPath, readLayoutImages } from '../oci-layout/read.js';
+import { treeAccess } from '../tree-layers.js';
 
 interface ManifestItem {
   Config: string;
@@ -157,12 +158,12 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
     ...(store ? { store } : {}),
     indexOnly,
     flavor: flavorOf(items, index?.parsed, images.some((i) => i.layers.some((l) => l.compression === 'gzip' || l.compression === 'zstd')), hasRepositories),
-    tree,
+    ...treeAccess(tree, spec),
     images,
     warnings,
     ...(index ? { index } : {}),
     dockerManifest: { bytes: mbytes, parsed: items },
-    close: () => tree.close(),
+    inconsistencies: index ? indexMismatches(images) : [],
   };
 }
 
@@ -193,4 +194,26 @@ async function findUnlistedManifest(tree: FileTree, configDigest: Digest, warnin
     return found;
   }
   return undefined;
+}
+
+/**
+ * Docker 25+ archives: manifest.json and index.json must describe the same images with the same blobs, or the
+ * classic store (which follows manifest.json) and containerd (index.json) would load different bytes.
+ */
+function indexMismatches(images: SourceImage[]): string[] {
+  const problems: string[] = [];
+  for (const img of images) {
+    const who = img.tags[0] ?? img.config.digest;
+    // An image missing from index.json is not a mismatch: Docker 25.0 leaves untagged images out of it.
+    if (!img.manifest || img.manifest.origin !== 'archive') continue;
+    if (img.config.path && img.config.path !== blobPath(img.config.digest)) {
+      problems.push(`manifest.json names config ${img.config.path} for ${who}, but index.json's manifest names ${blobPath(img.config.digest)}`);
+    }
+    for (const l of img.layers) {
+      if (l.descriptor && l.path !== blobPath(l.descriptor.digest)) {
+        problems.push(`manifest.json names ${l.path} as layer ${l.index} of ${who}, but index.json's manifest names ${blobPath(l.descriptor.digest)}`);
+      }
+    }
+  }
+  return problems;
 }

@@ -2,6 +2,7 @@
  * Reads OCI image layouts (a directory, or the same files in an OCI archive tar): `oci-layout`, `index.json` and
  * `blobs/<alg>/<hex>`, following nested image indexes. Layer blobs are not read beyond their first block.
  */
+import { treeAccess } from '../tree-layers.js';
 import { StowageError } from '../../errors.js';
 import { INDEX_DEPTH, INDEX_REFERENCES, JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
@@ -147,11 +148,10 @@ export async function readOciLayout(tree: FileTree, spec: string, format: 'oci-l
     spec,
     format,
     flavor: format === 'oci-archive' ? 'OCI archive (an OCI image layout in a tar)' : 'OCI image layout',
-    tree,
+    ...treeAccess(tree, spec),
     images,
     warnings,
     artifacts,
     index: { bytes: ibytes, parsed: index },
-    close: () => tree.close(),
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * A layer as operations see it: its identities and its bytes, read only through these methods. Each transport
+ * builds its layers (a file tree's through tree-layers.ts); an op never asks where a layer is stored. Every read
+ * that can check itself does: stored bytes against the blob digest and size, uncompressed bytes against the DiffID.
+ */
+import type { Sniffed } from '../compress/detect.js';
+import type { FileRegion } from '../fs/tree.js';
+import type { LayerDigests } from '../hash/layer-digest.js';
+import type { Digest } from '../oci/digest.js';
+import type { ByteSource } from '../tar/bytesource.js';
+import type { LayerRecord } from './model.js';
+
+export interface Layer {
+  /** The facts a transport read (identities, path, descriptor, v1 names), for reports. */
+  readonly record: LayerRecord;
+  readonly index: number;
+  readonly diffId: Digest;
+  readonly chainId: Digest;
+  /** Whether the source holds the bytes (a thin archive leaves some out). */
+  readonly present: boolean;
+  /** The blob digest of the stored bytes, when known without reading them (a manifest names it, or a plain tar's is its DiffID). */
+  readonly digest?: Digest;
+  /** Stored size in bytes (0 when unknown and absent). */
+  readonly size: number;
+  /** How the stored bytes are compressed, told from their first bytes. */
+  readonly compression: Sniffed;
+  /** The stored bytes. Checked against the blob digest (when known) and the size as they are read, unless `verify: false`. */
+  compressed(opts?: { verify?: boolean }): AsyncIterable<Buffer>;
+  /** The uncompressed tar, checked against the DiffID as it is read. */
+  uncompressed(): AsyncIterable<Buffer>;
+  /**
+   * The uncompressed tar for the tar reader: a plain tar in a real file is read by offset (entries nobody needs are
+   * skipped by seeking), so it is not hashed here; callers that need proof take `digests()` beside it.
+   */
+  tar(what: string): Promise<ByteSource>;
+  /** Where the stored bytes lie in a real file, when they do: the copy threads read them there. */
+  region(): Promise<FileRegion | undefined>;
+  /** Digests of the stored bytes, computed once per distinct file (worker threads for big files in a real file). */
+  digests(): Promise<LayerDigests>;
+}
