@@ -27,8 +27,3 @@ export class TruncatedError extends StowageError {
     this.name = 'TruncatedError';
   }
 }
-
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}

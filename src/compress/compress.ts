@@ -11,7 +11,6 @@ import { parallelGzip } from './parallel-gzip.js';
 
 export type Compressor = 'gzip' | 'zstd';
 
-const CHUNK = 1 << 20;
 
 export function checkCompressor(kind: Compressor): void {
   if (kind === 'zstd' && !hasZstdCli()) {

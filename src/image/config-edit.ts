@@ -1,6 +1,7 @@
 /**
  * Editing an image's metadata without touching a layer: typed changes applied to a parsed image config (and to
- * the OCI manifest's annotations, and to the tags the output carries). Pure: no I/O, no CLI.
+ * the OCI manifest's annotations, and to the tags the output carries). No I/O and no CLI; the one thing read from
+ * outside is $SOURCE_DATE_EPOCH, by `editTime`, when the caller gives no time.
  *
  * Stable API (stowage edit, squash and import share it; add to it, do not change it):
  *   ConfigChange                     one change to the config (the union below)

@@ -54,12 +54,6 @@ function cleanSlow(name: string, what: string, field: string): string {
   return parts.join('/');
 }
 
-/** The parent of a cleaned name (ROOT for a top-level name). */
-export function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i === -1 ? ROOT : path.slice(0, i);
-}
-
 /** Calls `f` with each strict ancestor of a cleaned name, nearest first, the root excluded; stops when f returns true. */
 export function someAncestor(path: string, f: (ancestor: string) => boolean): boolean {
   for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {

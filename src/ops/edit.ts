@@ -8,13 +8,13 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { applyAnnotationChanges, applyConfigChanges, diffConfigs, isEmptyRequest, resolveTags, serializeConfig, withEditHistory, type ConfigDiff, type EditRequest, editTime } from '../image/config-edit.js';
-import { ensureDigests } from '../image/ensure-digests.js';
+import { diffConfigs, isEmptyRequest, type ConfigDiff, type EditRequest } from '../image/config-edit.js';
+import { applyEdit, LEGACY_DROPS_ANNOTATIONS } from '../image/mutate.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
-import { sha256, type Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
 import { writeImages, type DestSpec, type EngineTagMove } from '../transports/dest.js';
@@ -88,59 +88,33 @@ const plain = (d: ConfigDiff) => ({ path: d.path, before: d.before ?? null, afte
 
 /** Computes the edited image without writing anything. */
 export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditOptions = {}): Promise<EditPlan> {
-  const image = writableFrom(src, img, opts.verify === false ? { verify: false } : {});
-  const warnings: string[] = [];
-  // The raw JSON (already validated when the source was read): every field is kept exactly as it was.
-  const before = JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig;
-  const cfg = applyConfigChanges(before, req.config);
-  warnings.push(...cfg.warnings);
-  let after = before;
-  if (cfg.changed) {
-    after = opts.history === false ? cfg.value : withEditHistory(cfg.value, cfg.summary, editTime(req, opts.now));
-    image.config = serializeConfig(after);
-    image.configDigest = sha256(image.config);
-  }
-  image.tags = resolveTags(img.tags, req.tags);
-
-  // The manifest: the source's, naming the new config, with its annotations edited; none when the source has none
-  // and nothing needs one (the writer then builds it from the config and layers).
-  const stored = img.manifest?.origin === 'archive' ? (JSON.parse(img.manifest.bytes.toString('utf8')) as Record<string, unknown>) : undefined;
-  const storedAnnotations = stored && isRecord(stored.annotations) ? (stored.annotations as Record<string, string>) : undefined;
-  const ann = applyAnnotationChanges(storedAnnotations, req.annotations);
-  warnings.push(...ann.warnings);
-  if (cfg.changed || ann.changed) {
-    let doc = stored;
-    if (!doc) {
-      delete image.manifest;
-      // (Only when the layer digests are known or can be read: a one-pass stream cannot be read again.)
-      if (Object.keys(ann.value).length && (src.seekable || image.layers.every((l) => l.digest || !l.open))) {
-        // A source without a manifest (a legacy docker save): build the OCI manifest a writer would, to annotate it.
-        await ensureDigests([image]);
-        doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;
-      }
-    }
-    if (doc) {
-      const config = isRecord(doc.config) ? doc.config : {};
-      const next: Record<string, unknown> = { ...doc, config: { ...config, digest: image.configDigest, size: image.config.length } };
-      if (Object.keys(ann.value).length) next.annotations = ann.value;
-      else delete next.annotations;
-      const bytes = serializeConfig(next);
-      const mediaType = (stored && img.manifest?.mediaType) || (typeof doc.mediaType === 'string' ? doc.mediaType : '');
-      image.manifest = { bytes, digest: sha256(bytes), mediaType };
-    }
-  }
-
-  const diff = diffConfigs(before, after).map(plain);
-  for (const d of diffConfigs(storedAnnotations ?? {}, ann.value, 'manifest.annotations')) diff.push(plain(d));
+  const source = writableFrom(src, img, opts.verify === false ? { verify: false } : {});
+  // The stored manifest is kept, naming the new config; none when the source has none and nothing needs one (the
+  // writer then builds it from the config and layers).
+  const doc = img.manifest?.origin === 'archive' ? (JSON.parse(img.manifest.bytes.toString('utf8')) as Record<string, unknown>) : undefined;
+  const baseAnnotations = doc && isRecord(doc.annotations) ? (doc.annotations as Record<string, string>) : undefined;
+  const edited = await applyEdit(source, req, {
+    // The raw JSON (already validated when the source was read): every field is kept exactly as it was.
+    config: JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig,
+    sourceTags: img.tags,
+    ...(doc ? { stored: { doc, mediaType: img.manifest!.mediaType } } : {}),
+    ...(baseAnnotations ? { baseAnnotations } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.history === false ? { history: false } : {}),
+    canReadLayers: src.seekable,
+  });
+  const { image } = edited;
+  const diff = diffConfigs(edited.before, edited.after).map(plain);
+  for (const d of diffConfigs(edited.annotations.before, edited.annotations.after, 'manifest.annotations')) diff.push(plain(d));
   const report: EditReport = {
     schema: 'stowage.edit/v1',
     source: src.spec,
     dryRun: true,
     before: { tags: img.tags, imageId: img.config.digest, manifestDigest: img.manifest?.origin === 'archive' ? img.manifest.digest : null },
     after: { tags: image.tags, imageId: image.configDigest, manifestDigest: image.manifest?.digest ?? null },
-    changes: [...cfg.summary, ...ann.summary],
+    changes: edited.changes,
     diff,
-    warnings,
+    warnings: edited.warnings,
     diffIds: img.layers.map((l) => l.diffId),
     written: null,
   };
@@ -182,7 +156,7 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   const { image, report } = await planEdit(src, img, req, opts);
   const noManifest = dest.kind === 'docker-archive' && layout === 'legacy';
   if (noManifest && req.annotations.length) {
-    report.warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
+    report.warnings.push(LEGACY_DROPS_ANNOTATIONS);
   }
   // The layers copied are proved (DiffID, size, descriptor) before the output is committed.
   const proof = opts.thin || opts.verify === false || dest.kind === 'docker' ? NO_PROOF : proveLayers(src, src.layers(img));

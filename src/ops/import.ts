@@ -14,7 +14,6 @@ import { describeCompression, sniff, SNIFF_BYTES } from '../compress/detect.js';
 import { editTime, type EditRequest } from '../image/config-edit.js';
 import type { SourceImage } from '../image/model.js';
 import { writeNewLayer } from '../image/new-layer.js';
-import type { WritableImage } from '../image/writable.js';
 import { mergeLayers, type MergeLayer, type MergeStats } from '../layerfs/merge.js';
 import type { Digest } from '../oci/digest.js';
 import { hostPlatform } from '../oci/platform.js';
@@ -22,7 +21,7 @@ import type { HistoryEntry, ImageConfig } from '../oci/types.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import { writeImages, type DestSpec } from '../transports/dest.js';
-import { finishImage } from './squash.js';
+import { applyEdit, LEGACY_DROPS_ANNOTATIONS, newImage } from '../image/mutate.js';
 import { peek } from '../hash/layer-digest.js';
 
 export interface ImportOptions {
@@ -137,14 +136,17 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
     const created = editTime(opts.request, opts.now);
     const history: HistoryEntry = { created, created_by: 'stowage import', comment: `imported from ${input === '-' ? 'standard input' : input}` };
     const config = baseConfig(layer.diffId, created, history, opts.configFrom?.image);
-    const image: WritableImage = { config: Buffer.alloc(0), configDigest: 'sha256:' as Digest, tags: [], layers: [layer.writable()] };
-    const fin = await finishImage(image, config, opts.request, {
+    const fin = await applyEdit(newImage(config, [layer.writable()]), opts.request, {
+      config,
+      newConfig: true,
       sourceTags: [],
       editTool: 'stowage import',
       now: created,
-      legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
+      canReadLayers: true,
     });
+    const { image } = fin;
     warnings.push(...fin.warnings);
+    if (Object.keys(fin.annotations.after).length && dest.kind === 'docker-archive' && layout === 'legacy') warnings.push(LEGACY_DROPS_ANNOTATIONS);
     const r = await writeImages(dest, [image], { layout });
     const parsed = JSON.parse(image.config.toString('utf8')) as ImageConfig;
     return {

@@ -6,16 +6,15 @@
  * and `history`, where the merged layers' entries become one, whose comment keeps them as JSON.
  */
 import { StowageError, UsageError } from '../errors.js';
-import { applyAnnotationChanges, applyConfigChanges, resolveTags, serializeConfig, withEditHistory, editTime, type EditRequest } from '../image/config-edit.js';
-import { ensureDigests } from '../image/ensure-digests.js';
+import type { EditRequest } from '../image/config-edit.js';
 import { mergeInputs } from '../image/layer-tar.js';
-import { manifestFor } from '../image/manifest.js';
+import { applyEdit, LEGACY_DROPS_ANNOTATIONS, withLayers } from '../image/mutate.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writeNewLayer } from '../image/new-layer.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
-import { writableFrom, type WritableImage } from '../image/writable.js';
+import { writableFrom } from '../image/writable.js';
 import { mergeLayers, type MergeStats } from '../layerfs/merge.js';
-import { sha256, type Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { isRecord } from '../oci/json.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
@@ -100,37 +99,6 @@ export function squashHistory(history: HistoryEntry[], n: number, kept: number):
   return { history: [...history.slice(0, first), entry, ...history.slice(last + 1)], folded };
 }
 
-/**
- * Applies the edit flags to a new config and tags; returns the config bytes. Annotations go on a manifest built
- * for the image (they need one), kept by writers that store manifests.
- */
-export async function finishImage(image: WritableImage, config: ImageConfig, req: EditRequest | undefined, opts: { sourceTags: string[]; editTool: string; now?: string; baseAnnotations?: Record<string, string>; legacyDest: boolean }): Promise<{ changes: string[]; warnings: string[] }> {
-  const changes: string[] = [];
-  const warnings: string[] = [];
-  let cfg = config;
-  if (req?.config.length) {
-    const edited = applyConfigChanges(cfg, req.config);
-    warnings.push(...edited.warnings);
-    changes.push(...edited.summary);
-    cfg = edited.changed ? withEditHistory(edited.value, edited.summary, editTime(req, opts.now), opts.editTool) : edited.value;
-  }
-  image.config = serializeConfig(cfg);
-  image.configDigest = sha256(image.config);
-  image.tags = resolveTags(opts.sourceTags, req?.tags);
-  const ann = applyAnnotationChanges(opts.baseAnnotations, req?.annotations ?? []);
-  warnings.push(...ann.warnings);
-  changes.push(...ann.summary);
-  delete image.manifest;
-  if (Object.keys(ann.value).length) {
-    if (opts.legacyDest) warnings.push('a legacy docker-archive holds no OCI manifest, so the annotations are not written (use --layout oci, or an oci: or oci-archive: output)');
-    await ensureDigests([image]);
-    const doc = JSON.parse(manifestFor(image).bytes.toString('utf8')) as Record<string, unknown>;
-    const bytes = serializeConfig({ ...doc, annotations: ann.value });
-    image.manifest = { bytes, digest: sha256(bytes), mediaType: String(doc.mediaType) };
-  }
-  return { changes, warnings };
-}
-
 export async function squash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<SquashReport> {
   const { dest } = opts;
   if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
@@ -167,17 +135,21 @@ async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOpti
         delete config.history;
       }
     }
-    const image = writableFrom(src, img);
-    image.layers = [...image.layers.slice(0, kept), layer.writable()];
+    const source = writableFrom(src, img);
+    const squashed = withLayers(source, [...source.layers.slice(0, kept), layer.writable()]);
     const stored = img.manifest?.origin === 'archive' ? (JSON.parse(img.manifest.bytes.toString('utf8')) as Record<string, unknown>) : undefined;
-    const fin = await finishImage(image, config, opts.request, {
+    const fin = await applyEdit(squashed, opts.request, {
+      config,
+      newConfig: true,
       sourceTags: img.tags,
       editTool: 'stowage squash',
       ...(opts.now ? { now: opts.now } : {}),
       ...(stored && isRecord(stored.annotations) ? { baseAnnotations: stored.annotations as Record<string, string> } : {}),
-      legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
+      canReadLayers: true,
     });
+    const { image } = fin;
     warnings.push(...fin.warnings);
+    if (Object.keys(fin.annotations.after).length && dest.kind === 'docker-archive' && layout === 'legacy') warnings.push(LEGACY_DROPS_ANNOTATIONS);
     const r = await writeImages(dest, [image], { layout, beforeCommit: proved });
     return {
       schema: 'stowage.squash/v1',
