@@ -36,8 +36,8 @@ parentPort!.on('message', (job: Job | { close: true }) => {
       h.update(BUF.subarray(0, n));
       pos += n;
     }
-    parentPort!.postMessage({ id: job.id, hash: h.digest('base64') });
+    parentPort!.postMessage({ id: job.id, result: h.digest('base64') });
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) });
+    parentPort!.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e), stowage: true });
   }
 });
