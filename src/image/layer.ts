@@ -24,6 +24,8 @@ export interface Layer {
   readonly size: number;
   /** How the stored bytes are compressed, told from their first bytes. */
   readonly compression: Sniffed;
+  /** The media type a manifest gives the blob (the stored manifest's, else the OCI type of its compression). */
+  readonly mediaType: string;
   /** The stored bytes. Checked against the blob digest (when known) and the size as they are read, unless `verify: false`. */
   compressed(opts?: { verify?: boolean }): AsyncIterable<Buffer>;
   /** The uncompressed tar, checked against the DiffID as it is read. */

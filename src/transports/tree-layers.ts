@@ -11,6 +11,7 @@ import { describeCompression } from '../compress/detect.js';
 import type { FileTree } from '../fs/tree.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
 import type { Digest } from '../oci/digest.js';
+import { ociLayerType } from '../oci/mediatypes.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import type { Layer } from '../image/layer.js';
@@ -33,24 +34,22 @@ async function* checked(input: AsyncIterable<Buffer>, what: string, digest: Dige
 }
 
 class TreeLayer implements Layer {
-  readonly index: number;
-  readonly diffId: Digest;
-  readonly chainId: Digest;
-  readonly present: boolean;
   readonly digest?: Digest;
-  readonly size: number;
-  readonly compression: Layer['compression'];
+  readonly mediaType: string;
 
   constructor(private readonly bytes: TreeBytes, readonly record: LayerRecord, private readonly what: string) {
-    this.index = record.index;
-    this.diffId = record.diffId;
-    this.chainId = record.chainId;
-    this.present = record.present && !!record.path;
-    this.size = record.storedSize ?? record.descriptor?.size ?? 0;
-    this.compression = record.compression ?? 'unknown';
     const digest = record.descriptor?.digest ?? (this.present && this.compression === 'none' ? record.diffId : undefined);
     if (digest) this.digest = digest;
+    const c = this.compression;
+    this.mediaType = record.descriptor?.mediaType ?? ociLayerType(c === 'gzip' || c === 'zstd' ? c : 'none');
   }
+
+  get index() { return this.record.index; }
+  get diffId() { return this.record.diffId; }
+  get chainId() { return this.record.chainId; }
+  get present() { return this.record.present && !!this.record.path; }
+  get size() { return this.record.storedSize ?? this.record.descriptor?.size ?? 0; }
+  get compression() { return this.record.compression ?? 'unknown'; }
 
   private get path(): string {
     if (!this.present) throw new StowageError(`${this.what}: not in the source (a thin archive leaves it out)`);

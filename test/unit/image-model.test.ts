@@ -33,6 +33,7 @@ describe('Layer: bytes read through the transport, checked as they are read', ()
       assert.equal(layer.digest, sha(stored));
       assert.equal(layer.diffId, sha(l.tar));
       assert.equal(layer.compression, 'gzip');
+      assert.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
       assert.deepEqual(await collect(layer.compressed()), stored);
       assert.deepEqual(await collect(layer.uncompressed()), l.tar);
       const d = await layer.digests();
