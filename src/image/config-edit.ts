@@ -187,236 +187,207 @@ export function checkEditableConfig(config: ImageConfig): void {
   }
 }
 
-export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[]): EditOutcome<ImageConfig> {
-  if (changes.length) checkEditableConfig(config);
-  const out = clone(config);
-  const summary: string[] = [];
-  const warnings: string[] = [];
-  const cc = (): ContainerConfig => {
-    if (out.config === undefined || out.config === null) out.config = {};
-    return out.config;
-  };
-  // Reads without creating: a removal on an image without `config` must not add an empty one.
-  const peek = (): ContainerConfig | undefined => out.config ?? undefined;
-  const setString = (key: 'User' | 'WorkingDir' | 'StopSignal' | 'Hostname' | 'Domainname', value: string, word: string) => {
+type MapField = 'Labels' | 'Volumes' | 'ExposedPorts';
+
+/** The three maps of the container config edited alike: their Dockerfile word and what a change that finds nothing says. */
+const MAPS: Record<'label' | 'volume' | 'expose', { field: MapField; word: string; all: string; none: string; missing: (arg: string) => string; match: (arg: string) => (key: string) => boolean }> = {
+  label: { field: 'Labels', word: 'LABEL', all: 'LABELs', none: 'the image has no labels to remove', missing: (k) => `no label ${isPattern(k) ? 'matches' : 'named'} ${k} to remove`, match: matcher },
+  volume: { field: 'Volumes', word: 'VOLUME', all: 'VOLUMEs', none: 'the image has no volumes to remove', missing: (p) => `no volume ${isPattern(p) ? 'matches' : 'at'} ${p} to remove`, match: matcher },
+  expose: { field: 'ExposedPorts', word: 'EXPOSE', all: 'EXPOSE', none: 'the image exposes no ports to remove', missing: (p) => `no exposed port ${isPattern(p) ? 'matches' : 'is'} ${p} to remove`, match: portMatcher },
+};
+
+/** Applies changes to a copy of a config, one method a kind of change, recording what each did (or why it did nothing). */
+class ConfigEditor {
+  readonly summary: string[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(readonly out: ImageConfig) {}
+
+  /** The container config, created when a change adds to it. */
+  private cc(): ContainerConfig {
+    if (this.out.config === undefined || this.out.config === null) this.out.config = {};
+    return this.out.config;
+  }
+
+  /** Reads without creating: a removal on an image without `config` must not add an empty one. */
+  private peek(): ContainerConfig | undefined {
+    return this.out.config ?? undefined;
+  }
+
+  setString(key: 'User' | 'WorkingDir' | 'StopSignal' | 'Hostname' | 'Domainname', value: string, word: string): void {
     if (value === '') {
-      const c = peek();
+      const c = this.peek();
       if (c && c[key] !== undefined && c[key] !== null && c[key] !== '') {
         delete c[key];
-        summary.push(`remove ${word}`);
+        this.summary.push(`remove ${word}`);
       } else {
         // Absent, null or "" already: leave the bytes alone.
-        warnings.push(`the image has no ${word} to remove`);
+        this.warnings.push(`the image has no ${word} to remove`);
       }
       return;
     }
-    cc()[key] = value;
-    summary.push(`${word} ${value}`);
-  };
-  const setCommand = (key: 'Entrypoint' | 'Cmd', value: CommandValue) => {
-    const argv = Array.isArray(value) ? [...value] : shellForm(out, value.shell);
-    cc()[key] = argv;
-    summary.push(`${key === 'Cmd' ? 'CMD' : 'ENTRYPOINT'} ${execJson(argv)}`);
-  };
-  const clearCommand = (key: 'Entrypoint' | 'Cmd') => {
-    const word = key === 'Cmd' ? 'CMD' : 'ENTRYPOINT';
-    const c = peek();
+    this.cc()[key] = value;
+    this.summary.push(`${word} ${value}`);
+  }
+
+  setCommand(key: 'Entrypoint' | 'Cmd', value: CommandValue): void {
+    const argv = Array.isArray(value) ? [...value] : shellForm(this.out, value.shell);
+    this.cc()[key] = argv;
+    this.summary.push(`${key === 'Cmd' ? 'CMD' : 'ENTRYPOINT'} ${execJson(argv)}`);
+  }
+
+  /** Removes a field the image may lack (a command, the healthcheck), saying so when it does. */
+  remove(key: 'Entrypoint' | 'Cmd' | 'Healthcheck', word: string): void {
+    const c = this.peek();
     if (!c || c[key] === undefined || c[key] === null) {
-      warnings.push(`the image has no ${word} to remove`);
+      this.warnings.push(`the image has no ${word} to remove`);
       return;
     }
     delete c[key];
-    summary.push(`remove ${word}`);
-  };
+    this.summary.push(`remove ${word}`);
+  }
 
-  for (const ch of changes) {
+  setEnv(name: string, value: string): void {
+    const c = this.cc();
+    const env = Array.isArray(c.Env) ? c.Env : [];
+    const entry = `${name}=${value}`;
+    const at = env.findIndex((e) => envName(e) === name);
+    if (at === -1) env.push(entry);
+    else {
+      env[at] = entry;
+      // A duplicate name later in the list would win at run time; keep only the edited one.
+      for (let i = env.length - 1; i > at; i--) if (envName(env[i]!) === name) env.splice(i, 1);
+    }
+    c.Env = env;
+    this.summary.push(`ENV ${entry}`);
+  }
+
+  removeEnv(name: string): void {
+    const c = this.peek();
+    const env = c && Array.isArray(c.Env) ? c.Env : [];
+    const m = matcher(name);
+    const gone = env.filter((e) => m(envName(e))).map(envName);
+    if (!gone.length) {
+      this.warnings.push(`no environment variable ${isPattern(name) ? 'matches' : 'named'} ${name} to remove`);
+      return;
+    }
+    c!.Env = env.filter((e) => !m(envName(e)));
+    dropIfEmpty(c!, 'Env');
+    this.summary.push(`remove ENV ${list(gone)}`);
+  }
+
+  clearEnv(): void {
+    const c = this.peek();
+    if (!c || !Array.isArray(c.Env) || c.Env.length === 0) {
+      this.warnings.push('the image has no environment variables to remove');
+      return;
+    }
+    this.summary.push(`remove all ENV (${list(c.Env.map(envName))})`);
+    delete c.Env;
+  }
+
+  setIn(map: keyof typeof MAPS, key: string, value: string | null): void {
+    const { field, word } = MAPS[map];
+    const c = this.cc();
+    const m = (c[field] ??= {}) as Record<string, unknown>;
+    m[key] = value ?? {};
+    this.summary.push(`${word} ${value === null ? key : `${key}=${value}`}`);
+  }
+
+  removeFrom(map: keyof typeof MAPS, arg: string): void {
+    const { field, word, missing, match } = MAPS[map];
+    const c = this.peek();
+    const m = c?.[field] as Record<string, unknown> | null | undefined;
+    const gone = m ? Object.keys(m).filter(match(arg)) : [];
+    if (!gone.length) {
+      this.warnings.push(missing(arg));
+      return;
+    }
+    for (const k of gone) delete m![k];
+    dropIfEmpty(c!, field);
+    this.summary.push(`remove ${word} ${list(gone)}`);
+  }
+
+  clearMap(map: keyof typeof MAPS): void {
+    const { field, all, none } = MAPS[map];
+    const c = this.peek();
+    const keys = c?.[field] ? Object.keys(c[field]!) : [];
+    if (!keys.length) {
+      this.warnings.push(none);
+      return;
+    }
+    this.summary.push(`remove all ${all} (${list(keys)})`);
+    delete c![field];
+  }
+
+  author(value: string): void {
+    if (value === '') {
+      if (!this.out.author) {
+        this.warnings.push('the image has no author to remove');
+        return;
+      }
+      delete this.out.author;
+      this.summary.push('remove author');
+    } else {
+      this.out.author = value;
+      this.summary.push(`author ${value}`);
+    }
+  }
+
+  created(value: string): void {
+    this.out.created = value;
+    this.summary.push(`created ${value}`);
+  }
+
+  platform(os: string, architecture: string, variant?: string): void {
+    this.out.os = os;
+    this.out.architecture = architecture;
+    if (variant) this.out.variant = variant;
+    else delete this.out.variant;
+    this.summary.push(`platform ${[os, architecture, variant].filter(Boolean).join('/')}`);
+  }
+
+  apply(ch: ConfigChange): void {
     switch (ch.kind) {
-      case 'entrypoint': setCommand('Entrypoint', ch.value); break;
-      case 'cmd': setCommand('Cmd', ch.value); break;
-      case 'clear-entrypoint': clearCommand('Entrypoint'); break;
-      case 'clear-cmd': clearCommand('Cmd'); break;
-
-      case 'env': {
-        const c = cc();
-        const env = Array.isArray(c.Env) ? c.Env : [];
-        const entry = `${ch.name}=${ch.value}`;
-        const at = env.findIndex((e) => envName(e) === ch.name);
-        if (at === -1) env.push(entry);
-        else {
-          env[at] = entry;
-          // A duplicate name later in the list would win at run time; keep only the edited one.
-          for (let i = env.length - 1; i > at; i--) if (envName(env[i]!) === ch.name) env.splice(i, 1);
-        }
-        c.Env = env;
-        summary.push(`ENV ${entry}`);
-        break;
-      }
-      case 'env-rm': {
-        const c = peek();
-        const env = c && Array.isArray(c.Env) ? c.Env : [];
-        const m = matcher(ch.name);
-        const gone = env.filter((e) => m(envName(e))).map(envName);
-        if (!gone.length) {
-          warnings.push(`no environment variable ${isPattern(ch.name) ? 'matches' : 'named'} ${ch.name} to remove`);
-          break;
-        }
-        c!.Env = env.filter((e) => !m(envName(e)));
-        dropIfEmpty(c!, 'Env');
-        summary.push(`remove ENV ${list(gone)}`);
-        break;
-      }
-      case 'clear-env': {
-        const c = peek();
-        if (!c || !Array.isArray(c.Env) || c.Env.length === 0) {
-          warnings.push('the image has no environment variables to remove');
-          break;
-        }
-        summary.push(`remove all ENV (${list(c.Env.map(envName))})`);
-        delete c.Env;
-        break;
-      }
-
-      case 'label': {
-        const c = cc();
-        if (!c.Labels) c.Labels = {};
-        c.Labels[ch.key] = ch.value;
-        summary.push(`LABEL ${ch.key}=${ch.value}`);
-        break;
-      }
-      case 'label-rm': {
-        const c = peek();
-        const gone = removeKeys(c?.Labels, ch.key);
-        if (!gone.length) {
-          warnings.push(`no label ${isPattern(ch.key) ? 'matches' : 'named'} ${ch.key} to remove`);
-          break;
-        }
-        dropIfEmpty(c!, 'Labels');
-        summary.push(`remove LABEL ${list(gone)}`);
-        break;
-      }
-      case 'clear-labels': {
-        const c = peek();
-        const keys = c?.Labels ? Object.keys(c.Labels) : [];
-        if (!keys.length) {
-          warnings.push('the image has no labels to remove');
-          break;
-        }
-        summary.push(`remove all LABELs (${list(keys)})`);
-        delete c!.Labels;
-        break;
-      }
-
-      case 'volume': {
-        const c = cc();
-        if (!c.Volumes) c.Volumes = {};
-        c.Volumes[ch.path] = {};
-        summary.push(`VOLUME ${ch.path}`);
-        break;
-      }
-      case 'volume-rm': {
-        const c = peek();
-        const gone = removeKeys(c?.Volumes, ch.path);
-        if (!gone.length) {
-          warnings.push(`no volume ${isPattern(ch.path) ? 'matches' : 'at'} ${ch.path} to remove`);
-          break;
-        }
-        dropIfEmpty(c!, 'Volumes');
-        summary.push(`remove VOLUME ${list(gone)}`);
-        break;
-      }
-      case 'clear-volumes': {
-        const c = peek();
-        const keys = c?.Volumes ? Object.keys(c.Volumes) : [];
-        if (!keys.length) {
-          warnings.push('the image has no volumes to remove');
-          break;
-        }
-        summary.push(`remove all VOLUMEs (${list(keys)})`);
-        delete c!.Volumes;
-        break;
-      }
-
-      case 'expose': {
-        const c = cc();
-        if (!c.ExposedPorts) c.ExposedPorts = {};
-        c.ExposedPorts[ch.port] = {};
-        summary.push(`EXPOSE ${ch.port}`);
-        break;
-      }
-      case 'expose-rm': {
-        const c = peek();
-        const ports = c?.ExposedPorts ?? {};
-        const m = portMatcher(ch.port);
-        const gone = Object.keys(ports).filter(m);
-        if (!gone.length) {
-          warnings.push(`no exposed port ${isPattern(ch.port) ? 'matches' : 'is'} ${ch.port} to remove`);
-          break;
-        }
-        for (const k of gone) delete ports[k];
-        dropIfEmpty(c!, 'ExposedPorts');
-        summary.push(`remove EXPOSE ${list(gone)}`);
-        break;
-      }
-      case 'clear-exposed': {
-        const c = peek();
-        const keys = c?.ExposedPorts ? Object.keys(c.ExposedPorts) : [];
-        if (!keys.length) {
-          warnings.push('the image exposes no ports to remove');
-          break;
-        }
-        summary.push(`remove all EXPOSE (${list(keys)})`);
-        delete c!.ExposedPorts;
-        break;
-      }
-
-      case 'user': setString('User', ch.value, 'USER'); break;
-      case 'workdir': setString('WorkingDir', ch.value, 'WORKDIR'); break;
-      case 'stop-signal': setString('StopSignal', ch.value, 'STOPSIGNAL'); break;
-      case 'hostname': setString('Hostname', ch.value, 'hostname'); break;
-      case 'domainname': setString('Domainname', ch.value, 'domainname'); break;
-      case 'clear-healthcheck': {
-        const c = peek();
-        if (!c || c.Healthcheck === undefined || c.Healthcheck === null) {
-          warnings.push('the image has no HEALTHCHECK to remove');
-          break;
-        }
-        delete c.Healthcheck;
-        summary.push('remove HEALTHCHECK');
-        break;
-      }
-
-      case 'author':
-        if (ch.value === '') {
-          if (!out.author) {
-            warnings.push('the image has no author to remove');
-            break;
-          }
-          delete out.author;
-          summary.push('remove author');
-        } else {
-          out.author = ch.value;
-          summary.push(`author ${ch.value}`);
-        }
-        break;
-      case 'created':
-        out.created = ch.value;
-        summary.push(`created ${ch.value}`);
-        break;
-      case 'platform':
-        out.os = ch.os;
-        out.architecture = ch.architecture;
-        if (ch.variant) out.variant = ch.variant;
-        else delete out.variant;
-        summary.push(`platform ${[ch.os, ch.architecture, ch.variant].filter(Boolean).join('/')}`);
-        break;
+      case 'entrypoint': return this.setCommand('Entrypoint', ch.value);
+      case 'cmd': return this.setCommand('Cmd', ch.value);
+      case 'clear-entrypoint': return this.remove('Entrypoint', 'ENTRYPOINT');
+      case 'clear-cmd': return this.remove('Cmd', 'CMD');
+      case 'env': return this.setEnv(ch.name, ch.value);
+      case 'env-rm': return this.removeEnv(ch.name);
+      case 'clear-env': return this.clearEnv();
+      case 'label': return this.setIn('label', ch.key, ch.value);
+      case 'label-rm': return this.removeFrom('label', ch.key);
+      case 'clear-labels': return this.clearMap('label');
+      case 'volume': return this.setIn('volume', ch.path, null);
+      case 'volume-rm': return this.removeFrom('volume', ch.path);
+      case 'clear-volumes': return this.clearMap('volume');
+      case 'expose': return this.setIn('expose', ch.port, null);
+      case 'expose-rm': return this.removeFrom('expose', ch.port);
+      case 'clear-exposed': return this.clearMap('expose');
+      case 'user': return this.setString('User', ch.value, 'USER');
+      case 'workdir': return this.setString('WorkingDir', ch.value, 'WORKDIR');
+      case 'stop-signal': return this.setString('StopSignal', ch.value, 'STOPSIGNAL');
+      case 'hostname': return this.setString('Hostname', ch.value, 'hostname');
+      case 'domainname': return this.setString('Domainname', ch.value, 'domainname');
+      case 'clear-healthcheck': return this.remove('Healthcheck', 'HEALTHCHECK');
+      case 'author': return this.author(ch.value);
+      case 'created': return this.created(ch.value);
+      case 'platform': return this.platform(ch.os, ch.architecture, ch.variant);
       default: {
         const never: never = ch;
         throw new Error(`internal: unknown config change ${JSON.stringify(never)}`);
       }
     }
   }
-  const changed = serializeConfig(out).compare(serializeConfig(config)) !== 0;
-  return { value: out, summary, warnings, changed };
+}
+
+export function applyConfigChanges(config: ImageConfig, changes: ConfigChange[]): EditOutcome<ImageConfig> {
+  if (changes.length) checkEditableConfig(config);
+  const ed = new ConfigEditor(clone(config));
+  for (const ch of changes) ed.apply(ch);
+  const changed = serializeConfig(ed.out).compare(serializeConfig(config)) !== 0;
+  return { value: ed.out, summary: ed.summary, warnings: ed.warnings, changed };
 }
 
 /** Applies annotation changes in order to a copy of `annotations`. */

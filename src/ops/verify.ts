@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sha256, type Digest } from '../oci/digest.js';
+import type { LayerDigests } from '../hash/layer-digest.js';
 import { checkLayer } from '../image/prove-layers.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
 
@@ -94,75 +95,70 @@ function checkConfigName(img: SourceImage, problems: string[]): void {
   }
 }
 
+type Hashed = { d: LayerDigests } | { e: Error };
+
+/** One layer's result: what hashing gave, held against what names it. */
+async function verifyLayer(l: LayerRecord, job: Promise<Hashed> | undefined, opts: VerifyOptions): Promise<VerifiedLayer> {
+  const lp: string[] = [];
+  let computed: VerifiedLayer['computed'] = null;
+  if (!job) {
+    if (!opts.allowAbsent?.(l)) lp.push('not in the source');
+  } else {
+    const r = await job;
+    if ('e' in r) lp.push(r.e.message);
+    else {
+      computed = { ...r.d };
+      checkLayer(l, r.d, lp);
+    }
+  }
+  return { index: l.index, path: l.path ?? null, diffId: l.diffId, computed, ok: lp.length === 0, problems: lp };
+}
+
 export async function verify(src: ImageSource, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const started = opts.startedAt ?? process.hrtime.bigint();
-  let done = 0;
   const total = await totalBytes(src);
-  const counted = new Set<string>();
   const problems: string[] = [...(src.inconsistencies ?? [])];
   unlistedInManifestJson(src, problems);
-  done += await checkArtifacts(src, problems);
-  {
-    // Start every hash at once: the source's hasher runs them across its workers and hashes each file once.
-    const jobs = src.images.map((img) =>
-      src.layers(img).map((layer) => {
-        const l = layer.record;
-        if (!layer.present) return undefined;
-        return layer.digests().then((d) => {
-          const key = l.linkedTo ?? l.path!;
-          if (!counted.has(key)) {
-            counted.add(key);
-            done += d.size;
-            opts.onProgress?.(done, total);
-          }
-          return { d };
-        }, (e: Error) => ({ e }));
-      }),
-    );
-    const images: VerifiedImage[] = [];
-    for (const [n, img] of src.images.entries()) {
-      const imgProblems: string[] = [];
-      checkConfigName(img, imgProblems);
-      const layers: VerifiedLayer[] = [];
-      for (const l of img.layers) {
-        const lp: string[] = [];
-        const job = jobs[n]![l.index];
-        let computed: VerifiedLayer['computed'] = null;
-        if (!job) {
-          if (!opts.allowAbsent?.(l)) lp.push('not in the source');
-        } else {
-          const r = await job;
-          if ('e' in r) lp.push(r.e.message);
-          else {
-            computed = { ...r.d };
-            checkLayer(l, r.d, lp);
-          }
+  let done = await checkArtifacts(src, problems);
+  // Start every hash at once: the source's hasher runs them across its workers and hashes each file once (a file
+  // several layers name counts once in the progress and the totals).
+  const counted = new Set<string>();
+  const files = new Set<string>();
+  const jobs = src.images.map((img) =>
+    src.layers(img).map((layer): Promise<Hashed> | undefined => {
+      if (!layer.present) return undefined;
+      const key = layer.record.linkedTo ?? layer.record.path!;
+      files.add(key);
+      return layer.digests().then((d) => {
+        if (!counted.has(key)) {
+          counted.add(key);
+          done += d.size;
+          opts.onProgress?.(done, total);
         }
-        layers.push({ index: l.index, path: l.path ?? null, diffId: l.diffId, computed, ok: lp.length === 0, problems: lp });
-      }
-      images.push({
-        tags: img.tags,
-        imageId: img.config.digest,
-        ok: imgProblems.length === 0 && layers.every((l) => l.ok),
-        problems: imgProblems,
-        layers,
-      });
-    }
-    const hashedFiles = new Set<string>();
-    for (const img of src.images) for (const l of img.layers) if (l.present && l.path) hashedFiles.add(l.linkedTo ?? l.path);
-    return {
-      schema: 'stowage.verify/v1',
-      source: src.spec,
-      format: src.format,
-      flavor: src.flavor,
-      ok: problems.length === 0 && images.every((i) => i.ok),
-      problems,
-      images,
-      bytesHashed: done,
-      layersHashed: hashedFiles.size,
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    };
+        return { d };
+      }, (e: Error) => ({ e }));
+    }),
+  );
+  const images: VerifiedImage[] = [];
+  for (const [n, img] of src.images.entries()) {
+    const imgProblems: string[] = [];
+    checkConfigName(img, imgProblems);
+    const layers: VerifiedLayer[] = [];
+    for (const l of img.layers) layers.push(await verifyLayer(l, jobs[n]![l.index], opts));
+    images.push({ tags: img.tags, imageId: img.config.digest, ok: imgProblems.length === 0 && layers.every((l) => l.ok), problems: imgProblems, layers });
   }
+  return {
+    schema: 'stowage.verify/v1',
+    source: src.spec,
+    format: src.format,
+    flavor: src.flavor,
+    ok: problems.length === 0 && images.every((i) => i.ok),
+    problems,
+    images,
+    bytesHashed: done,
+    layersHashed: files.size,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
 }
 
 async function totalBytes(src: ImageSource): Promise<number> {
