@@ -21,7 +21,8 @@ import { hostPlatform } from '../oci/platform.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
-import { writeImages, type DestSpec } from '../transports/dest.js';
+import { destAccepts, writeImages, writtenLayout, type DestSpec } from '../transports/dest.js';
+import { storesManifest } from '../transports/table.js';
 import { finishImage } from './squash.js';
 import { peek } from '../hash/layer-digest.js';
 
@@ -119,7 +120,7 @@ function baseConfig(diffId: Digest, created: string, history: HistoryEntry, from
 export async function importRootfs(input: string, opts: ImportOptions): Promise<ImportReport> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
-  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   const warnings: string[] = [];
   const { layer: inputLayer, compression } = await openInput(input, opts.stdin);
   const { layer, result: entries } = await writeNewLayer(async (w) => {
@@ -142,7 +143,7 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
       sourceTags: [],
       editTool: 'stowage import',
       now: created,
-      legacyDest: dest.kind === 'docker-archive' && layout === 'legacy',
+      legacyDest: !storesManifest(destAccepts(dest), layout),
     });
     warnings.push(...fin.warnings);
     const r = await writeImages(dest, [image], { layout });
@@ -162,7 +163,7 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
       entries,
       changes: fin.changes,
       warnings,
-      written: { dest: dest.text, format: dest.kind, layout: dest.kind === 'docker-archive' ? layout : null, bytes: r.bytes },
+      written: { dest: dest.text, format: dest.kind, layout: writtenLayout(dest, layout), bytes: r.bytes },
     };
   } finally {
     await layer.remove();
