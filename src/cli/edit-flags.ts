@@ -15,13 +15,14 @@
  * from the command line: per field, first `--clear-X`, then `--X-rm`, then `--X` (so `--clear-labels --label a=b`
  * leaves exactly a=b).
  */
+import { collect } from './output-options.js';
 import { constants } from 'node:os';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { goTime } from '../oci/gojson.js';
 import { parsePlatform } from '../oci/platform.js';
 import { parseReference } from '../oci/reference.js';
-import { isPattern, type AnnotationChange, type CommandValue, type ConfigChange, type EditRequest } from '../image/config-edit.js';
+import { isEmptyRequest, isPattern, type AnnotationChange, type CommandValue, type ConfigChange, type EditRequest } from '../image/config-edit.js';
 
 export type EditFlagGroup = 'config' | 'annotations' | 'tags';
 
@@ -62,7 +63,6 @@ export const EDIT_ORDER_NOTE = `Changes apply per field in this order: --clear-X
 leaves exactly the label a=b. A removal that finds nothing to remove is a warning, not an error. The -rm flags
 take * and ? patterns ('/var/*', 'org.opencontainers.*', '80*').`;
 
-const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function addEditFlags(cmd: Command, opts: { exclude?: EditFlagGroup[] } = {}): Command {
   const skip = new Set(opts.exclude ?? []);
@@ -287,4 +287,11 @@ export function editRequestFrom(o: EditFlagValues): EditRequest {
     if (o.addTag !== undefined) req.tags.add = o.addTag.map((t) => checkTag('--add-tag', t));
   }
   return req;
+}
+
+/** Refuses a request that changes nothing at all. */
+export function checkRequest(req: EditRequest): void {
+  if (isEmptyRequest(req)) {
+    throw new UsageError('nothing to change: give at least one change (--entrypoint, --env, --label, --volume-rm, --tag, ...; see stowage edit --help)');
+  }
 }

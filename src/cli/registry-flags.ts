@@ -3,6 +3,7 @@
  * and for pushes the layer compression, parallelism and upload chunking. Credentials given here go to the HTTP
  * layer only; they are never printed.
  */
+import { collect } from './output-options.js';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Compressor } from '../compress/compress.js';
@@ -28,7 +29,6 @@ export interface RegistryFlags {
   baseRepo?: string[];
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function addRegistryFlags(cmd: Command, sides: { src: boolean; dest: boolean }): Command {
   cmd.option('--creds <user:password>', 'registry credentials (both sides); the password may come from STOWAGE_REGISTRY_PASSWORD');

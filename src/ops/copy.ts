@@ -11,7 +11,8 @@ import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom } from '../image/writable.js';
-import { parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
+import { defaultDestKind } from '../transports/table.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
 import type { PushOptions } from '../transports/registry/push.js';
@@ -23,7 +24,7 @@ export interface CopyOptions {
   allPlatforms?: boolean;
   /** The format of a destination given as a bare path (default: the source's; docker-archive for a registry). */
   format?: DestKind;
-  /** --layout was given: the user wants a docker archive whatever the source's format. */
+  /** A docker-archive layout was asked for: a bare path is then a docker archive whatever the source's format. */
   layoutGiven?: boolean;
   /** docker-archive layout. */
   layout?: 'legacy' | 'oci';
@@ -92,9 +93,9 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
   const started = process.hrtime.bigint();
   const src = await openSource(sourceText, { seekable: true, ...(opts.source ? { registry: opts.source } : {}) });
   try {
-    const fallback: DestKind = opts.format ?? defaultKind(src.format, destText, opts.layoutGiven);
+    const fallback: DestKind = opts.format ?? defaultDestKind(src.format, destText, opts.layoutGiven);
     const dest = parseDestSpec(destText, fallback);
-    const toRegistry = dest.kind === 'docker';
+    const toRegistry = destAccepts(dest).shape === 'registry';
     const images = choose(src, toRegistry, opts);
     const push: PushOptions = { ...opts.push };
     if (toRegistry) {
@@ -109,7 +110,7 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
     const writables = images.map((i) => writableFrom(src, i, opts.verify === false ? { verify: false } : {}));
     // Every layer read is proved (digest, size, DiffID) by worker threads while it is copied, before the output
     // is committed; a registry destination checks what it is sent itself.
-    const proof = opts.verify === false || toRegistry ? NO_PROOF : proveLayers(src, images.flatMap((i) => src.layers(i)));
+    const proof = opts.verify === false || destAccepts(dest).checksBlobs ? NO_PROOF : proveLayers(src, images.flatMap((i) => src.layers(i)));
     const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
     const r = await writeImages(dest, writables, {
       layout: opts.layout ?? 'legacy',
@@ -142,16 +143,4 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
   } finally {
     await src.close();
   }
-}
-
-/**
- * The format of a destination given as a bare path, when --format does not say: a docker archive when --layout was
- * given; otherwise the source's format, except that a name ending in .tar is a file (an OCI archive for an OCI
- * source), never a layout directory.
- */
-function defaultKind(format: string, destText: string, layoutGiven?: boolean): DestKind {
-  if (layoutGiven) return 'docker-archive';
-  if (format === 'oci-layout') return /\.tar$/.test(destText) ? 'oci-archive' : 'oci';
-  if (format === 'registry') return 'docker-archive';
-  return format as DestKind;
 }

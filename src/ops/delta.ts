@@ -17,7 +17,7 @@ import { layerTypeCompression, OCI_LAYER } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
-import { parseDestSpec, writeImages } from '../transports/dest.js';
+import { destAccepts, parseDestSpec, writeImages } from '../transports/dest.js';
 import { DELTA_META, type DeltaMeta, type DeltaRequirement } from './delta-meta.js';
 import type { HaveSet } from './have.js';
 
@@ -150,7 +150,7 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
   const sum = summarize(plans);
   const meta = deltaMeta(plans, sum.requires);
   const dest = parseDestSpec(output, 'docker-archive');
-  if (dest.kind !== 'docker-archive' && dest.kind !== 'docker-daemon') {
+  if (!destAccepts(dest).thin) {
     throw new StowageError(`${output}: a delta is a docker save archive; write it to a file, - or docker-daemon:`);
   }
   const r = await writeImages(dest, writables, {
@@ -166,7 +166,7 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
     images: plans,
     included: sum.included,
     omitted: sum.omitted,
-    archiveBytes: dest.kind === 'docker-daemon' ? null : r.bytes,
+    archiveBytes: destAccepts(dest).shape === 'engine' ? null : r.bytes,
     fullBytes: r.bytes + sum.omitted.bytes + sum.omitted.layers * LAYER_DIR_OVERHEAD,
     nothingMissing: sum.nothingMissing,
   };

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { diffConfigs, isEmptyRequest, type ConfigDiff, type EditRequest } from '../image/config-edit.js';
+import { diffConfigs, type ConfigDiff, type EditRequest } from '../image/config-edit.js';
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS } from '../image/mutate.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
@@ -17,7 +17,8 @@ import { writableFrom, type WritableImage } from '../image/writable.js';
 import type { Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
-import { writeImages, type DestSpec, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, writeImages, writtenLayout, type DestSpec, type EngineTagMove } from '../transports/dest.js';
+import { storesManifest, transportEntry } from '../transports/table.js';
 import { parseSourceSpec } from '../transports/spec.js';
 import { DELTA_META } from './delta-meta.js';
 import { deltaMeta } from './delta.js';
@@ -121,16 +122,19 @@ export async function planEdit(src: ImageSource, img: SourceImage, req: EditRequ
   return { image, report };
 }
 
-const FILE_KINDS: readonly string[] = ['docker-archive', 'oci', 'oci-archive'];
+/** Whether a destination is a file or a directory here (not an engine or a registry). */
+const isLocal = (dest: DestSpec) => ['file', 'dir'].includes(destAccepts(dest).shape);
 
 /** Refuses an output that is the source itself (the same path, or another name for the same file). */
 export async function refuseSameOutput(sourceText: string, dest: DestSpec): Promise<void> {
-  if (!FILE_KINDS.includes(dest.kind) || dest.path === '-') return;
+  if (!isLocal(dest) || dest.path === '-') return;
   // An OCI layout takes the edited image as a new entry beside the source (oci-layout/add.ts): only the same tag
   // would replace the source, and that is refused below like any other overwrite.
-  if (dest.kind === 'oci' && dest.tag !== undefined && parseSourceSpec(sourceText).ref !== dest.tag) return;
+  if (destAccepts(dest).addsEntries && dest.tag !== undefined && parseSourceSpec(sourceText).ref !== dest.tag) return;
   const spec = parseSourceSpec(sourceText);
-  if (spec.transport === 'stdin' || spec.transport === 'docker-daemon' || spec.transport === 'docker') return;
+  // Only a source that is a path can be overwritten (not standard input, an engine or a registry).
+  const from = transportEntry(spec.transport);
+  if (from.namesReference || from.source.stream) return;
   let same = resolve(spec.path) === resolve(dest.path);
   if (!same) {
     try {
@@ -138,7 +142,7 @@ export async function refuseSameOutput(sourceText: string, dest: DestSpec): Prom
       same = a.dev === b.dev && a.ino === b.ino;
     } catch { /* the output does not exist yet */ }
   }
-  if (same) throw new UsageError(`${dest.text}: is the source itself; write the edited image to another name (-o)`);
+  if (same) throw new UsageError(`${dest.text}: is the source itself; write the edited image to another name`);
 }
 
 /** Plans the edit and writes the result to `opts.dest`. */
@@ -147,19 +151,18 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   // Thin: the Docker 25+ layout by default, which loads thin on both image stores (see ops/delta.ts); the legacy
   // layout loads thin on the classic store only. An OCI layout or archive must hold every blob.
   const layout = opts.layout ?? (opts.thin ? 'oci' : 'legacy');
-  const thinOk = dest.kind === 'docker-archive' || dest.kind === 'docker-daemon';
-  if (opts.thin && !thinOk) {
-    throw new UsageError('--thin writes a docker-archive (a file or -) or into docker-daemon: only (an OCI layout must hold every blob)');
-  }
-  if (dest.tag && req.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  const accepts = destAccepts(dest);
+  // The CLI says these in its own words (cli/output-options.ts); a library caller hears them here.
+  if (opts.thin && !accepts.thin) throw new UsageError(`${dest.text}: takes no thin image (it must hold every blob); a thin image goes to a docker-archive or an engine`);
+  if (dest.tag && req.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   await refuseSameOutput(src.spec, dest);
   const { image, report } = await planEdit(src, img, req, opts);
-  const noManifest = dest.kind === 'docker-archive' && layout === 'legacy';
+  const noManifest = !storesManifest(accepts, layout);
   if (noManifest && req.annotations.length) {
     report.warnings.push(LEGACY_DROPS_ANNOTATIONS);
   }
   // The layers copied are proved (DiffID, size, descriptor) before the output is committed.
-  const proof = opts.thin || opts.verify === false || dest.kind === 'docker' ? NO_PROOF : proveLayers(src, src.layers(img));
+  const proof = opts.thin || opts.verify === false || accepts.checksBlobs ? NO_PROOF : proveLayers(src, src.layers(img));
   const r = await writeImages(dest, [image], {
     layout,
     ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
@@ -169,11 +172,11 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   report.dryRun = false;
   if (dest.tag) report.after.tags = [dest.tag];
   // writeImages learnt every layer digest (ensureDigests) for the formats that store a manifest.
-  report.after.manifestDigest = noManifest || !FILE_KINDS.includes(dest.kind) ? null : manifestFor(image).digest;
+  report.after.manifestDigest = noManifest || !isLocal(dest) ? null : manifestFor(image).digest;
   report.written = {
     dest: dest.text,
     format: dest.kind,
-    layout: dest.kind === 'docker-archive' ? layout : null,
+    layout: writtenLayout(dest, layout),
     thin: !!opts.thin,
     layersWritten: r.layersWritten,
     layerBytes: r.layerBytes,
@@ -184,13 +187,6 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
     report.warnings.push('nothing changed: the output holds the same image');
   }
   return report;
-}
-
-/** Refuses a request that changes nothing at all. */
-export function checkRequest(req: EditRequest): void {
-  if (isEmptyRequest(req)) {
-    throw new UsageError('nothing to change: give at least one change (--entrypoint, --env, --label, --volume-rm, --tag, ...; see stowage edit --help)');
-  }
 }
 
 /** stowage-delta.json of a thin edit: every layer is left out, provided by the source image. */

@@ -20,7 +20,8 @@ import { hostPlatform } from '../oci/platform.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
-import { writeImages, type DestSpec } from '../transports/dest.js';
+import { destAccepts, writeImages, writtenLayout, type DestSpec } from '../transports/dest.js';
+import { storesManifest } from '../transports/table.js';
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS, newImage } from '../image/mutate.js';
 import { peek } from '../hash/layer-digest.js';
 
@@ -118,7 +119,7 @@ function baseConfig(diffId: Digest, created: string, history: HistoryEntry, from
 export async function importRootfs(input: string, opts: ImportOptions): Promise<ImportReport> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
-  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   const warnings: string[] = [];
   const { layer: inputLayer, compression } = await openInput(input, opts.stdin);
   const { layer, result: entries } = await writeNewLayer(async (w) => {
@@ -146,7 +147,7 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
     });
     const { image } = fin;
     warnings.push(...fin.warnings);
-    if (Object.keys(fin.annotations.after).length && dest.kind === 'docker-archive' && layout === 'legacy') warnings.push(LEGACY_DROPS_ANNOTATIONS);
+    if (Object.keys(fin.annotations.after).length && !storesManifest(destAccepts(dest), layout)) warnings.push(LEGACY_DROPS_ANNOTATIONS);
     const r = await writeImages(dest, [image], { layout });
     const parsed = JSON.parse(image.config.toString('utf8')) as ImageConfig;
     return {
@@ -164,7 +165,7 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
       entries,
       changes: fin.changes,
       warnings,
-      written: { dest: dest.text, format: dest.kind, layout: dest.kind === 'docker-archive' ? layout : null, bytes: r.bytes },
+      written: { dest: dest.text, format: dest.kind, layout: writtenLayout(dest, layout), bytes: r.bytes },
     };
   } finally {
     await layer.remove();

@@ -18,7 +18,8 @@ import type { Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { isRecord } from '../oci/json.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
-import { writeImages, type DestSpec } from '../transports/dest.js';
+import { destAccepts, writeImages, writtenLayout, type DestSpec } from '../transports/dest.js';
+import { storesManifest } from '../transports/table.js';
 import { refuseSameOutput } from './edit.js';
 
 export interface SquashOptions {
@@ -53,10 +54,11 @@ export interface SquashReport {
 /** How many bottom layers stay: 0, the base's count (checked by ChainID), or all but the last N. */
 export function keptLayers(img: SourceImage, opts: Pick<SquashOptions, 'above' | 'last'>): number {
   const n = img.layers.length;
-  if (opts.above && opts.last !== undefined) throw new UsageError('give --above or --last, not both');
+  // The CLI says these in its own words first (cli/commands/squash.ts); a library caller hears them here.
+  if (opts.above && opts.last !== undefined) throw new UsageError('squash takes a base (above) or a count of layers (last), not both');
   if (opts.last !== undefined) {
-    if (!Number.isInteger(opts.last) || opts.last < 1) throw new UsageError(`--last must be a whole number of layers, at least 1 (not ${opts.last})`);
-    if (opts.last > n) throw new UsageError(`--last ${opts.last}: the image has ${n} layer${n === 1 ? '' : 's'}`);
+    if (!Number.isInteger(opts.last) || opts.last < 1) throw new UsageError(`squash: the count of layers to merge must be a whole number, at least 1 (not ${opts.last})`);
+    if (opts.last > n) throw new UsageError(`squash: cannot merge the last ${opts.last} layers: the image has ${n} layer${n === 1 ? '' : 's'}`);
     return n - opts.last;
   }
   if (opts.above) {
@@ -101,7 +103,7 @@ export function squashHistory(history: HistoryEntry[], n: number, kept: number):
 
 export async function squash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<SquashReport> {
   const { dest } = opts;
-  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: give the tag either in the output name or with --tag/--add-tag, not both`);
+  if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   await refuseSameOutput(src.spec, dest);
   const kept = keptLayers(img, opts);
   const warnings: string[] = [];
@@ -149,7 +151,7 @@ async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOpti
     });
     const { image } = fin;
     warnings.push(...fin.warnings);
-    if (Object.keys(fin.annotations.after).length && dest.kind === 'docker-archive' && layout === 'legacy') warnings.push(LEGACY_DROPS_ANNOTATIONS);
+    if (Object.keys(fin.annotations.after).length && !storesManifest(destAccepts(dest), layout)) warnings.push(LEGACY_DROPS_ANNOTATIONS);
     const r = await writeImages(dest, [image], { layout, beforeCommit: proved });
     return {
       schema: 'stowage.squash/v1',
@@ -160,7 +162,7 @@ async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOpti
       squashed: { count: n - kept, diffId: layer.diffId, size: layer.size, entries },
       changes: fin.changes,
       warnings,
-      written: { dest: dest.text, format: dest.kind, layout: dest.kind === 'docker-archive' ? layout : null, bytes: r.bytes },
+      written: { dest: dest.text, format: dest.kind, layout: writtenLayout(dest, layout), bytes: r.bytes },
     };
   } finally {
     await layer.remove();

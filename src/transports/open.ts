@@ -10,7 +10,6 @@ import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { sniff } from '../compress/detect.js';
-import { sniffStream } from '../compress/sniff-stream.js';
 import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
@@ -23,12 +22,11 @@ import { hostPlatform, platformMatches, formatPlatform, type Platform } from '..
 import { sameTag } from '../oci/reference.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { readDockerArchive } from './docker-archive/read.js';
-import { EngineClient } from './docker-daemon/client.js';
 import { REF_NAME, readOciLayout } from './oci-layout/read.js';
 import { parseSourceSpec, type SourceSpec } from './spec.js';
 import { noSuchSource } from './suggest.js';
 import type { RegistryOptions } from './registry/options.js';
-import { openRegistrySource } from './registry/source.js';
+import { transportEntry } from './table.js';
 
 export interface OpenOptions {
   /** Standard input, or any stream standing in for it. */
@@ -61,22 +59,13 @@ async function readTree(tree: FileTree, spec: SourceSpec, archive: boolean): Pro
 }
 
 async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: FileTree; archive: boolean }> {
-  if (spec.transport === 'stdin') {
-    // `docker save | gzip | stowage ... -`: a compressed archive is decompressed on the way in, as from a file.
-    const { kind, chunks } = await sniffStream(opts.stdin ?? (process.stdin as AsyncIterable<Buffer>), 'standard input');
-    const label = kind === 'gzip' || kind === 'zstd' ? `standard input (${kind})` : 'standard input';
+  const stream = transportEntry(spec.transport).source.stream;
+  if (stream) {
+    // Standard input or an engine's export: a docker save stream, read in one pass, or spooled when layers are
+    // read later.
+    const { chunks, label } = await stream(spec, opts);
     if (opts.seekable) return { tree: await spooledTree(chunks, label), archive: true };
     return { tree: await streamTree(chunks, label, opts), archive: true };
-  }
-  if (spec.transport === 'docker-daemon') {
-    // The engine's export is a docker save stream: read it in one pass, or spool it when layers are read later.
-    const res = await new EngineClient().exportImages([spec.path]);
-    const label = `docker-daemon:${spec.path}`;
-    if (opts.seekable) return { tree: await spooledTree(res as AsyncIterable<Buffer>, label), archive: true };
-    return { tree: await streamTree(res as AsyncIterable<Buffer>, label, opts), archive: true };
-  }
-  if (spec.transport === 'docker') {
-    throw new StowageError('docker:// sources are not supported yet');
   }
   let st;
   try {
@@ -131,10 +120,14 @@ async function streamTree(input: AsyncIterable<Buffer>, label: string, opts: Ope
   return StreamTree.read(input, label, { ...(opts.onFile ? { onFile: opts.onFile } : {}), ...(opts.digest === false ? { digest: false } : {}) });
 }
 
-/** Opens a source with every image it holds. */
+/** Opens a source with every image it holds, through its transport's entry (table.ts). */
 export async function openSource(text: string, opts: OpenOptions = {}): Promise<ImageSource> {
   const spec = parseSourceSpec(text);
-  if (spec.transport === 'docker') return openRegistrySource(text, spec.path, opts.registry);
+  return transportEntry(spec.transport).source.open(spec, opts);
+}
+
+/** Opens a source that is a file tree: a file, a directory, standard input or an engine's export. */
+export async function openTreeSource(spec: SourceSpec, opts: OpenOptions): Promise<ImageSource> {
   const { tree, archive } = await openTree(spec, opts);
   try {
     const src = await readTree(tree, spec, archive);

@@ -11,8 +11,9 @@
  */
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { TRANSPORTS, type Transport } from './table.js';
 
-export type Transport = 'auto' | 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker' | 'stdin';
+export type { Transport };
 
 export interface SourceSpec {
   transport: Transport;
@@ -25,14 +26,6 @@ export interface SourceSpec {
   /** The text as given. */
   text: string;
 }
-
-const PREFIXES: [string, Transport][] = [
-  ['docker-archive:', 'docker-archive'],
-  ['oci-archive:', 'oci-archive'],
-  ['oci:', 'oci'],
-  ['docker-daemon:', 'docker-daemon'],
-  ['docker://', 'docker'],
-];
 
 /** Splits `PATH[:SELECTOR]`: a path that exists is taken whole; otherwise the selector starts at the first colon. */
 function splitSelector(rest: string): { path: string; ref?: string; position?: number } {
@@ -51,11 +44,11 @@ function splitSelector(rest: string): { path: string; ref?: string; position?: n
 
 export function parseSourceSpec(text: string): SourceSpec {
   if (text === '-') return { transport: 'stdin', path: '-', text };
-  for (const [prefix, transport] of PREFIXES) {
-    if (!text.startsWith(prefix)) continue;
+  for (const { prefix, transport, namesReference } of TRANSPORTS) {
+    if (!prefix || !text.startsWith(prefix)) continue;
     const rest = text.slice(prefix.length);
-    if (transport === 'docker-daemon' || transport === 'docker') {
-      if (!rest) throw new UsageError(`${prefix} needs an image name, for example ${prefix}${transport === 'docker' ? '//' : ''}app:latest`);
+    if (namesReference) {
+      if (!rest) throw new UsageError(`${prefix} needs an image name, for example ${prefix}app:latest`);
       return { transport, path: rest, text };
     }
     if (!rest) throw new UsageError(`${prefix} needs a path`);

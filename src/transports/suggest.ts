@@ -2,7 +2,10 @@
  * What to say when a source names no file: a new user types `stowage inspect alpine` (an engine or registry image)
  * or mistypes a transport (`dockerdaemon:app`); both should hear which name would work.
  */
-const TRANSPORTS = ['docker-daemon', 'docker-archive', 'oci-archive', 'oci', 'docker'];
+import { TRANSPORTS as TABLE } from './table.js';
+
+/** The transports' names without their colon (docker-daemon, docker-archive, oci-archive, oci, docker). */
+const transportNames = () => TABLE.flatMap((e) => (e.prefix ? [e.prefix.replace(/:(\/\/)?$/, '')] : []));
 
 /** Letters and digits only, so `dockerdaemon`, `docker_daemon` and `Docker-Daemon` all compare equal. */
 const squeeze = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -24,7 +27,7 @@ export function misspelledTransport(text: string): string | undefined {
   if (!m) return undefined;
   const typed = m[1]!;
   if (typed.toLowerCase() === 'docker') return `docker://${m[2]!.replace(/^\/+/, '')}`; // docker:alpine
-  for (const t of TRANSPORTS) {
+  for (const t of transportNames()) {
     if (typed === t) continue;
     if (squeeze(typed) === squeeze(t) || (typed.length >= 4 && editDistance(typed.toLowerCase(), t) <= 2)) {
       const rest = m[2]!.replace(/^\/\//, '');

@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { copyImages, type CopyOptions, type CopyReport } from '../../ops/copy.js';
 import { parsePlatform } from '../../oci/platform.js';
-import type { DestKind } from '../../transports/dest.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress, printJson } from '../output.js';
+import { printJson } from '../output.js';
+import { parseFormat, parseLayout, progressFor } from '../output-options.js';
 import { addRegistryFlags, pushOptions, registryOptions, type RegistryFlags } from '../registry-flags.js';
 import { SOURCE_HELP } from '../source-help.js';
 
@@ -21,27 +21,22 @@ export interface CopyFlags extends RegistryFlags {
   verify?: boolean;
 }
 
-const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
-
 /** What copy, push and pull all do once they know SOURCE and DEST. */
 export async function runCopy(source: string, dest: string, f: CopyFlags): Promise<CopyReport> {
-  if (f.layout !== undefined && f.layout !== 'legacy' && f.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(f.layout)}`);
+  const layout = parseLayout(f.layout);
+  const format = parseFormat(f.format);
   if (f.platform && f.allPlatforms) throw new UsageError('--platform and --all-platforms exclude each other');
   const opts: CopyOptions = {
-    layout: (f.layout ?? 'legacy') as 'legacy' | 'oci',
-    layoutGiven: f.layout !== undefined,
+    layout: layout ?? 'legacy',
+    layoutGiven: layout !== undefined,
     source: registryOptions(f, 'src'),
     push: pushOptions(f),
   };
-  if (f.format !== undefined) {
-    const kind = FORMATS[f.format];
-    if (!kind) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(f.format)}`);
-    opts.format = kind;
-  }
+  if (format) opts.format = format;
   if (f.platform) opts.platform = parsePlatform(f.platform);
   if (f.allPlatforms) opts.allPlatforms = true;
   if (f.verify === false) opts.verify = false;
-  const progress = new Progress(dest.startsWith('docker://') ? 'pushing' : source.startsWith('docker://') ? 'pulling' : 'copying', f.quiet || f.json);
+  const progress = progressFor(dest.startsWith('docker://') ? 'pushing' : source.startsWith('docker://') ? 'pulling' : 'copying', f);
   opts.onProgress = (d, t, l) => {
     progress.setItem(l.total > 1 ? `${l.done}/${l.total} layers done` : undefined);
     progress.update(d, t);

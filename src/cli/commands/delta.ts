@@ -1,17 +1,17 @@
 /** `stowage delta TARGET... (--base SOURCE... | --have FILE) -o OUT`: a thin archive of only what the target lacks. */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { sniffStream } from '../../compress/sniff-stream.js';
 import { openOutput } from '../../fs/atomic-output.js';
 import { writeDelta, type DeltaReport } from '../../ops/delta.js';
 import { streamDelta } from '../../ops/delta-stream.js';
 import { gatherHave } from '../../ops/have-sources.js';
-import { EngineClient } from '../../transports/docker-daemon/client.js';
 import { openSource } from '../../transports/open.js';
 import { parseSourceSpec } from '../../transports/spec.js';
+import { isStreamSource, transportEntry } from '../../transports/table.js';
+import { destAccepts, parseDestSpec } from '../../transports/dest.js';
 import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress, printJson } from '../output.js';
+import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
 
 interface DeltaOptions {
   verify: boolean;
@@ -70,23 +70,21 @@ Examples:
   docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load`)
     .action(async (targets: string[], opts: DeltaOptions) => {
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
-      if (opts.layout !== 'oci' && opts.layout !== 'legacy') throw new UsageError(`--layout ${opts.layout}: expected oci or legacy`);
-      const layout = opts.layout;
+      const layout = parseLayout(opts.layout) ?? 'oci';
       const output = opts.output!;
       const have = await gatherHave(opts.base, opts.have);
-      const progress = new Progress('writing', opts.quiet);
+      const progress = progressFor('writing', { quiet: opts.quiet });
       let done = 0;
-      const streamed = targets.length === 1 && isStream(targets[0]!);
+      // Standard input and an engine's export are streams: delta filters them in one pass instead of spooling.
+      const streamed = targets.length === 1 && isStreamSource(parseSourceSpec(targets[0]!).transport);
       let report: DeltaReport;
       if (streamed) {
         const spec = parseSourceSpec(targets[0]!);
-        const input = spec.transport === 'stdin'
-          ? (await sniffStream(process.stdin as AsyncIterable<Buffer>, 'standard input')).chunks
-          : ((await new EngineClient().exportImages([spec.path])) as AsyncIterable<Buffer>);
-        if (output.startsWith('docker-daemon:')) throw new UsageError('a streamed delta goes to a file or -; to load it, pipe it to docker load');
+        const { chunks: input, label } = await transportEntry(spec.transport).source.stream!(spec, {});
+        if (destAccepts(parseDestSpec(output)).shape === 'engine') throw new UsageError('a streamed delta goes to a file or -; to load it, pipe it to docker load');
         const out = await openOutput(output);
         try {
-          report = await streamDelta(input, spec.transport === 'stdin' ? 'standard input' : spec.text, have, out.stream, output, layout);
+          report = await streamDelta(input, label, have, out.stream, output, layout);
           await out.commit();
         } catch (e) {
           await out.abort();
@@ -103,18 +101,6 @@ Examples:
       }
       progress.done();
       // With the archive on standard output, reports go to standard error.
-      if (opts.json && output === '-') process.stderr.write(JSON.stringify(report, null, 2) + '\n');
-      else if (opts.json) printJson(report);
-      else if (!opts.quiet) process.stderr.write(renderDelta(report) + '\n');
+      printReport(report, opts, renderDelta);
     });
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-/** Standard input and an engine's export are streams: delta filters them in one pass instead of spooling. */
-function isStream(t: string): boolean {
-  const s = parseSourceSpec(t);
-  return s.transport === 'stdin' || s.transport === 'docker-daemon';
 }

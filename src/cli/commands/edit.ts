@@ -2,13 +2,13 @@
 import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { checkRequest, edit, planEdit, type EditReport } from '../../ops/edit.js';
+import { edit, planEdit, type EditReport } from '../../ops/edit.js';
 import { parsePlatform } from '../../oci/platform.js';
-import { parseDestSpec, type DestKind } from '../../transports/dest.js';
 import { openSource, pickOne } from '../../transports/open.js';
-import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
+import { addEditFlags, checkRequest, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
-import { print, printJson, Progress, warn } from '../output.js';
+import { print, warn } from '../output.js';
+import { checkDest, checkOutputFlags, refuseJsonOnStdout, outputDest, printReport, progressFor } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 interface EditCliOptions extends EditFlagValues {
@@ -23,8 +23,6 @@ interface EditCliOptions extends EditFlagValues {
   verify: boolean;
   quiet?: boolean;
 }
-
-const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
 
 const short = (d: string) => d.slice(0, 19);
 
@@ -69,7 +67,7 @@ export function registerEdit(program: Command): void {
     .summary('edit image metadata (entrypoint, env, labels, volumes, ports, ...) without rebuilding or touching a layer')
     .argument('<source>', SOURCE_HELP)
     .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], docker-daemon:[NAME:TAG], docker://REF, or - for standard output')
-    .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s)')
+    .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s; a file for a name ending in .tar; docker with --layout)')
     .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine; the default) or oci (Docker 25+; the default with --thin, which then loads on both image stores)')
     .option('--platform <os/arch[/variant]>', 'the image to edit, when the source holds several platforms')
     .option('--thin', 'write only the new config and manifest.json, no layer files: docker load (or -o docker-daemon:) takes it on an engine that holds the original')
@@ -95,11 +93,10 @@ Examples:
   cmd.action(async (source: string, opts: EditCliOptions) => {
     const req = editRequestFrom(opts);
     checkRequest(req);
-    if (opts.layout !== undefined && opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
-    if (opts.format !== undefined && !FORMATS[opts.format]) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(opts.format)}`);
+    const { layout } = checkOutputFlags({ ...opts, json: false });
     if (!opts.dryRun && !opts.output) throw new UsageError('give the output with -o DEST (or --dry-run to only show the changes)');
     if (opts.dryRun && (opts.output || opts.thin)) throw new UsageError('--dry-run writes nothing; leave out -o and --thin');
-    if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which -o - uses for the archive');
+    refuseJsonOnStdout(opts);
     const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
     // A thin edit and a dry run read no layer: a stream (stdin, an engine's export) is read in one pass, not spooled.
     const src = await openSource(source, opts.dryRun || opts.thin ? { digest: false } : { seekable: true });
@@ -110,14 +107,14 @@ Examples:
         report = (await planEdit(src, img, req, { history: opts.history })).report;
       } else {
         // A bare output path takes the source's format; sources that are not files (an engine, a registry) give a docker-archive.
-        const fallback: DestKind = opts.format ? FORMATS[opts.format]! : src.format === 'oci-layout' ? 'oci' : src.format === 'oci-archive' ? 'oci-archive' : 'docker-archive';
-        const dest = parseDestSpec(opts.output!, fallback);
-        const progress = new Progress('editing', opts.quiet || opts.thin);
+        const dest = outputDest(opts, src.format);
+        checkDest(dest, { thin: opts.thin, tags: req.tags });
+        const progress = progressFor('editing', { quiet: opts.quiet || opts.thin, json: opts.json });
         progress.setTotal(img.layers.reduce((n, l) => n + (l.present ? (l.storedSize ?? 0) : 0), 0) || undefined);
         let done = 0;
         report = await edit(src, img, req, {
           dest,
-          layout: opts.layout,
+          ...(layout ? { layout } : {}),
           history: opts.history,
           verify: opts.verify,
           ...(opts.thin ? { thin: true } : {}),
@@ -126,9 +123,8 @@ Examples:
         progress.done();
       }
       for (const w of report.warnings) warn(w);
-      if (opts.json) printJson(report);
-      else if (opts.dryRun) print(renderReport(report));
-      else if (!opts.quiet) process.stderr.write(renderReport(report) + '\n');
+      if (opts.dryRun && !opts.json) print(renderReport(report));
+      else printReport(report, opts, renderReport);
     } finally {
       await src.close();
     }

@@ -1,12 +1,12 @@
 /** `stowage export SOURCE -o OUT.tar`: the merged filesystem of an image as one tar, without a container. */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { withOutput } from '../../fs/atomic-output.js';
 import { exportImage, type ExportReport } from '../../ops/export.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress, printJson, warn } from '../output.js';
+import { warn } from '../output.js';
+import { printReport, progressFor, refuseJsonOnStdout } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 interface ExportCliOptions {
@@ -57,17 +57,16 @@ Examples:
   docker save app | stowage export - -o rootfs.tar
   stowage export bundle.tar:app:1 --platform linux/arm64 -o rootfs.tar`)
     .action(async (source: string, opts: ExportCliOptions) => {
-      if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which the tar uses; give -o FILE');
+      refuseJsonOnStdout(opts, 'the tar uses; give -o FILE');
       const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
       const src = await openSource(source, { seekable: true });
       try {
         const img = pickOne(src, platform);
-        const progress = new Progress('exporting', opts.quiet);
+        const progress = progressFor('exporting', opts);
         const report = await withOutput(opts.output, (out) => exportImage(src, img, out.stream, { onProgress: (n) => progress.update(n), ...(opts.verify === false ? { verify: false } : {}) }));
         progress.done();
         for (const w of report.warnings) warn(w);
-        if (opts.json) printJson(report);
-        else if (!opts.quiet) process.stderr.write(renderExport(report, opts.output) + '\n');
+        printReport(report, { ...opts, output: undefined }, (r) => renderExport(r, opts.output));
       } finally {
         await src.close();
       }

@@ -3,12 +3,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { importRootfs, type ImportReport } from '../../ops/import.js';
 import { parsePlatform } from '../../oci/platform.js';
-import { parseDestSpec, type DestKind } from '../../transports/dest.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
-import { printJson, Progress, warn } from '../output.js';
-import { FORMATS } from './squash.js';
+import { warn } from '../output.js';
+import { checkDest, checkOutputFlags, outputDest, printReport, progressFor } from '../output-options.js';
 
 interface ImportCliOptions extends EditFlagValues {
   output?: string;
@@ -63,26 +62,25 @@ Examples:
   cmd.action(async (input: string, opts: ImportCliOptions) => {
     const req = editRequestFrom(opts);
     if (!opts.output) throw new UsageError('give the output with -o DEST');
-    if (opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
-    if (!FORMATS[opts.format ?? 'docker']) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(opts.format)}`);
-    if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which -o - uses for the archive');
+    const { layout } = checkOutputFlags(opts);
     if (input === '-' && opts.configFrom === '-') throw new UsageError('standard input can be the filesystem tar or the --config-from image, not both');
     const from = opts.configFrom ? await openSource(opts.configFrom, {}) : undefined;
     try {
       const image = from ? pickOne(from, opts.platform ? parsePlatform(opts.platform) : undefined) : undefined;
-      const dest = parseDestSpec(opts.output, FORMATS[opts.format ?? 'docker'] as DestKind);
-      const progress = new Progress('importing', opts.quiet);
+      // No source image to take a format from: a bare path is a docker archive unless --format says otherwise.
+      const dest = outputDest(opts, 'docker-archive');
+      checkDest(dest, { tags: req.tags });
+      const progress = progressFor('importing', opts);
       const report = await importRootfs(input, {
         dest,
-        layout: opts.layout,
+        layout: layout ?? 'legacy',
         request: req,
         ...(from && image ? { configFrom: { spec: from.spec, image } } : {}),
         onProgress: (b) => progress.update(b),
       });
       progress.done();
       for (const w of report.warnings) warn(w);
-      if (opts.json) printJson(report);
-      else if (!opts.quiet) process.stderr.write(renderImport(report) + '\n');
+      printReport(report, opts, renderImport);
     } finally {
       await from?.close();
     }

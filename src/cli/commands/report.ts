@@ -9,7 +9,8 @@ import { parsePlatform } from '../../oci/platform.js';
 import { renderReport } from '../../report/html.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { formatBytes } from '../format.js';
-import { Progress, printJson, warn } from '../output.js';
+import { printJson, warn } from '../output.js';
+import { progressFor, refuseJsonOnStdout } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 interface ReportCliOptions {
@@ -51,7 +52,7 @@ Examples:
   docker save app | stowage report - -o - > app.html`)
     .action(async (source: string, opts: ReportCliOptions) => {
       const output = opts.output!;
-      if (opts.json && output === '-') throw new UsageError('--json prints to standard output, which the page uses; give -o FILE');
+      refuseJsonOnStdout({ json: opts.json, output }, 'the page uses; give -o FILE');
       if (source === '-' && opts.base === '-') throw new UsageError('only one of SOURCE and --base can be standard input');
       const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
       const src = await openSource(source, { seekable: true });
@@ -60,7 +61,7 @@ Examples:
         const img = pickOne(src, platform);
         base = opts.base ? await openSource(opts.base, { seekable: true }) : undefined;
         const baseImg = base ? pickOne(base, platform) : undefined;
-        const progress = new Progress('reading layers', opts.quiet || opts.json);
+        const progress = progressFor('reading layers', opts);
         const data = await buildReport(src, img, generator(), base && baseImg ? { src: base, img: baseImg } : undefined, { onProgress: (n) => progress.update(n) });
         progress.done();
         const html = renderReport(data);

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { squash, type SquashReport } from '../../ops/squash.js';
 import { parsePlatform } from '../../oci/platform.js';
-import { parseDestSpec, type DestKind } from '../../transports/dest.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
-import { printJson, Progress, warn } from '../output.js';
+import { warn } from '../output.js';
+import { checkDest, checkOutputFlags, outputDest, printReport, progressFor } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 interface SquashCliOptions extends EditFlagValues {
@@ -22,8 +22,6 @@ interface SquashCliOptions extends EditFlagValues {
   /** --no-verify */
   verify?: boolean;
 }
-
-export const FORMATS: Record<string, DestKind> = { docker: 'docker-archive', 'docker-archive': 'docker-archive', oci: 'oci', 'oci-archive': 'oci-archive' };
 
 export function renderSquash(r: SquashReport): string {
   const name = r.before.tags.join(', ') || r.before.imageId.slice(0, 19);
@@ -52,8 +50,8 @@ export function registerSquash(program: Command): void {
     .option('-o, --output <dest>', 'PATH or docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], or - for standard output')
     .option('--above <base>', 'keep the layers of this image (the bottom of SOURCE, checked by ChainID) and merge the ones above it')
     .option('--last <n>', 'merge only the last N layers')
-    .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s)')
-    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine) or oci (Docker 25+)', 'legacy')
+    .option('--format <docker|oci|oci-archive>', 'format of an output given as a bare path (default: the source\'s; a file for a name ending in .tar; docker with --layout)')
+    .option('--layout <legacy|oci>', 'docker-archive layout: legacy (Docker <= 24, every engine; the default) or oci (Docker 25+)')
     .option('--platform <os/arch[/variant]>', 'the image to squash (and the base\'s), when a source holds several platforms')
     .option('--json', 'print the report as JSON (schema stowage.squash/v1, docs/json.md)')
     .option('-q, --quiet', 'print nothing on success but warnings')
@@ -74,9 +72,7 @@ Examples:
   cmd.action(async (source: string, opts: SquashCliOptions) => {
     const req = editRequestFrom(opts);
     if (!opts.output) throw new UsageError('give the output with -o DEST');
-    if (opts.layout !== 'legacy' && opts.layout !== 'oci') throw new UsageError(`--layout must be legacy or oci, not ${JSON.stringify(opts.layout)}`);
-    if (opts.format !== undefined && !FORMATS[opts.format]) throw new UsageError(`--format must be docker, oci or oci-archive, not ${JSON.stringify(opts.format)}`);
-    if (opts.json && opts.output === '-') throw new UsageError('--json prints to standard output, which -o - uses for the archive');
+    const { layout } = checkOutputFlags(opts);
     if (opts.above && opts.last !== undefined) throw new UsageError('give --above or --last, not both');
     let last: number | undefined;
     if (opts.last !== undefined) {
@@ -88,12 +84,13 @@ Examples:
     const base = opts.above ? await openSource(opts.above, {}) : undefined;
     try {
       const img = pickOne(src, platform);
-      const fallback: DestKind = opts.format ? FORMATS[opts.format]! : src.format === 'oci-layout' ? 'oci' : src.format === 'oci-archive' ? 'oci-archive' : 'docker-archive';
-      const dest = parseDestSpec(opts.output, fallback);
-      const progress = new Progress('squashing', opts.quiet);
+      const dest = outputDest(opts, src.format);
+      checkDest(dest, { tags: req.tags });
+      if (last !== undefined && last > img.layers.length) throw new UsageError(`--last ${last}: the image has ${plural(img.layers.length, 'layer')}`);
+      const progress = progressFor('squashing', opts);
       const report = await squash(src, img, {
         dest,
-        layout: opts.layout,
+        layout: layout ?? 'legacy',
         request: req,
         ...(base ? { above: { spec: base.spec, image: base.images.length === 1 ? base.images[0]! : pickOne(base, platform ?? img.platform) } } : {}),
         ...(last !== undefined ? { last } : {}),
@@ -102,8 +99,7 @@ Examples:
       });
       progress.done();
       for (const w of report.warnings) warn(w);
-      if (opts.json) printJson(report);
-      else if (!opts.quiet) process.stderr.write(renderSquash(report) + '\n');
+      printReport(report, opts, renderSquash);
     } finally {
       await base?.close();
       await src.close();

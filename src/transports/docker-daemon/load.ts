@@ -1,0 +1,44 @@
+/** docker-daemon: as a source stream (the engine's export) and as a destination (a load through the API). */
+import { PassThrough } from 'node:stream';
+import { TarSink } from '../../fs/sink.js';
+import type { WritableImage } from '../../image/writable.js';
+import { writeDockerArchive, type ArchiveWriteResult } from '../docker-archive/write.js';
+import type { DestSpec, EngineTagMove, WriteOptions } from '../dest.js';
+import { EngineClient } from './client.js';
+
+/** The engine's `docker save` stream of one image. */
+export async function exportStream(name: string): Promise<AsyncIterable<Buffer>> {
+  return (await new EngineClient().exportImages([name])) as AsyncIterable<Buffer>;
+}
+
+/**
+ * Loads images into the Docker engine through its API (POST /images/load), streaming a docker archive straight into
+ * the request: nothing is written to disk. Complete images go in the legacy layout, which every engine takes; a
+ * thin one needs the Docker 25+ layout (opts.layout 'oci') on the containerd image store. Blob digests are made
+ * known by writeImages first when the layout needs them.
+ */
+export async function loadIntoEngine(_dest: DestSpec, images: WritableImage[], opts: WriteOptions): Promise<ArchiveWriteResult & { bytes: number; loaded: string[]; tagged: EngineTagMove[] }> {
+  const client = new EngineClient();
+  // A load moves tags silently (docker load prints only "Loaded image"): note where each tag pointed before.
+  const tags = [...new Set(images.flatMap((i) => i.tags))];
+  const idOf = (t: string) => client.inspectImage(t).then((r) => r.Id ?? null, () => null);
+  const before = await Promise.all(tags.map(idOf));
+  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const loading = client.loadImages(body);
+  loading.catch(() => body.destroy());
+  const sink = new TarSink(body);
+  let r: ArchiveWriteResult;
+  try {
+    r = await writeDockerArchive(sink, images, { ...opts, layout: opts.layout ?? 'legacy' });
+    await opts.beforeCommit?.();
+    body.end();
+  } catch (e) {
+    body.destroy(e as Error);
+    await loading.catch(() => undefined);
+    throw e;
+  }
+  const loaded = await loading;
+  const after = await Promise.all(tags.map(idOf));
+  const tagged = tags.map((tag, i) => ({ tag, before: before[i] ?? null, after: after[i] ?? null }));
+  return { ...r, bytes: sink.bytes, loaded, tagged };
+}
