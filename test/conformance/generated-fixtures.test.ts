@@ -65,7 +65,7 @@ describe('the generated fixtures', () => {
     assert.equal(r.images[0].engineId?.id ?? r.images[0].imageId, want.manifestDigest);
   });
 
-  it('a legacy save: a layer stored as a symlink to another image\'s layer.tar is followed; v1 names are moby\'s', () => {
+  it('a legacy save: a layer stored as a symlink to another image\'s layer.tar is followed', () => {
     const r = json(stowage(['inspect', '--json', g.f('legacy-bundle.tar')]));
     const [base, app] = g.facts.legacyBundle;
     assert.deepEqual(r.images.map((i: any) => i.imageId), [base!.imageId, app!.imageId]);
@@ -77,8 +77,9 @@ describe('the generated fixtures', () => {
     for (const [i, img] of r.images.entries()) {
       assert.deepEqual(img.layers.map((l: any) => l.diffId), g.facts.legacyBundle[i]!.diffIds);
       assert.deepEqual(img.layers.map((l: any) => l.chainId), g.facts.legacyBundle[i]!.chainIds);
-      for (const l of img.layers) assert.equal(l.v1.matchesMoby, true);
     }
+    // (The generator names the v1 directories with stowage's own rule, so matchesMoby proves nothing here: it is
+    // checked against dockerd 20.10's own save in engine-saves.test.ts.)
   });
 
   it('several images and tags, chosen by NAME:TAG and by @N; an absent tag is refused with the tags there are', () => {

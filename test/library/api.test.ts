@@ -145,6 +145,19 @@ describe('library: the public API', () => {
       });
     });
 
+    it('a stream (standard input, or any stream given as stdin) is read in one pass, to the same identities', async () => {
+      const { createReadStream } = await import('node:fs');
+      const src = await openSource('-', { stdin: createReadStream(g.f('docker25.tar')), digest: true });
+      try {
+        const [img] = inspect(src).images;
+        assert.equal(img!.imageId, g.facts.docker25[0]!.imageId);
+        assert.deepEqual(img!.layers.map((l) => l.diffId), g.facts.docker25[0]!.diffIds);
+        assert.equal((await verify(src)).ok, true);
+      } finally {
+        await src.close();
+      }
+    });
+
     it('verify finds a layer whose bytes changed (same size), naming it', async () => {
       const bytes = readFileSync(g.f('docker25.tar'));
       const at = bytes.indexOf('hello from a generated layer');
