@@ -34,3 +34,10 @@ export {
   applyConfigChanges, applyAnnotationChanges, resolveTags, withEditHistory, serializeConfig, diffConfigs,
   type ConfigChange, type AnnotationChange, type EditRequest, type TagRequest, type EditOutcome, type ConfigDiff,
 } from './image/config-edit.js';
+// Thin archives: the layers a target lacks (delta), whether a target can load one (check), and a whole image
+// rebuilt from one and its base (apply). A HaveSet says what a target holds, by ChainID.
+export { writeDelta, type DeltaReport, type DeltaLayout } from './ops/delta.js';
+export { check, type CheckReport, type CheckedLayer } from './ops/check.js';
+export { apply, type ApplyReport } from './ops/apply.js';
+export { HaveSet, parseHave, mergeHave, type HaveImage, type HaveFile } from './ops/have.js';
+export { haveFromSource, haveFromFile } from './ops/have-sources.js';

@@ -1,13 +1,18 @@
 /**
- * Every archive and layout of go-containerregistry's test data is read, or refused, as it should be
- * (their expectations are in ../shared/fixtures/ggcr/README.md).
+ * An optional extra conformance suite: every archive and layout of go-containerregistry's test data is read, or
+ * refused, as it should be (their expectations are in ../shared/fixtures/ggcr/README.md). The data is not in this
+ * repository; the suite skips when ../shared (or $STOWAGE_FIXTURES) is absent. Everything it checks that is not
+ * about ggcr's files themselves is also checked on the project's own fixtures (scripts/fixtures/generate.mjs:
+ * test/conformance/generated-fixtures.test.ts, test/layers/layers-fixtures.test.ts, test/fs/export-crafted.test.ts)
+ * and on real saves of the engines CI starts (test/conformance/engine-saves.test.ts).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
-import { FIXTURES, FIXTURES_SKIP, haveFixtures } from '../helpers/paths.js';
+import { listTar } from '../fs/fs-helpers.js';
+import { FIXTURES, FIXTURES_SKIP, haveFixtures, scratch } from '../helpers/paths.js';
 
 const skip = !haveFixtures() && FIXTURES_SKIP;
 const f = (name: string) => join(FIXTURES, name);
@@ -18,7 +23,7 @@ const READABLE = [
   'oci-layouts/test_index', 'oci-layouts/test_index_one_image',
 ];
 
-describe('go-containerregistry fixtures', { skip }, () => {
+describe('go-containerregistry fixtures (optional extra conformance suite)', { skip }, () => {
   for (const name of READABLE) {
     it(`reads and verifies ${name}`, () => {
       const r = json(stowage(['inspect', '--json', f(name)]));
@@ -106,5 +111,34 @@ describe('go-containerregistry fixtures', { skip }, () => {
       const v = await stowagePiped(['verify', '-'], f(name));
       assert.equal(v.status, 0, v.stdout + v.stderr);
     }
+  });
+
+  it('stowage layers reads hello-world-v25.tar (dive cannot) and whiteout_image.tar by hand\'s figures', () => {
+    const v25 = json(stowage(['layers', f('hello-world-v25.tar'), '--json']));
+    assert.deepEqual(v25.layers[0].topFiles.map((x: any) => x.path), ['/hello']);
+    assert.equal(v25.efficiency, 1);
+    const wi = json(stowage(['layers', f('whiteout_image.tar'), '--json']));
+    assert.deepEqual(wi.layers.map((l: any) => l.size), [8, 0, 0]);
+    assert.deepEqual(wi.reclaimable, { overwritten: 0, deleted: 4, duplicate: 0, total: 4 });
+  });
+
+  it('export: whiteout_image, whiteout_dir and overwritten_file give what ggcr\'s mutate tests document', async () => {
+    const tmp = scratch('stowage-ggcr-export-');
+    const exported = async (name: string) => {
+      const out = join(tmp, name);
+      assert.equal(stowage(['export', f(name), '-o', out]).status, 0);
+      return listTar(out);
+    };
+    assert.deepEqual([...(await exported('whiteout_image.tar')).keys()], ['bar.txt']);
+    assert.deepEqual([...(await exported('whiteout_dir.tar')).keys()].sort(), ['a', 'a/baz', 'b', 'b/bar']);
+    const of = await exported('overwritten_file.tar');
+    assert.equal(of.get('foo.txt')!.type, 'symlink');
+    assert.equal(of.get('foo.txt')!.link, 'bar.txt');
+  });
+
+  it('test_link.tar: the v1 directory names a real dockerd wrote come out of moby\'s rule', () => {
+    const r = json(stowage(['inspect', '--json', f('test_link.tar')]));
+    assert.equal(r.images.flatMap((i: any) => i.layers).length, 3);
+    for (const img of r.images) for (const l of img.layers) assert.equal(l.v1.matchesMoby, true);
   });
 });

@@ -1,4 +1,7 @@
-/** Where tests find the project, its CLI, the shared fixtures and a scratch folder. */
+/**
+ * Where tests find the project, its CLI, the optional go-containerregistry fixtures (only the extra conformance suite
+ * test/conformance/ggcr-fixtures.test.ts reads them; the others use scripts/fixtures/generate.mjs) and a scratch folder.
+ */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +17,7 @@ export function haveFixtures(): boolean {
   return existsSync(join(FIXTURES, 'hello-world-v25.tar'));
 }
 
-export const FIXTURES_SKIP = `the shared fixtures are absent (${FIXTURES}); they come from go-containerregistry's testdata, see ../shared/README.md`;
+export const FIXTURES_SKIP = `go-containerregistry's test data is absent (${FIXTURES}): an optional extra conformance suite; set STOWAGE_FIXTURES to a copy of its testdata to run it (the project's own fixtures cover the rest)`;
 
 /** A scratch directory removed when the process exits. */
 export function scratch(prefix = 'stowage-test-'): string {

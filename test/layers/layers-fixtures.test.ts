@@ -1,16 +1,21 @@
 /**
- * `stowage layers` on go-containerregistry's test archives (a Docker 25+ save, images whose layers overwrite and
- * delete a file): archives of every generation read, and the figures their few bytes give by hand.
+ * `stowage layers` on a Docker 25+ save and on an image whose layers delete a file (the project's own fixtures,
+ * scripts/fixtures/generate.mjs, in the shapes of go-containerregistry's hello-world-v25.tar and whiteout_image.tar,
+ * which test/conformance/ggcr-fixtures.test.ts reads when ../shared is there): archives of every generation read,
+ * and the figures their few bytes give by hand.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
-import { FIXTURES, FIXTURES_SKIP, haveFixtures } from '../helpers/paths.js';
+import { fixtures } from '../helpers/fixtures.js';
 
-describe('stowage layers on ggcr test archives', { skip: haveFixtures() ? false : FIXTURES_SKIP }, () => {
+describe('stowage layers on the generated archives', () => {
+  let dir = '';
+  before(async () => { dir = (await fixtures()).dir; });
+
   it('reads a Docker 25+ save (dive cannot)', () => {
-    const r = json(stowage(['layers', join(FIXTURES, 'hello-world-v25.tar'), '--json']));
+    const r = json(stowage(['layers', join(dir, 'docker25.tar'), '--json']));
     assert.equal(r.layers.length, 1);
     assert.equal(r.efficiency, 1);
     assert.equal(r.wastedBytes, 0);
@@ -20,7 +25,7 @@ describe('stowage layers on ggcr test archives', { skip: haveFixtures() ? false 
   });
 
   it('a file deleted by a whiteout above a layer of no bytes: dive divides by zero', () => {
-    const r = json(stowage(['layers', join(FIXTURES, 'whiteout_image.tar'), '--json']));
+    const r = json(stowage(['layers', join(dir, 'whiteout-image.tar'), '--json']));
     // Layer 1 stores foo.txt and bar.txt (4 bytes each); layer 2 deletes foo.txt; no later layer stores a byte.
     assert.deepEqual(r.layers.map((l: any) => l.size), [8, 0, 0]);
     assert.deepEqual(r.layers[0].topFiles, [{ path: '/bar.txt', size: 4 }, { path: '/foo.txt', size: 4 }]);
@@ -28,7 +33,7 @@ describe('stowage layers on ggcr test archives', { skip: haveFixtures() ? false 
     assert.equal(r.wastedBytes, 4, 'dive: /foo.txt 4 + the whiteout 0');
     assert.equal(r.efficiency, 4 / 8);
     assert.equal(r.userWastedPercent, null);
-    const ci = stowage(['layers', join(FIXTURES, 'whiteout_image.tar'), '--highest-user-wasted-percent', '1', '--lowest-efficiency', 'disabled']);
+    const ci = stowage(['layers', join(dir, 'whiteout-image.tar'), '--highest-user-wasted-percent', '1', '--lowest-efficiency', 'disabled']);
     assert.equal(ci.status, 1, 'infinite user waste breaks any threshold');
     assert.match(ci.stderr, /user-wasted-percent=infinite: no user bytes/);
   });
