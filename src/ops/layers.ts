@@ -11,7 +11,8 @@
  * Memory grows with the number of paths (one node per path, one record per stored file), never with file sizes.
  */
 import { StowageError } from '../errors.js';
-import type { ImageSource, SourceImage } from '../image/model.js';
+import type { Layer } from '../image/layer.js';
+import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
 import { classify, cleanName } from '../layerfs/names.js';
 import type { PathTree } from '../layerfs/path-tree.js';
 import type { Digest } from '../oci/digest.js';
@@ -20,7 +21,7 @@ import { readTar } from '../tar/reader.js';
 import { ContentHasher } from './layers-hash.js';
 import { DiveEfficiency, type DiveInefficiency } from './layers-dive.js';
 import type { RuleResult } from './layers-ci.js';
-import { TopN, WasteFold, newTally, reclaimable, type Count, type EntryKind, type Reclaimable, type StoredCopy, type WasteFile } from './layers-waste.js';
+import { TopN, WasteFold, newTally, reclaimable, type Count, type EntryKind, type LayerTally, type Reclaimable, type StoredCopy, type WasteFile } from './layers-waste.js';
 
 export interface LayersOptions {
   /** How many of the largest files, directories and wasted files to keep per layer and overall (default 10). */
@@ -117,81 +118,114 @@ function largestDirs(bytes: Map<string, number>, n: number): SizedPath[] {
   return out;
 }
 
+/** What one pass over the layers shares: the folds the report is made from, the hasher, the bytes read so far. */
+interface Scan {
+  fold: WasteFold;
+  dive: DiveEfficiency;
+  hasher: ContentHasher;
+  top: number;
+  read: number;
+}
+
+/** Reads one layer's tar into the folds; returns its largest files and directories. */
+async function scanLayer(l: Layer, t: number, what: string, scan: Scan): Promise<{ files: SizedPath[]; dirs: SizedPath[] }> {
+  const { fold, dive, hasher } = scan;
+  fold.beginLayer(t);
+  const files = new TopN<SizedPath>(scan.top, (x) => x.size);
+  const dirBytes = new Map<string, number>();
+  let layerSize = 0;
+  const tarSrc = await l.tar(what);
+  await hasher.beginLayer(l);
+  try {
+    for await (const e of readTar(tarSrc, { what, allowEmpty: true })) {
+      const h = e.header;
+      const path = cleanName(h.name, what);
+      const kind = kindOf(h.type);
+      // Types whose data area is empty whatever the size field says count 0, as Go's archive/tar reads them.
+      const size = kind === 'file' || kind === 'other' ? h.size : 0;
+      layerSize += size;
+      scan.read += size;
+      dive.add(path, size, kind === 'dir');
+      const special = classify(path, what);
+      if (special?.kind === 'meta') continue;
+      if (special?.kind === 'whiteout') {
+        fold.whiteout(special.target);
+        continue;
+      }
+      if (special?.kind === 'opaque') {
+        fold.opaque(special.dir);
+        continue;
+      }
+      let hash = '';
+      let later = false;
+      // A large file's hash may come from a worker after the entry is recorded: it lands in the record.
+      const slot: { copy?: StoredCopy } = {};
+      if (size > 0) {
+        const now = await hasher.hash(e, size, (h) => {
+          if (slot.copy) slot.copy.hash = h;
+        });
+        if (now === undefined) later = true;
+        else hash = now;
+        files.add({ path: '/' + path, size });
+        for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+          const d = path.slice(0, i);
+          dirBytes.set(d, (dirBytes.get(d) ?? 0) + size);
+        }
+      }
+      const link = kind === 'hardlink' ? cleanName(h.linkname, what, `hard link ${JSON.stringify(h.name)} target`) : undefined;
+      slot.copy = fold.entry(path, kind, size, hash, link);
+      if (later && !slot.copy) throw new StowageError(`${what}: ${JSON.stringify(h.name)}: content without a record`);
+    }
+  } finally {
+    await tarSrc.close();
+  }
+  dive.endLayer(t, layerSize);
+  return { files: files.sorted(), dirs: largestDirs(dirBytes, scan.top) };
+}
+
+/** One layer's line of the report, from the folds. */
+function layerReport(l: LayerRecord, t: number, tally: LayerTally, wasted: number, reclaim: Reclaimable, tops: { files: SizedPath[]; dirs: SizedPath[] }): LayerReport {
+  const blobDigest = l.descriptor?.digest ?? (l.compression === 'none' ? l.diffId : null);
+  return {
+    index: t,
+    diffId: l.diffId,
+    blob: { digest: blobDigest, size: l.descriptor?.size ?? l.storedSize ?? null, compression: l.compression ?? null },
+    size: tally.bytes,
+    wastedBytes: wasted,
+    reclaimable: reclaim,
+    entries: { total: tally.entries, files: tally.files, dirs: tally.dirs, symlinks: tally.symlinks, hardlinks: tally.hardlinks, others: tally.others },
+    added: tally.added,
+    changed: tally.changed,
+    removed: tally.removed,
+    whiteouts: tally.whiteouts,
+    opaqueDirs: tally.opaqueDirs,
+    hidesBytes: tally.hidesBytes,
+    history: l.history
+      ? { created: l.history.created ?? null, createdBy: l.history.created_by ?? null, comment: l.history.comment ?? null }
+      : null,
+    topFiles: tops.files,
+    topDirs: tops.dirs,
+  };
+}
+
 export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: LayersOptions = {}): Promise<LayersAnalysis> {
   const started = performance.now();
-  const top = opts.top ?? 10;
   const n = img.layers.length;
-  const fold = new WasteFold();
-  const dive = new DiveEfficiency();
+  const scan: Scan = { fold: new WasteFold(), dive: new DiveEfficiency(), hasher: new ContentHasher(), top: opts.top ?? 10, read: 0 };
+  const { fold } = scan;
   const layerTops: { files: SizedPath[]; dirs: SizedPath[] }[] = [];
-  let read = 0;
-  const timer = opts.onProgress ? setInterval(() => opts.onProgress!(read), 200) : undefined;
-  const hasher = new ContentHasher();
+  const timer = opts.onProgress ? setInterval(() => opts.onProgress!(scan.read), 200) : undefined;
   try {
-    for (let t = 0; t < n; t++) {
-      const l = src.layers(img)[t]!;
-      const what = `${src.spec}: layer ${t + 1}/${n}`;
-      fold.beginLayer(t);
-      const files = new TopN<SizedPath>(top, (x) => x.size);
-      const dirBytes = new Map<string, number>();
-      let layerSize = 0;
-      const tarSrc = await l.tar(what);
-      await hasher.beginLayer(l);
-      try {
-        for await (const e of readTar(tarSrc, { what, allowEmpty: true })) {
-          const h = e.header;
-          const path = cleanName(h.name, what);
-          const kind = kindOf(h.type);
-          // Types whose data area is empty whatever the size field says count 0, as Go's archive/tar reads them.
-          const size = kind === 'file' || kind === 'other' ? h.size : 0;
-          layerSize += size;
-          read += size;
-          dive.add(path, size, kind === 'dir');
-          const special = classify(path, what);
-          if (special?.kind === 'meta') continue;
-          if (special?.kind === 'whiteout') {
-            fold.whiteout(special.target);
-            continue;
-          }
-          if (special?.kind === 'opaque') {
-            fold.opaque(special.dir);
-            continue;
-          }
-          let hash = '';
-          let later = false;
-          // A large file's hash may come from a worker after the entry is recorded: it lands in the record.
-          const slot: { copy?: StoredCopy } = {};
-          if (size > 0) {
-            const now = await hasher.hash(e, size, (h) => {
-              if (slot.copy) slot.copy.hash = h;
-            });
-            if (now === undefined) later = true;
-            else hash = now;
-            files.add({ path: '/' + path, size });
-            for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-              const d = path.slice(0, i);
-              dirBytes.set(d, (dirBytes.get(d) ?? 0) + size);
-            }
-          }
-          const link = kind === 'hardlink' ? cleanName(h.linkname, what, `hard link ${JSON.stringify(h.name)} target`) : undefined;
-          slot.copy = fold.entry(path, kind, size, hash, link);
-          if (later && !slot.copy) throw new StowageError(`${what}: ${JSON.stringify(h.name)}: content without a record`);
-        }
-      } finally {
-        await tarSrc.close();
-      }
-      dive.endLayer(t, layerSize);
-      layerTops[t] = { files: files.sorted(), dirs: largestDirs(dirBytes, top) };
-    }
-    await hasher.finish();
+    for (const [t, l] of src.layers(img).entries()) layerTops[t] = await scanLayer(l, t, `${src.spec}: layer ${t + 1}/${n}`, scan);
+    await scan.hasher.finish();
   } finally {
     if (timer) clearInterval(timer);
-    await hasher.close();
+    await scan.hasher.close();
   }
   if (n === 0) throw new StowageError(`${src.spec}: the image has no layers`);
 
-  const d = dive.result(top);
-  const waste = reclaimable(fold, n, top);
+  const d = scan.dive.result(scan.top);
+  const waste = reclaimable(fold, n, scan.top);
   let visibleBytes = 0;
   for (const c of fold.copies) if (!c.hidden) visibleBytes += c.size;
   const total: Reclaimable = { overwritten: 0, deleted: 0, duplicate: 0, total: 0 };
@@ -201,30 +235,7 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
     total.duplicate += r.duplicate;
     total.total += r.total;
   }
-  const layers = img.layers.map((l, t): LayerReport => {
-    const tally = fold.tallies[t] ?? newTally();
-    const blobDigest = l.descriptor?.digest ?? (l.compression === 'none' ? l.diffId : null);
-    return {
-      index: t,
-      diffId: l.diffId,
-      blob: { digest: blobDigest, size: l.descriptor?.size ?? l.storedSize ?? null, compression: l.compression ?? null },
-      size: tally.bytes,
-      wastedBytes: d.perLayerWasted[t] ?? 0,
-      reclaimable: waste.perLayer[t]!,
-      entries: { total: tally.entries, files: tally.files, dirs: tally.dirs, symlinks: tally.symlinks, hardlinks: tally.hardlinks, others: tally.others },
-      added: tally.added,
-      changed: tally.changed,
-      removed: tally.removed,
-      whiteouts: tally.whiteouts,
-      opaqueDirs: tally.opaqueDirs,
-      hidesBytes: tally.hidesBytes,
-      history: l.history
-        ? { created: l.history.created ?? null, createdBy: l.history.created_by ?? null, comment: l.history.comment ?? null }
-        : null,
-      topFiles: layerTops[t]!.files,
-      topDirs: layerTops[t]!.dirs,
-    };
-  });
+  const layers = img.layers.map((l, t) => layerReport(l, t, fold.tallies[t] ?? newTally(), d.perLayerWasted[t] ?? 0, waste.perLayer[t]!, layerTops[t]!));
   const report: LayersReport = {
     schema: 'stowage.layers/v1',
     source: src.spec,
