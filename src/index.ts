@@ -13,7 +13,8 @@ export type { ImageSource, SourceImage, LayerRecord, ManifestInfo } from './imag
 export { writableFrom, type WritableImage, type WritableLayer } from './image/writable.js';
 export { openSource, pickOne, filterPlatform, type OpenOptions } from './transports/open.js';
 export { parseSourceSpec } from './transports/spec.js';
-export { parseDestSpec, writeImages, type DestSpec } from './transports/dest.js';
+export { parseDestSpec, writeImages, destAccepts, type DestSpec } from './transports/dest.js';
+export { TRANSPORTS, type DestAccepts, type DestKind, type TransportEntry } from './transports/table.js';
 export { inspect, type InspectReport } from './ops/inspect.js';
 export { verify, type VerifyReport } from './ops/verify.js';
 export { readTar, type TarEntry } from './tar/reader.js';

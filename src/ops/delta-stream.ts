@@ -21,14 +21,13 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StowageError } from '../errors.js';
-import { JSON_LIMIT } from '../limits.js';
+import { JSON_LIMIT, LINK_HOPS } from '../limits.js';
 import { SNIFF_BYTES, sniff } from '../compress/detect.js';
-import { normalizeEntryName, resolveInside, dirOf, safeArchivePath } from '../fs/paths.js';
+import { normalizeEntryName, resolveInside, dirOf } from '../fs/paths.js';
 import { tempDir } from '../fs/temp.js';
 import { peek } from '../hash/layer-digest.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
-import { expectArray, expectRecord, parseJson } from '../oci/json.js';
 import { parseConfig } from '../oci/types.js';
 import { StreamByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
@@ -41,6 +40,7 @@ import type { Descriptor } from '../oci/types.js';
 import { layerTypeCompression, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { indexJson, WRITER_ANNOTATION } from '../image/manifest.js';
 import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
+import { blobPathHex, legacyLayerId, parseManifestJson } from '../transports/docker-archive/grammar.js';
 import { DELTA_META } from './delta-meta.js';
 import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
 import type { HaveSet } from './have.js';
@@ -84,7 +84,7 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
   /** Exact decisions, as soon as manifest.json and the configs it names have all gone by. */
   const tryExact = (): void => {
     if (exact || !docs.has('manifest.json')) return;
-    const items = manifestItems(docs.get('manifest.json')!, label);
+    const items = parseManifestJson(docs.get('manifest.json')!, `${label}: manifest.json`);
     if (!items.every((i) => docs.has(i.Config))) return;
     exact = new Map();
     for (const i of items) {
@@ -97,10 +97,10 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
   const early = (name: string, head: Buffer): 'write' | 'skip' | 'spool' => {
     tryExact();
     if (exact) return exact.get(name) ? 'write' : 'skip';
-    const legacy = /^([a-f0-9]{64})\/layer\.tar$/.exec(name);
+    const legacy = legacyLayerId(name);
     if (legacy) {
-      if (lowerNames.has(legacy[1]!)) return 'skip';
-      const json = docs.get(`${legacy[1]}/json`);
+      if (lowerNames.has(legacy)) return 'skip';
+      const json = docs.get(`${legacy}/json`);
       // A Docker 25+ layout names blobs by digest, not yet known: a needed legacy layer waits in the spool.
       if (json && layout === 'legacy') {
         try {
@@ -110,8 +110,8 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
       }
       return 'spool';
     }
-    const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-    if (blob && sniff(head) === 'none' && !have.diffIds.has(`sha256:${blob[1]}` as Digest)) return 'write';
+    const blob = blobPathHex(name);
+    if (blob && sniff(head) === 'none' && !have.diffIds.has(`sha256:${blob}` as Digest)) return 'write';
     return 'spool';
   };
 
@@ -159,7 +159,7 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
 
     // Everything has gone by: decide exactly, check what was written, and finish the archive.
     if (!docs.has('manifest.json')) throw new StowageError(`${label}: no manifest.json, so not a docker save archive`);
-    const items = manifestItems(docs.get('manifest.json')!, label);
+    const items = parseManifestJson(docs.get('manifest.json')!, `${label}: manifest.json`);
     const images = items.map((i) => {
       const cbytes = docs.get(i.Config);
       if (!cbytes) throw new StowageError(`${label}: config ${i.Config} is missing`);
@@ -170,7 +170,7 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
       return { item: i, cfg, imageId: sha256(cbytes), chains: chainIds(cfg.rootfs.diff_ids) };
     });
     const resolve = (p: string): string => {
-      for (let hops = 0; hops < 40; hops++) {
+      for (let hops = 0; hops < LINK_HOPS; hops++) {
         const l = links.get(p);
         if (!l) return p;
         if (!l.target) throw new StowageError(`${label}: link ${p} points outside the archive`);
@@ -212,8 +212,8 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
         const digest = p ? p.digest : sha256(small!);
         const plain = p ? p.plain : sniff(small!.subarray(0, SNIFF_BYTES)) === 'none';
         if (plain && digest !== diffId) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}): DiffID is ${digest}, but the config says ${diffId}`);
-        const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(real);
-        if (named && digest !== `sha256:${named[1]}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
+        const named = blobPathHex(real);
+        if (named && digest !== `sha256:${named}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
         const c = p ? p.compression : sniff(small!.subarray(0, SNIFF_BYTES));
         if (layout === 'oci') {
           if (c !== 'none' && c !== 'gzip' && c !== 'zstd') throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} is neither tar, gzip nor zstd`);
@@ -261,24 +261,6 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
   } finally {
     await spool.remove();
   }
-}
-
-interface Item {
-  Config: string;
-  RepoTags: string[];
-  Layers: string[];
-}
-
-function manifestItems(bytes: Buffer, label: string): Item[] {
-  const what = `${label}: manifest.json`;
-  const v = parseJson(bytes, what);
-  if (v === null) throw new StowageError(`${what}: is null, it lists no images`);
-  return expectArray(v, what).map((raw, i) => {
-    const r = expectRecord(raw, `${what}[${i}]`);
-    const tags = Array.isArray(r.RepoTags) ? r.RepoTags.filter((t): t is string => typeof t === 'string') : [];
-    const layers = expectArray(r.Layers ?? [], `${what}[${i}].Layers`).map((p, j) => safeArchivePath(p, `${what}[${i}].Layers[${j}]`));
-    return { Config: safeArchivePath(r.Config, `${what}[${i}].Config`), RepoTags: tags, Layers: layers };
-  });
 }
 
 /** The media type of a blob this module names: a sniffed compression, or a held blob's own media type. */

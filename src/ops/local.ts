@@ -6,14 +6,13 @@
  * registry repository each pulled layer came from. Every time is labelled: recorded by the engine, recorded in the
  * image, or inferred from a file's modification time.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { layerTypeCompression } from '../oci/mediatypes.js';
 import { contentRoots, storedImage } from '../transports/docker-daemon/stored-blobs.js';
 import { storeOf, EngineClient, type EngineImageInspect } from '../transports/docker-daemon/client.js';
+import { findImageDir, imageRecords, imagesFromDataRoot, type DataRoot } from '../transports/docker-daemon/data-root.js';
 
 export interface TimeFact {
   time: string;
@@ -51,69 +50,6 @@ export interface LocalReport {
   /** Why the data root was not read, if it was not. */
   dataRootNote: string | null;
   images: LocalImage[];
-}
-
-interface DataRoot {
-  dir: string; // <root>/image/<driver>
-}
-
-async function readable(dir: string): Promise<boolean> {
-  try {
-    await readdir(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function mtime(path: string): Promise<string | null> {
-  try {
-    return (await stat(path)).mtime.toISOString();
-  } catch {
-    return null;
-  }
-}
-
-async function text(path: string): Promise<string | null> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch {
-    return null;
-  }
-}
-
-/** Finds image/<driver> under a data root (the driver the engine reports, or the only one there). */
-async function findImageDir(root: string, driver?: string): Promise<DataRoot | null> {
-  if (driver && (await readable(join(root, 'image', driver, 'imagedb')))) return { dir: join(root, 'image', driver) };
-  try {
-    for (const d of await readdir(join(root, 'image'))) if (await readable(join(root, 'image', d, 'imagedb'))) return { dir: join(root, 'image', d) };
-  } catch { /* not there */ }
-  return null;
-}
-
-/** Images from the data root alone (no engine to ask): repositories.json and imagedb. */
-async function imagesFromDataRoot(dr: DataRoot): Promise<EngineImageInspect[]> {
-  const out: EngineImageInspect[] = [];
-  const repos = JSON.parse((await text(join(dr.dir, 'repositories.json'))) ?? '{"Repositories":{}}') as { Repositories: Record<string, Record<string, string>> };
-  const tagsOf = new Map<string, string[]>();
-  const digestsOf = new Map<string, string[]>();
-  for (const refs of Object.values(repos.Repositories ?? {})) {
-    for (const [ref, id] of Object.entries(refs)) {
-      const m = ref.includes('@') ? digestsOf : tagsOf;
-      m.set(id, [...(m.get(id) ?? []), ref]);
-    }
-  }
-  const contentDir = join(dr.dir, 'imagedb/content/sha256');
-  for (const hex of await readdir(contentDir)) {
-    const id = `sha256:${hex}`;
-    const cfg = JSON.parse((await text(join(contentDir, hex))) ?? '{}') as { created?: string; os?: string; architecture?: string; rootfs?: { type: string; diff_ids?: string[] } };
-    out.push({
-      Id: id, RepoTags: tagsOf.get(id) ?? [], RepoDigests: digestsOf.get(id) ?? [], Created: cfg.created ?? '', Size: -1,
-      ...(cfg.os ? { Os: cfg.os } : {}), ...(cfg.architecture ? { Architecture: cfg.architecture } : {}),
-      RootFS: { Type: 'layers', Layers: cfg.rootfs?.diff_ids ?? [] },
-    });
-  }
-  return out;
 }
 
 export async function local(opts: { dataRoot?: string; client?: EngineClient; all?: boolean } = {}): Promise<LocalReport> {
@@ -163,25 +99,14 @@ export async function local(opts: { dataRoot?: string; client?: EngineClient; al
     let parent: Digest | null = null;
     const repos = new Set<string>();
     if (dr) {
-      const t = await mtime(join(dr.dir, 'imagedb/content/sha256', hex));
-      if (t) stored = { time: t, kind: 'inferred', source: 'modification time of imagedb/content/sha256/<id>, rewritten when the image is pulled, loaded, built or committed' };
-      const top = chains[chains.length - 1];
-      if (top) {
-        const l = await mtime(join(dr.dir, 'layerdb/sha256', top.slice(7), 'diff'));
-        if (l) registered = { time: l, kind: 'inferred', source: 'modification time of layerdb/sha256/<top ChainID>/diff, written when the layer was first registered' };
+      const rec = await imageRecords(dr, hex, chains[chains.length - 1], diffIds);
+      if (rec.configStored) stored = { time: rec.configStored, kind: 'inferred', source: 'modification time of imagedb/content/sha256/<id>, rewritten when the image is pulled, loaded, built or committed' };
+      if (rec.topLayerRegistered) registered = { time: rec.topLayerRegistered, kind: 'inferred', source: 'modification time of layerdb/sha256/<top ChainID>/diff, written when the layer was first registered' };
+      if (rec.parent) {
+        parent = rec.parent;
+        evidence.push(`a parent image is recorded (imagedb/metadata/.../parent: ${rec.parent.slice(0, 19)}…), as the builder writes`);
       }
-      const p = await text(join(dr.dir, 'imagedb/metadata/sha256', hex, 'parent'));
-      if (p && isDigest(p)) {
-        parent = p;
-        evidence.push(`a parent image is recorded (imagedb/metadata/.../parent: ${p.slice(0, 19)}…), as the builder writes`);
-      }
-      for (const d of diffIds) {
-        const meta = await text(join(dr.dir, 'distribution/v2metadata-by-diffid/sha256', d.slice(7)));
-        if (!meta) continue;
-        try {
-          for (const m of JSON.parse(meta) as { SourceRepository?: string }[]) if (m.SourceRepository) repos.add(m.SourceRepository);
-        } catch { /* unreadable record */ }
-      }
+      for (const r of rec.sourceRepositories) repos.add(r);
     }
     // The engine records repo digests when it pulls an image (and when it pushes one); layer distribution metadata
     // is per layer, shared by every image holding the layer, so it is evidence about layers, not about this image.

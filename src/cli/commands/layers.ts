@@ -6,7 +6,8 @@ import { analyzeLayers, type LayerReport, type LayersReport } from '../../ops/la
 import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { formatBytes, plural, truncate } from '../format.js';
-import { Progress, print, printJson, warn } from '../output.js';
+import { print, printJson, warn } from '../output.js';
+import { progressFor } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 interface LayersCliOptions {
@@ -147,7 +148,7 @@ Examples:
       let report: LayersReport;
       try {
         const img = pickOne(src, platform);
-        const progress = new Progress('reading layers', opts.quiet || opts.json);
+        const progress = progressFor('reading layers', opts);
         ({ report } = await analyzeLayers(src, img, { top: opts.json ? Math.max(top, 10) : top, onProgress: (n) => progress.update(n) }));
         progress.done();
         report.warnings.push(...src.warnings);

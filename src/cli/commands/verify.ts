@@ -6,7 +6,8 @@ import { readDeltaMeta } from '../../ops/check.js';
 import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress, print, printJson } from '../output.js';
+import { print, printJson } from '../output.js';
+import { progressFor } from '../output-options.js';
 import { SOURCE_HELP } from '../source-help.js';
 
 export function renderVerify(r: VerifyReport): string {
@@ -51,13 +52,13 @@ Examples:
   stowage verify oci:./layout --json
   docker save app | stowage verify -`)
     .action(async (source: string, opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
-      const progress = new Progress('reading', opts.quiet);
+      const progress = progressFor('reading', opts);
       const startedAt = process.hrtime.bigint();
       const src = await openSource(source, { onFile: (_p, size) => progress.update(size) });
       progress.done();
       try {
         if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
-        const hashing = new Progress('hashing', opts.quiet);
+        const hashing = progressFor('hashing', opts);
         // A thin archive (stowage delta) leaves out, on purpose, the layers its stowage-delta.json names.
         const meta = await readDeltaMeta(src);
         const declared = new Set(meta?.requires.map((r) => r.chainId) ?? []);

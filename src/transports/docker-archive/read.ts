@@ -10,10 +10,8 @@
 import { StowageError } from '../../errors.js';
 import { JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
-import { safeArchivePath } from '../../fs/paths.js';
 import type { FileTree } from '../../fs/tree.js';
 import { isHex64, sha256, type Digest } from '../../oci/digest.js';
-import { expectArray, expectRecord, parseJson } from '../../oci/json.js';
 import { parseConfig, parseIndex } from '../../oci/types.js';
 import type { Index } from '../../oci/types.js';
 import { baseLayerRecords, synthesizeManifest } from '../../image/layers.js';
@@ -21,29 +19,7 @@ import { WRITER_ANNOTATION } from '../../image/manifest.js';
 import type { ImageSource, SourceImage } from '../../image/model.js';
 import { blobPath, readLayoutImages } from '../oci-layout/read.js';
 import { treeAccess } from '../tree-layers.js';
-
-interface ManifestItem {
-  Config: string;
-  RepoTags: string[];
-  Layers: string[];
-  /** moby's classic store writes LayerSources in every Docker 25+ save; containerd's exporter never does. */
-  layerSources: boolean;
-}
-
-function parseManifestJson(bytes: Buffer, what: string): ManifestItem[] {
-  const v = parseJson(bytes, what);
-  if (v === null) throw new StowageError(`${what}: is null, it lists no images`);
-  const items = expectArray(v, what);
-  if (items.length === 0) throw new StowageError(`${what}: lists no images`);
-  return items.map((raw, i) => {
-    const w = `${what}[${i}]`;
-    const r = expectRecord(raw, w);
-    const tags = r.RepoTags === undefined || r.RepoTags === null ? [] : expectArray(r.RepoTags, `${w}.RepoTags`);
-    if (!tags.every((t) => typeof t === 'string')) throw new StowageError(`${w}.RepoTags: expected strings`);
-    const layers = expectArray(r.Layers ?? [], `${w}.Layers`).map((p, j) => safeArchivePath(p, `${w}.Layers[${j}]`));
-    return { Config: safeArchivePath(r.Config, `${w}.Config`), RepoTags: tags as string[], Layers: layers, layerSources: r.LayerSources !== undefined };
-  });
-}
+import { legacyLayerId, parseManifestJson, type ManifestItem } from './grammar.js';
 
 /**
  * Which store wrote a Docker 25+ save: moby's classic store writes LayerSources in manifest.json (and a
@@ -62,7 +38,7 @@ function flavorOf(items: ManifestItem[], index: Index | undefined, compressed: b
     if (storeOf(items, hasRepositories) === 'classic') return 'docker save, Docker 25+ from the classic image store (OCI layout plus manifest.json)';
     return `docker save, Docker 25+ from the containerd image store (OCI layout plus manifest.json, ${compressed ? 'compressed' : 'uncompressed'} blobs as the store holds them)`;
   }
-  if (layers.length && layers.every((p) => /^[a-f0-9]{64}\/layer\.tar$/.test(p))) return 'docker save, Docker <= 24 (legacy layout)';
+  if (layers.length && layers.every((p) => legacyLayerId(p) !== undefined)) return 'docker save, Docker <= 24 (legacy layout)';
   if (layers.length && layers.every((p) => /^[a-f0-9]{64}\.tar$/.test(p))) return 'docker-archive written by skopeo or podman';
   if (items.some((i) => i.Config.startsWith('sha256:'))) return 'docker-archive written by go-containerregistry (crane)';
   return 'docker-archive';
@@ -107,8 +83,8 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
     for (const [i, p] of item.Layers.entries()) {
       const l = layers[i]!;
       l.path = p;
-      const v1 = /^([a-f0-9]{64})\/layer\.tar$/.exec(p);
-      if (v1) l.v1Dir = v1[1];
+      const v1 = legacyLayerId(p);
+      if (v1) l.v1Dir = v1;
       const st = await tree.stat(p);
       if (!st) continue; // a thin archive leaves out layers the target already has
       l.present = true;
@@ -150,7 +126,7 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
   }
   const indexOnly = layoutImages.map((li) => li.config.digest).filter((c) => !images.some((i) => i.config.digest === c));
   const stowageWrote = index?.parsed.annotations?.[WRITER_ANNOTATION] === 'stowage';
-  const legacy = items.flatMap((i) => i.Layers).every((p) => /^[a-f0-9]{64}\/layer\.tar$/.test(p)) && hasRepositories;
+  const legacy = items.flatMap((i) => i.Layers).every((p) => legacyLayerId(p) !== undefined) && hasRepositories;
   const store = index && !stowageWrote ? storeOf(items, hasRepositories) : legacy ? 'classic' : undefined;
   return {
     spec,
