@@ -28,7 +28,7 @@ import { tempDir } from '../fs/temp.js';
 import { peek } from '../hash/layer-digest.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
-import { parseConfig } from '../oci/types.js';
+import { parseConfig, type ImageConfig } from '../oci/types.js';
 import { StreamByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
 import { TarWriter } from '../tar/writer.js';
@@ -40,7 +40,7 @@ import type { Descriptor } from '../oci/types.js';
 import { layerTypeCompression, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { indexJson, WRITER_ANNOTATION } from '../image/manifest.js';
 import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
-import { blobPathHex, legacyLayerId, parseManifestJson } from '../transports/docker-archive/grammar.js';
+import { blobPathHex, legacyLayerId, parseManifestJson, type ManifestItem } from '../transports/docker-archive/grammar.js';
 import { DELTA_META } from './delta-meta.js';
 import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
 import type { HaveSet } from './have.js';
@@ -70,39 +70,55 @@ export interface StreamDeltaResult extends DeltaReport {
   spooledBytes: number;
 }
 
-export async function streamDelta(input: AsyncIterable<Buffer>, label: string, have: HaveSet, out: Writable, output: string, layout: DeltaLayout = 'oci'): Promise<StreamDeltaResult> {
-  const tw = new TarWriter(out);
-  const docs = new Map<string, Buffer>();
-  const links = new Map<string, { raw: Buffer; target: string }>();
-  const passed = new Map<string, Passed>();
-  const lowerNames = have.lowerV1Names();
-  const spool = await tempDir('stowage-delta-');
-  const spoolDir = spool.dir;
-  let spooledBytes = 0;
-  let exact: Map<string, boolean> | undefined; // path -> needed, once manifest.json and every config are known
+/** An image of the input, once manifest.json and its config have gone by. */
+interface InputImage {
+  item: ManifestItem;
+  cfg: ImageConfig;
+  imageId: Digest;
+  chains: Digest[];
+}
+
+/**
+ * One delta over one stream: the first pass takes the input entry by entry (documents kept, layers written through,
+ * skipped or spooled), the second decides exactly and writes what was held back, then the documents.
+ */
+class DeltaStream {
+  private readonly docs = new Map<string, Buffer>();
+  private readonly links = new Map<string, { raw: Buffer; target: string }>();
+  private readonly passed = new Map<string, Passed>();
+  private readonly lowerNames: Set<string>;
+  private readonly written = new Set<string>();
+  private exact: Map<string, boolean> | undefined; // path -> needed, once manifest.json and every config are known
+  spooledBytes = 0;
+
+  constructor(private readonly label: string, private readonly have: HaveSet, private readonly layout: DeltaLayout, private readonly tw: TarWriter, private readonly spoolDir: string) {
+    this.lowerNames = have.lowerV1Names();
+  }
 
   /** Exact decisions, as soon as manifest.json and the configs it names have all gone by. */
-  const tryExact = (): void => {
-    if (exact || !docs.has('manifest.json')) return;
-    const items = parseManifestJson(docs.get('manifest.json')!, `${label}: manifest.json`);
+  private tryExact(): void {
+    const { docs } = this;
+    if (this.exact || !docs.has('manifest.json')) return;
+    const items = parseManifestJson(docs.get('manifest.json')!, `${this.label}: manifest.json`);
     if (!items.every((i) => docs.has(i.Config))) return;
-    exact = new Map();
+    const exact = new Map<string, boolean>();
     for (const i of items) {
-      const cfg = parseConfig(docs.get(i.Config)!, `${label}: ${i.Config}`);
+      const cfg = parseConfig(docs.get(i.Config)!, `${this.label}: ${i.Config}`);
       const chains = chainIds(cfg.rootfs.diff_ids);
-      i.Layers.forEach((p, k) => exact!.set(p, (exact!.get(p) ?? false) || !have.has(chains[k]!)));
+      i.Layers.forEach((p, k) => exact.set(p, (exact.get(p) ?? false) || !this.have.has(chains[k]!)));
     }
-  };
+    this.exact = exact;
+  }
 
-  const early = (name: string, head: Buffer): 'write' | 'skip' | 'spool' => {
-    tryExact();
-    if (exact) return exact.get(name) ? 'write' : 'skip';
+  private early(name: string, head: Buffer): 'write' | 'skip' | 'spool' {
+    this.tryExact();
+    if (this.exact) return this.exact.get(name) ? 'write' : 'skip';
     const legacy = legacyLayerId(name);
     if (legacy) {
-      if (lowerNames.has(legacy)) return 'skip';
-      const json = docs.get(`${legacy}/json`);
+      if (this.lowerNames.has(legacy)) return 'skip';
+      const json = this.docs.get(`${legacy}/json`);
       // A Docker 25+ layout names blobs by digest, not yet known: a needed legacy layer waits in the spool.
-      if (json && layout === 'legacy') {
+      if (json && this.layout === 'legacy') {
         try {
           const j = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
           if (j.created === EPOCH && j.config === undefined) return 'write';
@@ -111,17 +127,18 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
       return 'spool';
     }
     const blob = blobPathHex(name);
-    if (blob && sniff(head) === 'none' && !have.diffIds.has(`sha256:${blob}` as Digest)) return 'write';
+    if (blob && sniff(head) === 'none' && !this.have.diffIds.has(`sha256:${blob}` as Digest)) return 'write';
     return 'spool';
-  };
+  }
 
-  try {
+  /** The first pass: every entry of the input, in the order it comes. */
+  async take(input: AsyncIterable<Buffer>): Promise<void> {
     const src = new StreamByteSource(input);
     try {
-      for await (const e of readTar(src, { what: label })) {
+      for await (const e of readTar(src, { what: this.label })) {
         const name = normalizeEntryName(e.header.name);
         if (e.header.type === 'symlink' || e.header.type === 'hardlink') {
-          links.set(name, { raw: e.raw, target: e.header.type === 'symlink' ? resolveInside(`${dirOf(name)}/${e.header.linkname}`) ?? '' : normalizeEntryName(e.header.linkname) });
+          this.links.set(name, { raw: e.raw, target: e.header.type === 'symlink' ? resolveInside(`${dirOf(name)}/${e.header.linkname}`) ?? '' : normalizeEntryName(e.header.linkname) });
           continue;
         }
         if (e.header.type !== 'file') continue;
@@ -130,37 +147,50 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
         if (size <= SMALL || (looksLikeJson(head) && size <= JSON_LIMIT)) {
           const parts: Buffer[] = [];
           for await (const c of rest) parts.push(Buffer.from(c));
-          docs.set(name, Buffer.concat(parts));
+          this.docs.set(name, Buffer.concat(parts));
           continue;
         }
-        const fate = early(name, head);
-        const h = createHash('sha256');
-        const sniffed = sniff(head);
-        const compression = sniffed === 'none' || sniffed === 'gzip' || sniffed === 'zstd' ? sniffed : 'other';
-        if (fate === 'skip') {
-          for await (const _ of rest) { /* the target has it */ }
-          passed.set(name, { raw: e.raw, size, digest: sha256(''), plain: sniffed === 'none', compression, fate: 'skipped' });
-          continue;
-        }
-        if (fate === 'write') {
-          await tw.addRaw(e.raw, size, (async function* () { for await (const c of rest) { h.update(c); yield c; } })(), name);
-        } else {
-          const file = join(spoolDir, String(passed.size));
-          await writeChunks(file, rest, { onChunk: (c) => h.update(c) });
-          spooledBytes += size;
-          passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniffed === 'none', compression, fate: 'spooled', spool: file });
-          continue;
-        }
-        passed.set(name, { raw: e.raw, size, digest: `sha256:${h.digest('hex')}`, plain: sniffed === 'none', compression, fate: 'written' });
+        await this.takeLayer(name, e.raw, size, head, rest);
       }
     } finally {
       await src.close();
     }
+  }
 
-    // Everything has gone by: decide exactly, check what was written, and finish the archive.
+  private async takeLayer(name: string, raw: Buffer, size: number, head: Buffer, rest: AsyncIterable<Buffer>): Promise<void> {
+    const fate = this.early(name, head);
+    const h = createHash('sha256');
+    const sniffed = sniff(head);
+    const compression = sniffed === 'none' || sniffed === 'gzip' || sniffed === 'zstd' ? sniffed : 'other';
+    const plain = sniffed === 'none';
+    if (fate === 'skip') {
+      for await (const _ of rest) { /* the target has it */ }
+      this.passed.set(name, { raw, size, digest: sha256(''), plain, compression, fate: 'skipped' });
+    } else if (fate === 'write') {
+      await this.tw.addRaw(raw, size, (async function* () { for await (const c of rest) { h.update(c); yield c; } })(), name);
+      this.passed.set(name, { raw, size, digest: `sha256:${h.digest('hex')}`, plain, compression, fate: 'written' });
+    } else {
+      const file = join(this.spoolDir, String(this.passed.size));
+      await writeChunks(file, rest, { onChunk: (c) => h.update(c) });
+      this.spooledBytes += size;
+      this.passed.set(name, { raw, size, digest: `sha256:${h.digest('hex')}`, plain, compression, fate: 'spooled', spool: file });
+    }
+  }
+
+  private resolve(p: string): string {
+    for (let hops = 0; hops < LINK_HOPS; hops++) {
+      const l = this.links.get(p);
+      if (!l) return p;
+      if (!l.target) throw new StowageError(`${this.label}: link ${p} points outside the archive`);
+      p = l.target;
+    }
+    throw new StowageError(`${this.label}: link cycle at ${p}`);
+  }
+
+  private images(): InputImage[] {
+    const { docs, label } = this;
     if (!docs.has('manifest.json')) throw new StowageError(`${label}: no manifest.json, so not a docker save archive`);
-    const items = parseManifestJson(docs.get('manifest.json')!, `${label}: manifest.json`);
-    const images = items.map((i) => {
+    return parseManifestJson(docs.get('manifest.json')!, `${label}: manifest.json`).map((i) => {
       const cbytes = docs.get(i.Config);
       if (!cbytes) throw new StowageError(`${label}: config ${i.Config} is missing`);
       const cfg = parseConfig(cbytes, `${label}: ${i.Config}`);
@@ -169,73 +199,76 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
       }
       return { item: i, cfg, imageId: sha256(cbytes), chains: chainIds(cfg.rootfs.diff_ids) };
     });
-    const resolve = (p: string): string => {
-      for (let hops = 0; hops < LINK_HOPS; hops++) {
-        const l = links.get(p);
-        if (!l) return p;
-        if (!l.target) throw new StowageError(`${label}: link ${p} points outside the archive`);
-        p = l.target;
-      }
-      throw new StowageError(`${label}: link cycle at ${p}`);
-    };
+  }
+
+  /** The second pass for one layer: checks what went by, writes what was held back; returns the blob a manifest names. */
+  private async finishLayer(im: InputImage, k: number, plan: DeltaReport['images'][number]['layers'][number]): Promise<Descriptor | undefined> {
+    const { label, layout, tw, written } = this;
+    const path = im.item.Layers[k]!;
+    const who = `layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId}`;
+    const real = this.resolve(path);
+    const p = this.passed.get(real);
+    const small = this.docs.get(real);
+    const diffId = im.cfg.rootfs.diff_ids[k]!;
+    if (!plan.included) {
+      if (layout === 'legacy') return undefined;
+      const blob = blobForLeftOut(this.have, {
+        chainId: plan.chainId, diffId,
+        ...(p && p.compression !== 'other' ? { compression: p.compression } : {}),
+        ...(p ? { storedSize: p.size } : small ? { storedSize: small.length, compression: sniff(small.subarray(0, SNIFF_BYTES)) } : {}),
+      });
+      if (!blob) throw new StowageError(`${label}: ${who}: no blob digest is known for it; use --layout legacy for a classic engine`);
+      plan.blob = blob;
+      return blob;
+    }
+    if (!p && !small) throw new StowageError(`${label}: ${who} (${path}) is not in the input`);
+    if (p?.fate === 'skipped') {
+      throw new StowageError(`${label}: layer ${path} was skipped as held by the target, but another image needs it; save the images to a file and run delta on the file`);
+    }
+    const digest = p ? p.digest : sha256(small!);
+    const plain = p ? p.plain : sniff(small!.subarray(0, SNIFF_BYTES)) === 'none';
+    if (plain && digest !== diffId) throw new StowageError(`${label}: ${who} (${path}): DiffID is ${digest}, but the config says ${diffId}`);
+    const named = blobPathHex(real);
+    if (named && digest !== `sha256:${named}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
+    const c = p ? p.compression : sniff(small!.subarray(0, SNIFF_BYTES));
+    if (layout === 'oci') {
+      if (c !== 'none' && c !== 'gzip' && c !== 'zstd') throw new StowageError(`${label}: ${who} is neither tar, gzip nor zstd`);
+      const blob: Descriptor = { mediaType: c, digest, size: p ? p.size : small!.length };
+      const target = blobName(digest);
+      if (written.has(target)) return blob;
+      written.add(target);
+      if (p?.fate === 'written') return blob; // went through under its digest name
+      if (p?.fate === 'spooled') await tw.add({ name: target, type: 'file', size: p.size, mode: 0o644, mtime: 0 }, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+      else await tw.addFile(target, small!);
+      return blob;
+    }
+    if (!written.has(real)) {
+      written.add(real);
+      if (p?.fate === 'spooled') await tw.addRaw(p.raw, p.size, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, real);
+      else if (small) await tw.addFile(real, small);
+    }
+    if (real !== path && !written.has(path)) {
+      written.add(path);
+      await tw.addRaw(this.links.get(path)!.raw, 0, undefined, path);
+    }
+    return undefined;
+  }
+
+  /** Everything has gone by: decide exactly, check what was written, and finish the archive. */
+  async finish(output: string): Promise<StreamDeltaResult> {
+    const { docs, tw, written, layout } = this;
+    const images = this.images();
+    const sizeOf = (p: string) => this.passed.get(this.resolve(p))?.size ?? docs.get(this.resolve(p))?.length ?? 0;
     const plans = planDelta(images.map((im) => ({
       tags: im.item.RepoTags, imageId: im.imageId,
-      layers: im.cfg.rootfs.diff_ids.map((d, k) => ({ diffId: d, chainId: im.chains[k]!, size: passed.get(resolve(im.item.Layers[k]!))?.size ?? docs.get(resolve(im.item.Layers[k]!))?.length ?? 0 })),
-    })), have);
-
-    const written = new Set<string>();
+      layers: im.cfg.rootfs.diff_ids.map((d, k) => ({ diffId: d, chainId: im.chains[k]!, size: sizeOf(im.item.Layers[k]!) })),
+    })), this.have);
     /** Per image, per layer: the blob its manifest names (Docker 25+ layout). */
     const blobs: Descriptor[][] = images.map(() => []);
     for (const [n, im] of images.entries()) {
-      for (const [k, path] of im.item.Layers.entries()) {
-        const plan = plans[n]!.layers[k]!;
-        const real = resolve(path);
-        const p = passed.get(real);
-        const small = docs.get(real);
-        const diffId = im.cfg.rootfs.diff_ids[k]!;
-        if (!plan.included) {
-          if (layout === 'legacy') continue;
-          const blob = blobForLeftOut(have, {
-            chainId: plan.chainId, diffId,
-            ...(p && p.compression !== 'other' ? { compression: p.compression } : {}),
-            ...(p ? { storedSize: p.size } : small ? { storedSize: small.length, compression: sniff(small.subarray(0, SNIFF_BYTES)) } : {}),
-          });
-          if (!blob) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId}: no blob digest is known for it; use --layout legacy for a classic engine`);
-          plan.blob = blob;
-          blobs[n]![k] = blob;
-          continue;
-        }
-        if (!p && !small) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}) is not in the input`);
-        if (p?.fate === 'skipped') {
-          throw new StowageError(`${label}: layer ${path} was skipped as held by the target, but another image needs it; save the images to a file and run delta on the file`);
-        }
-        const digest = p ? p.digest : sha256(small!);
-        const plain = p ? p.plain : sniff(small!.subarray(0, SNIFF_BYTES)) === 'none';
-        if (plain && digest !== diffId) throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} (${path}): DiffID is ${digest}, but the config says ${diffId}`);
-        const named = blobPathHex(real);
-        if (named && digest !== `sha256:${named}`) throw new StowageError(`${label}: ${real} hashes to ${digest}, not to the digest in its name`);
-        const c = p ? p.compression : sniff(small!.subarray(0, SNIFF_BYTES));
-        if (layout === 'oci') {
-          if (c !== 'none' && c !== 'gzip' && c !== 'zstd') throw new StowageError(`${label}: layer ${k + 1} of ${im.item.RepoTags[0] ?? im.imageId} is neither tar, gzip nor zstd`);
-          const blob: Descriptor = { mediaType: '', digest, size: p ? p.size : small!.length };
-          blobs[n]![k] = { ...blob, mediaType: c };
-          const target = blobName(digest);
-          if (written.has(target)) continue;
-          written.add(target);
-          if (p?.fate === 'written') continue; // went through under its digest name
-          if (p?.fate === 'spooled') await tw.add({ name: target, type: 'file', size: p.size, mode: 0o644, mtime: 0 }, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
-          else await tw.addFile(target, small!);
-          continue;
-        }
-        if (!written.has(real)) {
-          written.add(real);
-          if (p?.fate === 'spooled') await tw.addRaw(p.raw, p.size, createReadStream(p.spool!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, real);
-          else if (small) await tw.addFile(real, small);
-        }
-        if (real !== path && !written.has(path)) {
-          written.add(path);
-          await tw.addRaw(links.get(path)!.raw, 0, undefined, path);
-        }
+      for (const k of im.item.Layers.keys()) {
+        const blob = await this.finishLayer(im, k, plans[n]!.layers[k]!);
+        if (blob) blobs[n]![k] = blob;
       }
     }
     const sum = summarize(plans);
@@ -256,8 +289,17 @@ export async function streamDelta(input: AsyncIterable<Buffer>, label: string, h
     return {
       schema: 'stowage.delta/v1', output, layout, images: plans, included: sum.included, omitted: sum.omitted,
       archiveBytes: tw.bytes, fullBytes: tw.bytes + sum.omitted.bytes + sum.omitted.layers * 3072, nothingMissing: sum.nothingMissing,
-      spooledBytes,
+      spooledBytes: this.spooledBytes,
     };
+  }
+}
+
+export async function streamDelta(input: AsyncIterable<Buffer>, label: string, have: HaveSet, out: Writable, output: string, layout: DeltaLayout = 'oci'): Promise<StreamDeltaResult> {
+  const spool = await tempDir('stowage-delta-');
+  try {
+    const d = new DeltaStream(label, have, layout, new TarWriter(out), spool.dir);
+    await d.take(input);
+    return await d.finish(output);
   } finally {
     await spool.remove();
   }

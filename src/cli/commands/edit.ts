@@ -24,8 +24,6 @@ interface EditCliOptions extends EditFlagValues {
   quiet?: boolean;
 }
 
-const short = (d: string) => d.slice(0, 19);
-
 function value(v: unknown): string {
   const s = JSON.stringify(v);
   return s.length > 120 ? s.slice(0, 119) + '…' : s;
