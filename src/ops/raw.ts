@@ -2,7 +2,7 @@
  * `inspect --raw`: a document exactly as the source holds it, byte for byte (as `crane config`, `crane manifest`
  * and `skopeo inspect --raw` print them), so `stowage inspect --raw config X | sha256sum` is the image ID.
  */
-import { StowageError, UsageError } from '../errors.js';
+import { StowageError } from '../errors.js';
 import type { ImageSource } from '../image/model.js';
 import type { Platform } from '../oci/platform.js';
 import { pickOne } from '../transports/open.js';
@@ -14,11 +14,6 @@ export interface RawDocument {
   bytes: Buffer;
   /** Said on standard error when the bytes are not stored in the source (a synthesized manifest). */
   note?: string;
-}
-
-export function parseRawKind(v: string): RawKind {
-  if ((RAW_KINDS as readonly string[]).includes(v)) return v as RawKind;
-  throw new UsageError(`--raw must be one of ${RAW_KINDS.join(', ')}, not ${JSON.stringify(v)}`);
 }
 
 export function rawDocument(src: ImageSource, kind: RawKind, platform?: Platform): RawDocument {

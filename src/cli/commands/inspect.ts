@@ -6,7 +6,7 @@ import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural, rows, truncate } from '../format.js';
 import { print, printJson, warn } from '../output.js';
 import { UsageError } from '../../errors.js';
-import { parseRawKind, rawDocument } from '../../ops/raw.js';
+import { RAW_KINDS, rawDocument, type RawKind } from '../../ops/raw.js';
 import { runConfigRows } from '../../ops/run-config.js';
 import { SOURCE_HELP } from '../source-help.js';
 
@@ -128,4 +128,10 @@ Examples:
         await src.close();
       }
     });
+}
+
+/** --raw KIND: config, manifest or index. */
+function parseRawKind(v: string): RawKind {
+  if ((RAW_KINDS as readonly string[]).includes(v)) return v as RawKind;
+  throw new UsageError(`--raw must be one of ${RAW_KINDS.join(', ')}, not ${JSON.stringify(v)}`);
 }
