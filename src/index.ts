@@ -9,7 +9,11 @@ export { v1LayerId, v1LayerIds } from './oci/v1id.js';
 export { parseReference, formatReference, familiarName, repositoryName, normalizeTag, type Reference } from './oci/reference.js';
 export { parsePlatform, formatPlatform, hostPlatform, type Platform } from './oci/platform.js';
 export type { Descriptor, Manifest, Index, ImageConfig, HistoryEntry } from './oci/types.js';
-export type { ImageSource, SourceImage, LayerRecord, ManifestInfo } from './image/model.js';
+export type { ImageSource, SourceImage, LayerRecord, ManifestInfo, StoredBlob } from './image/model.js';
+export type { Layer } from './image/layer.js';
+export {
+  applyEdit, newImage, withConfig, withLayers, withManifest, withTags, type EditContext, type EditResult,
+} from './image/mutate.js';
 export { writableFrom, type WritableImage, type WritableLayer } from './image/writable.js';
 export { openSource, pickOne, filterPlatform, type OpenOptions } from './transports/open.js';
 export { parseSourceSpec } from './transports/spec.js';

@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openSource, writableFrom } from '../../src/index.js';
-import { applyEdit, newImage, withLayers, withTags } from '../../src/image/mutate.js';
+import { applyEdit, newImage, openSource, withLayers, withTags, writableFrom } from '../../src/index.js';
 import { dockerArchive, gz, ociLayout, sha, smallLayer } from '../hostile/craft.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-model-'));
