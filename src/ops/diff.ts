@@ -3,7 +3,7 @@
  * and by ChainID, the config field by field, the manifest and the compression of the layers, and (with files) the
  * file-level changes between the two merged filesystems.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { diffConfigs } from '../image/config-edit.js';
 import type { Digest } from '../oci/digest.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
@@ -50,16 +50,6 @@ export interface DiffReport {
   files: FilesDiff | null;
 }
 
-/** Field-by-field changes of two JSON values; arrays are compared whole. */
-function fieldChanges(a: unknown, b: unknown, path: string, out: FieldChange[]): void {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) fieldChanges(a[k], b[k], path ? `${path}.${k}` : k, out);
-    return;
-  }
-  if (!isDeepStrictEqual(a, b)) out.push({ path, a: a === undefined ? null : a, b: b === undefined ? null : b });
-}
-
 function side(src: ImageSource, img: SourceImage): DiffSide {
   return {
     source: src.spec, tags: img.tags, imageId: img.config.digest,
@@ -96,9 +86,15 @@ export async function diff(a: { src: ImageSource; img: SourceImage }, b: { src: 
   const aChains = new Set(A.layers.map((l) => l.chainId));
   const sharedByDiffId = B.layers.filter((l) => aDiffs.has(l.diffId)).length;
   const sharedByChainId = B.layers.filter((l) => aChains.has(l.chainId)).length;
-  const config: FieldChange[] = [];
-  const strip = (c: Record<string, unknown>) => ({ ...c, rootfs: undefined });
-  fieldChanges(strip(A.config.parsed as Record<string, unknown>), strip(B.config.parsed as Record<string, unknown>), '', config);
+  // The same field differ as edit's report (paths like config.Labels["org.example.version"], one line per
+  // environment variable), sorted by path; rootfs is the layers, compared above.
+  const strip = (c: Record<string, unknown>) => {
+    const { rootfs: _r, ...rest } = c;
+    return rest;
+  };
+  const config: FieldChange[] = diffConfigs(strip(A.config.parsed as Record<string, unknown>), strip(B.config.parsed as Record<string, unknown>))
+    .map((d) => ({ path: d.path, a: d.before ?? null, b: d.after ?? null }))
+    .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   const sameImageId = A.config.digest === B.config.digest;
   const sameManifest = A.manifest && B.manifest ? A.manifest.digest === B.manifest.digest : null;
   const report: DiffReport = {

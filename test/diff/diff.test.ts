@@ -30,7 +30,7 @@ describe('diff', () => {
     assert.equal(r.sameImageId, false);
     assert.deepEqual(r.layers.map((l: any) => l.sameChainId), [true, true, false]);
     assert.match(r.verdict.join('\n'), /the first 2 layers are shared .* B adds 1 layer\(s\) on top of A/);
-    assert.ok(r.config.some((c: any) => c.path === 'config.Labels.org.example.version' && c.a === null && c.b === '2'));
+    assert.ok(r.config.some((c: any) => c.path === 'config.Labels["org.example.version"]' && c.a === null && c.b === '2'));
     const f = diffJson(stowage(['diff', '--json', '--files', APP1, APP2])).files;
     // COPY wrote /etc/app.conf anew (new content) and so touched /etc.
     assert.deepEqual(f.changed.map((c: any) => [c.path, c.what]), [['/etc', ['mtime']], ['/etc/app.conf', ['content']]]);
@@ -44,9 +44,9 @@ describe('diff', () => {
     assert.equal(r.sharedByChainId, 3);
     assert.equal(r.sameImageId, false);
     assert.match(r.verdict[0], /the same layers with a different config/);
-    assert.ok(r.config.some((c: any) => c.path === 'config.Labels.team' && c.b === 'infra'));
+    assert.ok(r.config.some((c: any) => c.path === 'config.Labels["team"]' && c.b === 'infra'));
     const text = stowage(['diff', APP2, edited]).stdout;
-    assert.match(text, /config\.Labels\.team: \(absent\) -> "infra"/);
+    assert.match(text, /config\.Labels\["team"\]: \(absent\) -> "infra"/);
   });
 
   it('identical images: the same everything', () => {
