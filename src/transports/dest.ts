@@ -31,12 +31,7 @@ export function parseDestSpec(text: string, fallback: DestKind = 'docker-archive
     if (!p || !e.dest || !text.startsWith(p)) continue;
     const kind = e.transport as DestKind;
     const rest = text.slice(p.length);
-    if (kind === 'docker-daemon') return rest ? { kind, path: '', tag: rest, text } : { kind, path: '', text };
-    if (kind === 'docker') {
-      const ref = rest.replace(/^\/\//, '');
-      if (!ref) throw new UsageError('docker:// needs an image reference, for example docker://registry.example.com/app:1');
-      return { kind, path: ref, text };
-    }
+    if (e.dest.name) return e.dest.name(rest, text);
     if (!rest) throw new UsageError(`${p} needs a path`);
     const i = rest.indexOf(':');
     return i === -1 ? { kind, path: rest, text } : { kind, path: rest.slice(0, i), tag: rest.slice(i + 1), text };

@@ -5,6 +5,7 @@
  * accepts instead of testing its name. Adding a transport: a folder of its own with its reader and writer, and an
  * entry here.
  */
+import { UsageError } from '../errors.js';
 import type { ImageSource } from '../image/model.js';
 import type { WritableImage } from '../image/writable.js';
 import { loadIntoEngine, exportStream } from './docker-daemon/load.js';
@@ -62,6 +63,8 @@ export interface TransportEntry {
   };
   dest?: {
     accepts: DestAccepts;
+    /** Parses what follows the prefix, when it is not `PATH[:TAG]`. */
+    name?(rest: string, text: string): DestSpec;
     write(dest: DestSpec, images: WritableImage[], opts: WriteOptions): Promise<WriteResult>;
   };
 }
@@ -79,7 +82,12 @@ export const TRANSPORTS: readonly TransportEntry[] = [
     prefix: 'docker-daemon:',
     namesReference: true,
     source: { ...treeSource, stream: async (spec) => ({ chunks: await exportStream(spec.path), label: spec.text }) },
-    dest: { accepts: { ...FILE_ARCHIVE, shape: 'engine' }, write: (d, i, o) => loadIntoEngine(d, i, o) },
+    dest: {
+      accepts: { ...FILE_ARCHIVE, shape: 'engine' },
+      // docker-daemon: alone loads the images under their own tags; docker-daemon:NAME:TAG tags the one image.
+      name: (rest, text) => (rest ? { kind: 'docker-daemon', path: '', tag: rest, text } : { kind: 'docker-daemon', path: '', text }),
+      write: (d, i, o) => loadIntoEngine(d, i, o),
+    },
   },
   {
     transport: 'docker-archive',
@@ -115,6 +123,11 @@ export const TRANSPORTS: readonly TransportEntry[] = [
     source: { open: (spec, opts) => openRegistrySource(spec.text, spec.path, opts.registry) },
     dest: {
       accepts: { shape: 'registry', dockerArchive: false, manifest: 'always', thin: false, blobDigests: 'never', compresses: true, checksBlobs: true, addsEntries: false, tagIsImageName: true },
+      name: (rest, text) => {
+        const ref = rest.replace(/^\/\//, '');
+        if (!ref) throw new UsageError('docker:// needs an image reference, for example docker://registry.example.com/app:1');
+        return { kind: 'docker', path: ref, text };
+      },
       write: (d, i, o) => pushDest(d, i, o),
     },
   },
