@@ -27,13 +27,13 @@ export class TarWriter {
     const out = this.out;
     // A stream that already failed (a full disk) never drains: report its error instead of waiting for ever.
     if (out.errored) throw out.errored;
-    if (out.destroyed) throw new StowageError('output closed before the archive was written');
+    if (out.destroyed) throw new OutputClosed();
     if (!out.write(b)) {
       if (out.errored) throw out.errored;
       await new Promise<void>((resolve, reject) => {
         const onDrain = () => { cleanup(); resolve(); };
         const onError = (e: Error) => { cleanup(); reject(e); };
-        const onClose = () => { cleanup(); reject(new StowageError('output closed before the archive was written')); };
+        const onClose = () => { cleanup(); reject(new OutputClosed()); };
         const cleanup = () => {
           out.off('drain', onDrain);
           out.off('error', onError);
@@ -103,5 +103,12 @@ export class TarWriter {
   /** Writes the end-of-archive marker (two zero blocks). */
   async finish(): Promise<void> {
     await this.write(ZEROS);
+  }
+}
+
+/** The output went away mid-write (a closed pipe, a request the peer ended): whoever closed it may know why. */
+export class OutputClosed extends StowageError {
+  constructor() {
+    super('output closed before the archive was written');
   }
 }

@@ -155,6 +155,15 @@ describe('bad input', () => {
     assert.match(oneLineError(r), /standard input: not a tar archive/);
   });
 
+  it('an engine that is not there is named as such, as a source and as a destination (not "output closed")', () => {
+    const env = { STOWAGE_DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}`, DOCKER_HOST: `unix://${join(dir, 'no-engine.sock')}` };
+    for (const args of [['inspect', 'docker-daemon:app:1'], ['copy', join(EXAMPLES, 'app-2.tar'), 'docker-daemon:']]) {
+      const r = stowage(args, { env });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(oneLineError(r), /cannot reach the Docker engine at unix:\/\/.*no-engine\.sock \(no socket there\)/);
+    }
+  });
+
   it('command-line mistakes exit with status 2', () => {
     fails(['inspect'], /missing required argument 'source'/, 2);
     fails(['inspect', '--bogus', 'x'], /unknown option '--bogus'/, 2);

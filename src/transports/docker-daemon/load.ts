@@ -1,5 +1,7 @@
 /** docker-daemon: as a source stream (the engine's export) and as a destination (a load through the API). */
 import { PassThrough } from 'node:stream';
+import { StowageError } from '../../errors.js';
+import { OutputClosed } from '../../tar/writer.js';
 import { TarSink } from '../../fs/sink.js';
 import type { WritableImage } from '../../image/writable.js';
 import { writeDockerArchive, type ArchiveWriteResult } from '../docker-archive/write.js';
@@ -34,8 +36,9 @@ export async function loadIntoEngine(_dest: DestSpec, images: WritableImage[], o
     body.end();
   } catch (e) {
     body.destroy(e as Error);
-    await loading.catch(() => undefined);
-    throw e;
+    // The request closed under the writer: the engine's error (not reachable, refused the load) says why.
+    const engineError = await loading.then(() => undefined, (x: unknown) => x);
+    throw e instanceof OutputClosed && engineError instanceof StowageError ? engineError : e;
   }
   const loaded = await loading;
   const after = await Promise.all(tags.map(idOf));
