@@ -43,3 +43,16 @@ async function* counted(body: AsyncIterable<Buffer>, add: (n: number) => void): 
     yield c;
   }
 }
+
+/**
+ * For ops whose progress is a byte count they keep (a merge writing a tar, a scan reading layers): calls
+ * `report(count())` five times a second while `work` runs, and not at all without `report`.
+ */
+export async function polling<T>(report: ((bytes: number) => void) | undefined, count: () => number, work: () => Promise<T>): Promise<T> {
+  const timer = report ? setInterval(() => report(count()), 200) : undefined;
+  try {
+    return await work();
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}

@@ -3,6 +3,7 @@
  * created container, minus the files docker adds: .dockerenv, /dev, /proc, /sys, /etc/hosts, ...). The layers are
  * merged in one streaming pass, top layer first (src/layerfs/merge.ts).
  */
+import { polling } from '../image/progress.js';
 import type { Writable } from 'node:stream';
 import { mergeInputs } from '../image/layer-tar.js';
 import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
@@ -36,18 +37,15 @@ export async function exportImage(src: ImageSource, img: SourceImage, out: Writa
   const started = performance.now();
   const warnings: string[] = [];
   const w = new TarWriter(out);
-  const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
   // Every layer is proved (DiffID, size, descriptor) by worker threads while the merge reads it; the caller commits
   // the output only when this returns.
   const proof = opts.verify === false ? NO_PROOF : proveLayers(src, src.layers(img));
-  let entries: MergeStats;
-  try {
-    entries = await mergeLayers(mergeInputs(src, img), w, { impliedDirs: true, warn: (m) => warnings.push(m) });
+  const entries: MergeStats = await polling(opts.onProgress, () => w.bytes, async () => {
+    const stats = await mergeLayers(mergeInputs(src, img), w, { impliedDirs: true, warn: (m) => warnings.push(m) });
     await w.finish();
     await proof.done();
-  } finally {
-    if (timer) clearInterval(timer);
-  }
+    return stats;
+  });
   return {
     schema: 'stowage.export/v1',
     source: src.spec,

@@ -5,6 +5,7 @@
  * refused, hard links checked) and copied byte for byte; whiteouts mean nothing without a layer below and are
  * dropped with a warning.
  */
+import { polling } from '../image/progress.js';
 import { createReadStream } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
 import { noteInput } from '../fs/same-file.js';
@@ -122,14 +123,8 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
   if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   const warnings: string[] = [];
   const { layer: inputLayer, compression } = await openInput(input, opts.stdin);
-  const { layer, result: entries } = await writeNewLayer(async (w) => {
-    const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
-    try {
-      return await mergeLayers([inputLayer], w, { impliedDirs: true, warn: (m) => warnings.push(m) });
-    } finally {
-      if (timer) clearInterval(timer);
-    }
-  });
+  const { layer, result: entries } = await writeNewLayer((w) => polling(opts.onProgress, () => w.bytes, () =>
+    mergeLayers([inputLayer], w, { impliedDirs: true, warn: (m) => warnings.push(m) })));
   try {
     if (entries.whiteouts || entries.opaqueDirs) {
       warnings.push(`${input === '-' ? 'standard input' : input}: ${entries.whiteouts + entries.opaqueDirs} whiteout entries dropped (a filesystem tar has no layer below to delete from)`);

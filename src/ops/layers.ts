@@ -10,6 +10,7 @@
  *
  * Memory grows with the number of paths (one node per path, one record per stored file), never with file sizes.
  */
+import { polling } from '../image/progress.js';
 import { StowageError } from '../errors.js';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
@@ -214,12 +215,12 @@ export async function analyzeLayers(src: ImageSource, img: SourceImage, opts: La
   const scan: Scan = { fold: new WasteFold(), dive: new DiveEfficiency(), hasher: new ContentHasher(), top: opts.top ?? 10, read: 0 };
   const { fold } = scan;
   const layerTops: { files: SizedPath[]; dirs: SizedPath[] }[] = [];
-  const timer = opts.onProgress ? setInterval(() => opts.onProgress!(scan.read), 200) : undefined;
   try {
-    for (const [t, l] of src.layers(img).entries()) layerTops[t] = await scanLayer(l, t, `${src.spec}: layer ${t + 1}/${n}`, scan);
-    await scan.hasher.finish();
+    await polling(opts.onProgress, () => scan.read, async () => {
+      for (const [t, l] of src.layers(img).entries()) layerTops[t] = await scanLayer(l, t, `${src.spec}: layer ${t + 1}/${n}`, scan);
+      await scan.hasher.finish();
+    });
   } finally {
-    if (timer) clearInterval(timer);
     await scan.hasher.close();
   }
   if (n === 0) throw new StowageError(`${src.spec}: the image has no layers`);

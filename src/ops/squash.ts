@@ -5,6 +5,7 @@
  * keeps the whiteouts and opaque markers that hide base files. The config keeps every field but `rootfs.diff_ids`
  * and `history`, where the merged layers' entries become one, whose comment keeps them as JSON.
  */
+import { polling } from '../image/progress.js';
 import { StowageError, UsageError } from '../errors.js';
 import type { EditRequest } from '../image/config-edit.js';
 import { mergeInputs } from '../image/layer-tar.js';
@@ -116,14 +117,8 @@ async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOpti
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
   const n = img.layers.length;
-  const { layer, result: entries } = await writeNewLayer(async (w) => {
-    const timer = opts.onProgress ? setInterval(() => opts.onProgress!(w.bytes), 200) : undefined;
-    try {
-      return await mergeLayers(mergeInputs(src, img, kept), w, { keepWhiteouts: kept > 0, impliedDirs: kept === 0, warn: (m) => warnings.push(m) });
-    } finally {
-      if (timer) clearInterval(timer);
-    }
-  });
+  const { layer, result: entries } = await writeNewLayer((w) => polling(opts.onProgress, () => w.bytes, () =>
+    mergeLayers(mergeInputs(src, img, kept), w, { keepWhiteouts: kept > 0, impliedDirs: kept === 0, warn: (m) => warnings.push(m) })));
   try {
     // The raw config (validated when read): every field is kept but the layers' and history's.
     const config = JSON.parse(img.config.bytes.toString('utf8')) as ImageConfig & Record<string, unknown>;
