@@ -1,0 +1,74 @@
+/**
+ * The patch-delta halves of `delta --patch` and `apply` (kept apart so the commands' own modules stay small): run
+ * the operation, print its report.
+ */
+import { UsageError } from '../../errors.js';
+import type { ImageSource } from '../../image/model.js';
+import { applyPatchDelta, type PatchApplyReport } from '../../ops/patch-apply.js';
+import { writePatchDelta, type PatchDeltaReport } from '../../ops/patch-delta.js';
+import { readPatchDelta } from '../../patch/read-delta.js';
+import { openSource } from '../../transports/open.js';
+import { describeTagMoves } from '../../transports/dest.js';
+import { formatBytes, plural } from '../format.js';
+import { Progress, printJson } from '../output.js';
+
+export function renderPatchDelta(r: PatchDeltaReport): string {
+  const out: string[] = [];
+  for (const [i, l] of r.layers.entries()) {
+    const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
+      : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
+      : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
+    out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
+  }
+  out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
+  out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
+  return out.join('\n');
+}
+
+export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number }): Promise<void> {
+  if (!baseSpecs.length || opts.haveFiles) throw new UsageError('delta --patch needs --base SOURCE (the base\'s files, not a --have record): patches are made against its content');
+  if (output.startsWith('docker-daemon:')) throw new UsageError('a patch delta is a file (or -): docker load does not take it; write it with -o FILE and run stowage apply on the target');
+  const sources: ImageSource[] = [];
+  const bases: ImageSource[] = [];
+  try {
+    for (const t of targets) sources.push(await openSource(t, { seekable: true }));
+    for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
+    const progress = new Progress('patching', opts.quiet);
+    let done = 0;
+    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)) });
+    progress.done();
+    if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
+    else if (opts.json) printJson(r);
+    else if (!opts.quiet) process.stderr.write(renderPatchDelta(r) + '\n');
+  } finally {
+    for (const s of [...sources, ...bases]) await s.close();
+  }
+}
+
+export function renderPatchApply(r: PatchApplyReport): string[] {
+  const out: string[] = [];
+  for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+  for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
+  out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
+  for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
+  return out;
+}
+
+/** apply with a patch delta: `deltaPath` is a file or - (read in one pass). */
+export async function runPatchApply(deltaPath: string, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean }): Promise<void> {
+  const delta = await readPatchDelta(deltaPath);
+  const bases: ImageSource[] = [];
+  try {
+    for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
+    const progress = new Progress('writing', opts.quiet);
+    let done = 0;
+    const r = await applyPatchDelta(delta, bases, output, { layout: opts.layout, onLayer: (n) => progress.update((done += n)) });
+    progress.done();
+    if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
+    else if (opts.json) printJson(r);
+    else if (!opts.quiet) process.stderr.write(renderPatchApply(r).join('\n') + '\n');
+  } finally {
+    await delta.close();
+    for (const b of bases) await b.close();
+  }
+}

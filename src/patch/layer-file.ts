@@ -1,0 +1,100 @@
+/**
+ * A layer's uncompressed tar as a region of a real file, read by offset: where the source stores it plain (a docker
+ * archive, a plain blob) that is the source file itself; a gzip or zstd layer (or a stream) is decompressed once into
+ * a temporary file. Patches copy and match file contents at offsets, so they need this random access; memory stays
+ * bounded whatever the layer size.
+ */
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StowageError, TruncatedError } from '../errors.js';
+import { decompress } from '../compress/decompress.js';
+import { describeCompression } from '../compress/detect.js';
+import { tempDir } from '../fs/temp.js';
+import { writeChunks } from '../fs/write-chunks.js';
+import type { ImageSource, LayerRecord } from '../image/model.js';
+import { FileByteSource } from '../tar/bytesource.js';
+import { readTar } from '../tar/reader.js';
+
+export class LayerFile {
+  private constructor(
+    readonly what: string,
+    private readonly fh: FileHandle,
+    /** Offset of the tar in the file. */
+    readonly start: number,
+    readonly size: number,
+    private readonly cleanup?: () => Promise<void>,
+  ) {}
+
+  /**
+   * Opens `layer` of `src`. `spooled` is true when it was decompressed (or copied from a stream) into a temporary
+   * file; the DiffID is then checked on the way (a plain region is proved by whoever rebuilds from it).
+   */
+  static async open(src: ImageSource, layer: LayerRecord, what: string): Promise<LayerFile> {
+    if (!layer.present || !layer.path) throw new StowageError(`${what}: not in the source (a thin archive leaves it out)`);
+    const kind = layer.compression ?? 'unknown';
+    if (kind === 'none' && src.tree.seekable) {
+      const region = await src.tree.region(layer.path);
+      if (region) return new LayerFile(what, await open(region.file, 'r'), region.offset, region.size);
+    }
+    if (kind !== 'none' && kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${what}: ${describeCompression(kind)}; cannot read its files`);
+    const tmp = await tempDir('stowage-patch-');
+    const file = join(tmp.dir, 'layer.tar');
+    const h = createHash('sha256');
+    let size = 0;
+    try {
+      const input = kind === 'none' ? src.tree.open(layer.path) : decompress(kind, src.tree.open(layer.path), what);
+      size = await writeChunks(file, input, { onChunk: (c) => h.update(c) });
+    } catch (e) {
+      await tmp.remove();
+      throw e;
+    }
+    const diffId = `sha256:${h.digest('hex')}`;
+    if (diffId !== layer.diffId) {
+      await tmp.remove();
+      throw new StowageError(`${what}: its uncompressed bytes hash to ${diffId}, not the DiffID ${layer.diffId} the config names`);
+    }
+    return new LayerFile(what, await open(file, 'r'), 0, size, () => tmp.remove());
+  }
+
+  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
+  async read(off: number, len: number): Promise<Buffer> {
+    if (off < 0 || len < 0 || off + len > this.size) throw new StowageError(`${this.what}: a read past its end (offset ${off}, ${len} bytes, of ${this.size})`);
+    const b = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(b, got, len - got, this.start + off + got);
+      if (bytesRead === 0) throw new TruncatedError(this.what);
+      got += bytesRead;
+    }
+    return b;
+  }
+
+  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+    for (let at = 0; at < len; at += chunk) yield await this.read(off + at, Math.min(chunk, len - at));
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+    await this.cleanup?.();
+  }
+
+  /** Walks the tar's entries (headers only: data is seeked over unless `withData` asks for it). */
+  entries(withData = false) {
+    const src = FileByteSource.fromHandle(this.fh, this.start, this.start + this.size);
+    const base = this.start;
+    const it = readTar(src, { what: this.what, allowEmpty: true });
+    return (async function* () {
+      for await (const e of it) {
+        yield { entry: e, headerOffset: e.headerOffset - base, dataOffset: e.dataOffset - base, body: withData ? e.body : undefined };
+      }
+    })();
+  }
+}
+
+/** Types whose data area is always empty, whatever their size field says (the tar reader's rule). */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+
+export function dataLength(typeflag: string, size: number): number {
+  return HEADER_ONLY.has(typeflag) ? 0 : size;
+}
