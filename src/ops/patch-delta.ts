@@ -94,7 +94,8 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
             entry.size = target.size;
             const out = join(tmp.dir, `${index.layers.length}.patch`);
             const enc = await encodeLayer(target, await getBases(), out, what);
-            if (enc.size < stored) {
+            // A patch must save something worth a rebuild (1% and 4 KiB); else the layer ships as stored.
+            if (enc.size < stored - Math.max(4096, stored / 100)) {
               entry.how = 'patch';
               entry.patch = { digest: enc.digest as Digest, size: enc.size, bases: enc.bases as Digest[], stats: { ...enc.stats } };
               blobs.set(enc.digest, { size: enc.size, open: () => createReadStream(out) });

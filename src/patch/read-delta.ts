@@ -82,6 +82,8 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
   } catch (e) {
     await tmp.remove();
     throw e;
+  } finally {
+    await src.close();
   }
   const idx = index;
   return {
