@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
@@ -139,6 +139,28 @@ describe('delta --patch, then apply', () => {
     for (const f of ['out-stdin.tar']) assert.equal(json(stowage(['inspect', p(f), '--json'])).images[0].imageId, target.imageId);
   });
 
+  it('inspect, verify and check read the patch delta', async () => {
+    ensurePatch();
+    const ins = json(stowage(['inspect', p('d.patch'), '--json']));
+    assert.equal(ins.schema, 'stowage.patch-inspect/v1');
+    assert.deepEqual(ins.layers.map((l: any) => l.diffId), target.diffIds);
+    assert.equal(ins.images[0].imageId, target.imageId);
+    const v = stowage(['verify', p('d.patch')]);
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stdout, /OK: 3 blobs hashed against their names/);
+    writeFileSync(p('have.json'), stowage(['have', p('base.tar'), '-o', '-']).stdout);
+    const c = stowage(['check', p('d.patch'), '--have', p('have.json')]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /OK: the target holds every base layer it refers to; .*docker load does not take a patch delta/);
+    writeFileSync(p('have-other.json'), stowage(['have', join(EXAMPLES, 'app-1.tar'), '-o', '-']).stdout);
+    const f = stowage(['check', p('d.patch'), '--have', p('have-other.json'), '--json']);
+    assert.equal(f.status, 1);
+    const r = JSON.parse(f.stdout);
+    assert.equal(r.ok, false);
+    assert.equal(r.needsApply, true);
+    assert.ok(r.missing.some((m: any) => m.what === 'base-layer'));
+  });
+
   it('leaves out what the target holds, and ships whole a layer a patch cannot shrink', async () => {
     // Target = base + a layer of random bytes: the base layer is left out by ChainID, the random one ships whole.
     const baseLayer = readFileSync(p('base-layer.tar'));
@@ -161,9 +183,7 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
     assert.match(oneLineError(r), pattern);
     assert.equal(existsSync(out), false, 'nothing under the output name');
   };
-  before(() => {
-    if (!existsSync(p('d.patch'))) stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('d.patch')]);
-  });
+  before(ensurePatch);
 
   it('refuses a wrong base, naming what it needs', () => {
     refused(['apply', p('d.patch'), '--base', join(EXAMPLES, 'app-1.tar'), '-o', p('x1.tar')], p('x1.tar'), /the base does not hold layer DiffID sha256:[0-9a-f]{64}, which the patch of layer .* is made against; it was made against .*base\.tar; give it with --base/);
@@ -245,7 +265,10 @@ describe('the rebuilt image on every engine', () => {
   }
 });
 
-after(() => undefined);
+/** The delta of the first test, for tests run alone (--test-name-pattern). */
+function ensurePatch(): void {
+  if (!existsSync(p('d.patch'))) assert.equal(stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('d.patch')]).status, 0);
+}
 
 /** The entries of a small tar (test deltas), as name and data. */
 function readEntries(b: Buffer): { name: string; data: Buffer }[] {

@@ -2,7 +2,7 @@
  * The patch-delta halves of `delta --patch` and `apply` (kept apart so the commands' own modules stay small): run
  * the operation, print its report.
  */
-import { UsageError } from '../../errors.js';
+import { StowageError, UsageError } from '../../errors.js';
 import type { ImageSource } from '../../image/model.js';
 import { applyPatchDelta, type PatchApplyReport } from '../../ops/patch-apply.js';
 import { writePatchDelta, type PatchDeltaReport } from '../../ops/patch-delta.js';
@@ -10,7 +10,9 @@ import { readPatchDelta } from '../../patch/read-delta.js';
 import { openSource } from '../../transports/open.js';
 import { describeTagMoves } from '../../transports/dest.js';
 import { formatBytes, plural } from '../format.js';
-import { Progress, printJson } from '../output.js';
+import { Progress, print, printJson } from '../output.js';
+import type { HaveSet } from '../../ops/have.js';
+import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js';
 
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
@@ -70,5 +72,48 @@ export async function runPatchApply(deltaPath: string, baseSpecs: string[], outp
   } finally {
     await delta.close();
     for (const b of bases) await b.close();
+  }
+}
+
+/** inspect and verify of a patch delta (verify: every blob was hashed against its name while it was read). */
+export async function runPatchInspect(path: string, opts: { json?: boolean; verify?: boolean }): Promise<void> {
+  const d = await readPatchDelta(path);
+  try {
+    const r = describePatchDelta(d);
+    if (opts.json) return printJson(r);
+    const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
+    for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}`);
+    for (const [k, l] of r.layers.entries()) {
+      const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
+        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
+        : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
+      out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
+    }
+    if (opts.verify) out.push(`OK: ${plural(r.blobsVerified, 'blob')} hashed against their names; the DiffIDs of rebuilt layers are proved by stowage apply`);
+    print(out.join('\n'));
+  } finally {
+    await d.close();
+  }
+}
+
+/** check of a patch delta: it never loads with docker load; does the target hold every base layer it needs? */
+export async function runPatchCheck(path: string, have: HaveSet, opts: { json?: boolean }): Promise<void> {
+  const d = await readPatchDelta(path);
+  try {
+    const r = checkPatchDelta(d, have);
+    if (opts.json) printJson(r);
+    else {
+      const out = [`${r.delta}: a patch delta, checked against ${r.against.join(', ')}`];
+      for (const l of r.layers) {
+        const needs = l.needs.map((n) => `${n.what === 'layer' ? 'layer ChainID' : 'base layer DiffID'} ${n.digest.slice(0, 19)}… ${n.held ? 'on the target' : 'MISSING'}`);
+        out.push(`  layer ${l.index + 1}  ${l.diffId.slice(0, 19)}…  ${l.how}${needs.length ? `: ${needs.join('; ')}` : ''}`);
+      }
+      out.push(r.ok ? 'OK: the target holds every base layer it refers to; rebuild it there with `stowage apply DELTA --base docker-daemon: -o docker-daemon:` (docker load does not take a patch delta)'
+        : `FAIL: ${plural(r.missing.length, 'base layer')} missing on the target; a plain docker load never takes a patch delta either: it needs stowage apply with the base`);
+      print(out.join('\n'));
+    }
+    if (!r.ok) throw new StowageError('verification failed', 1);
+  } finally {
+    await d.close();
   }
 }
