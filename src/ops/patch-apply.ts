@@ -71,7 +71,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     for (const d of l.patch!.bases) fs.push(await baseFile(d));
     const src = await FileByteSource.open(delta.blob(l.patch!.digest));
     try {
-      yield* decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`);
+      yield* coalesce(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`));
     } finally {
       await src.close();
     }
@@ -120,4 +120,25 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
   } finally {
     for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
   }
+}
+
+/** Gathers the decoder's many small pieces (headers, small files) into chunks of about 1 MiB for the writer. */
+async function* coalesce(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const CHUNK = 1 << 20;
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of input) {
+    if (c.length >= CHUNK && n === 0) {
+      yield c;
+      continue;
+    }
+    parts.push(c);
+    n += c.length;
+    if (n >= CHUNK) {
+      yield Buffer.concat(parts, n);
+      parts = [];
+      n = 0;
+    }
+  }
+  if (n) yield Buffer.concat(parts, n);
 }

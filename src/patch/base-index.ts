@@ -26,7 +26,7 @@ export function normName(n: string): string {
 export async function indexLayer(file: LayerFile, layer: number, hash: boolean): Promise<BaseEntry[]> {
   const out: BaseEntry[] = [];
   let prevEnd = 0;
-  for await (const { entry, dataOffset } of file.entries(hash)) {
+  for await (const { entry, dataOffset } of file.entries()) {
     const len = dataLength(entry.header.typeflag, entry.header.size);
     const e: BaseEntry = { layer, structStart: prevEnd, dataOffset, dataLen: len };
     if (hash) {

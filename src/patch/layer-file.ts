@@ -13,12 +13,20 @@ import { describeCompression } from '../compress/detect.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
-import { FileByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
+import { ReadAheadFileSource } from '../tar/readahead-source.js';
+
+const SMALL_READ = 64 << 10;
+const WINDOW = 1 << 20;
 
 export class LayerFile {
+  /** A read-ahead window for small reads (headers, small files), which come mostly in order. */
+  private win: Buffer = Buffer.alloc(0);
+  private winAt = 0;
+
   private constructor(
     readonly what: string,
+    private readonly path: string,
     private readonly fh: FileHandle,
     /** Offset of the tar in the file. */
     readonly start: number,
@@ -35,7 +43,7 @@ export class LayerFile {
     const kind = layer.compression ?? 'unknown';
     if (kind === 'none' && src.tree.seekable) {
       const region = await src.tree.region(layer.path);
-      if (region) return new LayerFile(what, await open(region.file, 'r'), region.offset, region.size);
+      if (region) return new LayerFile(what, region.file, await open(region.file, 'r'), region.offset, region.size);
     }
     if (kind !== 'none' && kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${what}: ${describeCompression(kind)}; cannot read its files`);
     const tmp = await tempDir('stowage-patch-');
@@ -54,12 +62,23 @@ export class LayerFile {
       await tmp.remove();
       throw new StowageError(`${what}: its uncompressed bytes hash to ${diffId}, not the DiffID ${layer.diffId} the config names`);
     }
-    return new LayerFile(what, await open(file, 'r'), 0, size, () => tmp.remove());
+    return new LayerFile(what, file, await open(file, 'r'), 0, size, () => tmp.remove());
   }
 
   /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
   async read(off: number, len: number): Promise<Buffer> {
     if (off < 0 || len < 0 || off + len > this.size) throw new StowageError(`${this.what}: a read past its end (offset ${off}, ${len} bytes, of ${this.size})`);
+    if (len <= SMALL_READ) {
+      if (off < this.winAt || off + len > this.winAt + this.win.length) {
+        this.winAt = off;
+        this.win = await this.readDirect(off, Math.min(WINDOW, this.size - off));
+      }
+      return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
+    }
+    return this.readDirect(off, len);
+  }
+
+  private async readDirect(off: number, len: number): Promise<Buffer> {
     const b = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
@@ -80,13 +99,17 @@ export class LayerFile {
   }
 
   /** Walks the tar's entries (headers only: data is seeked over unless `withData` asks for it). */
-  entries(withData = false) {
-    const src = FileByteSource.fromHandle(this.fh, this.start, this.start + this.size);
-    const base = this.start;
-    const it = readTar(src, { what: this.what, allowEmpty: true });
+  entries() {
+    const self = this;
     return (async function* () {
-      for await (const e of it) {
-        yield { entry: e, headerOffset: e.headerOffset - base, dataOffset: e.dataOffset - base, body: withData ? e.body : undefined };
+      // A read-ahead source: headers and small files come from a few large reads; big files' data is seeked over.
+      const src = await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
+      try {
+        for await (const e of readTar(src, { what: self.what, allowEmpty: true })) {
+          yield { entry: e, headerOffset: e.headerOffset - self.start, dataOffset: e.dataOffset - self.start };
+        }
+      } finally {
+        await src.close();
       }
     })();
   }
