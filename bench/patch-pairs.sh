@@ -35,7 +35,7 @@ for n in 1 2; do
   printf '{ "name": "app", "version": "1.0.0", "private": true, "dependencies": { %s, %s } }\n' "$deps" "$SAME" > "$ctx/package.json"
   (cd "$ctx" && npm install --no-audit --no-fund --ignore-scripts >/dev/null 2>&1)
   printf 'FROM stowage-patch-bench/deb:1\nCOPY package.json /app/\nCOPY node_modules /app/node_modules\nWORKDIR /app\n' > "$ctx/Dockerfile"
-  docker build -q -t "stowage-patch-bench/app:$n" "$ctx" >/dev/null
+  DOCKER_BUILDKIT=0 docker build -q -t "stowage-patch-bench/app:$n" "$ctx" >/dev/null 2>&1
   docker save "stowage-patch-bench/app:$n" -o "$PAIRS/app-$n.tar"
   rm -rf "$ctx"
 done

@@ -235,7 +235,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
           const w = refWindow(at, len, p.e.dataLen, old.dataLen);
           refBuf = await bases.files[old.layer]!.read(old.dataOffset + w.start, w.len);
         }
-        const f = compress(seg, len < (1 << 20) ? 19 : refBuf ? 9 : 6, refBuf);
+        const f = compress(seg, segmentLevel(len), refBuf);
         await frame(len, f);
         if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
         else { stats.literalBytes += len; stats.literalCost += f.length; }
@@ -251,4 +251,16 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
 
 function zig(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+/**
+ * zstd levels for file data: high for small pieces (cheap there, and most of a patch's bytes), lower for big
+ * segments, whose high-level tables would cost time and tens of MB of memory.
+ */
+function segmentLevel(len: number): number {
+  const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
+  if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
+  if (len <= 64 << 10) return 15;
+  if (len <= 1 << 20) return 6;
+  return 3;
 }

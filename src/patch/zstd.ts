@@ -11,11 +11,13 @@ import { StowageError } from '../errors.js';
 
 interface CCtx {
   setParameter(p: number, v: number): void;
+  reset(r: number): void;
   loadDictionary(d: Uint8Array): void;
   compress2(dst: Uint8Array, src: Uint8Array): number;
 }
 interface DCtx {
   setParameter(p: number, v: number): void;
+  reset(r: number): void;
   loadDictionary(d: Uint8Array): void;
   decompress(dst: Uint8Array, src: Uint8Array): number;
 }
@@ -61,10 +63,20 @@ function windowLogFor(n: number): number {
   return w;
 }
 
+/** ZSTD_reset_session_and_parameters: also drops the loaded reference. */
+const RESET_ALL = 3;
+
+// One context each, reused: a context holds its tables (tens of MB at high levels) natively until the JS object is
+// collected, so a new one per frame would let memory pile up between collections.
+let cctx: CCtx | undefined;
+let dctx: DCtx | undefined;
+let scratch: Buffer = Buffer.alloc(0);
+
 /** One zstd frame of `src`, matched against `ref` when given. */
 export function compress(src: Buffer, level: number, ref?: Buffer): Buffer {
   const z = zstd();
-  const c = new z.CCtx();
+  const c = (cctx ??= new z.CCtx());
+  c.reset(RESET_ALL);
   const r = usableRef(ref);
   c.setParameter(z.CParameter.compressionLevel!, level);
   c.setParameter(z.CParameter.windowLog!, windowLogFor(src.length + (r?.length ?? 0)));
@@ -73,15 +85,18 @@ export function compress(src: Buffer, level: number, ref?: Buffer): Buffer {
     c.setParameter(FORCE_ATTACH_DICT, DICT_FORCE_LOAD);
     c.loadDictionary(r);
   }
-  const out = Buffer.allocUnsafe(src.length + (src.length >> 7) + 1024);
-  const n = c.compress2(out, src);
-  return Buffer.from(out.subarray(0, n));
+  // One scratch output buffer, reused (frames are mostly far smaller than their input; only the frame is copied out).
+  const need = src.length + (src.length >> 7) + 1024;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  const n = c.compress2(scratch, src);
+  return Buffer.from(scratch.subarray(0, n));
 }
 
 /** Decompresses one frame of exactly `size` bytes, with the reference it was made with. */
 export function decompress(frame: Buffer, size: number, ref: Buffer | undefined, what: string): Buffer {
   const z = zstd();
-  const d = new z.DCtx();
+  const d = (dctx ??= new z.DCtx());
+  d.reset(RESET_ALL);
   d.setParameter(z.DParameter.windowLogMax!, 31);
   const r = usableRef(ref);
   if (r) d.loadDictionary(r);
