@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
@@ -35,8 +36,8 @@ function tarOf(root: string, format: 'gnu' | 'pax', out: string): Buffer {
   return readFileSync(out);
 }
 
-/** A docker archive of layer tars (uncompressed, skopeo's `<diffid>.tar` naming). */
-async function archive(path: string, layers: Buffer[], tag: string): Promise<{ imageId: string; diffIds: string[] }> {
+/** A docker archive of layer tars (skopeo's `<diffid>.tar` naming; stored gzip-compressed with `gzip`). */
+async function archive(path: string, layers: Buffer[], tag: string, gzip = false): Promise<{ imageId: string; diffIds: string[] }> {
   const diffIds = layers.map(sha);
   const config = Buffer.from(JSON.stringify({
     architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] },
@@ -47,7 +48,7 @@ async function archive(path: string, layers: Buffer[], tag: string): Promise<{ i
   await writeTar(path, [
     { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
     { name: `${imageId.slice(7)}.json`, data: config },
-    ...layers.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: t })),
+    ...layers.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: gzip ? gzipSync(t) : t })),
   ]);
   return { imageId, diffIds };
 }
@@ -173,6 +174,24 @@ describe('delta --patch, then apply', () => {
     const a = json(stowage(['apply', p('d2.patch'), '--base', p('base.tar'), '-o', p('out2.tar'), '--json']));
     assert.equal(a.images[0].imageId, t2.imageId);
     assert.equal(stowage(['verify', p('out2.tar')]).status, 0);
+  });
+});
+
+describe('a target whose layers are stored gzip-compressed', () => {
+  it('rebuilds them uncompressed with the same DiffIDs and image ID, and says so', async () => {
+    const l1 = readFileSync(p('target-layer1.tar'));
+    const l2 = readFileSync(p('target-layer2.tar'));
+    const gz = await archive(p('target-gz.tar'), [l1, l2], `stowage-patch/gz:${token}`, true);
+    assert.deepEqual(gz.diffIds, target.diffIds);
+    const d = json(stowage(['delta', p('target-gz.tar'), '--base', p('base.tar'), '--patch', '-o', p('gz.patch'), '--json']));
+    // The small top layer gzips to about 1 kB: no patch saves 4 KiB on it, so it ships whole, as stored.
+    assert.deepEqual(d.layers.map((l: any) => l.how), ['patch', 'whole']);
+    const r = stowage(['apply', p('gz.patch'), '--base', p('base.tar'), '-o', p('gz-out.tar')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /was gzip-compressed in the target; it is written uncompressed \(same DiffID, same config and image ID\)/);
+    const ins = json(stowage(['inspect', p('gz-out.tar'), '--json']));
+    assert.equal(ins.images[0].imageId, gz.imageId);
+    assert.equal(stowage(['verify', p('gz-out.tar')]).status, 0);
   });
 });
 
