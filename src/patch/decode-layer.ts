@@ -10,6 +10,7 @@ import { indexLayer, type BaseEntry } from './base-index.js';
 import { DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
 import type { LayerFile } from './layer-file.js';
 import { VarintReader } from './varint.js';
+import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 
 export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
@@ -53,6 +54,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
   let emitted = 0;
   let lastHdr = -1;
   let lastRef = -1;
+  let lastTime = 0;
   const emit = (b: Buffer) => {
     emitted += b.length;
     if (emitted > declaredSize) throw corrupt(`it rebuilds more than the ${declaredSize} bytes the index declares`);
@@ -63,16 +65,25 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     const n = ops.uint();
     const last = ops.uint();
     if (last > 1) throw corrupt('block flag');
-    interface Op { structLen: number; hdr: number; dataLen: number; kind: number; ref: number }
+    interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number }
     const list: Op[] = [];
     const refParts: Buffer[] = [];
     let structTotal = 0;
     let litTotal = 0;
     for (let k = 0; k < n; k++) {
       const structLen = ops.uint();
+      const flags = ops.uint();
+      if (flags > 3) throw corrupt('header field flags');
+      let mtime = 0;
+      if (flags & FIELD.MTIME) mtime = lastTime = lastTime + ops.sint();
       const hc = ops.uint();
       const hdr = hc === 0 ? -1 : lastHdr + 1 + unzig(hc - 1);
-      if (hdr >= 0) { lastHdr = hdr; refParts.push(await oldStruct(entry(hdr))); }
+      if (hdr >= 0) {
+        lastHdr = hdr;
+        const o = await oldStruct(entry(hdr));
+        takeFields(o);
+        refParts.push(o);
+      }
       const dataLen = ops.uint();
       let kind: number = DATA.NONE;
       let ref = -1;
@@ -90,7 +101,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       }
       structTotal += structLen;
       if (structTotal > MAX_FRAME || litTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
-      list.push({ structLen, hdr, dataLen, kind, ref });
+      list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref });
     }
     const trailer = last ? ops.uint() : 0;
     if (!ops.done) throw corrupt('trailing bytes in an operation list');
@@ -100,7 +111,9 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     let sAt = 0;
     let lAt = 0;
     for (const op of list) {
-      yield emit(struct.subarray(sAt, (sAt += op.structLen)));
+      const chunk = struct.subarray(sAt, (sAt += op.structLen));
+      if (!putFields(chunk, op.flags, op.mtime)) throw corrupt('header fields where no header is');
+      yield emit(chunk);
       if (op.kind === DATA.SAME) {
         const e = entry(op.ref);
         for await (const c of bases[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);

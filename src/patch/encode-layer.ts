@@ -13,6 +13,7 @@ import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
 import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, MAGIC, SEGMENT, SMALL_FILE, refWindow } from './format.js';
 import { VarintWriter } from './varint.js';
+import { FIELD, takeFields } from './header-fields.js';
 import { compress } from './zstd.js';
 
 export interface EncodeStats {
@@ -158,6 +159,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   await write(MAGIC);
   let lastHdr = -1;
   let lastRef = -1;
+  let lastTime = 0;
   let prevEnd = 0;
   for (let i = 0; i < plans.length || i === 0;) {
     // One block: entries until the structure and small literals reach the bound.
@@ -166,15 +168,21 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const refParts: Buffer[] = [];
     const lits: Buffer[] = [];
     const bigs: Plan[] = [];
+    const fields: { flags: number; mtime: number }[] = [];
     let bytes = 0;
     let n = 0;
     const start = i;
     while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES) {
       const p = plans[i]!;
       const s = await target.read(prevEnd, p.e.dataOffset - prevEnd);
+      fields.push(takeFields(s));
       structParts.push(s);
       bytes += s.length;
-      if (p.hdr >= 0) refParts.push(await oldStruct(p.hdr));
+      if (p.hdr >= 0) {
+        const o = await oldStruct(p.hdr);
+        takeFields(o);
+        refParts.push(o);
+      }
       if (p.kind === DATA.SMALL) {
         const d = await target.read(p.e.dataOffset, p.e.dataLen);
         lits.push(d);
@@ -187,9 +195,15 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const last = i >= plans.length;
     ops.uint(n);
     ops.uint(last ? 1 : 0);
-    for (const p of plans.slice(start, i)) {
+    for (const [k, p] of plans.slice(start, i).entries()) {
       const h = renum(p.hdr);
       ops.uint(p.e.dataOffset - p.e.structStart);
+      const f = fields[k]!;
+      ops.uint(f.flags);
+      if (f.flags & FIELD.MTIME) {
+        ops.sint(f.mtime - lastTime);
+        lastTime = f.mtime;
+      }
       ops.uint(h < 0 ? 0 : 1 + zig(h - (lastHdr + 1)));
       if (h >= 0) lastHdr = h;
       ops.uint(p.e.dataLen);
