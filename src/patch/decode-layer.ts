@@ -74,16 +74,19 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       const structLen = ops.uint();
       const flags = ops.uint();
       if (flags > 3) throw corrupt('header field flags');
-      let mtime = 0;
-      if (flags & FIELD.MTIME) mtime = lastTime = lastTime + ops.sint();
+      const timeDelta = flags & FIELD.MTIME ? ops.sint() : 0;
       const hc = ops.uint();
       const hdr = hc === 0 ? -1 : lastHdr + 1 + unzig(hc - 1);
+      let oldTime = -1;
       if (hdr >= 0) {
         lastHdr = hdr;
         const o = await oldStruct(entry(hdr));
-        takeFields(o);
+        const of = takeFields(o);
+        if (of.flags & FIELD.MTIME) oldTime = of.mtime;
         refParts.push(o);
       }
+      let mtime = 0;
+      if (flags & FIELD.MTIME) mtime = lastTime = (oldTime >= 0 ? oldTime : lastTime) + timeDelta;
       const dataLen = ops.uint();
       let kind: number = DATA.NONE;
       let ref = -1;

@@ -169,6 +169,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const lits: Buffer[] = [];
     const bigs: Plan[] = [];
     const fields: { flags: number; mtime: number }[] = [];
+    const oldTimes: number[] = [];
     let bytes = 0;
     let n = 0;
     const start = i;
@@ -178,11 +179,14 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       fields.push(takeFields(s));
       structParts.push(s);
       bytes += s.length;
+      let oldTime = -1;
       if (p.hdr >= 0) {
         const o = await oldStruct(p.hdr);
-        takeFields(o);
+        const of = takeFields(o);
+        if (of.flags & FIELD.MTIME) oldTime = of.mtime;
         refParts.push(o);
       }
+      oldTimes.push(oldTime);
       if (p.kind === DATA.SMALL) {
         const d = await target.read(p.e.dataOffset, p.e.dataLen);
         lits.push(d);
@@ -201,7 +205,9 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       const f = fields[k]!;
       ops.uint(f.flags);
       if (f.flags & FIELD.MTIME) {
-        ops.sint(f.mtime - lastTime);
+        // Against the old header's time when it has one (an unchanged file: 0), else the entry before's.
+        const o = oldTimes[k]!;
+        ops.sint(f.mtime - (o >= 0 ? o : lastTime));
         lastTime = f.mtime;
       }
       ops.uint(h < 0 ? 0 : 1 + zig(h - (lastHdr + 1)));
