@@ -62,7 +62,8 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       }
       return (baseSet = await indexBases(files, ids));
     };
-    const index: PatchIndex = { schema: PATCH_SCHEMA, created: new Date().toISOString(), images: [], layers: [], madeAgainst: bases.map((b) => b.spec) };
+    const baseImages = [...new Set(bases.flatMap((b) => b.images.map((i) => i.tags[0] ?? i.config.digest)))];
+    const index: PatchIndex = { schema: PATCH_SCHEMA, created: new Date().toISOString(), images: [], layers: [], madeAgainst: bases.map((b) => b.spec), baseImages };
     const report: PatchDeltaReport = { schema: 'stowage.patch-delta/v1', output, images: [], layers: [], archiveBytes: 0, missingBytes: 0 };
     /** Blob digest -> how to write it. */
     const blobs = new Map<string, { size: number; open: () => AsyncIterable<Buffer> }>();

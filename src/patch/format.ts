@@ -63,6 +63,8 @@ export interface PatchIndex {
   layers: PatchLayer[];
   /** What the delta was made against, in words (the --base names). */
   madeAgainst: string[];
+  /** The base images (a tag, else the image ID): what a bare `--base docker-daemon:` stands for in apply. */
+  baseImages?: string[];
 }
 
 const MAX_INDEX = 16 << 20;

@@ -281,6 +281,22 @@ describe('the rebuilt image on every engine', () => {
         e.tryDocker(['rmi', '-f', TAG]);
       }
     });
+
+    it(`on ${e.name}: apply --base docker-daemon: -o docker-daemon: rebuilds it from the engine's base, in one command`, { skip: e.skip }, () => {
+      ensurePatch();
+      const BASE_TAG = `stowage-patch/base:${token}`;
+      try {
+        e.docker(['load', '-i', p('base.tar')]);
+        const r = stowage(['apply', p('d.patch'), '--base', 'docker-daemon:', '-o', 'docker-daemon:'], { env: { DOCKER_HOST: e.host } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /2 layers rebuilt from patches/);
+        const ins = JSON.parse(e.docker(['image', 'inspect', TAG]))[0];
+        if (e.store === 'classic') assert.equal(ins.Id, target.imageId);
+        assert.deepEqual(ins.RootFS.Layers, target.diffIds);
+      } finally {
+        e.tryDocker(['rmi', '-f', TAG, BASE_TAG]);
+      }
+    });
   }
 });
 

@@ -61,7 +61,24 @@ export async function runPatchApply(deltaPath: string, baseSpecs: string[], outp
   const delta = await readPatchDelta(deltaPath);
   const bases: ImageSource[] = [];
   try {
-    for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
+    for (const b of baseSpecs) {
+      if (b !== 'docker-daemon:') {
+        bases.push(await openSource(b, { seekable: true }));
+        continue;
+      }
+      // The whole engine: the base images the delta was made against, as the engine holds them.
+      const names = delta.index.baseImages ?? [];
+      let found = 0;
+      for (const n of names) {
+        try {
+          bases.push(await openSource(`docker-daemon:${n}`, { seekable: true }));
+          found++;
+        } catch (e) {
+          if (!(e instanceof StowageError) || e instanceof UsageError) throw e;
+        }
+      }
+      if (!found) throw new UsageError(`--base docker-daemon: the engine holds none of the images this delta was made against (${names.join(', ') || 'not recorded'}); name one: --base docker-daemon:NAME`);
+    }
     const progress = new Progress('writing', opts.quiet);
     let done = 0;
     const r = await applyPatchDelta(delta, bases, output, { layout: opts.layout, onLayer: (n) => progress.update((done += n)) });
