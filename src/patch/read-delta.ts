@@ -37,6 +37,8 @@ export async function isPatchDelta(path: string): Promise<boolean> {
     await fh.read(b, 0, 100, 0);
     const nul = b.indexOf(0);
     return b.toString('utf8', 0, nul < 0 ? 100 : nul) === PATCH_INDEX;
+  } catch {
+    return false; // a directory, a device: not a patch delta; the ordinary reader says what it is
   } finally {
     await fh.close();
   }
