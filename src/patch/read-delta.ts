@@ -12,7 +12,7 @@ import type { Digest } from '../oci/digest.js';
 import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
 import { PATCH_INDEX, PATCH_INDEX_LIMIT, blobPath, parsePatchIndex, type PatchIndex } from './format.js';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 
 export interface PatchDelta {
   what: string;
@@ -28,6 +28,9 @@ export async function isPatchDelta(path: string): Promise<boolean> {
   if (/^[a-z-]+:/.test(path)) return false;
   let fh;
   try {
+    // Only a regular file, checked before opening: opening a FIFO would wait for its writer, and reading the head of
+    // a pipe (<(docker save ...)) would take bytes from the reader that follows.
+    if (!(await stat(path)).isFile()) return false;
     fh = await open(path, 'r');
   } catch {
     return false;
