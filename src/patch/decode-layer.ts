@@ -7,7 +7,7 @@
 import { StowageError } from '../errors.js';
 import type { ByteSource } from '../tar/bytesource.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
-import { DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
+import { BLOCK_ENTRIES, DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
 import type { LayerFile } from './layer-file.js';
 import { VarintReader } from './varint.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
@@ -65,6 +65,8 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     const n = ops.uint();
     const last = ops.uint();
     if (last > 1) throw corrupt('block flag');
+    if (n > BLOCK_ENTRIES) throw corrupt(`a block of ${n} entries, over the format's ${BLOCK_ENTRIES}`);
+    let refTotal = 0;
     interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number }
     const list: Op[] = [];
     const refParts: Buffer[] = [];
@@ -81,6 +83,8 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       if (hdr >= 0) {
         lastHdr = hdr;
         const o = await oldStruct(entry(hdr));
+        // The reference is bounded like the frame (a hostile list could name one big old header again and again).
+        if ((refTotal += o.length) > 2 * MAX_FRAME) throw corrupt('a structure reference over the format\'s bound');
         const of = takeFields(o);
         if (of.flags & FIELD.MTIME) oldTime = of.mtime;
         refParts.push(o);

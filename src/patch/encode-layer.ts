@@ -6,6 +6,7 @@
  * one block's structure and small literals, and one segment of a big file with its reference, at a time.
  */
 import { createHash } from 'node:crypto';
+import { StowageError } from '../errors.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename } from 'node:path';
@@ -137,9 +138,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
 
   const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
   const out = createWriteStream(outPath);
+  let failed: Error | undefined;
+  out.on('error', (e) => (failed = e));
   const digest = createHash('sha256');
   let size = 0;
   const write = async (b: Buffer) => {
+    if (failed) throw new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
     digest.update(b);
     size += b.length;
     if (!out.write(b)) await once(out, 'drain');
@@ -171,9 +175,10 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const fields: { flags: number; mtime: number }[] = [];
     const oldTimes: number[] = [];
     let bytes = 0;
+    let refBytes = 0;
     let n = 0;
     const start = i;
-    while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES) {
+    while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES && refBytes < BLOCK_BYTES) {
       const p = plans[i]!;
       const s = await target.read(prevEnd, p.e.dataOffset - prevEnd);
       fields.push(takeFields(s));
@@ -182,6 +187,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       let oldTime = -1;
       if (p.hdr >= 0) {
         const o = await oldStruct(p.hdr);
+        refBytes += o.length;
         const of = takeFields(o);
         if (of.flags & FIELD.MTIME) oldTime = of.mtime;
         refParts.push(o);
@@ -265,7 +271,6 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   }
   out.end();
   await once(out, 'finish');
-  void what;
   return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
 }
 
