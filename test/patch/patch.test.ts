@@ -17,6 +17,9 @@ import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { seeded } from '../helpers/registry.js';
+import { MAGIC } from '../../src/patch/format.js';
+import { VarintWriter } from '../../src/patch/varint.js';
+import { compress } from '../../src/patch/zstd.js';
 
 const dir = scratch('stowage-patch-');
 const p = (n: string) => join(dir, n);
@@ -241,6 +244,36 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
     }
     assert.equal(existsSync(p('x4.tar')), false);
     assert.equal(existsSync(p('x4-layout')), false);
+  });
+
+  it('refuses crafted operation lists past the format\'s bounds in one line', async () => {
+    const frame = (raw: Buffer) => {
+      const z = compress(raw, 3);
+      const v = new VarintWriter();
+      v.uint(raw.length);
+      v.uint(z.length);
+      return Buffer.concat([v.bytes(), z]);
+    };
+    const crafted = async (name: string, ops: VarintWriter) => {
+      const entries = readEntries(readFileSync(p('d.patch')));
+      const index = JSON.parse(entries[0]!.data.toString());
+      const l = index.layers.find((x: any) => x.how === 'patch');
+      const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
+      const blob = Buffer.concat([MAGIC, frame(ops.bytes())]);
+      l.patch.digest = sha(blob);
+      entries[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
+      entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify(index)) };
+      await writeTar(p(name), entries);
+    };
+    // A block of more entries than the format allows.
+    const many = new VarintWriter();
+    many.uint(100_000);
+    many.uint(1);
+    await crafted('many.patch', many);
+    const r = stowage(['apply', p('many.patch'), '--base', p('base.tar'), '-o', p('x7.tar')]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /corrupt patch \(a block of 100000 entries/);
+    assert.equal(existsSync(p('x7.tar')), false);
   });
 
   it('refuses a patch index of another version in one line', async () => {
