@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests compare stowage with, from Debian's packages (needs root):
 # dockerd (docker.io), skopeo, umoci, podman, the CNCF registry (docker-registry), tar-split, busybox-static (a
-# static shell for test images), zstd, jq, chromium (opens the HTML report in tests). Usage: scripts/peers/install.sh [package...]
+# static shell for test images), zstd, jq, chromium (opens the HTML report in tests); g++, make and python3, with
+# which `npm ci` builds zstd-napi from source (patch deltas); debootstrap for bench/patch-pairs.sh.
+# Usage: scripts/peers/install.sh [package...]
 set -euo pipefail
 PKGS=("$@")
-[ ${#PKGS[@]} -gt 0 ] || PKGS=(docker.io busybox-static skopeo umoci podman docker-registry tar-split zstd jq apache2-utils openssl chromium)
+[ ${#PKGS[@]} -gt 0 ] || PKGS=(docker.io busybox-static skopeo umoci podman docker-registry tar-split zstd jq apache2-utils openssl chromium g++ make python3 debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "peers already installed: ${PKGS[*]}" >&2; exit 0; fi

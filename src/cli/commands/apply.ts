@@ -7,6 +7,8 @@ import { openSource } from '../../transports/open.js';
 import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
+import { isPatchDelta } from '../../patch/read-delta.js';
+import { runPatchApply } from './patch.js';
 
 export function registerApply(program: Command): void {
   program
@@ -23,10 +25,13 @@ Every DiffID is verified on the way. The output is a complete archive every engi
 Examples:
   stowage apply app-2.delta.tar --base app-1.tar -o app-2.tar
   stowage apply app-2.delta.tar --base docker-daemon:app:1 -o docker-daemon:
-  stowage apply app-2.delta.tar --base app-1.tar -o - | docker load`)
+  stowage apply app-2.delta.tar --base app-1.tar -o - | docker load
+  stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)`)
     .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }) => {
       if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const layout = parseLayout(opts.layout) ?? 'legacy';
+      // A patch delta (delta --patch) is rebuilt layer by layer from the base's files.
+      if (await isPatchDelta(deltaPath)) return runPatchApply(deltaPath, opts.base, opts.output, { ...opts, layout });
       const delta = await openSource(deltaPath, { seekable: true });
       const bases: ImageSource[] = [];
       try {

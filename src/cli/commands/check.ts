@@ -1,5 +1,7 @@
 /** `stowage check DELTA [--have FILE | --docker]`: will a plain docker load of this thin archive succeed here? */
 import type { Command } from 'commander';
+import { isPatchDelta } from '../../patch/read-delta.js';
+import { runPatchCheck } from './patch.js';
 import { StowageError, UsageError } from '../../errors.js';
 import { check, type CheckReport } from '../../ops/check.js';
 import { gatherHave, haveFromEngine } from '../../ops/have-sources.js';
@@ -66,6 +68,8 @@ Examples:
       if (opts.docker) sets.push(await haveFromEngine());
       if (opts.have.length) sets.push(await gatherHave([], opts.have));
       const have = mergeHave(sets);
+      // A patch delta (delta --patch): needs stowage apply; check says whether its base layers are there.
+      if (deltaPath !== '-' && (await isPatchDelta(deltaPath))) return runPatchCheck(deltaPath, have, opts);
       const delta = await openSource(deltaPath, { digest: false });
       try {
         const r = await check(delta, have);

@@ -12,6 +12,7 @@ import { destAccepts, parseDestSpec } from '../../transports/dest.js';
 import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
+import { runPatchDelta } from './patch.js';
 
 interface DeltaOptions {
   verify: boolean;
@@ -21,6 +22,7 @@ interface DeltaOptions {
   json?: boolean;
   quiet?: boolean;
   layout: string;
+  patch?: boolean;
 }
 
 export function renderDelta(r: DeltaReport): string {
@@ -58,6 +60,7 @@ export function registerDelta(program: Command): void {
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-verify', 'copy the layers without hashing them (faster; docker load still checks every DiffID)')
     .option('--layout <layout>', 'oci: the Docker 25+ layout, loads thin on every engine (default); legacy: Docker <= 24\'s, classic store only', 'oci')
+    .option('--patch', 'a patch delta: layers the target lacks are coded against the base\'s files (small even when no layer is byte-identical); needs `stowage apply` on the target')
     .addHelpText('after', `
 The archive lists every layer of every target, but holds only the layers the target lacks, plus
 stowage-delta.json naming what it relies on. A plain \`docker load -i OUT\` takes it on any Docker engine holding
@@ -67,8 +70,11 @@ image store (Docker 29's default) by the blob digest the manifest names, which i
 Examples:
   stowage delta app-2.tar --base app-1.tar -o app-2.delta.tar
   ssh target docker image inspect app:1 > have.json && stowage delta docker-daemon:app:2 --have have.json -o d.tar
-  docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load`)
+  docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load
+  stowage delta app-2.tar --base app-1.tar --patch -o app-2.patch && stowage apply app-2.patch --base app-1.tar -o app-2.tar`)
     .action(async (targets: string[], opts: DeltaOptions) => {
+      // --patch: file-level patches (docs/patch-format.md), rebuilt by apply.
+      if (opts.patch) return runPatchDelta(targets, opts.base, opts.output!, { ...opts, haveFiles: opts.have.length });
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
       const layout = parseLayout(opts.layout) ?? 'oci';
       const output = opts.output!;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the two image pairs bench/patch.sh measures, cached under $PAIRS (default /tmp/stowage-patch-bench; big,
+# kept out of the repo). Needs debootstrap (a Debian mirror), npm (the npm registry) and a dockerd
+# (scripts/peers/start-dockerd.sh; DOCKER_HOST is derived from STOWAGE_PEERS).
+#   deb-1.tar, deb-2.tar   a Debian bookworm minbase rootfs built twice by debootstrap from the same packages (the
+#                          second run reuses the first's downloaded .debs), each imported as a one-layer image
+#   app-1.tar, app-2.tar   an app image: FROM deb:1, a node_modules layer from `npm install` of 20 dependencies;
+#                          app:2 has 5 of them updated (and its own build of the same Dockerfile)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/peers/env.sh
+PAIRS=${PAIRS:-/tmp/stowage-patch-bench}
+SUITE=${SUITE:-bookworm}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+export DOCKER_HOST=${DOCKER_HOST:-unix://$STOWAGE_PEERS/docker/docker.sock}
+mkdir -p "$PAIRS/debs"
+for n in 1 2; do
+  [ -f "$PAIRS/deb-$n.tar" ] && continue
+  root="$PAIRS/root-$n"
+  rm -rf "$root"
+  debootstrap --variant=minbase --cache-dir="$PAIRS/debs" "$SUITE" "$root" "$MIRROR" >"$PAIRS/debootstrap-$n.log" 2>&1
+  tar --numeric-owner -C "$root" -c . | docker import - "stowage-patch-bench/deb:$n" >/dev/null
+  docker save "stowage-patch-bench/deb:$n" -o "$PAIRS/deb-$n.tar"
+  rm -rf "$root"
+done
+# The app: the same Dockerfile, built on deb:1 both times; 5 of its 20 dependencies one version newer in app:2.
+OLD='"express": "4.18.2", "lodash": "4.17.20", "axios": "1.6.0", "moment": "2.29.3", "typescript": "5.3.2"'
+NEW='"express": "4.19.2", "lodash": "4.17.21", "axios": "1.6.2", "moment": "2.29.4", "typescript": "5.3.3"'
+SAME='"chalk": "4.1.2", "commander": "11.1.0", "debug": "4.3.4", "dotenv": "16.3.1", "uuid": "9.0.1", "yargs": "17.7.2", "semver": "7.5.4", "glob": "10.3.10", "rimraf": "5.0.5", "minimist": "1.2.8", "ws": "8.14.2", "async": "3.2.5", "bluebird": "3.7.2", "underscore": "1.13.6", "date-fns": "2.30.0"'
+for n in 1 2; do
+  [ -f "$PAIRS/app-$n.tar" ] && continue
+  ctx="$PAIRS/app-ctx-$n"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  deps=$([ "$n" = 1 ] && echo "$OLD" || echo "$NEW")
+  printf '{ "name": "app", "version": "1.0.0", "private": true, "dependencies": { %s, %s } }\n' "$deps" "$SAME" > "$ctx/package.json"
+  (cd "$ctx" && npm install --no-audit --no-fund --ignore-scripts >/dev/null 2>&1)
+  printf 'FROM stowage-patch-bench/deb:1\nCOPY package.json /app/\nCOPY node_modules /app/node_modules\nWORKDIR /app\n' > "$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q -t "stowage-patch-bench/app:$n" "$ctx" >/dev/null 2>&1
+  docker save "stowage-patch-bench/app:$n" -o "$PAIRS/app-$n.tar"
+  rm -rf "$ctx"
+done
+ls -la "$PAIRS"/*.tar

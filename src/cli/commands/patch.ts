@@ -1,0 +1,136 @@
+/**
+ * The patch-delta halves of `delta --patch` and `apply` (kept apart so the commands' own modules stay small): run
+ * the operation, print its report.
+ */
+import { StowageError, UsageError } from '../../errors.js';
+import type { ImageSource } from '../../image/model.js';
+import { applyPatchDelta, type PatchApplyReport } from '../../ops/patch-apply.js';
+import { writePatchDelta, type PatchDeltaReport } from '../../ops/patch-delta.js';
+import { readPatchDelta } from '../../patch/read-delta.js';
+import { openSource } from '../../transports/open.js';
+import { describeTagMoves } from '../../transports/dest.js';
+import { formatBytes, plural } from '../format.js';
+import { Progress, print, printJson } from '../output.js';
+import type { HaveSet } from '../../ops/have.js';
+import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js';
+
+export function renderPatchDelta(r: PatchDeltaReport): string {
+  const out: string[] = [];
+  for (const [i, l] of r.layers.entries()) {
+    const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
+      : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
+      : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
+    out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
+  }
+  out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
+  out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
+  return out.join('\n');
+}
+
+export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number }): Promise<void> {
+  if (!baseSpecs.length || opts.haveFiles) throw new UsageError('delta --patch needs --base SOURCE (the base\'s files, not a --have record): patches are made against its content');
+  if (output.startsWith('docker-daemon:')) throw new UsageError('a patch delta is a file (or -): docker load does not take it; write it with -o FILE and run stowage apply on the target');
+  const sources: ImageSource[] = [];
+  const bases: ImageSource[] = [];
+  try {
+    for (const t of targets) sources.push(await openSource(t, { seekable: true }));
+    for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
+    const progress = new Progress('patching', opts.quiet);
+    let done = 0;
+    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)) });
+    progress.done();
+    if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
+    else if (opts.json) printJson(r);
+    else if (!opts.quiet) process.stderr.write(renderPatchDelta(r) + '\n');
+  } finally {
+    for (const s of [...sources, ...bases]) await s.close();
+  }
+}
+
+export function renderPatchApply(r: PatchApplyReport): string[] {
+  const out: string[] = [];
+  for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+  for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
+  out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
+  for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
+  return out;
+}
+
+/** apply with a patch delta: `deltaPath` is a file or - (read in one pass). */
+export async function runPatchApply(deltaPath: string, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean }): Promise<void> {
+  const delta = await readPatchDelta(deltaPath);
+  const bases: ImageSource[] = [];
+  try {
+    for (const b of baseSpecs) {
+      if (b !== 'docker-daemon:') {
+        bases.push(await openSource(b, { seekable: true }));
+        continue;
+      }
+      // The whole engine: the base images the delta was made against, as the engine holds them.
+      const names = delta.index.baseImages ?? [];
+      let found = 0;
+      for (const n of names) {
+        try {
+          bases.push(await openSource(`docker-daemon:${n}`, { seekable: true }));
+          found++;
+        } catch (e) {
+          if (!(e instanceof StowageError) || e instanceof UsageError) throw e;
+        }
+      }
+      if (!found) throw new UsageError(`--base docker-daemon: the engine holds none of the images this delta was made against (${names.join(', ') || 'not recorded'}); name one: --base docker-daemon:NAME`);
+    }
+    const progress = new Progress('writing', opts.quiet);
+    let done = 0;
+    const r = await applyPatchDelta(delta, bases, output, { layout: opts.layout, onLayer: (n) => progress.update((done += n)) });
+    progress.done();
+    if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
+    else if (opts.json) printJson(r);
+    else if (!opts.quiet) process.stderr.write(renderPatchApply(r).join('\n') + '\n');
+  } finally {
+    await delta.close();
+    for (const b of bases) await b.close();
+  }
+}
+
+/** inspect and verify of a patch delta (verify: every blob was hashed against its name while it was read). */
+export async function runPatchInspect(path: string, opts: { json?: boolean; verify?: boolean }): Promise<void> {
+  const d = await readPatchDelta(path);
+  try {
+    const r = describePatchDelta(d);
+    if (opts.json) return printJson(r);
+    const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
+    for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}`);
+    for (const [k, l] of r.layers.entries()) {
+      const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
+        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
+        : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
+      out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
+    }
+    if (opts.verify) out.push(`OK: ${plural(r.blobsVerified, 'blob')} hashed against their names; the DiffIDs of rebuilt layers are proved by stowage apply`);
+    print(out.join('\n'));
+  } finally {
+    await d.close();
+  }
+}
+
+/** check of a patch delta: it never loads with docker load; does the target hold every base layer it needs? */
+export async function runPatchCheck(path: string, have: HaveSet, opts: { json?: boolean }): Promise<void> {
+  const d = await readPatchDelta(path);
+  try {
+    const r = checkPatchDelta(d, have);
+    if (opts.json) printJson(r);
+    else {
+      const out = [`${r.delta}: a patch delta, checked against ${r.against.join(', ')}`];
+      for (const l of r.layers) {
+        const needs = l.needs.map((n) => `${n.what === 'layer' ? 'layer ChainID' : 'base layer DiffID'} ${n.digest.slice(0, 19)}… ${n.held ? 'on the target' : 'MISSING'}`);
+        out.push(`  layer ${l.index + 1}  ${l.diffId.slice(0, 19)}…  ${l.how}${needs.length ? `: ${needs.join('; ')}` : ''}`);
+      }
+      out.push(r.ok ? 'OK: the target holds every base layer it refers to; rebuild it there with `stowage apply DELTA --base docker-daemon: -o docker-daemon:` (docker load does not take a patch delta)'
+        : `FAIL: ${plural(r.missing.length, 'base layer')} missing on the target; a plain docker load never takes a patch delta either: it needs stowage apply with the base`);
+      print(out.join('\n'));
+    }
+    if (!r.ok) throw new StowageError('verification failed', 1);
+  } finally {
+    await d.close();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * delta --patch: a delta that stays small when no layer is byte-identical. Every layer the target lacks (by ChainID)
+ * is coded as a patch against the base's layers (src/patch/), rebuilt bit for bit by `stowage apply`; a layer
+ * whose patch is not smaller than the layer as stored ships whole; layers the target holds are left out.
+ * The output is a patch delta (docs/patch-format.md), not a docker archive: it needs `stowage apply`.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { StowageError } from '../errors.js';
+import { openOutput } from '../fs/atomic-output.js';
+import { tempDir } from '../fs/temp.js';
+import type { Digest } from '../oci/digest.js';
+import type { Layer } from '../image/layer.js';
+import type { ImageSource, LayerRecord } from '../image/model.js';
+import { TarWriter } from '../tar/writer.js';
+import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer.js';
+import { PATCH_INDEX, PATCH_SCHEMA, blobPath, type PatchIndex, type PatchLayer } from '../patch/format.js';
+import { LayerFile } from '../patch/layer-file.js';
+
+export interface PatchDeltaReport {
+  schema: 'stowage.patch-delta/v1';
+  output: string;
+  images: { tags: string[]; imageId: Digest }[];
+  layers: { diffId: Digest; chainId: Digest; how: PatchLayer['how']; size: number; shipped: number; bases?: Digest[]; stats?: EncodeStats; providedBy?: string[] }[];
+  /** Bytes of the patch delta written. */
+  archiveBytes: number;
+  /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
+  missingBytes: number;
+}
+
+function label(src: ImageSource, l: LayerRecord, n: number): string {
+  return `${src.spec}: layer ${l.index + 1}/${n}`;
+}
+
+export async function writePatchDelta(targets: ImageSource[], bases: ImageSource[], output: string, opts: { onLayer?: (n: number) => void } = {}): Promise<PatchDeltaReport> {
+  // What the target holds, by ChainID (whole layers), and every base layer by DiffID (patch references).
+  const held = new Map<Digest, string[]>();
+  const baseByDiff = new Map<Digest, { src: ImageSource; layer: Layer; n: number }>();
+  for (const b of bases) {
+    for (const img of b.images) {
+      const name = img.tags[0] ?? img.config.digest;
+      for (const l of b.layers(img)) {
+        if (!l.present) continue;
+        held.set(l.chainId, [...(held.get(l.chainId) ?? []), name]);
+        if (!baseByDiff.has(l.diffId)) baseByDiff.set(l.diffId, { src: b, layer: l, n: img.layers.length });
+      }
+    }
+  }
+  const tmp = await tempDir('stowage-patch-');
+  const opened: LayerFile[] = [];
+  try {
+    let baseSet: Awaited<ReturnType<typeof indexBases>> | undefined;
+    const getBases = async () => {
+      if (baseSet) return baseSet;
+      const files: LayerFile[] = [];
+      const ids: Digest[] = [];
+      for (const [d, b] of baseByDiff) {
+        const f = await LayerFile.open(b.layer, `base ${label(b.src, b.layer.record, b.n)}`);
+        opened.push(f);
+        files.push(f);
+        ids.push(d);
+      }
+      return (baseSet = await indexBases(files, ids));
+    };
+    const baseImages = [...new Set(bases.flatMap((b) => b.images.map((i) => i.tags[0] ?? i.config.digest)))];
+    const index: PatchIndex = { schema: PATCH_SCHEMA, created: new Date().toISOString(), images: [], layers: [], madeAgainst: bases.map((b) => b.spec), baseImages };
+    const report: PatchDeltaReport = { schema: 'stowage.patch-delta/v1', output, images: [], layers: [], archiveBytes: 0, missingBytes: 0 };
+    /** Blob digest -> how to write it. */
+    const blobs = new Map<string, { size: number; open: () => AsyncIterable<Buffer> }>();
+    const seen = new Set<Digest>();
+    for (const src of targets) {
+      for (const img of src.images) {
+        const cfg = img.config.digest;
+        blobs.set(cfg, { size: img.config.bytes.length, open: async function* () { yield img.config.bytes; } });
+        index.images.push({ tags: img.tags, config: { digest: cfg, size: img.config.bytes.length }, layers: img.layers.map((l) => l.chainId) });
+        report.images.push({ tags: img.tags, imageId: cfg });
+        for (const l of img.layers) {
+          if (seen.has(l.chainId)) continue;
+          seen.add(l.chainId);
+          const what = label(src, l, img.layers.length);
+          const stored = l.storedSize ?? l.descriptor?.size ?? 0;
+          const entry: PatchLayer = { diffId: l.diffId, chainId: l.chainId, size: 0, how: 'base', storedCompression: l.compression ?? 'none' };
+          const providers = held.get(l.chainId);
+          if (providers) {
+            entry.size = stored;
+            entry.providedBy = providers;
+            index.layers.push(entry);
+            report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'base', size: stored, shipped: 0, providedBy: providers });
+            continue;
+          }
+          if (!l.present || !l.path) throw new StowageError(`${what}: not in the source, and the base does not hold it either (ChainID ${l.chainId})`);
+          report.missingBytes += stored;
+          const layer = src.layers(img)[l.index]!;
+          const target = await LayerFile.open(layer, what);
+          try {
+            entry.size = target.size;
+            const out = join(tmp.dir, `${index.layers.length}.patch`);
+            const enc = await encodeLayer(target, await getBases(), out, what);
+            // A patch must save something worth a rebuild (1% and 4 KiB); else the layer ships as stored.
+            if (enc.size < stored - Math.max(4096, stored / 100)) {
+              entry.how = 'patch';
+              entry.patch = { digest: enc.digest as Digest, size: enc.size, bases: enc.bases as Digest[], stats: { ...enc.stats } };
+              blobs.set(enc.digest, { size: enc.size, open: () => createReadStream(out) });
+              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped: enc.size, bases: enc.bases as Digest[], stats: enc.stats });
+            } else {
+              const digest = layer.digest ?? (await layer.digests()).digest;
+              entry.how = 'whole';
+              entry.whole = { digest, size: stored, compression: l.compression ?? 'none' };
+              blobs.set(digest, { size: stored, open: () => layer.compressed() });
+              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'whole', size: target.size, shipped: stored });
+            }
+          } finally {
+            await target.close();
+          }
+          index.layers.push(entry);
+          opts.onLayer?.(stored);
+        }
+      }
+    }
+    if (!index.images.length) throw new StowageError('no target images');
+    const out = await openOutput(output);
+    try {
+      const w = new TarWriter(out.stream);
+      await w.addFile(PATCH_INDEX, Buffer.from(JSON.stringify(index, null, 2) + '\n'));
+      for (const [d, b] of blobs) await w.add({ name: blobPath(d), type: 'file', size: b.size, mode: 0o644 }, b.open());
+      await w.finish();
+      report.archiveBytes = w.bytes;
+      await out.commit();
+    } catch (e) {
+      await out.abort();
+      throw e;
+    }
+    return report;
+  } finally {
+    for (const f of opened) await f.close();
+    await tmp.remove();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Rebuilds a layer's uncompressed tar from its patch and the base layers it names (the reverse of encode-layer.ts).
+ * Everything read from the patch is checked before it is used: sizes against the format's bounds, every old entry
+ * it names against the base index, the total against the size the index declares. A hostile or damaged patch fails
+ * with one line; the caller proves the result's DiffID besides.
+ */
+import { StowageError } from '../errors.js';
+import type { ByteSource } from '../tar/bytesource.js';
+import { indexLayer, type BaseEntry } from './base-index.js';
+import { BLOCK_ENTRIES, DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
+import type { LayerFile } from './layer-file.js';
+import { VarintReader } from './varint.js';
+import { FIELD, putFields, takeFields } from './header-fields.js';
+import { decompress } from './zstd.js';
+
+export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+  const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`);
+  const magic = await patch.read(MAGIC.length);
+  if (!magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
+  const all: BaseEntry[] = [];
+  for (const [i, f] of bases.entries()) all.push(...(await indexLayer(f, i, false)));
+  const byte = async (): Promise<number> => {
+    const b = await patch.read(1);
+    if (b.length === 0) throw corrupt('truncated');
+    return b[0]!;
+  };
+  const varint = async (): Promise<number> => {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const c = await byte();
+      n += (c & 0x7f) * mul;
+      if (c < 0x80) return n;
+      mul *= 0x80;
+    }
+    throw corrupt('a number too large');
+  };
+  const frame = async (ref?: Buffer, expect?: number): Promise<Buffer> => {
+    const raw = await varint();
+    const len = await varint();
+    if (raw > MAX_FRAME || len > MAX_FRAME + (MAX_FRAME >> 7) + 1024) throw corrupt(`a frame of ${raw} bytes, over the format's bound`);
+    if (expect !== undefined && raw !== expect) throw corrupt(`a frame of ${raw} bytes where ${expect} belong`);
+    const data = await patch.read(len);
+    if (data.length < len) throw corrupt('truncated');
+    return decompress(data, raw, ref, what);
+  };
+  const entry = (id: number): BaseEntry => {
+    const e = all[id];
+    if (!Number.isSafeInteger(id) || !e) throw corrupt(`it names old entry ${id}, and the base layers have ${all.length}`);
+    return e;
+  };
+  const oldStruct = (e: BaseEntry) => bases[e.layer]!.read(e.structStart, e.dataOffset - e.structStart);
+
+  let emitted = 0;
+  let lastHdr = -1;
+  let lastRef = -1;
+  let lastTime = 0;
+  const emit = (b: Buffer) => {
+    emitted += b.length;
+    if (emitted > declaredSize) throw corrupt(`it rebuilds more than the ${declaredSize} bytes the index declares`);
+    return b;
+  };
+  for (;;) {
+    const ops = new VarintReader(await frame(), what);
+    const n = ops.uint();
+    const last = ops.uint();
+    if (last > 1) throw corrupt('block flag');
+    if (n > BLOCK_ENTRIES) throw corrupt(`a block of ${n} entries, over the format's ${BLOCK_ENTRIES}`);
+    let refTotal = 0;
+    interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number }
+    const list: Op[] = [];
+    const refParts: Buffer[] = [];
+    let structTotal = 0;
+    let litTotal = 0;
+    for (let k = 0; k < n; k++) {
+      const structLen = ops.uint();
+      const flags = ops.uint();
+      if (flags > 3) throw corrupt('header field flags');
+      const timeDelta = flags & FIELD.MTIME ? ops.sint() : 0;
+      const hc = ops.uint();
+      const hdr = hc === 0 ? -1 : lastHdr + 1 + unzig(hc - 1);
+      let oldTime = -1;
+      if (hdr >= 0) {
+        lastHdr = hdr;
+        const o = await oldStruct(entry(hdr));
+        // The reference is bounded like the frame (a hostile list could name one big old header again and again).
+        if ((refTotal += o.length) > 2 * MAX_FRAME) throw corrupt('a structure reference over the format\'s bound');
+        const of = takeFields(o);
+        if (of.flags & FIELD.MTIME) oldTime = of.mtime;
+        refParts.push(o);
+      }
+      let mtime = 0;
+      if (flags & FIELD.MTIME) mtime = lastTime = (oldTime >= 0 ? oldTime : lastTime) + timeDelta;
+      const dataLen = ops.uint();
+      let kind: number = DATA.NONE;
+      let ref = -1;
+      if (dataLen > 0) {
+        kind = ops.uint();
+        if (kind === DATA.SAME || kind === DATA.DELTA) {
+          const rc = ops.uint();
+          ref = rc === 0 ? hdr : lastRef + 1 + unzig(rc - 1);
+          if (ref < 0) throw corrupt('a data reference with no old entry');
+          lastRef = ref;
+          if (kind === DATA.SAME && entry(ref).dataLen !== dataLen) throw corrupt(`old entry ${ref} holds ${entry(ref).dataLen} bytes, not ${dataLen}`);
+          entry(ref);
+        } else if (kind === DATA.SMALL) litTotal += dataLen;
+        else if (kind !== DATA.BIG) throw corrupt(`data kind ${kind}`);
+      }
+      structTotal += structLen;
+      if (structTotal > MAX_FRAME || litTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
+      list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref });
+    }
+    const trailer = last ? ops.uint() : 0;
+    if (!ops.done) throw corrupt('trailing bytes in an operation list');
+    const struct = await frame(refParts.length ? Buffer.concat(refParts) : undefined, structTotal + trailer);
+    refParts.length = 0;
+    const lit = await frame(undefined, litTotal);
+    let sAt = 0;
+    let lAt = 0;
+    for (const op of list) {
+      const chunk = struct.subarray(sAt, (sAt += op.structLen));
+      if (!putFields(chunk, op.flags, op.mtime)) throw corrupt('header fields where no header is');
+      yield emit(chunk);
+      if (op.kind === DATA.SAME) {
+        const e = entry(op.ref);
+        for await (const c of bases[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
+      } else if (op.kind === DATA.SMALL) yield emit(lit.subarray(lAt, (lAt += op.dataLen)));
+      else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
+        // One frame per segment, right after the block's frames, in entry order.
+        const old = op.kind === DATA.DELTA ? entry(op.ref) : undefined;
+        for (let at = 0; at < op.dataLen; at += SEGMENT) {
+          const len = Math.min(SEGMENT, op.dataLen - at);
+          let ref: Buffer | undefined;
+          if (old) {
+            const w = refWindow(at, len, op.dataLen, old.dataLen);
+            ref = await bases[old.layer]!.read(old.dataOffset + w.start, w.len);
+          }
+          yield emit(await frame(ref, len));
+        }
+      }
+    }
+    if (trailer) yield emit(struct.subarray(structTotal));
+    if (last) break;
+  }
+  if (emitted !== declaredSize) throw corrupt(`it rebuilds ${emitted} bytes, and the index declares ${declaredSize}`);
+}
+
+function unzig(u: number): number {
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}

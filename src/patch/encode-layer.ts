@@ -1,0 +1,291 @@
+/**
+ * Encodes one target layer as a patch against base layers (the format: docs/patch-format.md). The layer's tar is
+ * cut into what lies between file data ("structure": header blocks, PAX and GNU records, padding, the end blocks;
+ * kept as raw bytes, coded against the matching old entry's) and file data (copied from an old entry with the same
+ * content, delta-coded against the most similar old file, or literal). Entries go in blocks, so memory is bounded:
+ * one block's structure and small literals, and one segment of a big file with its reference, at a time.
+ */
+import { createHash } from 'node:crypto';
+import { StowageError } from '../errors.js';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { basename } from 'node:path';
+import { indexLayer, type BaseEntry } from './base-index.js';
+import type { LayerFile } from './layer-file.js';
+import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, MAGIC, SEGMENT, SMALL_FILE, refWindow } from './format.js';
+import { VarintWriter } from './varint.js';
+import { FIELD, takeFields } from './header-fields.js';
+import { compress } from './zstd.js';
+
+export interface EncodeStats {
+  entries: number;
+  /** Data bytes copied from a base file with the same content. */
+  sameBytes: number;
+  /** Data bytes delta-coded against a similar base file, and what they cost. */
+  deltaBytes: number;
+  deltaCost: number;
+  /** Data bytes shipped literally (zstd), and what they cost. */
+  literalBytes: number;
+  literalCost: number;
+  /** Structure bytes (headers, padding) and what they cost. */
+  structBytes: number;
+  structCost: number;
+}
+
+export interface EncodedLayer {
+  /** The DiffIDs of the base layers the patch refers to, in its numbering order. */
+  bases: string[];
+  size: number;
+  digest: string;
+  stats: EncodeStats;
+}
+
+interface BaseSet {
+  files: LayerFile[];
+  diffIds: string[];
+  entries: BaseEntry[][];
+}
+
+/** Indexes every base layer once (names, content hashes) for the encoder. */
+export async function indexBases(files: LayerFile[], diffIds: string[]): Promise<BaseSet> {
+  const entries: BaseEntry[][] = [];
+  for (const [i, f] of files.entries()) entries.push(await indexLayer(f, i, true));
+  return { files, diffIds, entries };
+}
+
+/** A file whose bytes are already compressed: a delta finds nothing in it unless equal. */
+function compressedMagic(head: Buffer): boolean {
+  if (head.length < 4) return false;
+  const m = head.readUInt32BE(0);
+  return (m >>> 16) === 0x1f8b || m === 0x28b52ffd || (m >>> 8) === 0x425a68 || m === 0xfd377a58 || m === 0x504b0304 || (m >>> 16) === 0x5d00;
+}
+
+/** Name key for moved or renamed files: the base name with its digits blurred (lib-1.2.3.so ~ lib-1.2.4.so). */
+function similarKey(name: string): string {
+  return basename(name).replace(/[0-9]+/g, '#');
+}
+
+interface Plan {
+  e: BaseEntry;
+  hdr: number; // global base id, -1 none
+  kind: number;
+  ref: number; // global base id for SAME / DELTA, -1 none
+}
+
+export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: string, what: string): Promise<EncodedLayer> {
+  const tEntries = await indexLayer(target, -1, true);
+  // Global ids over all candidate bases first; the used ones are renumbered below.
+  const offsets: number[] = [];
+  let total = 0;
+  for (const es of bases.entries) {
+    offsets.push(total);
+    total += es.length;
+  }
+  const all: BaseEntry[] = bases.entries.flat();
+  const byName = new Map<string, number>();
+  const byHash = new Map<string, number>();
+  const bySimilar = new Map<string, number[]>();
+  for (const [id, b] of all.entries()) {
+    byName.set(b.name!, id); // the highest layer wins
+    if (b.hash) {
+      byHash.set(`${b.hash}/${b.dataLen}`, id);
+      if (b.dataLen >= 64) {
+        const k = similarKey(b.name!);
+        const l = bySimilar.get(k);
+        if (l) { if (l.length < 64) l.push(id); } else bySimilar.set(k, [id]);
+      }
+    }
+  }
+  const plans: Plan[] = [];
+  let prevHdr = -1;
+  for (const e of tEntries) {
+    const named = byName.get(e.name!);
+    let kind: number = DATA.NONE;
+    let ref = -1;
+    if (e.dataLen > 0) {
+      const same = byHash.get(`${e.hash}/${e.dataLen}`);
+      if (same !== undefined) { kind = DATA.SAME; ref = same; }
+      else {
+        const head = await target.read(e.dataOffset, Math.min(8, e.dataLen));
+        let similar = -1;
+        if (!compressedMagic(head) && e.dataLen >= 64) {
+          if (named !== undefined && all[named]!.dataLen >= 64) similar = named;
+          else {
+            let best = Infinity;
+            for (const id of bySimilar.get(similarKey(e.name!)) ?? []) {
+              const r = all[id]!.dataLen / e.dataLen;
+              const d = Math.abs(Math.log(r));
+              if (r > 0.5 && r < 2 && d < best) { best = d; similar = id; }
+            }
+          }
+        }
+        if (similar >= 0) { kind = DATA.DELTA; ref = similar; }
+        else kind = e.dataLen <= SMALL_FILE ? DATA.SMALL : DATA.BIG;
+      }
+    }
+    let hdr = named ?? (ref >= 0 ? ref : prevHdr >= 0 && prevHdr + 1 < all.length ? prevHdr + 1 : -1);
+    plans.push({ e, hdr, kind, ref });
+    if (hdr >= 0) prevHdr = hdr;
+  }
+  // Keep only the base layers referred to, renumbered in order.
+  const used = new Set<number>();
+  for (const p of plans) for (const id of [p.hdr, p.ref]) if (id >= 0) used.add(all[id]!.layer);
+  const keep = [...used].sort((a, b) => a - b);
+  const newOffset = new Map<number, number>();
+  let acc = 0;
+  for (const l of keep) { newOffset.set(l, acc); acc += bases.entries[l]!.length; }
+  const renum = (id: number) => (id < 0 ? -1 : newOffset.get(all[id]!.layer)! + (id - offsets[all[id]!.layer]!));
+
+  const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
+  const out = createWriteStream(outPath);
+  let failed: Error | undefined;
+  out.on('error', (e) => (failed = e));
+  const digest = createHash('sha256');
+  let size = 0;
+  const write = async (b: Buffer) => {
+    if (failed) throw new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
+    digest.update(b);
+    size += b.length;
+    if (!out.write(b)) await once(out, 'drain');
+  };
+  const frame = async (raw: number, data: Buffer) => {
+    const v = new VarintWriter();
+    v.uint(raw);
+    v.uint(data.length);
+    await write(v.bytes());
+    await write(data);
+  };
+  const oldStruct = (id: number) => {
+    const b = all[id]!;
+    return bases.files[b.layer]!.read(b.structStart, b.dataOffset - b.structStart);
+  };
+
+  await write(MAGIC);
+  let lastHdr = -1;
+  let lastRef = -1;
+  let lastTime = 0;
+  let prevEnd = 0;
+  for (let i = 0; i < plans.length || i === 0;) {
+    // One block: entries until the structure and small literals reach the bound.
+    const ops = new VarintWriter();
+    const structParts: Buffer[] = [];
+    const refParts: Buffer[] = [];
+    const lits: Buffer[] = [];
+    const bigs: Plan[] = [];
+    const fields: { flags: number; mtime: number }[] = [];
+    const oldTimes: number[] = [];
+    let bytes = 0;
+    let refBytes = 0;
+    let n = 0;
+    const start = i;
+    while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES && refBytes < BLOCK_BYTES) {
+      const p = plans[i]!;
+      const s = await target.read(prevEnd, p.e.dataOffset - prevEnd);
+      fields.push(takeFields(s));
+      structParts.push(s);
+      bytes += s.length;
+      let oldTime = -1;
+      if (p.hdr >= 0) {
+        const o = await oldStruct(p.hdr);
+        refBytes += o.length;
+        const of = takeFields(o);
+        if (of.flags & FIELD.MTIME) oldTime = of.mtime;
+        refParts.push(o);
+      }
+      oldTimes.push(oldTime);
+      if (p.kind === DATA.SMALL) {
+        const d = await target.read(p.e.dataOffset, p.e.dataLen);
+        lits.push(d);
+        bytes += d.length;
+      } else if (p.kind === DATA.DELTA || p.kind === DATA.BIG) bigs.push(p);
+      prevEnd = p.e.dataOffset + p.e.dataLen;
+      i++;
+      n++;
+    }
+    const last = i >= plans.length;
+    ops.uint(n);
+    ops.uint(last ? 1 : 0);
+    for (const [k, p] of plans.slice(start, i).entries()) {
+      const h = renum(p.hdr);
+      ops.uint(p.e.dataOffset - p.e.structStart);
+      const f = fields[k]!;
+      ops.uint(f.flags);
+      if (f.flags & FIELD.MTIME) {
+        // Against the old header's time when it has one (an unchanged file: 0), else the entry before's.
+        const o = oldTimes[k]!;
+        ops.sint(f.mtime - (o >= 0 ? o : lastTime));
+        lastTime = f.mtime;
+      }
+      ops.uint(h < 0 ? 0 : 1 + zig(h - (lastHdr + 1)));
+      if (h >= 0) lastHdr = h;
+      ops.uint(p.e.dataLen);
+      if (p.e.dataLen > 0) {
+        ops.uint(p.kind);
+        if (p.kind === DATA.SAME || p.kind === DATA.DELTA) {
+          const r = renum(p.ref);
+          ops.uint(r === h ? 0 : 1 + zig(r - (lastRef + 1)));
+          lastRef = r;
+        }
+      }
+    }
+    if (last) {
+      const trailer = await target.read(prevEnd, target.size - prevEnd);
+      structParts.push(trailer);
+      ops.uint(trailer.length);
+    }
+    const opBytes = ops.bytes();
+    const struct = Buffer.concat(structParts);
+    const ref = refParts.length ? Buffer.concat(refParts) : undefined;
+    const lit = Buffer.concat(lits);
+    const opFrame = compress(opBytes, 19);
+    const structFrame = compress(struct, struct.length < (1 << 20) ? 19 : 9, ref);
+    const litFrame = compress(lit, lit.length < (1 << 20) ? 19 : 9);
+    await frame(opBytes.length, opFrame);
+    await frame(struct.length, structFrame);
+    await frame(lit.length, litFrame);
+    stats.structBytes += struct.length;
+    stats.structCost += structFrame.length + opFrame.length;
+    stats.literalBytes += lit.length;
+    stats.literalCost += litFrame.length;
+    for (const p of plans.slice(start, i)) {
+      if (p.kind === DATA.SAME) stats.sameBytes += p.e.dataLen;
+    }
+    // Big files and delta-coded files: one frame per segment, after the block.
+    for (const p of bigs) {
+      const old = p.kind === DATA.DELTA ? all[p.ref]! : undefined;
+      for (let at = 0; at < p.e.dataLen; at += SEGMENT) {
+        const len = Math.min(SEGMENT, p.e.dataLen - at);
+        const seg = await target.read(p.e.dataOffset + at, len);
+        let refBuf: Buffer | undefined;
+        if (old) {
+          const w = refWindow(at, len, p.e.dataLen, old.dataLen);
+          refBuf = await bases.files[old.layer]!.read(old.dataOffset + w.start, w.len);
+        }
+        const f = compress(seg, segmentLevel(len), refBuf);
+        await frame(len, f);
+        if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
+        else { stats.literalBytes += len; stats.literalCost += f.length; }
+      }
+    }
+    if (last) break;
+  }
+  out.end();
+  await once(out, 'finish');
+  return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
+}
+
+function zig(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+/**
+ * zstd levels for file data: high for small pieces (cheap there, and most of a patch's bytes), lower for big
+ * segments, whose high-level tables would cost time and tens of MB of memory.
+ */
+function segmentLevel(len: number): number {
+  const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
+  if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
+  if (len <= 64 << 10) return 15;
+  if (len <= 1 << 20) return 6;
+  return 3;
+}

@@ -1,0 +1,115 @@
+/**
+ * A layer's uncompressed tar as a region of a real file, read by offset: where the source stores it plain (a docker
+ * archive, a plain blob) that is the source file itself; a gzip or zstd layer (or a stream) is decompressed once into
+ * a temporary file. Patches copy and match file contents at offsets, so they need this random access; memory stays
+ * bounded whatever the layer size.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StowageError, TruncatedError } from '../errors.js';
+import { describeCompression } from '../compress/detect.js';
+import { tempDir } from '../fs/temp.js';
+import { writeChunks } from '../fs/write-chunks.js';
+import type { Layer } from '../image/layer.js';
+import { readTar } from '../tar/reader.js';
+import { ReadAheadFileSource } from '../tar/readahead-source.js';
+
+const SMALL_READ = 64 << 10;
+const WINDOW = 1 << 20;
+
+export class LayerFile {
+  /** A read-ahead window for small reads (headers, small files), which come mostly in order. */
+  private win: Buffer = Buffer.alloc(0);
+  private winAt = 0;
+
+  private constructor(
+    readonly what: string,
+    private readonly path: string,
+    private readonly fh: FileHandle,
+    /** Offset of the tar in the file. */
+    readonly start: number,
+    readonly size: number,
+    private readonly cleanup?: () => Promise<void>,
+  ) {}
+
+  /**
+   * Opens a layer's uncompressed tar. A plain tar in a real file is read where it lies (proved by whoever rebuilds
+   * from it); a gzip or zstd layer, or one in a stream, is decompressed into a temporary file, its DiffID checked on
+   * the way (the layer's uncompressed() checks it).
+   */
+  static async open(layer: Layer, what: string): Promise<LayerFile> {
+    if (!layer.present) throw new StowageError(`${what}: not in the source (a thin archive leaves it out)`);
+    const kind = layer.compression;
+    if (kind === 'none') {
+      const region = await layer.region();
+      if (region) return new LayerFile(what, region.file, await open(region.file, 'r'), region.offset, region.size);
+    }
+    if (kind !== 'none' && kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${what}: ${describeCompression(kind)}; cannot read its files`);
+    const tmp = await tempDir('stowage-patch-');
+    const file = join(tmp.dir, 'layer.tar');
+    let size = 0;
+    try {
+      size = await writeChunks(file, layer.uncompressed());
+    } catch (e) {
+      await tmp.remove();
+      throw e;
+    }
+    return new LayerFile(what, file, await open(file, 'r'), 0, size, () => tmp.remove());
+  }
+
+  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
+  async read(off: number, len: number): Promise<Buffer> {
+    if (off < 0 || len < 0 || off + len > this.size) throw new StowageError(`${this.what}: a read past its end (offset ${off}, ${len} bytes, of ${this.size})`);
+    if (len <= SMALL_READ) {
+      if (off < this.winAt || off + len > this.winAt + this.win.length) {
+        this.winAt = off;
+        this.win = await this.readDirect(off, Math.min(WINDOW, this.size - off));
+      }
+      return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
+    }
+    return this.readDirect(off, len);
+  }
+
+  private async readDirect(off: number, len: number): Promise<Buffer> {
+    const b = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(b, got, len - got, this.start + off + got);
+      if (bytesRead === 0) throw new TruncatedError(this.what);
+      got += bytesRead;
+    }
+    return b;
+  }
+
+  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+    for (let at = 0; at < len; at += chunk) yield await this.read(off + at, Math.min(chunk, len - at));
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+    await this.cleanup?.();
+  }
+
+  /** Walks the tar's entries (headers only: data is seeked over unless `withData` asks for it). */
+  entries() {
+    const self = this;
+    return (async function* () {
+      // A read-ahead source: headers and small files come from a few large reads; big files' data is seeked over.
+      const src = await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
+      try {
+        for await (const e of readTar(src, { what: self.what, allowEmpty: true })) {
+          yield { entry: e, headerOffset: e.headerOffset - self.start, dataOffset: e.dataOffset - self.start };
+        }
+      } finally {
+        await src.close();
+      }
+    })();
+  }
+}
+
+/** Types whose data area is always empty, whatever their size field says (the tar reader's rule). */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+
+export function dataLength(typeflag: string, size: number): number {
+  return HEADER_ONLY.has(typeflag) ? 0 : size;
+}

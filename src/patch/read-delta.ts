@@ -1,0 +1,129 @@
+/**
+ * Reads a patch delta (a file, or standard input in one pass): the index first, then every blob, each spooled to a
+ * temporary folder and hashed against its name. Nothing is trusted before it is proved: a blob that does not hash
+ * to its name, one the index does not name, or one it names that is missing is refused in one line.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { StowageError } from '../errors.js';
+import { tempDir } from '../fs/temp.js';
+import { writeChunks } from '../fs/write-chunks.js';
+import type { Digest } from '../oci/digest.js';
+import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
+import { readTar } from '../tar/reader.js';
+import { PATCH_INDEX, PATCH_INDEX_LIMIT, blobPath, parsePatchIndex, type PatchIndex } from './format.js';
+import { open, stat } from 'node:fs/promises';
+
+export interface PatchDelta {
+  what: string;
+  index: PatchIndex;
+  /** Path of each blob's spooled copy. */
+  blob(d: Digest): string;
+  close(): Promise<void>;
+}
+
+/** True when a file starts with a patch delta's index entry (for commands that sniff their input). */
+export async function isPatchDelta(path: string): Promise<boolean> {
+  if (path === '-') return stdinIsPatchDelta();
+  if (/^[a-z-]+:/.test(path)) return false;
+  let fh;
+  try {
+    // Only a regular file, checked before opening: opening a FIFO would wait for its writer, and reading the head of
+    // a pipe (<(docker save ...)) would take bytes from the reader that follows.
+    if (!(await stat(path)).isFile()) return false;
+    fh = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const b = Buffer.alloc(100);
+    await fh.read(b, 0, 100, 0);
+    const nul = b.indexOf(0);
+    return b.toString('utf8', 0, nul < 0 ? 100 : nul) === PATCH_INDEX;
+  } catch {
+    return false; // a directory, a device: not a patch delta; the ordinary reader says what it is
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readPatchDelta(path: string): Promise<PatchDelta> {
+  const what = path === '-' ? 'standard input' : path;
+  let src: ByteSource;
+  try {
+    src = path === '-' ? new StreamByteSource(process.stdin) : await FileByteSource.open(path);
+  } catch (e) {
+    throw new StowageError(`${what}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const tmp = await tempDir('stowage-apply-');
+  const got = new Map<string, string>();
+  let index: PatchIndex | undefined;
+  try {
+    for await (const e of readTar(src, { what })) {
+      const name = e.header.name;
+      if (!index) {
+        if (name !== PATCH_INDEX) throw new StowageError(`${what}: not a patch delta (it does not start with ${PATCH_INDEX})`);
+        if (e.header.size > PATCH_INDEX_LIMIT) throw new StowageError(`${what}: a patch index of ${e.header.size} bytes; refused`);
+        const parts: Buffer[] = [];
+        for await (const c of e.body()) parts.push(c);
+        index = parsePatchIndex(Buffer.concat(parts), `${what}: ${PATCH_INDEX}`);
+        continue;
+      }
+      const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
+      if (!m || e.header.typeflag !== '0') throw new StowageError(`${what}: an unexpected entry ${JSON.stringify(name)}; not a patch delta stowage wrote`);
+      const file = join(tmp.dir, m[1]!);
+      const h = createHash('sha256');
+      await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+      if (h.digest('hex') !== m[1]) throw new StowageError(`${what}: ${name} does not hash to its name: the delta is damaged or was altered`);
+      got.set(`sha256:${m[1]}`, file);
+    }
+    if (!index) throw new StowageError(`${what}: empty; not a patch delta`);
+    const need: [Digest, number][] = index.images.map((i) => [i.config.digest, i.config.size]);
+    for (const l of index.layers) {
+      if (l.patch) need.push([l.patch.digest, l.patch.size]);
+      if (l.whole) need.push([l.whole.digest, l.whole.size]);
+    }
+    for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`);
+  } catch (e) {
+    await tmp.remove();
+    throw e;
+  } finally {
+    await src.close();
+  }
+  const idx = index;
+  return {
+    what,
+    index: idx,
+    blob: (d) => got.get(d)!,
+    close: () => tmp.remove(),
+  };
+}
+
+/** Peeks at standard input's first bytes and puts them back, so whichever reader follows sees them all. */
+async function stdinIsPatchDelta(): Promise<boolean> {
+  const input = process.stdin;
+  const head: Buffer[] = [];
+  let n = 0;
+  while (n < 100) {
+    const c = input.read() as Buffer | null;
+    if (c === null) {
+      if (input.readableEnded) break;
+      const more = await new Promise<boolean>((res) => {
+        const onR = () => { done(); res(true); };
+        const onE = () => { done(); res(false); };
+        const done = () => { input.off('readable', onR); input.off('end', onE); input.off('error', onE); };
+        input.on('readable', onR);
+        input.on('end', onE);
+        input.on('error', onE);
+      });
+      if (!more) break;
+      continue;
+    }
+    head.push(c);
+    n += c.length;
+  }
+  const b = Buffer.concat(head);
+  if (b.length) input.unshift(b);
+  const nul = b.subarray(0, 100).indexOf(0);
+  return b.toString('utf8', 0, nul < 0 ? Math.min(100, b.length) : nul) === PATCH_INDEX;
+}
