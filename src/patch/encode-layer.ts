@@ -72,16 +72,8 @@ interface Plan {
   ref: number; // global base id for SAME / DELTA, -1 none
 }
 
-export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: string, what: string): Promise<EncodedLayer> {
-  const tEntries = await indexLayer(target, -1, true);
-  // Global ids over all candidate bases first; the used ones are renumbered below.
-  const offsets: number[] = [];
-  let total = 0;
-  for (const es of bases.entries) {
-    offsets.push(total);
-    total += es.length;
-  }
-  const all: BaseEntry[] = bases.entries.flat();
+/** Per target entry: the old header it is coded against, and where its data comes from (global base ids). */
+function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEntry) => Promise<Buffer>): Promise<Plan[]> {
   const byName = new Map<string, number>();
   const byHash = new Map<string, number>();
   const bySimilar = new Map<string, number[]>();
@@ -96,45 +88,66 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       }
     }
   }
-  const plans: Plan[] = [];
-  let prevHdr = -1;
-  for (const e of tEntries) {
-    const named = byName.get(e.name!);
-    let kind: number = DATA.NONE;
-    let ref = -1;
-    if (e.dataLen > 0) {
-      const same = byHash.get(`${e.hash}/${e.dataLen}`);
-      if (same !== undefined) { kind = DATA.SAME; ref = same; }
-      else {
-        const head = await target.read(e.dataOffset, Math.min(8, e.dataLen));
-        let similar = -1;
-        if (!compressedMagic(head) && e.dataLen >= 64) {
-          if (named !== undefined && all[named]!.dataLen >= 64) similar = named;
-          else {
-            let best = Infinity;
-            for (const id of bySimilar.get(similarKey(e.name!)) ?? []) {
-              const r = all[id]!.dataLen / e.dataLen;
-              const d = Math.abs(Math.log(r));
-              if (r > 0.5 && r < 2 && d < best) { best = d; similar = id; }
-            }
-          }
-        }
-        if (similar >= 0) { kind = DATA.DELTA; ref = similar; }
-        else kind = e.dataLen <= SMALL_FILE ? DATA.SMALL : DATA.BIG;
-      }
+  /** The most similar old file: the same path, else a moved or renamed one of similar name and size. */
+  const similarTo = (e: BaseEntry, named: number | undefined): number => {
+    if (named !== undefined && all[named]!.dataLen >= 64) return named;
+    let best = Infinity;
+    let similar = -1;
+    for (const id of bySimilar.get(similarKey(e.name!)) ?? []) {
+      const r = all[id]!.dataLen / e.dataLen;
+      const d = Math.abs(Math.log(r));
+      if (r > 0.5 && r < 2 && d < best) { best = d; similar = id; }
     }
-    let hdr = named ?? (ref >= 0 ? ref : prevHdr >= 0 && prevHdr + 1 < all.length ? prevHdr + 1 : -1);
-    plans.push({ e, hdr, kind, ref });
-    if (hdr >= 0) prevHdr = hdr;
+    return similar;
+  };
+  return (async () => {
+    const plans: Plan[] = [];
+    let prevHdr = -1;
+    for (const e of tEntries) {
+      const named = byName.get(e.name!);
+      let kind: number = DATA.NONE;
+      let ref = -1;
+      if (e.dataLen > 0) {
+        const same = byHash.get(`${e.hash}/${e.dataLen}`);
+        if (same !== undefined) { kind = DATA.SAME; ref = same; }
+        else {
+          // Already-compressed files are not delta-coded: a small change moves every byte after it.
+          const similar = !compressedMagic(await heads(e)) && e.dataLen >= 64 ? similarTo(e, named) : -1;
+          if (similar >= 0) { kind = DATA.DELTA; ref = similar; }
+          else kind = e.dataLen <= SMALL_FILE ? DATA.SMALL : DATA.BIG;
+        }
+      }
+      const hdr = named ?? (ref >= 0 ? ref : prevHdr >= 0 && prevHdr + 1 < all.length ? prevHdr + 1 : -1);
+      plans.push({ e, hdr, kind, ref });
+      if (hdr >= 0) prevHdr = hdr;
+    }
+    return plans;
+  })();
+}
+
+/** The base layers the plans refer to, in order, and the renumbering of global ids into ids over those alone. */
+function usedBases(plans: Plan[], all: BaseEntry[], bases: BaseSet): { keep: number[]; renum: (id: number) => number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const es of bases.entries) {
+    offsets.push(total);
+    total += es.length;
   }
-  // Keep only the base layers referred to, renumbered in order.
   const used = new Set<number>();
   for (const p of plans) for (const id of [p.hdr, p.ref]) if (id >= 0) used.add(all[id]!.layer);
   const keep = [...used].sort((a, b) => a - b);
   const newOffset = new Map<number, number>();
   let acc = 0;
   for (const l of keep) { newOffset.set(l, acc); acc += bases.entries[l]!.length; }
-  const renum = (id: number) => (id < 0 ? -1 : newOffset.get(all[id]!.layer)! + (id - offsets[all[id]!.layer]!));
+  return { keep, renum: (id: number) => (id < 0 ? -1 : newOffset.get(all[id]!.layer)! + (id - offsets[all[id]!.layer]!)) };
+}
+
+export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: string, what: string): Promise<EncodedLayer> {
+  const tEntries = await indexLayer(target, -1, true);
+  // Global ids over all candidate bases first; the used ones are renumbered below.
+  const all: BaseEntry[] = bases.entries.flat();
+  const plans = await matchEntries(tEntries, all, (e) => target.read(e.dataOffset, Math.min(8, e.dataLen)));
+  const { keep, renum } = usedBases(plans, all, bases);
 
   const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
   const out = createWriteStream(outPath);
