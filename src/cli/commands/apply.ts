@@ -8,7 +8,6 @@ import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { runPatchApply } from './patch.js';
 
 export function registerApply(program: Command): void {
   program
@@ -31,7 +30,7 @@ Examples:
       if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const layout = parseLayout(opts.layout) ?? 'legacy';
       // A patch delta (delta --patch) is rebuilt layer by layer from the base's files.
-      if (await isPatchDelta(deltaPath)) return runPatchApply(deltaPath, opts.base, opts.output, { ...opts, layout });
+      if (await isPatchDelta(deltaPath)) return (await import('./patch.js')).runPatchApply(deltaPath, opts.base, opts.output, { ...opts, layout });
       const delta = await openSource(deltaPath, { seekable: true });
       const bases: ImageSource[] = [];
       try {

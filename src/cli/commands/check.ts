@@ -1,7 +1,6 @@
 /** `stowage check DELTA [--have FILE | --docker]`: will a plain docker load of this thin archive succeed here? */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { runPatchCheck } from './patch.js';
 import { StowageError, UsageError } from '../../errors.js';
 import { check, type CheckReport } from '../../ops/check.js';
 import { gatherHave, haveFromEngine } from '../../ops/have-sources.js';
@@ -69,7 +68,7 @@ Examples:
       if (opts.have.length) sets.push(await gatherHave([], opts.have));
       const have = mergeHave(sets);
       // A patch delta (delta --patch): needs stowage apply; check says whether its base layers are there.
-      if (deltaPath !== '-' && (await isPatchDelta(deltaPath))) return runPatchCheck(deltaPath, have, opts);
+      if (deltaPath !== '-' && (await isPatchDelta(deltaPath))) return (await import('./patch.js')).runPatchCheck(deltaPath, have, opts);
       const delta = await openSource(deltaPath, { digest: false });
       try {
         const r = await check(delta, have);

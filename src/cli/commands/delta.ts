@@ -12,7 +12,6 @@ import { destAccepts, parseDestSpec } from '../../transports/dest.js';
 import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
-import { runPatchDelta } from './patch.js';
 
 interface DeltaOptions {
   verify: boolean;
@@ -74,7 +73,7 @@ Examples:
   stowage delta app-2.tar --base app-1.tar --patch -o app-2.patch && stowage apply app-2.patch --base app-1.tar -o app-2.tar`)
     .action(async (targets: string[], opts: DeltaOptions) => {
       // --patch: file-level patches (docs/patch-format.md), rebuilt by apply.
-      if (opts.patch) return runPatchDelta(targets, opts.base, opts.output!, { ...opts, haveFiles: opts.have.length });
+      if (opts.patch) return (await import('./patch.js')).runPatchDelta(targets, opts.base, opts.output!, { ...opts, haveFiles: opts.have.length });
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
       const layout = parseLayout(opts.layout) ?? 'oci';
       const output = opts.output!;

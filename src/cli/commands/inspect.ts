@@ -1,7 +1,6 @@
 /** `stowage inspect SOURCE`: every identity of every image, each explained. */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { runPatchInspect } from './patch.js';
 import { inspect, type InspectImage, type InspectLayer, type InspectReport } from '../../ops/inspect.js';
 import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
@@ -114,7 +113,7 @@ Examples:
     .action(async (source: string, opts: { json?: boolean; platform?: string; explain: boolean; raw?: string }) => {
       const raw = opts.raw === undefined ? undefined : parseRawKind(opts.raw);
       if (raw && opts.json) throw new UsageError('--raw prints the document itself; leave out --json');
-      if (!raw && source !== '-' && (await isPatchDelta(source))) return runPatchInspect(source, opts); // a patch delta (delta --patch)
+      if (!raw && source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, opts); // a patch delta (delta --patch)
       const src = await openSource(source, { digest: false });
       try {
         if (raw) {

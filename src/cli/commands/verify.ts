@@ -1,7 +1,6 @@
 /** `stowage verify SOURCE`: re-hash every byte and prove every identity. */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { runPatchInspect } from './patch.js';
 import { StowageError } from '../../errors.js';
 import { verify, type VerifyReport } from '../../ops/verify.js';
 import { readDeltaMeta } from '../../ops/check.js';
@@ -56,7 +55,7 @@ Examples:
     .action(async (source: string, opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
       const progress = progressFor('reading', opts);
       const startedAt = process.hrtime.bigint();
-      if (source !== '-' && (await isPatchDelta(source))) return runPatchInspect(source, { ...opts, verify: true }); // a patch delta (delta --patch)
+      if (source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, { ...opts, verify: true }); // a patch delta (delta --patch)
       const src = await openSource(source, { onFile: (_p, size) => progress.update(size) });
       progress.done();
       try {
