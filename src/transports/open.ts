@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { sniff } from '../compress/detect.js';
+import { sniffStream } from '../compress/sniff-stream.js';
 import { DirTree } from '../fs/dir-tree.js';
 import { StreamTree } from '../fs/stream-tree.js';
 import { TarTree } from '../fs/tar-tree.js';
@@ -80,6 +81,13 @@ async function openTree(spec: SourceSpec, opts: OpenOptions): Promise<{ tree: Fi
     return { tree: await DirTree.open(spec.path), archive: false };
   }
   if (spec.transport === 'oci') throw new StowageError(`${spec.path}: is a file; oci: wants a layout directory (use oci-archive:${spec.path})`);
+  if (st.isFIFO() || st.isCharacterDevice() || st.isSocket()) {
+    // A pipe given by name (`stowage verify <(docker save app)`): one pass, as standard input, compressed or not.
+    const { kind, chunks } = await sniffStream(createReadStream(spec.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>, spec.path);
+    const label = kind === 'gzip' || kind === 'zstd' ? `${spec.path} (${kind})` : spec.path;
+    if (opts.seekable) return { tree: await spooledTree(chunks, label), archive: true };
+    return { tree: await streamTree(chunks, label, opts), archive: true };
+  }
   if (st.size === 0) throw new StowageError(`${spec.path}: empty file`);
   const kind = sniff(await readHead(spec.path, 512));
   if (kind === 'gzip' || kind === 'zstd') {

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { sha256 } from '../../src/oci/digest.js';
 import { layerTar, writeTar, type Entry } from '../helpers/archive.js';
 import { oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
-import { EXAMPLES, scratch } from '../helpers/paths.js';
+import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
 
 const dir = scratch();
 let layer: Buffer;
@@ -162,6 +163,20 @@ describe('bad input', () => {
       assert.equal(r.status, 1, r.stderr);
       assert.match(oneLineError(r), /cannot reach the Docker engine at unix:\/\/.*no-engine\.sock \(no socket there\)/);
     }
+  });
+
+  it('a pipe given by name (<(...)) is read in one pass like standard input, plain or gzip; an empty one is named', () => {
+    const run = (inner: string) => spawnSync('bash', ['-c', `"$0" "$1" verify --json <(${inner})`, process.execPath, CLI, join(EXAMPLES, 'app-2.tar')], { encoding: 'utf8' });
+    for (const inner of ['cat "$2"', 'gzip -c "$2"']) {
+      const r = run(inner);
+      assert.equal(r.status, 0, r.stderr);
+      const v = JSON.parse(r.stdout);
+      assert.equal(v.ok, true);
+      assert.equal(v.images[0].imageId, JSON.parse(stowage(['inspect', '--json', join(EXAMPLES, 'app-2.tar')]).stdout).images[0].imageId);
+    }
+    const empty = run("printf ''");
+    assert.equal(empty.status, 1);
+    assert.match(empty.stderr.trim(), /^stowage: \/dev\/fd\/\d+: empty/);
   });
 
   it('command-line mistakes exit with status 2', () => {
