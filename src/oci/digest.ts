@@ -32,6 +32,11 @@ export function hexOf(d: Digest): string {
   return d.slice(7);
 }
 
+/** Where a blob lies in an OCI layout, a Docker 25+ archive and a patch delta: `blobs/sha256/<hex>`. */
+export function blobPath(d: Digest): string {
+  return `blobs/sha256/${hexOf(d)}`;
+}
+
 export function shortId(d: Digest): string {
   return d.slice(7, 19);
 }

@@ -26,7 +26,7 @@ import { SNIFF_BYTES, sniff } from '../compress/detect.js';
 import { normalizeEntryName, resolveInside, dirOf } from '../fs/paths.js';
 import { tempDir } from '../fs/temp.js';
 import { peek } from '../hash/layer-digest.js';
-import { sha256, type Digest } from '../oci/digest.js';
+import { blobPath, sha256, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { parseConfig, type ImageConfig } from '../oci/types.js';
 import { StreamByteSource } from '../tar/bytesource.js';
@@ -39,7 +39,7 @@ import { formatReference, parseReference, withDefaultTag } from '../oci/referenc
 import type { Descriptor } from '../oci/types.js';
 import { layerTypeCompression, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { indexJson, WRITER_ANNOTATION } from '../image/manifest.js';
-import { blobName, tagAnnotations } from '../transports/oci-layout/write.js';
+import { tagAnnotations } from '../transports/oci-layout/write.js';
 import { blobPathHex, legacyLayerId, parseManifestJson, type ManifestItem } from '../transports/docker-archive/grammar.js';
 import { DELTA_META } from './delta-meta.js';
 import { blobForLeftOut, deltaMeta, planDelta, summarize, type DeltaLayout, type DeltaReport } from './delta.js';
@@ -234,7 +234,7 @@ class DeltaStream {
     if (layout === 'oci') {
       if (c !== 'none' && c !== 'gzip' && c !== 'zstd') throw new StowageError(`${label}: ${who} is neither tar, gzip nor zstd`);
       const blob: Descriptor = { mediaType: c, digest, size: p ? p.size : small!.length };
-      const target = blobName(digest);
+      const target = blobPath(digest);
       if (written.has(target)) return blob;
       written.add(target);
       if (p?.fate === 'written') return blob; // went through under its digest name
@@ -323,7 +323,7 @@ async function writeLayoutDocs(tw: TarWriter, images: WritableImage[], written: 
     // An OCI manifest: the containerd store finds a blob by digest whatever the media type says of it.
     const m = manifestFor(img);
     const { bytes, digest, layers } = m;
-    for (const [name, data] of [[blobName(img.configDigest), img.config], [blobName(digest), bytes]] as const) {
+    for (const [name, data] of [[blobPath(img.configDigest), img.config], [blobPath(digest), bytes]] as const) {
       if (written.has(name)) continue;
       written.add(name);
       await tw.addFile(name, data);
@@ -332,9 +332,9 @@ async function writeLayoutDocs(tw: TarWriter, images: WritableImage[], written: 
     if (img.tags.length === 0) entries.push(base);
     else for (const t of img.tags) entries.push({ ...base, annotations: tagAnnotations(t) });
     items.push({
-      Config: blobName(img.configDigest),
+      Config: blobPath(img.configDigest),
       RepoTags: img.tags.length ? img.tags.map((t) => formatReference(withDefaultTag(parseReference(t)))) : null,
-      Layers: layers.map((d) => blobName(d.digest)),
+      Layers: layers.map((d) => blobPath(d.digest)),
     });
   }
   await tw.addFile('index.json', indexJson(entries, { [WRITER_ANNOTATION]: 'stowage' }));

@@ -14,7 +14,8 @@ import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
 import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer.js';
-import { PATCH_INDEX, PATCH_SCHEMA, blobPath, type PatchIndex, type PatchLayer } from '../patch/format.js';
+import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer } from '../patch/format.js';
+import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
 
 export interface PatchDeltaReport {
@@ -66,7 +67,7 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
     const index: PatchIndex = { schema: PATCH_SCHEMA, created: new Date().toISOString(), images: [], layers: [], madeAgainst: bases.map((b) => b.spec), baseImages };
     const report: PatchDeltaReport = { schema: 'stowage.patch-delta/v1', output, images: [], layers: [], archiveBytes: 0, missingBytes: 0 };
     /** Blob digest -> how to write it. */
-    const blobs = new Map<string, { size: number; open: () => AsyncIterable<Buffer> }>();
+    const blobs = new Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>();
     const seen = new Set<Digest>();
     for (const src of targets) {
       for (const img of src.images) {
@@ -99,9 +100,9 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
             // A patch must save something worth a rebuild (1% and 4 KiB); else the layer ships as stored.
             if (enc.size < stored - Math.max(4096, stored / 100)) {
               entry.how = 'patch';
-              entry.patch = { digest: enc.digest as Digest, size: enc.size, bases: enc.bases as Digest[], stats: { ...enc.stats } };
+              entry.patch = { digest: enc.digest, size: enc.size, bases: enc.bases, stats: { ...enc.stats } };
               blobs.set(enc.digest, { size: enc.size, open: () => createReadStream(out) });
-              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped: enc.size, bases: enc.bases as Digest[], stats: enc.stats });
+              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped: enc.size, bases: enc.bases, stats: enc.stats });
             } else {
               const digest = layer.digest ?? (await layer.digests()).digest;
               entry.how = 'whole';

@@ -4,7 +4,7 @@
  * their names, and manifest.json against index.json where an archive has both. Layers hash in parallel.
  */
 import { createHash } from 'node:crypto';
-import { sha256, type Digest } from '../oci/digest.js';
+import { blobPath, sha256, type Digest } from '../oci/digest.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
 import { checkLayer } from '../image/prove-layers.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
@@ -65,7 +65,7 @@ async function checkArtifacts(src: ImageSource, problems: string[]): Promise<num
   let bytes = 0;
   for (const a of src.artifacts ?? []) {
     for (const d of a.blobs) {
-      const path = `blobs/${d.digest.replace(':', '/')}`;
+      const path = blobPath(d.digest);
       const blob = await src.blob(d.digest);
       if (!blob) {
         problems.push(`artifact ${a.digest}: blob ${d.digest} is missing`);

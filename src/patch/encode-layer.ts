@@ -10,6 +10,7 @@ import { StowageError } from '../errors.js';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename } from 'node:path';
+import type { Digest } from '../oci/digest.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
 import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, MAGIC, SEGMENT, SMALL_FILE, refWindow } from './format.js';
@@ -34,20 +35,20 @@ export interface EncodeStats {
 
 export interface EncodedLayer {
   /** The DiffIDs of the base layers the patch refers to, in its numbering order. */
-  bases: string[];
+  bases: Digest[];
   size: number;
-  digest: string;
+  digest: Digest;
   stats: EncodeStats;
 }
 
 interface BaseSet {
   files: LayerFile[];
-  diffIds: string[];
+  diffIds: Digest[];
   entries: BaseEntry[][];
 }
 
 /** Indexes every base layer once (names, content hashes) for the encoder. */
-export async function indexBases(files: LayerFile[], diffIds: string[]): Promise<BaseSet> {
+export async function indexBases(files: LayerFile[], diffIds: Digest[]): Promise<BaseSet> {
   const entries: BaseEntry[][] = [];
   for (const [i, f] of files.entries()) entries.push(await indexLayer(f, i, true));
   return { files, diffIds, entries };

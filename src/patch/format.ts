@@ -95,7 +95,3 @@ export function parsePatchIndex(bytes: Buffer, what: string): PatchIndex {
   return doc as unknown as PatchIndex;
 }
 
-/** Blob path of a digest inside the delta. */
-export function blobPath(d: Digest | string): string {
-  return `blobs/sha256/${d.slice('sha256:'.length)}`;
-}

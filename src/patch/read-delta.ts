@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { StowageError } from '../errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
-import type { Digest } from '../oci/digest.js';
+import { blobPath, type Digest } from '../oci/digest.js';
 import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
-import { PATCH_INDEX, PATCH_INDEX_LIMIT, blobPath, parsePatchIndex, type PatchIndex } from './format.js';
+import { PATCH_INDEX, PATCH_INDEX_LIMIT, parsePatchIndex, type PatchIndex } from './format.js';
 import { open, stat } from 'node:fs/promises';
 
 export interface PatchDelta {

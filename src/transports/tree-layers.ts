@@ -10,7 +10,7 @@ import { decompress } from '../compress/decompress.js';
 import { describeCompression } from '../compress/detect.js';
 import type { FileTree } from '../fs/tree.js';
 import { BlobHasher } from '../hash/blob-hasher.js';
-import type { Digest } from '../oci/digest.js';
+import { blobPath, type Digest } from '../oci/digest.js';
 import { ociLayerType } from '../oci/mediatypes.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
@@ -115,7 +115,7 @@ class TreeBytes {
   }
 
   async blob(digest: Digest): Promise<StoredBlob | undefined> {
-    const path = `blobs/${digest.replace(':', '/')}`;
+    const path = blobPath(digest);
     const st = await this.tree.stat(path);
     if (!st) return undefined;
     const tree = this.tree;

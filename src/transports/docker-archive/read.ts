@@ -11,13 +11,13 @@ import { StowageError } from '../../errors.js';
 import { JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
 import type { FileTree } from '../../fs/tree.js';
-import { isHex64, sha256, type Digest } from '../../oci/digest.js';
+import { blobPath, isHex64, sha256, type Digest } from '../../oci/digest.js';
 import { parseConfig, parseIndex } from '../../oci/types.js';
 import type { Index } from '../../oci/types.js';
 import { baseLayerRecords, synthesizeManifest } from '../../image/layers.js';
 import { WRITER_ANNOTATION } from '../../image/manifest.js';
 import type { ImageSource, SourceImage } from '../../image/model.js';
-import { blobPath, readLayoutImages } from '../oci-layout/read.js';
+import { readLayoutImages } from '../oci-layout/read.js';
 import { treeAccess } from '../tree-layers.js';
 import { legacyLayerId, parseManifestJson, type ManifestItem } from './grammar.js';
 

@@ -14,7 +14,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StowageError } from '../../errors.js';
-import { sha256 } from '../../oci/digest.js';
+import { blobPath, sha256 } from '../../oci/digest.js';
 import { JSON_LIMIT } from '../../limits.js';
 import { normalizeEntryName } from '../../fs/paths.js';
 import { isIndexType } from '../../oci/mediatypes.js';
@@ -73,7 +73,7 @@ export async function storedImage(client: EngineClient, name: string, img: Engin
   if (!manifest) return undefined;
   const local = await fromContentStore(roots, manifest.digest);
   if (local) return { manifest, layers: parseManifest(local, `containerd content store: manifest of ${name}`).layers };
-  const want = `blobs/sha256/${manifest.digest.replace(/^sha256:/, '')}`;
+  const want = blobPath(manifest.digest);
   const src = new StreamByteSource(await client.exportImages([name]));
   try {
     for await (const e of readTar(src, { what: `Docker engine export of ${name}` })) {

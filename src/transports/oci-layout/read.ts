@@ -7,7 +7,7 @@ import { StowageError } from '../../errors.js';
 import { INDEX_DEPTH, INDEX_REFERENCES, JSON_LIMIT } from '../../limits.js';
 import { SNIFF_BYTES, sniff } from '../../compress/detect.js';
 import type { FileTree } from '../../fs/tree.js';
-import { hexOf, sha256, type Digest } from '../../oci/digest.js';
+import { blobPath, sha256, type Digest } from '../../oci/digest.js';
 import { expectRecord, parseJson } from '../../oci/json.js';
 import { isIndexType, isManifestType, layerTypeCompression } from '../../oci/mediatypes.js';
 import { parseConfig, parseIndex, parseManifest, type Descriptor, type Index } from '../../oci/types.js';
@@ -17,9 +17,6 @@ import type { ImageSource, SourceImage } from '../../image/model.js';
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 export const CONTAINERD_NAME = 'io.containerd.image.name';
 
-export function blobPath(d: Digest): string {
-  return `blobs/sha256/${hexOf(d)}`;
-}
 
 /** Reads a small blob and checks it against its descriptor (digest and size). */
 async function readBlobOnce(tree: FileTree, d: Descriptor, what: string, warnings: string[]): Promise<Buffer> {

@@ -3,7 +3,7 @@
  * archive), optionally with Docker's `manifest.json` beside them (the Docker 25+ `docker save` layout). Every blob
  * is named by its digest, so every layer's blob digest must be known before writing (see ensureDigests).
  */
-import { hexOf, type Digest } from '../../oci/digest.js';
+import { blobPath } from '../../oci/digest.js';
 import { OCI_MANIFEST } from '../../oci/mediatypes.js';
 import { parseReference, repositoryName, formatReference, withDefaultTag } from '../../oci/reference.js';
 import type { Descriptor } from '../../oci/types.js';
@@ -39,7 +39,6 @@ export interface LayoutWriteResult {
   manifests: Descriptor[];
 }
 
-export const blobName = (d: Digest) => `blobs/sha256/${hexOf(d)}`;
 
 /** Index annotations for a tag: containerd's full name and the OCI ref name (the tag alone). */
 export function tagAnnotations(tag: string): Record<string, string> {
@@ -64,24 +63,24 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
   await sink.file('index.json', indexJson(result.manifests, opts.dockerManifest ? { [WRITER_ANNOTATION]: 'stowage' } : undefined));
   if (opts.dockerManifest) {
     const items = built.map(({ img, m }) => ({
-      Config: blobName(img.configDigest),
+      Config: blobPath(img.configDigest),
       RepoTags: img.tags.length ? img.tags.map((t) => formatReference(withDefaultTag(parseReference(t)))) : null,
-      Layers: m.layers.map((d) => blobName(d.digest)),
+      Layers: m.layers.map((d) => blobPath(d.digest)),
     }));
     await sink.file('manifest.json', Buffer.from(JSON.stringify(items) + '\n'));
   }
   for (const [name, data] of Object.entries(opts.extraFiles ?? {})) await sink.file(name, data);
   await sink.dir('blobs/sha256');
   for (const { img, m } of built) {
-    if (!sink.has(blobName(m.digest))) await sink.file(blobName(m.digest), m.bytes);
-    if (!sink.has(blobName(img.configDigest))) await sink.file(blobName(img.configDigest), img.config);
+    if (!sink.has(blobPath(m.digest))) await sink.file(blobPath(m.digest), m.bytes);
+    if (!sink.has(blobPath(img.configDigest))) await sink.file(blobPath(img.configDigest), img.config);
   }
   const jobs: (() => Promise<void>)[] = [];
   const queued = new Set<string>();
   for (const { img, m } of built) {
     for (const [i, layer] of img.layers.entries()) {
       const d = m.layers[i]!;
-      const name = blobName(d.digest);
+      const name = blobPath(d.digest);
       if (sink.has(name) || queued.has(name)) continue;
       if (opts.thin && (!layer.open || opts.include?.(img, i) === false)) continue;
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);

@@ -6,7 +6,7 @@
  */
 import { StowageError } from '../../errors.js';
 import { SNIFF_BYTES } from '../../compress/detect.js';
-import { isDigest, type Digest } from '../../oci/digest.js';
+import { blobPath, isDigest, type Digest } from '../../oci/digest.js';
 import { isIndexType } from '../../oci/mediatypes.js';
 import type { FileRegion, FileTree, TreeFile } from '../../fs/tree.js';
 import type { RegistryClient } from './client.js';
@@ -34,7 +34,7 @@ export class RegistryTree implements FileTree {
 
   /** Records a manifest already fetched (the reference's), so it is not fetched twice. */
   addManifest(digest: Digest, bytes: Buffer): void {
-    this.files.set(`blobs/sha256/${digest.slice(7)}`, { kind: 'manifest', digest, size: bytes.length, bytes });
+    this.files.set(blobPath(digest), { kind: 'manifest', digest, size: bytes.length, bytes });
     this.learn(bytes);
   }
 
@@ -54,17 +54,17 @@ export class RegistryTree implements FileTree {
     if (Array.isArray(doc.manifests) || isIndexType(doc.mediaType)) {
       for (const m of (doc.manifests as unknown[]) ?? []) {
         const d = desc(m);
-        const p = d && `blobs/sha256/${d.digest.slice(7)}`;
+        const p = d && blobPath(d.digest);
         if (d && p && !this.files.has(p)) this.files.set(p, { kind: 'manifest', ...d });
       }
       return;
     }
     const c = desc(doc.config);
-    if (c && !this.files.has(`blobs/sha256/${c.digest.slice(7)}`)) this.files.set(`blobs/sha256/${c.digest.slice(7)}`, { kind: 'blob', ...c });
+    if (c && !this.files.has(blobPath(c.digest))) this.files.set(blobPath(c.digest), { kind: 'blob', ...c });
     for (const l of Array.isArray(doc.layers) ? doc.layers : []) {
       const d = desc(l);
       if (!d) continue;
-      const p = `blobs/sha256/${d.digest.slice(7)}`;
+      const p = blobPath(d.digest);
       if (this.files.has(p)) continue;
       const e: Entry = { kind: 'blob', ...d };
       // Start fetching the first block now: the reader sniffs every layer, one after the other.
