@@ -24,7 +24,7 @@ export interface ApplyReport {
  * Indexes every layer the base sources hold by ChainID (the same DiffID elsewhere in a stack is another layer).
  * `take` gives the writable layer a writer copies it from; each base image is made writable once, when first needed.
  */
-function baseLayers(bases: ImageSource[]): Map<Digest, { take(): WritableLayer }> {
+export function baseLayers(bases: ImageSource[]): Map<Digest, { take(): WritableLayer }> {
   const m = new Map<Digest, { take(): WritableLayer }>();
   for (const src of bases) {
     for (const img of src.images) {

@@ -11,7 +11,8 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource } from '../image/model.js';
-import { writableFrom, type WritableImage, type WritableLayer } from '../image/writable.js';
+import type { WritableImage, WritableLayer } from '../image/writable.js';
+import { baseLayers } from './apply.js';
 import { FileByteSource } from '../tar/bytesource.js';
 import { decodeLayer } from '../patch/decode-layer.js';
 import type { PatchLayer } from '../patch/format.js';
@@ -31,19 +32,15 @@ export interface PatchApplyReport {
   tagged?: EngineTagMove[];
 }
 
-interface BaseRef { src: ImageSource; img: number; layer: Layer; n: number }
+interface BaseRef { src: ImageSource; layer: Layer; n: number }
 
 export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<PatchApplyReport> {
-  const byChain = new Map<Digest, { take(): WritableLayer }>();
+  // Whole base layers by ChainID (as apply takes them), and every base layer by DiffID for the patches to read.
+  const byChain = baseLayers(bases);
   const byDiff = new Map<Digest, BaseRef>();
   for (const src of bases) {
-    for (const [k, img] of src.images.entries()) {
-      let w: WritableImage | undefined;
-      for (const l of src.layers(img)) {
-        if (!l.present) continue;
-        if (!byChain.has(l.chainId)) byChain.set(l.chainId, { take: () => (w ??= writableFrom(src, img)).layers[l.index]! });
-        if (!byDiff.has(l.diffId)) byDiff.set(l.diffId, { src, img: k, layer: l, n: img.layers.length });
-      }
+    for (const img of src.images) {
+      for (const l of src.layers(img)) if (l.present && !byDiff.has(l.diffId)) byDiff.set(l.diffId, { src, layer: l, n: img.layers.length });
     }
   }
   const { index, what } = delta;
