@@ -28,7 +28,7 @@ export { squash, type SquashReport, type SquashOptions } from './ops/squash.js';
 export { importRootfs, type ImportReport, type ImportOptions } from './ops/import.js';
 export { mergeLayers, type MergeLayer, type MergeOptions, type MergeStats } from './layerfs/merge.js';
 export { copyImages, type CopyOptions, type CopyReport } from './ops/copy.js';
-export { pushImages, type PushOptions, type PushResult } from './transports/registry/push.js';
+export type { PushOptions, PushResult } from './transports/registry/options.js';
 export { openRegistrySource, registryReference } from './transports/registry/source.js';
 export { RegistryClient } from './transports/registry/client.js';
 export { RegistryHttp } from './transports/registry/http.js';

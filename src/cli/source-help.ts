@@ -1,3 +1,4 @@
-/** The one description of what a SOURCE argument may be, shared by every command's --help. */
-export const SOURCE_HELP =
-  'an archive or OCI layout path, docker-archive:PATH, oci:DIR, oci-archive:PATH, docker-daemon:NAME[:TAG], docker://REF, or - for standard input; PATH:NAME:TAG or PATH:@N picks one image';
+/** The one description of what a SOURCE argument may be, shared by every command's --help (from the transports' table). */
+import { sourceHelp } from '../transports/table.js';
+
+export const SOURCE_HELP = sourceHelp();

@@ -32,12 +32,31 @@ export interface Sink {
   copyRegion?(name: string, size: number, region: FileRegion, hash?: boolean): Promise<{ digest?: Digest; size: number }>;
 }
 
-/** Files in a tar stream, with fixed metadata (root-owned, mtime 0) so the same input gives the same bytes. */
+/**
+ * Files in a tar stream, with fixed metadata (root-owned, mtime 0) so the same input gives the same bytes. A stream
+ * cannot take back what it sent, so a staged stream (`holdEnd`) keeps the end-of-archive blocks until `release()`:
+ * a reader of a write that was refused sees a truncated archive, never a complete one.
+ */
 export class TarSink implements Sink {
   protected readonly tw: TarWriter;
   protected readonly names = new Set<string>();
-  constructor(out: Writable | ((b: Buffer, at: number) => Promise<void>)) {
+  private held = false;
+  constructor(out: Writable | ((b: Buffer, at: number) => Promise<void>), private readonly holdEnd = false) {
     this.tw = new TarWriter(out);
+  }
+  /**
+   * Ends a refused stream in the middle of a block: Go's tar reader (docker load's) takes a stream that stops at a
+   * header boundary as a complete archive, but one that stops inside a header as truncated.
+   */
+  async cutShort(): Promise<void> {
+    this.held = false;
+    await this.tw.write(Buffer.from('stowage: this archive was refused; nothing in it is proved\n')).catch(() => undefined);
+  }
+  /** Writes the end-of-archive blocks a staged stream held back. */
+  async release(): Promise<void> {
+    if (!this.held) return;
+    this.held = false;
+    await this.tw.finish();
   }
   get bytes(): number {
     return this.tw.bytes;
@@ -63,6 +82,10 @@ export class TarSink implements Sink {
     await this.tw.addSymlink(name, target);
   }
   async finish(): Promise<void> {
+    if (this.holdEnd) {
+      this.held = true;
+      return;
+    }
     await this.tw.finish();
   }
 }

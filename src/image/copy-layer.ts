@@ -11,16 +11,17 @@ import type { Digest } from '../oci/digest.js';
 import type { WritableLayer } from './writable.js';
 
 /**
- * Yields the layer's stored bytes while hashing them; after the last chunk, checks the digest and size. Throws (so the output is abandoned) on any mismatch. `layer.check` may move the hashing to
- * worker threads (the digests are then awaited and checked here) or, when the caller vouches for the bytes, skip it.
- * With `verifyDiffId`, a compressed layer's DiffID is checked too (an uncompressed layer's always is).
+ * Yields the layer's stored bytes while hashing them; after the last chunk, checks the digest and size. Throws (so
+ * the output is abandoned) on any mismatch. `layer.check` may move the hashing to worker threads (the digests are
+ * then awaited and checked here) or, when the caller or the source vouches for the bytes, skip it. With
+ * `layer.diffIdInStream` (set by the write pipeline), a compressed layer's DiffID is checked too, decompressed on the
+ * side (an uncompressed layer's always is).
  */
-export async function* hashingCopy(layer: WritableLayer, what: string, verifyDiffId = false): AsyncGenerator<Buffer> {
+export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGenerator<Buffer> {
   if (!layer.open) throw new StowageError(`${what}: the source does not hold this layer`);
   // layer.check: hash here (default), take digests computed in parallel elsewhere, or count bytes only.
   const h = layer.check === undefined ? createHash('sha256') : undefined;
-  // verifyDiffId: a compressed layer is also decompressed on the side, to check its DiffID in the same pass.
-  const side = verifyDiffId && layer.compression !== 'none' ? diffIdOnTheSide(layer, what) : undefined;
+  const side = layer.diffIdInStream && layer.compression !== 'none' ? diffIdOnTheSide(layer, what) : undefined;
   // Digests computed elsewhere start now, so they run while this copy does.
   const elsewhere = typeof layer.check === 'function' ? layer.check() : undefined;
   elsewhere?.catch(() => undefined); // awaited below; an early failure must not go unhandled
@@ -40,7 +41,7 @@ export async function* hashingCopy(layer: WritableLayer, what: string, verifyDif
     const sideDiffId = await side.end();
     if (sideDiffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${sideDiffId}, but the config says ${layer.diffId}`);
   }
-  if (layer.check === 'size') {
+  if (layer.check === 'size' || layer.check === 'source') {
     checkCopied(layer, what, layer.diffId, n, undefined, true);
     return;
   }

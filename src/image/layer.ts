@@ -8,7 +8,7 @@ import type { FileRegion } from '../fs/tree.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
 import type { Digest } from '../oci/digest.js';
 import type { ByteSource } from '../tar/bytesource.js';
-import type { LayerRecord } from './model.js';
+import type { Descriptor, HistoryEntry } from '../oci/types.js';
 
 export interface Layer {
   /** The facts a transport read (identities, path, descriptor, v1 names), for reports. */
@@ -40,3 +40,30 @@ export interface Layer {
   /** Digests of the stored bytes, computed once per distinct file (worker threads for big files in a real file). */
   digests(): Promise<LayerDigests>;
 }
+
+export interface LayerRecord {
+  /** Position from the bottom, 0-based. */
+  index: number;
+  /** From the config's rootfs.diff_ids. */
+  diffId: Digest;
+  chainId: Digest;
+  /** The path that names the layer in the source (manifest.json `Layers` entry, or `blobs/sha256/<hex>`). */
+  path?: string;
+  /** Whether the source holds the layer's bytes (a thin archive leaves some out). */
+  present: boolean;
+  /** The file the path resolved to after archive links, when it was a link (repeated layers in `docker save`). */
+  linkedTo?: string;
+  /** Bytes as stored. */
+  storedSize?: number;
+  /** Compression told from the first bytes. */
+  compression?: Sniffed;
+  /** The blob descriptor of a real manifest (OCI layout, Docker 25+ archive). */
+  descriptor?: Descriptor;
+  /** The legacy `<v1id>/` directory name the archive uses for this layer. */
+  v1Dir?: string;
+  /** The v1 ID moby's rule gives this layer (Docker 20.10 to 24). */
+  v1Computed?: Digest;
+  /** The history entry that made this layer (empty_layer entries skipped). */
+  history?: HistoryEntry;
+}
+

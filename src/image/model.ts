@@ -6,36 +6,12 @@ import type { Sniffed } from '../compress/detect.js';
 import type { FileTree } from '../fs/tree.js';
 import type { Digest } from '../oci/digest.js';
 import type { Platform } from '../oci/platform.js';
-import type { Descriptor, HistoryEntry, ImageConfig, Index, Manifest } from '../oci/types.js';
-import type { Layer } from './layer.js';
+import type { Descriptor, ImageConfig, Index, Manifest } from '../oci/types.js';
+import type { Layer, LayerRecord } from './layer.js';
+
+export type { LayerRecord };
 
 export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'registry';
-
-export interface LayerRecord {
-  /** Position from the bottom, 0-based. */
-  index: number;
-  /** From the config's rootfs.diff_ids. */
-  diffId: Digest;
-  chainId: Digest;
-  /** The path that names the layer in the source (manifest.json `Layers` entry, or `blobs/sha256/<hex>`). */
-  path?: string;
-  /** Whether the source holds the layer's bytes (a thin archive leaves some out). */
-  present: boolean;
-  /** The file the path resolved to after archive links, when it was a link (repeated layers in `docker save`). */
-  linkedTo?: string;
-  /** Bytes as stored. */
-  storedSize?: number;
-  /** Compression told from the first bytes. */
-  compression?: Sniffed;
-  /** The blob descriptor of a real manifest (OCI layout, Docker 25+ archive). */
-  descriptor?: Descriptor;
-  /** The legacy `<v1id>/` directory name the archive uses for this layer. */
-  v1Dir?: string;
-  /** The v1 ID moby's rule gives this layer (Docker 20.10 to 24). */
-  v1Computed?: Digest;
-  /** The history entry that made this layer (empty_layer entries skipped). */
-  history?: HistoryEntry;
-}
 
 export interface ManifestInfo {
   bytes: Buffer;
@@ -90,6 +66,11 @@ export interface ImageSource {
   tree: FileTree;
   /** Whether layer bytes can be read again (false for a one-pass stream). */
   seekable: boolean;
+  /**
+   * Its layer streams check their own blob digest as they are read, and a second read would fetch them again (a
+   * registry): layers are then proved as they are copied, not by hashing them beside the copy.
+   */
+  blobsProveThemselves?: boolean;
   /** An image's layers with their bytes (built by the transport, once per image). */
   layers(img: SourceImage): Layer[];
   /** A blob the source holds, by digest; undefined when absent. */

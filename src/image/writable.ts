@@ -9,6 +9,7 @@ import type { Descriptor } from '../oci/types.js';
 import type { FileRegion } from '../fs/tree.js';
 import type { Layer } from './layer.js';
 import type { ImageSource, SourceImage } from './model.js';
+import { proofOfLayer } from './layer-proof.js';
 
 export interface WritableLayer {
   diffId: Digest;
@@ -24,9 +25,19 @@ export interface WritableLayer {
   /**
    * How a writer checks the bytes it copies (see hashingCopy). Absent: hashed as they pass, in this thread. A
    * function: called when the copy starts, it computes the digests elsewhere (worker threads hashing the same bytes
-   * in parallel); they are checked the same way when the copy ends. 'size': only the byte count is checked (the caller vouches for the bytes).
+   * in parallel); they are checked the same way when the copy ends. 'size': only the byte count is checked (the caller
+   * vouches for the bytes: `--no-verify`). 'source': the source's stream checks the blob digest itself (a registry
+   * blob), so the copy checks the count.
    */
-  check?: 'size' | (() => Promise<{ digest: Digest; diffId?: Digest }>);
+  check?: 'size' | 'source' | (() => Promise<{ digest: Digest; diffId?: Digest }>);
+  /**
+   * Proves the stored bytes against the digest, size and DiffID that name them, beside the copy (the source's
+   * worker threads hash the file once). Awaited by the write pipeline before it commits; absent, the pipeline has
+   * the copy prove them as they pass (`diffIdInStream`).
+   */
+  prove?: () => Promise<void>;
+  /** Set by the write pipeline only: the copy also decompresses the bytes on the side and checks the DiffID. */
+  diffIdInStream?: boolean;
   /**
    * Where the stored bytes lie in a real file, when they do (an archive on disk, a layout's blob): a file sink then
    * copies them on its own threads (read, write and hash in parallel; see hash/copier.ts) instead of streaming them
@@ -43,6 +54,8 @@ export interface WritableImage {
   layers: WritableLayer[];
   /** The source's manifest bytes, to keep when the destination takes them as they are (OCI to OCI, unchanged). */
   manifest?: { bytes: Buffer; digest: Digest; mediaType: string };
+  /** Proofs of layers read to make this image that it does not carry (the layers `squash` merged). */
+  madeFrom?: (() => Promise<void>)[];
 }
 
 export interface WritableOptions {
@@ -51,13 +64,14 @@ export interface WritableOptions {
 }
 
 /**
- * How a writer checks a layer it copies, decided here once for every op: only the count when the caller opted out
- * or the source's stream proves its own digest (a registry blob); worker threads hashing the same file when a plain
- * tar lies in a real file (its digest is its DiffID, so that one hash proves both); else a hash as the bytes pass.
+ * How a writer checks a layer it copies, decided here once for every op: only the count when the caller opted out,
+ * or when the source's stream proves its own digest (a registry blob); worker threads hashing the same file when a
+ * plain tar lies in a real file (its digest is its DiffID, so that one hash proves both); else a hash as the bytes
+ * pass.
  */
 function checkPolicy(src: ImageSource, layer: Layer, w: WritableLayer, opts: WritableOptions): WritableLayer['check'] {
   if (opts.verify === false) return 'size';
-  if (src.format === 'registry') return w.digest && (w.compression !== 'none' || w.digest === w.diffId) ? 'size' : undefined;
+  if (src.blobsProveThemselves) return w.digest && (w.compression !== 'none' || w.digest === w.diffId) ? 'source' : undefined;
   if (src.seekable && w.compression === 'none') return () => layer.digests();
   return undefined;
 }
@@ -90,6 +104,8 @@ export function writableFrom(src: ImageSource, img: SourceImage, opts: WritableO
       if (src.seekable) w.locate = () => layer.region();
       const check = checkPolicy(src, layer, w, opts);
       if (check) w.check = check;
+      const prove = opts.verify === false ? undefined : proofOfLayer(src, layer);
+      if (prove) w.prove = prove;
     }
     return w;
   });

@@ -6,15 +6,15 @@ import type { Sink } from '../fs/sink.js';
 import { checkCopied, hashingCopy } from './copy-layer.js';
 import type { WritableLayer } from './writable.js';
 
-export async function writeLayerData(sink: Sink, name: string, layer: WritableLayer, what: string, verifyDiffId = false): Promise<void> {
-  // A compressed layer whose DiffID must be checked needs decompressing, which only the stream path does.
-  const region = sink.copyRegion && (layer.compression === 'none' || !verifyDiffId) ? await layer.locate?.() : undefined;
+export async function writeLayerData(sink: Sink, name: string, layer: WritableLayer, what: string): Promise<void> {
+  // A compressed layer whose DiffID is checked in-stream needs decompressing, which only the stream path does.
+  const region = sink.copyRegion && (layer.compression === 'none' || !layer.diffIdInStream) ? await layer.locate?.() : undefined;
   if (region && region.size === layer.size) {
     // 'size': the caller vouches for the bytes (--no-verify): a plain copy, only the byte count held against them.
-    const sizeOnly = layer.check === 'size';
+    const sizeOnly = layer.check === 'size' || layer.check === 'source';
     const { digest, size } = await sink.copyRegion!(name, layer.size, region, !sizeOnly);
     checkCopied(layer, what, digest ?? layer.digest ?? layer.diffId, size, undefined, sizeOnly);
     return;
   }
-  await sink.stream(name, layer.size, hashingCopy(layer, what, verifyDiffId));
+  await sink.stream(name, layer.size, hashingCopy(layer, what));
 }

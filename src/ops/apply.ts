@@ -72,7 +72,6 @@ export async function apply(delta: ImageSource, bases: ImageSource[], output: st
   const dest = parseDestSpec(output, 'docker-archive');
   const r = await writeImages(dest, images, {
     layout: opts.layout ?? 'legacy',
-    verifyDiffIds: true,
     ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
   });
   report.bytes = r.bytes;

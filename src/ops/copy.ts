@@ -9,13 +9,12 @@ import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
-import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom } from '../image/writable.js';
 import { destAccepts, parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
 import { defaultDestKind } from '../transports/table.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
-import type { PushOptions } from '../transports/registry/push.js';
+import type { PushOptions } from '../transports/registry/options.js';
 
 export interface CopyOptions {
   /** Only images of this platform. */
@@ -108,15 +107,12 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
     }
     // How each copied layer is checked (a registry blob's stream checks itself) is writableFrom's rule.
     const writables = images.map((i) => writableFrom(src, i, opts.verify === false ? { verify: false } : {}));
-    // Every layer read is proved (digest, size, DiffID) by worker threads while it is copied, before the output
-    // is committed; a registry destination checks what it is sent itself.
-    const proof = opts.verify === false || destAccepts(dest).checksBlobs ? NO_PROOF : proveLayers(src, images.flatMap((i) => src.layers(i)));
     const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
     const r = await writeImages(dest, writables, {
       layout: opts.layout ?? 'legacy',
       onLayer: (n) => progress.onLayer(n),
       push,
-      beforeCommit: proof.done,
+      ...(opts.verify === false ? { verify: false } : {}),
     });
     return {
       schema: 'stowage.copy/v1',

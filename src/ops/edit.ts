@@ -12,7 +12,6 @@ import { diffConfigs, type ConfigDiff, type EditRequest } from '../image/config-
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS } from '../image/mutate.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
-import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
 import type { Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
@@ -161,13 +160,11 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   if (noManifest && req.annotations.length) {
     report.warnings.push(LEGACY_DROPS_ANNOTATIONS);
   }
-  // The layers copied are proved (DiffID, size, descriptor) before the output is committed.
-  const proof = opts.thin || opts.verify === false || accepts.checksBlobs ? NO_PROOF : proveLayers(src, src.layers(img));
   const r = await writeImages(dest, [image], {
     layout,
     ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
     ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
-    beforeCommit: proof.done,
+    ...(opts.verify === false ? { verify: false } : {}),
   });
   report.dryRun = false;
   if (dest.tag) report.after.tags = [dest.tag];

@@ -6,7 +6,7 @@
 import { polling } from '../image/progress.js';
 import type { Writable } from 'node:stream';
 import { mergeInputs } from '../image/layer-tar.js';
-import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
+import { NO_PROOF, proveLayers } from '../image/proof.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { Digest } from '../oci/digest.js';

@@ -110,7 +110,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
       images.push({ config, configDigest: img.config.digest, tags: img.tags, layers });
       report.images.push({ tags: img.tags, imageId: img.config.digest, fromDelta, fromBase, patched });
     }
-    const r = await writeImages(dest, images, { layout: opts.layout ?? 'legacy', verifyDiffIds: true, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    const r = await writeImages(dest, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
     report.bytes = r.bytes;
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;

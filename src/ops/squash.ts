@@ -12,7 +12,7 @@ import { mergeInputs } from '../image/layer-tar.js';
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS, withLayers } from '../image/mutate.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writeNewLayer } from '../image/new-layer.js';
-import { NO_PROOF, proveLayers } from '../image/prove-layers.js';
+import { proofOfLayer } from '../image/proof.js';
 import { writableFrom } from '../image/writable.js';
 import { mergeLayers, type MergeStats } from '../layerfs/merge.js';
 import type { Digest } from '../oci/digest.js';
@@ -108,12 +108,14 @@ export async function squash(src: ImageSource, img: SourceImage, opts: SquashOpt
   await refuseSameOutput(src.spec, dest);
   const kept = keptLayers(img, opts);
   const warnings: string[] = [];
-  // Every layer read (merged or kept) is proved while the merge runs, before the output is committed.
-  const proof = opts.verify === false ? NO_PROOF : proveLayers(src, src.layers(img));
-  return squashProved(src, img, opts, kept, warnings, proof.done);
+  // Every layer read (merged or kept) is proved while the merge runs; the write pipeline awaits the proof
+  // (`madeFrom`) before the output is committed.
+  const madeFrom = opts.verify === false ? [] : src.layers(img).flatMap((l) => proofOfLayer(src, l) ?? []);
+  for (const p of madeFrom) p().catch(() => undefined); // started now, beside the merge; awaited by writeImages
+  return squashMerged(src, img, opts, kept, warnings, madeFrom);
 }
 
-async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], proved: () => Promise<void>): Promise<SquashReport> {
+async function squashMerged(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], madeFrom: (() => Promise<void>)[]): Promise<SquashReport> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
   const n = img.layers.length;
@@ -147,7 +149,7 @@ async function squashProved(src: ImageSource, img: SourceImage, opts: SquashOpti
     const { image } = fin;
     warnings.push(...fin.warnings);
     if (Object.keys(fin.annotations.after).length && !storesManifest(destAccepts(dest), layout)) warnings.push(LEGACY_DROPS_ANNOTATIONS);
-    const r = await writeImages(dest, [image], { layout, beforeCommit: proved });
+    const r = await writeImages(dest, [{ ...image, madeFrom }], { layout, ...(opts.verify === false ? { verify: false } : {}) });
     return {
       schema: 'stowage.squash/v1',
       source: src.spec,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { blobPath, sha256, type Digest } from '../oci/digest.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
-import { checkLayer } from '../image/prove-layers.js';
+import { checkLayer } from '../image/proof.js';
 import type { ImageSource, LayerRecord, SourceImage } from '../image/model.js';
 
 export interface VerifiedLayer {

@@ -11,21 +11,12 @@
  */
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { TRANSPORTS, type Transport } from './table.js';
+import type { SourceSpec, Transport } from './contract.js';
+import { TRANSPORTS } from './table.js';
 
 export type { Transport };
 
-export interface SourceSpec {
-  transport: Transport;
-  /** The file or directory (or, for docker-daemon and docker, the reference). */
-  path: string;
-  /** Selects an image by tag (docker-archive: NAME:TAG; OCI: the ref name). */
-  ref?: string;
-  /** Selects an image by position (0-based), docker-archive only. */
-  position?: number;
-  /** The text as given. */
-  text: string;
-}
+export type { SourceSpec };
 
 /** Splits `PATH[:SELECTOR]`: a path that exists is taken whole; otherwise the selector starts at the first colon. */
 function splitSelector(rest: string): { path: string; ref?: string; position?: number } {

@@ -49,7 +49,7 @@ describe('transports: one table of names', () => {
     // Thin images go only where an engine can fill in the layers left out.
     const thin = TRANSPORTS.filter((e) => e.dest?.accepts.thin).map((e) => e.transport).sort();
     assert.deepEqual(thin, ['docker-archive', 'docker-daemon']);
-    assert.equal(accepts({ kind: 'docker' }).checksBlobs, true);
+    assert.equal(accepts({ kind: 'docker' }).compresses, true);
     assert.equal(accepts({ kind: 'oci' }).addsEntries, true);
   });
 

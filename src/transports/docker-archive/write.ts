@@ -18,25 +18,11 @@ import type { Sink } from '../../fs/sink.js';
 import { StowageError } from '../../errors.js';
 import { writeLayoutFiles } from '../oci-layout/write.js';
 import { withoutZstd } from '../../image/plain-layers.js';
+import type { OmittedLayer, WriteOptions } from '../contract.js';
 
-export interface ArchiveWriteOptions {
-  layout?: 'legacy' | 'oci';
-  /** Decides whether a layer's bytes go in (default: when the source has them). */
-  include?: (img: WritableImage, index: number, chainId: Digest) => boolean;
-  /** Extra small files to store (the thin archive's stowage metadata). */
-  extraFiles?: Record<string, Buffer>;
-  /** Called after each layer is written, with its stored size (for progress). */
-  onLayer?: (bytes: number) => void;
-  /** Also decompress compressed layers on the way and check their DiffIDs (uncompressed ones always are). */
-  verifyDiffIds?: boolean;
-}
+export type { OmittedLayer };
 
-export interface OmittedLayer {
-  diffId: Digest;
-  chainId: Digest;
-  size: number;
-  image: string;
-}
+export type ArchiveWriteOptions = Pick<WriteOptions, 'layout' | 'include' | 'extraFiles' | 'onLayer'>;
 
 export interface ArchiveWriteResult {
   layersWritten: number;
@@ -72,7 +58,6 @@ export async function writeDockerArchive(sink: Sink, images: WritableImage[], op
       thin: true,
       ...(include ? { include: (img: WritableImage, i: number) => include(img, i, chainIds(img.layers.map((l) => l.diffId))[i]!) } : {}),
       ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
-      ...(opts.verifyDiffIds ? { verifyDiffIds: true } : {}),
       ...(opts.extraFiles ? { extraFiles: opts.extraFiles } : {}),
     });
     return { layersWritten: r.layersWritten, layerBytes: r.layerBytes, omitted: [] };
@@ -133,7 +118,7 @@ async function writeLegacy(sink: Sink, images: WritableImage[], opts: ArchiveWri
       if (earlier) {
         await sink.symlink(path, `../${earlier}`);
       } else {
-        await writeLayerData(sink, path, layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
+        await writeLayerData(sink, path, layer, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`);
         byDiffId.set(layer.diffId, path);
         result.layersWritten++;
         result.layerBytes += layer.size;

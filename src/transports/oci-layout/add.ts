@@ -1,8 +1,10 @@
 /**
  * Adding images to an OCI layout that already exists (as `skopeo copy ... oci:DIR:TAG` and umoci do), safely when
  * several writers add to the same layout at once:
- *   - every blob is written under a temporary name in blobs/sha256/ and renamed to its digest only once complete
- *     and verified, so no reader ever sees half a blob under a digest name; a blob already there is kept;
+ *   - staging writes every blob under a temporary name in blobs/sha256/; committing renames them to their digests
+ *     (the write pipeline commits only once every layer is proved), so no reader ever sees half a blob, or an
+ *     unproved one, under a digest name, and a refused write leaves the layout as it was; a blob already there is
+ *     kept;
  *   - index.json is read, merged and replaced (written beside it, then renamed) while holding index.json.lock,
  *     an exclusive lock file, so two writers never lose each other's entries; the blobs it names are all in place
  *     before it changes, so a reader never finds an entry whose blobs are missing.
@@ -38,12 +40,30 @@ export async function isLayout(dir: string): Promise<boolean> {
 
 const tmpSuffix = () => `.stowage-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
 
-/** Writes blobs into an existing layout: temporary name, then rename. index.json and oci-layout are left alone. */
+/** Writes blobs into an existing layout under temporary names, renamed by `place()`. index.json and oci-layout are left alone. */
 class LayoutAddSink implements Sink {
   readonly concurrent = 3;
   private readonly written = new Set<string>();
+  /** Written under a temporary name, waiting for the commit: temporary path -> final path. */
+  private readonly staged = new Map<string, string>();
   bytes = 0;
   constructor(private readonly root: string) {}
+
+  /** Moves every staged blob to its digest name. */
+  async placeAll(): Promise<void> {
+    for (const [tmp, final] of this.staged) {
+      await rename(tmp, final);
+      this.staged.delete(tmp);
+    }
+  }
+
+  /** Removes every staged blob. */
+  async dropAll(): Promise<void> {
+    await Promise.all([...this.staged.keys()].map((tmp) => rm(tmp, { force: true })));
+    this.staged.clear();
+    for (const f of this.forgets) f();
+  }
+  private readonly forgets: (() => void)[] = [];
 
   has(name: string): boolean {
     if (name === 'index.json' || name === 'oci-layout') return true;
@@ -56,15 +76,13 @@ class LayoutAddSink implements Sink {
     const final = join(this.root, name);
     await mkdir(dirname(final), { recursive: true });
     const tmp = final + tmpSuffix();
-    const forget = removeOnExit(tmp);
+    this.forgets.push(removeOnExit(tmp));
     try {
       await write(tmp);
-      await rename(tmp, final);
+      this.staged.set(tmp, final);
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
-    } finally {
-      forget();
     }
   }
 
@@ -137,10 +155,37 @@ export function mergeIndex(old: Record<string, unknown>, added: Descriptor[]): B
   return Buffer.from(JSON.stringify({ ...old, schemaVersion: 2, mediaType: old.mediaType ?? OCI_INDEX, manifests: [...kept, ...added] }));
 }
 
-/** Adds images to the layout at `dir`; returns what writeLayoutFiles reports, and the bytes written. */
-export async function addToLayout(dir: string, images: WritableImage[], opts: LayoutWriteOptions): Promise<LayoutWriteResult & { bytes: number }> {
+/**
+ * Stages images for the layout at `dir`: their blobs under temporary names. `commit` renames them into place and
+ * merges index.json under the lock; `abort` removes them.
+ */
+export async function stageInLayout(dir: string, images: WritableImage[], opts: LayoutWriteOptions): Promise<{ result: LayoutWriteResult & { bytes: number }; commit(): Promise<void>; abort(): Promise<void> }> {
   const sink = new LayoutAddSink(dir);
-  const r = await writeLayoutFiles(sink, images, opts);
+  let r: LayoutWriteResult;
+  try {
+    r = await writeLayoutFiles(sink, images, opts);
+  } catch (e) {
+    await sink.dropAll();
+    throw e;
+  }
+  return {
+    result: { ...r, bytes: sink.bytes },
+    abort: () => sink.dropAll(),
+    commit: async () => {
+      try {
+        await sink.placeAll();
+        await mergeIntoIndex(dir, r.manifests);
+      } catch (e) {
+        await sink.dropAll();
+        throw e;
+      }
+      await sink.dropAll(); // nothing left to drop: forgets the exit handlers
+    },
+  };
+}
+
+/** Replaces index.json by its merge with `added`, holding the lock. */
+async function mergeIntoIndex(dir: string, added: Descriptor[]): Promise<void> {
   await withIndexLock(dir, async () => {
     const file = join(dir, 'index.json');
     let old: Record<string, unknown> = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
@@ -150,7 +195,7 @@ export async function addToLayout(dir: string, images: WritableImage[], opts: La
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StowageError(`${file}: cannot add to this layout: ${(e as Error).message}`);
     }
     if (typeof old !== 'object' || old === null || Array.isArray(old)) throw new StowageError(`${file}: not a JSON object; cannot add to this layout`);
-    const bytes = mergeIndex(old, r.manifests);
+    const bytes = mergeIndex(old, added);
     const tmp = file + tmpSuffix();
     const forget = removeOnExit(tmp);
     try {
@@ -161,5 +206,4 @@ export async function addToLayout(dir: string, images: WritableImage[], opts: La
       forget();
     }
   });
-  return { ...r, bytes: sink.bytes };
 }

@@ -20,8 +20,6 @@ export interface LayoutWriteOptions {
   /** The ref name for index.json entries, as given with the destination (`oci:DIR:TAG`), instead of the tags. */
   refName?: string;
   onLayer?: (bytes: number) => void;
-  /** Also decompress compressed layers on the way and check their DiffIDs. */
-  verifyDiffIds?: boolean;
   /**
    * A thin archive (docker-archive destinations only): layers the source lacks, or that `include` declines, are
    * named in the manifest by their blob digest but not stored; an engine holding those blobs (or their ChainIDs, on
@@ -86,7 +84,7 @@ export async function writeLayoutFiles(sink: Sink, images: WritableImage[], opts
       if (!layer.open) throw new StowageError(`layer ${i + 1} of ${img.tags[0] ?? img.configDigest} is not in the source; an OCI layout needs every blob`);
       queued.add(name);
       jobs.push(async () => {
-        await writeLayerData(sink, name, { ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`, opts.verifyDiffIds);
+        await writeLayerData(sink, name, { ...layer, digest: d.digest }, `layer ${i + 1} of ${img.tags[0] ?? img.configDigest}`);
         result.layersWritten++;
         result.layerBytes += layer.size;
         opts.onLayer?.(layer.size);

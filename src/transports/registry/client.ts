@@ -36,12 +36,9 @@ export interface UploadResult {
   how: 'uploaded' | 'mounted' | 'exists';
 }
 
-export interface ClientOptions {
-  /** Upload in PATCH chunks of this many bytes (resumable piece by piece) instead of one request. */
-  chunkSize?: number;
-  /** Ask for push rights on every request (a destination): one token serves HEADs and uploads alike. */
-  push?: boolean;
-}
+import type { ClientOptions } from './options.js';
+
+export type { ClientOptions };
 
 export class RegistryClient {
   readonly name: string;

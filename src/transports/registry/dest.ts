@@ -1,9 +1,18 @@
-/** docker:// as a destination: the images are pushed (the tag moves last, so a failure changes nothing). */
+/** docker:// as a destination: the blobs are uploaded when staged; the commit puts the manifests, the tag last. */
 import type { WritableImage } from '../../image/writable.js';
-import type { DestSpec, WriteOptions, WriteResult } from '../dest.js';
-import { pushImages } from './push.js';
+import type { DestSpec, StagedWrite, WriteOptions, WriteResult } from '../contract.js';
+import { stagePush } from './push.js';
 
-export async function pushDest(dest: DestSpec, images: WritableImage[], opts: WriteOptions): Promise<WriteResult> {
-  const r = await pushImages(dest.path, images, { ...opts.push, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
-  return { layersWritten: r.uploaded, layerBytes: r.bytesUploaded, omitted: [], bytes: r.bytesUploaded, push: r };
+export async function stageRegistryPush(dest: DestSpec, images: WritableImage[], opts: WriteOptions): Promise<StagedWrite> {
+  const staged = await stagePush(dest.path, images, { ...opts.push, ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+  const r = staged.result;
+  const result: WriteResult = { layersWritten: r.uploaded, layerBytes: r.bytesUploaded, omitted: [], bytes: r.bytesUploaded, push: r };
+  return {
+    result,
+    commit: async () => {
+      await staged.commit();
+      return result;
+    },
+    abort: () => staged.abort(),
+  };
 }

@@ -1,5 +1,8 @@
 /** What a registry connection may be told by the user: credentials, TLS, retries. Never printed. */
 import { UsageError } from '../../errors.js';
+import type { Compressor } from '../../compress/compress.js';
+import type { Digest } from '../../oci/digest.js';
+import type { Platform } from '../../oci/platform.js';
 
 export interface Credentials {
   username: string;
@@ -40,3 +43,57 @@ export function parseCreds(text: string, what = '--creds'): Credentials {
   if (!username || password === undefined) throw new UsageError(`${what} wants USER:PASSWORD (or USER with STOWAGE_REGISTRY_PASSWORD set)`);
   return { username, password };
 }
+
+export interface ClientOptions {
+  /** Upload in PATCH chunks of this many bytes (resumable piece by piece) instead of one request. */
+  chunkSize?: number;
+  /** Ask for push rights on every request (a destination): one token serves HEADs and uploads alike. */
+  push?: boolean;
+}
+
+export interface PushOptions extends RegistryOptions, ClientOptions {
+  /** How to compress layers stored uncompressed (default gzip). Compressed layers are sent as they are. */
+  compression?: Compressor;
+  compressionLevel?: number;
+  /** Also recompress layers stored in another compression (gzip to zstd): their blob digests change. */
+  recompress?: boolean;
+  /** Layers in flight at once (default 4). */
+  jobs?: number;
+  /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */
+  mountFrom?: { host: string; repository: string };
+  /**
+   * Repositories on the destination registry that hold the base of a thin archive: a layer the source leaves out
+   * and the destination lacks is found there by DiffID and mounted (`--base-repo`).
+   */
+  baseRepos?: string[];
+  /** The source's image index, pushed byte for byte when every image it lists is pushed unchanged. */
+  index?: { bytes: Buffer; mediaType: string };
+  /** The platform of each image, for a new index. */
+  platforms?: (Platform | undefined)[];
+  /** The manifest type for images whose manifest is rebuilt: OCI (default) or Docker schema 2. */
+  manifestFormat?: 'oci' | 'docker';
+  /** Called as each layer is done, with its size. */
+  onLayer?: (bytes: number) => void;
+}
+
+export interface PushedBlob {
+  digest: Digest;
+  size: number;
+  how: 'uploaded' | 'mounted' | 'exists';
+}
+
+export interface PushResult {
+  /** The reference pushed, in full. */
+  reference: string;
+  /** What the tag now points to: the manifest, or the index of several. */
+  digest: Digest;
+  mediaType: string;
+  manifests: { digest: Digest; mediaType: string; size: number; kept: boolean }[];
+  /** Each distinct layer blob, and what it took. */
+  layers: PushedBlob[];
+  uploaded: number;
+  mounted: number;
+  existing: number;
+  bytesUploaded: number;
+}
+

@@ -12,62 +12,19 @@ import { compress, checkCompressor, type Compressor } from '../../compress/compr
 import { decompress } from '../../compress/decompress.js';
 import { sha256, type Digest } from '../../oci/digest.js';
 import { OCI_INDEX, layerTypeCompression } from '../../oci/mediatypes.js';
-import type { Platform } from '../../oci/platform.js';
 import { formatReference } from '../../oci/reference.js';
 import type { Descriptor } from '../../oci/types.js';
 import { indexJson, manifestFor, type BuiltManifest } from '../../image/manifest.js';
+import { hashingCopy } from '../../image/copy-layer.js';
 import type { WritableImage, WritableLayer } from '../../image/writable.js';
 import type { Compression } from '../../compress/detect.js';
-import type { ClientOptions, RegistryClient } from './client.js';
+import type { RegistryClient } from './client.js';
 import { DestinationLayers } from './lookup.js';
-import type { RegistryOptions } from './options.js';
+import type { Platform } from '../../oci/platform.js';
+import type { PushOptions, PushResult, PushedBlob } from './options.js';
+
+export type { PushOptions, PushResult, PushedBlob };
 import { clientFor, registryReference } from './source.js';
-
-export interface PushOptions extends RegistryOptions, ClientOptions {
-  /** How to compress layers stored uncompressed (default gzip). Compressed layers are sent as they are. */
-  compression?: Compressor;
-  compressionLevel?: number;
-  /** Also recompress layers stored in another compression (gzip to zstd): their blob digests change. */
-  recompress?: boolean;
-  /** Layers in flight at once (default 4). */
-  jobs?: number;
-  /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */
-  mountFrom?: { host: string; repository: string };
-  /**
-   * Repositories on the destination registry that hold the base of a thin archive: a layer the source leaves out
-   * and the destination lacks is found there by DiffID and mounted (`--base-repo`).
-   */
-  baseRepos?: string[];
-  /** The source's image index, pushed byte for byte when every image it lists is pushed unchanged. */
-  index?: { bytes: Buffer; mediaType: string };
-  /** The platform of each image, for a new index. */
-  platforms?: (Platform | undefined)[];
-  /** The manifest type for images whose manifest is rebuilt: OCI (default) or Docker schema 2. */
-  manifestFormat?: 'oci' | 'docker';
-  /** Called as each layer is done, with its size. */
-  onLayer?: (bytes: number) => void;
-}
-
-export interface PushedBlob {
-  digest: Digest;
-  size: number;
-  how: 'uploaded' | 'mounted' | 'exists';
-}
-
-export interface PushResult {
-  /** The reference pushed, in full. */
-  reference: string;
-  /** What the tag now points to: the manifest, or the index of several. */
-  digest: Digest;
-  mediaType: string;
-  manifests: { digest: Digest; mediaType: string; size: number; kept: boolean }[];
-  /** Each distinct layer blob, and what it took. */
-  layers: PushedBlob[];
-  uploaded: number;
-  mounted: number;
-  existing: number;
-  bytesUploaded: number;
-}
 
 /** Runs async jobs with at most `n` at a time. */
 function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
@@ -194,7 +151,8 @@ class Pusher {
       return { digest: blob.digest, size: blob.size, compression: this.target, blob };
     }
     const digest = layer.digest ?? (await hashStored(layer));
-    const blob = await this.ensure(digest, layer.size, layer.open, what);
+    // Checked as it goes up: the count, the digest, and (when the pipeline asks) the DiffID on the side.
+    const blob = await this.ensure(digest, layer.size, () => hashingCopy(layer, what), what);
     const out: LayerOutcome & { blob: PushedBlob } = { digest, size: layer.size, compression: layer.compression, blob };
     if (layer.descriptor?.mediaType) out.mediaType = layer.descriptor.mediaType;
     return out;
@@ -224,11 +182,22 @@ class Pusher {
   }
 }
 
+/** A push whose blobs are uploaded and whose manifests are ready: `commit` puts them, the tag last. */
+export interface StagedPush {
+  /** What the push will report (the layers and manifests; the digest the tag will name). */
+  result: PushResult;
+  commit(): Promise<PushResult>;
+  abort(): Promise<void>;
+}
+
 /**
- * Pushes images to `REGISTRY/REPO[:TAG]`: one image becomes the tag's manifest; several (the platforms of an index,
- * with --all-platforms) become an image index, kept byte for byte when every image in it is unchanged.
+ * Stages a push to `REGISTRY/REPO[:TAG]`: every blob (layers, configs) is uploaded, which names nothing; `commit`
+ * puts the manifests (by digest) and then the tag: one image becomes the tag's manifest; several (the platforms of
+ * an index, with --all-platforms) an image index, kept byte for byte when every image in it is unchanged. A
+ * refused push leaves the repository's tags and manifests as they were (uploaded blobs stay unreferenced, for the
+ * registry's garbage collection).
  */
-export async function pushImages(refText: string, images: WritableImage[], opts: PushOptions = {}): Promise<PushResult> {
+export async function stagePush(refText: string, images: WritableImage[], opts: PushOptions = {}): Promise<StagedPush> {
   const ref = registryReference(refText);
   if (ref.digest) throw new UsageError(`docker://${refText}: push to a tag, not a digest (the registry names the manifest by its digest)`);
   if (!images.length) throw new StowageError('nothing to push: the source has no image');
@@ -239,21 +208,12 @@ export async function pushImages(refText: string, images: WritableImage[], opts:
   try {
     const pushed = await Promise.all(images.map((img) => pusher.image(img)));
     const manifests = pushed.map((p) => ({ digest: p.manifest.digest, mediaType: p.manifest.mediaType, size: p.manifest.bytes.length, kept: p.kept }));
-    let top: { digest: Digest; mediaType: string };
-    if (pushed.length === 1) {
-      const m = pushed[0]!.manifest;
-      await client.putManifest(ref.tag!, m.bytes, m.mediaType);
-      top = { digest: m.digest, mediaType: m.mediaType };
-    } else {
-      for (const p of pushed) await client.putManifest(p.manifest.digest, p.manifest.bytes, p.manifest.mediaType);
-      const index = keptIndex(opts.index, manifests) ?? newIndex(pushed.map((p) => p.manifest), opts.platforms);
-      await client.putManifest(ref.tag!, index.bytes, index.mediaType);
-      top = { digest: sha256(index.bytes), mediaType: index.mediaType };
-    }
+    const index = pushed.length === 1 ? undefined : (keptIndex(opts.index, manifests) ?? newIndex(pushed.map((p) => p.manifest), opts.platforms));
+    const top = index ? { digest: sha256(index.bytes), mediaType: index.mediaType } : { digest: pushed[0]!.manifest.digest, mediaType: pushed[0]!.manifest.mediaType };
     const distinct = new Map<Digest, PushedBlob>();
     for (const p of pushed) for (const b of p.blobs) if (!distinct.has(b.digest)) distinct.set(b.digest, b);
     const layers = [...distinct.values()];
-    return {
+    const result: PushResult = {
       reference,
       ...top,
       manifests,
@@ -263,8 +223,27 @@ export async function pushImages(refText: string, images: WritableImage[], opts:
       existing: layers.filter((b) => b.how === 'exists').length,
       bytesUploaded: layers.filter((b) => b.how === 'uploaded').reduce((a, b) => a + b.size, 0),
     };
-  } finally {
+    return {
+      result,
+      abort: () => client.http.close(),
+      commit: async () => {
+        try {
+          if (!index) {
+            const m = pushed[0]!.manifest;
+            await client.putManifest(ref.tag!, m.bytes, m.mediaType);
+          } else {
+            for (const p of pushed) await client.putManifest(p.manifest.digest, p.manifest.bytes, p.manifest.mediaType);
+            await client.putManifest(ref.tag!, index.bytes, index.mediaType);
+          }
+          return result;
+        } finally {
+          await client.http.close();
+        }
+      },
+    };
+  } catch (e) {
     await client.http.close();
+    throw e;
   }
 }
 

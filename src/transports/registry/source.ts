@@ -46,6 +46,7 @@ export async function openRegistrySource(text: string, refText: string, opts: Re
     tree.addDoc('index.json', Buffer.from(JSON.stringify(index)));
     const src = await readOciLayout(tree, text, 'oci-layout');
     src.format = 'registry';
+    src.blobsProveThemselves = true;
     for (const img of src.images) if (img.manifest) img.manifest.note = `from the registry, ${img.manifest.mediaType}`;
     src.flavor = `registry image (${isIndexType(top.mediaType) ? `an image index, ${src.images.length} image(s)` : top.mediaType})`;
     src.registry = { reference: `${ref.domain}/${ref.path}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`, host: client.http.host, repository: ref.path, digest: top.digest, mediaType: top.mediaType, ...(isIndexType(top.mediaType) ? { index: top.bytes } : {}) };
