@@ -18,7 +18,8 @@ export { writableFrom, type WritableImage, type WritableLayer } from './image/wr
 export { openSource, pickOne, filterPlatform, type OpenOptions } from './transports/open.js';
 export { parseSourceSpec } from './transports/spec.js';
 export { parseDestSpec, writeImages, destAccepts, type DestSpec } from './transports/dest.js';
-export { TRANSPORTS, type DestAccepts, type DestKind, type TransportEntry } from './transports/table.js';
+export { TRANSPORTS, registerTransport, type DestAccepts, type DestKind, type TransportEntry } from './transports/table.js';
+export type { StagedWrite, WriteOptions, WriteResult, SourceSpec } from './transports/contract.js';
 export { inspect, type InspectReport } from './ops/inspect.js';
 export { verify, type VerifyReport } from './ops/verify.js';
 export { readTar, type TarEntry } from './tar/reader.js';

@@ -17,8 +17,8 @@ import type { ImageSource } from '../image/model.js';
 import type { WritableImage } from '../image/writable.js';
 import type { PushOptions, PushResult, RegistryOptions } from './registry/options.js';
 
-/** A destination's name in the reports (`written.format`). */
-export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker';
+/** A destination's name in the reports (`written.format`); a transport registered at run time adds its own. */
+export type DestKind = 'docker-archive' | 'oci' | 'oci-archive' | 'docker-daemon' | 'docker' | (string & {});
 /** A source's transport: the destinations' plus standard input and `auto` (a bare path, sniffed). */
 export type Transport = 'auto' | 'stdin' | DestKind;
 
