@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { RegionCopier } from '../hash/copier.js';
 import type { Digest } from '../oci/digest.js';
 import { BLOCK, encodeHeader, padding } from '../tar/header.js';
-import { fsError } from './fs-errors.js';
+import { fsError, isWriteFailure } from './fs-errors.js';
 import type { FileRegion } from './tree.js';
 import { writeChunks } from './write-chunks.js';
 
@@ -187,7 +187,14 @@ export class FdSink extends TarSink {
     this.names.add(name);
     await this.tw.write(encodeHeader({ name, type: 'file', size, mode: 0o644 }));
     this.copier ??= new RegionCopier();
-    const r = await this.copier.copy({ ...region, size }, this.fd, this.tw.reserve(size), hash);
+    let r: { digest?: Digest; size: number };
+    try {
+      r = await this.copier.copy({ ...region, size }, this.fd, this.tw.reserve(size), hash);
+    } catch (e) {
+      // A full disk under the copy threads names the output, as every other write does; a failed read names the
+      // input file it came from.
+      throw isWriteFailure(e) ? fsError(e, this.label, 'nothing written') : fsError(e, region.file);
+    }
     await this.tw.write(ZEROS.subarray(0, padding(size)));
     return r;
   }

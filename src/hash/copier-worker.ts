@@ -52,7 +52,7 @@ function copyOnly(job: CopyJob): void {
     }
     parentPort!.postMessage({ ok: true });
   } catch (e) {
-    parentPort!.postMessage({ ok: false, error: (e as Error).message });
+    parentPort!.postMessage({ ok: false, error: (e as Error).message, code: (e as NodeJS.ErrnoException).code });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -80,7 +80,7 @@ function copy(job: CopyJob): void {
   } catch (e) {
     waitFor(0);
     publish(-1);
-    parentPort!.postMessage({ ok: false, error: (e as Error).message });
+    parentPort!.postMessage({ ok: false, error: (e as Error).message, code: (e as NodeJS.ErrnoException).code });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -67,6 +67,24 @@ describe('a disk that fills: one line, nothing under the final name (defect 1)',
     });
   }
 
+  it('a disk that fills while the copy threads write names the output, at any point (issue 19)', () => {
+    // copy, copy to an OCI archive, delta and edit copy layers on worker threads: a full disk there used to give
+    // Node's own "ENOSPC: no space left on device, write", naming no file.
+    const sweeps: [string, string[], string, number][] = [
+      ['copy', ['copy', APP2, '{mnt}/c.tar'], 'c.tar', 307_200],
+      ['copy to an OCI archive', ['copy', APP2, 'oci-archive:{mnt}/c-oci.tar'], 'c-oci.tar', 301_568],
+      ['delta', ['delta', APP2, '--base', APP1, '-o', '{mnt}/d.tar'], 'd.tar', 40_960],
+      ['edit', ['edit', APP2, '-o', '{mnt}/e.tar', '--label', 'a=b'], 'e.tar', 307_200],
+    ];
+    for (const [what, args, name, size] of sweeps) {
+      for (let cap = 16 << 10; cap < size; cap += Math.max(8192, Math.floor(size / 8 / 4096) * 4096)) {
+        const r = onTmpfs(cap, args);
+        if (r.status === 0) continue; // it fitted (a small delta)
+        failsCleanly(r, new RegExp(`${name.replace('.', '\\.')}: no space left`), `${what} on a ${cap}-byte disk`);
+      }
+    }
+  });
+
   it('the temporary folder filling during squash is named as the temporary folder, not as a short input (defect 12)', () => {
     const out = path('.tar');
     const r2 = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=96k tmpfs "$MNT" && STOWAGE_TMPDIR="$MNT" "$NODE" "$CLI" squash "$SRC" -o "$OUT"'], {
