@@ -47,3 +47,13 @@ export { check, type CheckReport, type CheckedLayer } from './ops/check.js';
 export { apply, type ApplyReport } from './ops/apply.js';
 export { HaveSet, parseHave, mergeHave, type HaveImage, type HaveFile } from './ops/have.js';
 export { haveFromSource, haveFromFile } from './ops/have-sources.js';
+// The other questions: two images compared, what each layer holds, what an engine records, a registry's tags.
+export { diff, type DiffReport, type LayerPair, type FieldChange } from './ops/diff.js';
+export { analyzeLayers, type LayersOptions, type LayersAnalysis, type LayersReport, type LayerReport } from './ops/layers.js';
+export { local, type LocalReport, type LocalImage } from './ops/local.js';
+export { listTags, digestOf, deleteImage, type LsReport, type DigestReport, type DeleteReport } from './ops/registry-admin.js';
+// Patch deltas (delta --patch): small when no layer is byte-identical. zstd is loaded on first use.
+export { writePatchDelta, type PatchDeltaReport } from './ops/patch-delta.js';
+export { applyPatchDelta, type PatchApplyReport } from './ops/patch-apply.js';
+export { checkPatchDelta, describePatchDelta } from './ops/patch-inspect.js';
+export { isPatchDelta, readPatchDelta } from './patch/read-delta.js';
