@@ -7,12 +7,10 @@
 import type { Compression, Sniffed } from '../compress/detect.js';
 import type { LayerDigests } from '../hash/layer-digest.js';
 
+import type { FileRegion } from '../hash/region.js';
+
 /** Where a file's bytes are: a region of a real file, so workers and range readers can read it directly. */
-export interface FileRegion {
-  file: string;
-  offset: number;
-  size: number;
-}
+export type { FileRegion };
 
 export interface TreeFile {
   /** The normalised path asked for. */

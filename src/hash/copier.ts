@@ -21,7 +21,7 @@ function copyFailure(c: CopyAnswer): Error {
   return new StowageError(c.error ?? 'copy failed');
 }
 import type { Digest } from '../oci/digest.js';
-import type { FileRegion } from '../fs/tree.js';
+import type { FileRegion } from './region.js';
 import { SLOT, SLOTS } from './copier-ring.js';
 
 export class RegionCopier {

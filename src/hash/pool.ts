@@ -3,7 +3,7 @@
  * there is less work), the largest region first.
  */
 import { availableParallelism } from 'node:os';
-import type { FileRegion } from '../fs/tree.js';
+import type { FileRegion } from './region.js';
 import type { LayerDigests } from './layer-digest.js';
 import { WorkerPool } from './worker-pool.js';
 

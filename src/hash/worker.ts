@@ -9,7 +9,7 @@ import type { Digest } from '../oci/digest.js';
 import { parentPort } from 'node:worker_threads';
 import { StowageError } from '../errors.js';
 import { digestLayer, type LayerDigests } from './layer-digest.js';
-import type { FileRegion } from '../fs/tree.js';
+import type { FileRegion } from './region.js';
 
 interface Job {
   id: number;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { decompress } from '../compress/decompress.js';
+import { digestOf, mismatch } from '../hash/verified.js';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { WritableLayer } from './writable.js';
@@ -38,8 +39,8 @@ export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGen
     throw e;
   }
   if (side) {
-    const sideDiffId = await side.end();
-    if (sideDiffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${sideDiffId}, but the config says ${layer.diffId}`);
+    const bad = mismatch({ what, digest: layer.diffId, names: 'DiffID' }, { digest: await side.end() });
+    if (bad) throw new StowageError(bad);
   }
   if (layer.check === 'size' || layer.check === 'source') {
     checkCopied(layer, what, layer.diffId, n, undefined, true);
@@ -55,27 +56,28 @@ export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGen
  * digest; for a compressed one, when it was computed), and the blob digest a manifest or name promised.
  */
 export function checkCopied(layer: WritableLayer, what: string, digest: Digest, size: number, diffIdSeen?: Digest, sizeOnly = false): void {
-  if (size !== layer.size) throw new StowageError(`${what}: ${size} bytes where ${layer.size} were expected`);
+  const complain = (bad: string | undefined) => { if (bad) throw new StowageError(bad); };
+  complain(mismatch({ what, size: layer.size }, { size }));
   if (sizeOnly) return;
   // The DiffID first: for an uncompressed layer it is the bytes' digest, and the config is what names it.
   const diffId = layer.compression === 'none' ? digest : diffIdSeen;
-  if (diffId && diffId !== layer.diffId) throw new StowageError(`${what}: DiffID is ${diffId}, but the config says ${layer.diffId}`);
-  if (layer.digest && digest !== layer.digest) throw new StowageError(`${what}: bytes hash to ${digest}, expected ${layer.digest}`);
+  if (diffId) complain(mismatch({ what, digest: layer.diffId, names: 'DiffID' }, { digest: diffId }));
+  if (layer.digest) complain(mismatch({ what, digest: layer.digest }, { digest }));
 }
 
 /** Decompresses a copy of the bytes as they pass and hashes the result: the DiffID, without a second read. */
 function diffIdOnTheSide(layer: WritableLayer, what: string): { push(c: Buffer): Promise<void>; end(): Promise<Digest>; abort(): void } {
   const pt = new PassThrough({ highWaterMark: 4 << 20 });
-  const h = createHash('sha256');
-  const result = (async () => {
-    for await (const c of decompress(layer.compression, pt as AsyncIterable<Buffer>, what)) h.update(c);
-    return `sha256:${h.digest('hex')}` as Digest;
-  })();
-  result.catch(() => undefined); // surfaced by end()
+  const result = digestOf(decompress(layer.compression, pt as AsyncIterable<Buffer>, what)).then((s) => s.digest);
+  // A failure is surfaced by end(), after the copy: a blob that is not its digest is the more basic fault, and the
+  // stream's own check (a registry's) says so first.
+  let failed = false;
+  result.catch(() => { failed = true; });
   return {
     push: async (c) => {
-      // Wait for the decompressor to catch up, unless it failed (then drain never comes; the failure is thrown).
-      if (!pt.write(c)) await Promise.race([new Promise<void>((r) => pt.once('drain', () => r())), result.then(() => undefined)]);
+      if (failed) return;
+      // Wait for the decompressor to catch up, unless it fails (then drain never comes).
+      if (!pt.write(c)) await Promise.race([new Promise<void>((r) => pt.once('drain', () => r())), result.then(() => undefined, () => undefined)]);
     },
     end: async () => {
       pt.end();

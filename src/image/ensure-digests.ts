@@ -3,7 +3,7 @@
  * know them (a manifest, or uncompressed layers whose digest is the DiffID); for the rest (compressed layers in a
  * docker-archive without a manifest) this hashes the stored bytes once, ahead of the copy.
  */
-import { createHash } from 'node:crypto';
+import { digestOf } from '../hash/verified.js';
 import type { Digest } from '../oci/digest.js';
 import type { WritableImage } from './writable.js';
 
@@ -15,9 +15,7 @@ export async function ensureDigests(images: WritableImage[]): Promise<void> {
       const key = `${l.diffId}/${l.size}/${l.compression}`;
       let d = done.get(key);
       if (!d) {
-        const h = createHash('sha256');
-        for await (const c of l.open()) h.update(c);
-        d = `sha256:${h.digest('hex')}`;
+        d = (await digestOf(l.open())).digest;
         done.set(key, d);
       }
       l.digest = d;

@@ -4,12 +4,12 @@
  * those formats give these to the ImageSource they return, so operations never touch the tree or its paths.
  * One BlobHasher per source: a file several layers (or a proof and a copy) need is hashed once.
  */
-import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { decompress } from '../compress/decompress.js';
 import { describeCompression } from '../compress/detect.js';
 import type { FileTree } from '../fs/tree.js';
-import { BlobHasher } from '../hash/blob-hasher.js';
+import { counted, verified } from '../hash/verified.js';
+import { BlobHasher } from './blob-hasher.js';
 import { blobPath, type Digest } from '../oci/digest.js';
 import { ociLayerType } from '../oci/mediatypes.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
@@ -17,20 +17,10 @@ import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord, SourceImage, StoredBlob } from '../image/model.js';
 
-/** Stored bytes checked as they stream: the size, and the digest when one is expected. Throws after the last chunk on a mismatch. */
-async function* checked(input: AsyncIterable<Buffer>, what: string, digest: Digest | undefined, size: number | undefined): AsyncGenerator<Buffer> {
-  const h = digest ? createHash('sha256') : undefined;
-  let n = 0;
-  for await (const c of input) {
-    h?.update(c);
-    n += c.length;
-    yield c;
-  }
-  if (size !== undefined && n !== size) throw new StowageError(`${what}: ${n} bytes where ${size} were expected`);
-  if (h && digest) {
-    const got = `sha256:${h.digest('hex')}`;
-    if (got !== digest) throw new StowageError(`${what}: bytes hash to ${got}, expected ${digest}`);
-  }
+/** Stored bytes checked as they stream: the size, and the digest when one is expected. */
+function checked(input: AsyncIterable<Buffer>, what: string, digest: Digest | undefined, size: number | undefined): AsyncIterable<Buffer> {
+  const want = { what, ...(digest ? { digest } : {}), ...(size !== undefined ? { size } : {}) };
+  return digest ? verified(input, want) : counted(input, want);
 }
 
 class TreeLayer implements Layer {

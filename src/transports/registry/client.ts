@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { StowageError } from '../../errors.js';
 import { JSON_LIMIT } from '../../limits.js';
+import { verified } from '../../hash/verified.js';
 import { sha256, type Digest } from '../../oci/digest.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../oci/mediatypes.js';
 import { errorDetail, header, readBody, RegistryHttp, type HttpRequest, type Response } from './http.js';
@@ -148,12 +149,16 @@ export class RegistryClient {
   }
 
   /**
-   * Streams a blob, hashing it; a connection dropped mid-blob is resumed with a Range request from the last byte
-   * received (or re-read and skipped when the registry ignores Range). Ends with a size and digest check.
+   * Streams a blob, checked against its digest (and size) as it passes; a connection dropped mid-blob is resumed
+   * with a Range request from the last byte received (or re-read and skipped when the registry ignores Range).
    */
-  async *getBlob(digest: Digest, size?: number): AsyncGenerator<Buffer> {
+  getBlob(digest: Digest, size?: number): AsyncIterable<Buffer> {
     const what = `${this.name} blob ${digest}`;
-    const h = createHash('sha256');
+    return verified(this.resumingBlob(digest, size, what), { what, digest, ...(size !== undefined ? { size } : {}) });
+  }
+
+  /** A blob's bytes across dropped connections (the digest is checked by getBlob). */
+  private async *resumingBlob(digest: Digest, size: number | undefined, what: string): AsyncGenerator<Buffer> {
     let got = 0;
     let failures = 0;
     for (;;) {
@@ -169,7 +174,6 @@ export class RegistryClient {
           }
           got += chunk.length;
           if (size !== undefined && got > size) throw new StowageError(`${what}: the registry sent more than the ${size} bytes its descriptor says`);
-          h.update(chunk);
           yield chunk;
         }
         if (size !== undefined && got < size) throw Object.assign(new Error(`the blob ended after ${got} of ${size} bytes`), { code: 'UND_ERR_SOCKET' });
@@ -184,8 +188,6 @@ export class RegistryClient {
         await sleep(backoff(failures));
       }
     }
-    const d = `sha256:${h.digest('hex')}` as Digest;
-    if (d !== digest) throw new StowageError(`${what}: digest mismatch: the bytes the registry sent hash to ${d}`);
   }
 
   /** Tries to mount a blob from another repository of the same registry; true when the registry did. */

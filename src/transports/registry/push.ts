@@ -6,7 +6,6 @@
  * stream up, and the DiffID checked on the same pass. The tag moves only at the very end, when the manifest (or
  * index) is put: a failure before that leaves the repository's tags as they were.
  */
-import { createHash } from 'node:crypto';
 import { StowageError, UsageError } from '../../errors.js';
 import { compress, checkCompressor, type Compressor } from '../../compress/compress.js';
 import { decompress } from '../../compress/decompress.js';
@@ -16,6 +15,7 @@ import { formatReference } from '../../oci/reference.js';
 import type { Descriptor } from '../../oci/types.js';
 import { indexJson, manifestFor, type BuiltManifest } from '../../image/manifest.js';
 import { hashingCopy } from '../../image/copy-layer.js';
+import { digestOf, verified } from '../../hash/verified.js';
 import type { WritableImage, WritableLayer } from '../../image/writable.js';
 import type { Compression } from '../../compress/detect.js';
 import type { RegistryClient } from './client.js';
@@ -42,26 +42,16 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** Yields a layer's uncompressed bytes, checking their size and DiffID after the last one. */
-async function* checkedTar(layer: WritableLayer, what: string): AsyncGenerator<Buffer> {
-  const h = createHash('sha256');
-  let n = 0;
+/** A layer's uncompressed bytes, checked against their size (when stored so) and DiffID after the last one. */
+function checkedTar(layer: WritableLayer, what: string): AsyncIterable<Buffer> {
   // A compressed layer being recompressed is decompressed first; its DiffID is checked all the same.
-  const tar = layer.compression === 'none' ? layer.open!() : decompress(layer.compression, layer.open!(), what);
-  for await (const c of tar) {
-    h.update(c);
-    n += c.length;
-    yield c;
-  }
-  const d = `sha256:${h.digest('hex')}`;
-  if (layer.compression === 'none' && n !== layer.size) throw new StowageError(`${what}: ${n} bytes where ${layer.size} were expected`);
-  if (d !== layer.diffId) throw new StowageError(`${what}: DiffID is ${d}, but the config says ${layer.diffId}`);
+  const plain = layer.compression === 'none';
+  const tar = plain ? layer.open!() : decompress(layer.compression, layer.open!(), what);
+  return verified(tar, { what, digest: layer.diffId, names: 'DiffID', ...(plain ? { size: layer.size } : {}) });
 }
 
 async function hashStored(layer: WritableLayer): Promise<Digest> {
-  const h = createHash('sha256');
-  for await (const c of layer.open!()) h.update(c);
-  return `sha256:${h.digest('hex')}`;
+  return (await digestOf(layer.open!())).digest;
 }
 
 interface LayerOutcome {

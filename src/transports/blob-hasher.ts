@@ -4,8 +4,8 @@
  * this thread from the tree's stream.
  */
 import type { FileTree } from '../fs/tree.js';
-import { digestLayer, type LayerDigests } from './layer-digest.js';
-import { HashPool } from './pool.js';
+import { digestLayer, type LayerDigests } from '../hash/layer-digest.js';
+import { HashPool } from '../hash/pool.js';
 
 export class BlobHasher {
   private readonly cache = new Map<string, Promise<LayerDigests>>();
