@@ -16,6 +16,7 @@ import { oneLineError, stowage } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
 import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { validate } from '../helpers/validate.js';
 import { entry, END, gz, ociLayout, sha, smallLayer } from './craft.js';
 
 const tmp = scratch('stowage-pipeline-');
@@ -163,6 +164,59 @@ describe('a tampered layer is refused by every writing command, into each engine
         const tag = `stowage-hostile/pipeline-${cmd}:${process.pid}`;
         assert.match(refused(args(src, `docker-daemon:${tag}`), `${cmd} -> ${e.name}`, env), /DiffID/);
         assert.notEqual(e.tryDocker(['image', 'inspect', tag]).status, 0, `${cmd}: ${tag} is not in ${e.name}`);
+      }
+    });
+  }
+});
+
+describe('an honest image goes into every kind of destination, and the output validates', () => {
+  // The image ID and DiffIDs of the source, from its own bytes.
+  let want: { imageId: string; diffIds: string[] };
+  let reg: Registry | undefined;
+  before(async () => {
+    want = (await validate(join(EXAMPLES, 'app-2.tar'))).images[0]!;
+    if (!REGISTRY_SKIP) reg = await startRegistry();
+  });
+  after(() => reg?.stop());
+  const same = async (text: string) => {
+    const got = (await validate(text)).images[0]!;
+    assert.equal(got.imageId, want.imageId, `${text}: same image ID`);
+    assert.deepEqual(got.diffIds, want.diffIds, `${text}: same DiffIDs`);
+  };
+  for (const [cmd, args] of COMMANDS) {
+    it(`${cmd} into a new and an existing OCI layout, an OCI archive and both docker archive layouts`, async () => {
+      const layout = fresh('-ok');
+      for (const dest of [`oci:${layout}:a`, `oci:${layout}:b`, `oci-archive:${fresh('.tar')}`, fresh('.tar')]) {
+        const r = stowage(args(join(EXAMPLES, 'app-2.tar'), dest));
+        assert.equal(r.status, 0, `${cmd} -> ${dest}: ${r.stderr}`);
+        const out = (await validate(dest)).images[0]!;
+        if (cmd === 'copy') assert.equal(out.imageId, want.imageId, `${dest}: same image ID`);
+      }
+      const oci = fresh('.tar');
+      assert.equal(stowage([...args(join(EXAMPLES, 'app-2.tar'), oci), '--layout', 'oci']).status, 0);
+      await validate(oci);
+      if (cmd === 'copy') await same(oci);
+    });
+  }
+  it('copy into the registry and back out', { skip: REGISTRY_SKIP }, async () => {
+    const ref = `docker://${reg!.addr}/honest/app:2`;
+    assert.equal(stowage(['copy', join(EXAMPLES, 'app-2.tar'), ref]).status, 0);
+    await same(ref);
+  });
+  for (const e of ENGINES) {
+    it(`copy into ${e.name} and back out`, { skip: e.skip }, async () => {
+      const env = { DOCKER_HOST: e.host };
+      const tag = `stowage-honest/app:${process.pid}`;
+      try {
+        assert.equal(stowage(['copy', join(EXAMPLES, 'app-2.tar'), `docker-daemon:${tag}`], { env }).status, 0);
+        const back = fresh('.tar');
+        assert.equal(stowage(['copy', `docker-daemon:${tag}`, back], { env }).status, 0);
+        const got = (await validate(back)).images[0]!;
+        assert.deepEqual(got.diffIds, want.diffIds, `${e.name}: same DiffIDs`);
+        // The containerd store names an image by its manifest; the config, and so the DiffIDs, are the same.
+        if (e.store === 'classic') assert.equal(got.imageId, want.imageId);
+      } finally {
+        e.tryDocker(['rmi', tag]);
       }
     });
   }
