@@ -13,6 +13,7 @@ import type { Descriptor } from '../oci/types.js';
 import { EngineClient } from '../transports/docker-daemon/client.js';
 import { contentRoots, storedImage } from '../transports/docker-daemon/stored-blobs.js';
 import { openSource } from '../transports/open.js';
+import { splitPrefix } from '../transports/spec.js';
 import { HaveSet, mergeHave, parseHave, type HaveImage } from './have.js';
 
 /**
@@ -49,8 +50,9 @@ function blobsOf(img: SourceImage): (Descriptor | null)[] {
 }
 
 export async function haveFromSource(text: string, opts: { dataRoot?: string } = {}): Promise<HaveSet> {
-  if (text === 'docker-daemon:' || text === 'docker-daemon') return haveFromEngine(undefined, undefined, opts);
-  if (text.startsWith('docker-daemon:')) return haveFromEngine(text.slice('docker-daemon:'.length), undefined, opts);
+  // docker-daemon: alone (or the bare word) is every image of the engine, untagged ones too.
+  const p = text === 'docker-daemon' ? { transport: 'docker-daemon', rest: '' } : splitPrefix(text);
+  if (p?.transport === 'docker-daemon') return haveFromEngine(p.rest || undefined, undefined, opts);
   const src = await openSource(text, { digest: false });
   try {
     return new HaveSet(

@@ -6,6 +6,7 @@ import { StowageError, UsageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { parsePlatform } from '../oci/platform.js';
 import { openSource, pickOne } from '../transports/open.js';
+import { splitPrefix } from '../transports/spec.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
 import { clientFor, registryReference } from '../transports/registry/source.js';
 import { parseReference } from '../oci/reference.js';
@@ -18,8 +19,9 @@ export interface LsReport {
 
 /** The part after docker://, which every housekeeping command wants. */
 function registryText(text: string, command: string, example: string): string {
-  if (!text.startsWith('docker://')) throw new UsageError(`${command} works on registries: give docker://${text.replace(/^docker:/, '')} (for example ${example})`);
-  return text.slice('docker://'.length).replace(/^\/\//, '');
+  const p = splitPrefix(text);
+  if (p?.transport !== 'docker') throw new UsageError(`${command} works on registries: give docker://${text.replace(/^docker:/, '')} (for example ${example})`);
+  return p.rest.replace(/^\/\//, '');
 }
 
 export async function listTags(text: string, opts: RegistryOptions = {}): Promise<LsReport> {

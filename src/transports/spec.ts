@@ -33,6 +33,20 @@ function splitSelector(rest: string): { path: string; ref?: string; position?: n
   return { path, ref: sel };
 }
 
+/**
+ * The transport a name's prefix says (`docker://`, `docker-daemon:`, ...) and what follows it, without checking the
+ * rest; undefined for a bare path or `-`. The one place prefixes are matched: commands and ops ask this.
+ */
+export function splitPrefix(text: string): { transport: Transport; rest: string } | undefined {
+  const e = TRANSPORTS.find((x) => x.prefix && text.startsWith(x.prefix));
+  return e ? { transport: e.transport, rest: text.slice(e.prefix!.length) } : undefined;
+}
+
+/** The transport a source or destination name uses: its prefix's, or 'auto' for a bare path ('stdin' for -). */
+export function transportOf(text: string): Transport {
+  return text === '-' ? 'stdin' : (splitPrefix(text)?.transport ?? 'auto');
+}
+
 export function parseSourceSpec(text: string): SourceSpec {
   if (text === '-') return { transport: 'stdin', path: '-', text };
   for (const { prefix, transport, namesReference } of TRANSPORTS) {

@@ -1,4 +1,5 @@
 /** `stowage copy SOURCE DEST`: move images between archives, OCI layouts, OCI archives and registries. */
+import { transportOf } from '../../transports/spec.js';
 import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -36,7 +37,7 @@ export async function runCopy(source: string, dest: string, f: CopyFlags): Promi
   if (f.platform) opts.platform = parsePlatform(f.platform);
   if (f.allPlatforms) opts.allPlatforms = true;
   if (f.verify === false) opts.verify = false;
-  const progress = progressFor(dest.startsWith('docker://') ? 'pushing' : source.startsWith('docker://') ? 'pulling' : 'copying', f);
+  const progress = progressFor(transportOf(dest) === 'docker' ? 'pushing' : transportOf(source) === 'docker' ? 'pulling' : 'copying', f);
   opts.onProgress = (d, t, l) => {
     progress.setItem(l.total > 1 ? `${l.done}/${l.total} layers done` : undefined);
     progress.update(d, t);

@@ -1,4 +1,5 @@
 /** `stowage pull REF [DEST]`: copy an image from a registry (copy docker://REF DEST); into the engine by default. */
+import { transportOf } from '../../transports/spec.js';
 import type { Command } from 'commander';
 import { addCopyFlags, runCopy, type CopyFlags } from './copy.js';
 
@@ -20,6 +21,6 @@ Examples:
   stowage pull --platform linux/arm64 docker.io/library/alpine:3 oci:./alpine:3
   stowage pull --all-platforms docker.io/library/alpine:3 oci-archive:alpine-all.tar`)
     .action(async (ref: string, dest: string, opts: CopyFlags) => {
-      await runCopy(ref.startsWith('docker://') ? ref : `docker://${ref}`, dest, opts);
+      await runCopy(transportOf(ref) === 'docker' ? ref : `docker://${ref}`, dest, opts);
     });
 }

@@ -1,4 +1,5 @@
 /** `stowage push SOURCE REF`: copy an image to a registry (the familiar spelling of copy SOURCE docker://REF). */
+import { transportOf } from '../../transports/spec.js';
 import type { Command } from 'commander';
 import { addCopyFlags, runCopy, type CopyFlags } from './copy.js';
 import { SOURCE_HELP } from '../source-help.js';
@@ -17,6 +18,6 @@ Examples:
   stowage push --compression zstd oci:./layout:v1 127.0.0.1:5000/app:v1
   docker save app | stowage push - 127.0.0.1:5000/app:1`)
     .action(async (source: string, ref: string, opts: CopyFlags) => {
-      await runCopy(source, ref.startsWith('docker://') ? ref : `docker://${ref}`, opts);
+      await runCopy(source, transportOf(ref) === 'docker' ? ref : `docker://${ref}`, opts);
     });
 }
