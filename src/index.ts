@@ -2,7 +2,7 @@
  * stowage as a library: open any image source, inspect and verify it, write images anywhere. The CLI
  * (src/cli) is a thin skin over these.
  */
-export { StowageError, UsageError } from './errors.js';
+export { StowageError, UsageError, TruncatedError, ReportedFailure, hasCode, ERROR_CODES, type ErrorCode, type ErrorOptions } from './errors.js';
 export { sha256, isDigest, parseDigest, type Digest } from './oci/digest.js';
 export { chainIds } from './oci/identities.js';
 export { v1LayerId, v1LayerIds } from './oci/v1id.js';

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StowageError } from '../errors.js';
+import { errorFromThread, type ThreadError } from './thread-errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { FileRegion } from '../fs/tree.js';
 import { SLOT, SLOTS } from './copier-ring.js';
@@ -35,12 +36,12 @@ export class RegionCopier {
     const plain = async () => {
       this.copier.ref();
       try {
-        const c = await new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+        const c = await new Promise<{ ok: boolean } & Partial<ThreadError>>((resolve, reject) => {
           this.copier.once('message', resolve);
           this.copier.once('error', reject);
           this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: false });
         });
-        if (!c.ok) throw new StowageError(c.error ?? 'copy failed');
+        if (!c.ok) throw errorFromThread({ error: 'copy failed', stowage: true, ...c });
         return { size: region.size };
       } finally {
         this.copier.unref();
@@ -54,14 +55,14 @@ export class RegionCopier {
           this.hasher.once('message', resolve);
           this.hasher.once('error', reject);
         });
-        const copied = new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+        const copied = new Promise<{ ok: boolean } & Partial<ThreadError>>((resolve, reject) => {
           this.copier.once('message', resolve);
           this.copier.once('error', reject);
         });
         this.hasher.postMessage('job');
         this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: true });
         const [c, h] = await Promise.all([copied, hashed]);
-        if (!c.ok) throw new StowageError(c.error ?? 'copy failed');
+        if (!c.ok) throw errorFromThread({ error: 'copy failed', stowage: true, ...c });
         if (h.failed || !h.digest) throw new StowageError('copy failed');
         return { digest: h.digest, size: h.size! };
       } finally {
