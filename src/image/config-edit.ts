@@ -28,6 +28,7 @@ import { goJson } from '../oci/gojson.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
 import { sameTag } from '../oci/reference.js';
 import { AnnotationEditor, ConfigEditor } from './config-editor.js';
+import { checkTag } from './edit-values.js';
 import { annotationField, configField, type AnnotationChange, type ConfigChange, type EditRequest, type TagRequest } from './edit-fields.js';
 
 export type { AnnotationChange, ConfigChange, EditRequest, EditValues, TagRequest } from './edit-fields.js';
@@ -112,6 +113,9 @@ export function applyAnnotationChanges(annotations: Record<string, string> | und
 /** The tags the output carries: the source's, or `replace` instead, then `add`; duplicates (same tag in docker's
  * normal form) dropped. */
 export function resolveTags(sourceTags: string[], tags?: TagRequest): string[] {
+  // A request a library caller built is checked as the flags are.
+  for (const t of tags?.replace ?? []) checkTag('--tag', t);
+  for (const t of tags?.add ?? []) checkTag('--add-tag', t);
   const out: string[] = [];
   const push = (t: string) => {
     if (!out.some((o) => sameTag(o, t))) out.push(t);
