@@ -2,7 +2,7 @@
  * stowage as a library: open any image source, inspect and verify it, write images anywhere. The CLI
  * (src/cli) is a thin skin over these.
  */
-export { StowageError, UsageError } from './errors.js';
+export { StowageError, UsageError, TruncatedError, ReportedFailure, hasCode, ERROR_CODES, type ErrorCode, type ErrorOptions } from './errors.js';
 export { sha256, isDigest, parseDigest, type Digest } from './oci/digest.js';
 export { chainIds } from './oci/identities.js';
 export { v1LayerId, v1LayerIds } from './oci/v1id.js';
@@ -37,9 +37,11 @@ export { resolveCredentials } from './transports/registry/credentials.js';
 export type { RegistryOptions, Credentials } from './transports/registry/options.js';
 export { edit, planEdit, refuseSameOutput, type EditReport, type EditOptions, type EditWriteOptions, type EditPlan } from './ops/edit.js';
 export {
-  applyConfigChanges, applyAnnotationChanges, resolveTags, withEditHistory, serializeConfig, diffConfigs,
+  applyConfigChanges, applyAnnotationChanges, resolveTags, withEditHistory, serializeConfig, diffConfigs, editRequest,
   type ConfigChange, type AnnotationChange, type EditRequest, type TagRequest, type EditOutcome, type ConfigDiff,
+  type EditValues,
 } from './image/config-edit.js';
+export { EDIT_FIELDS, type EditField } from './image/edit-fields.js';
 // Thin archives: the layers a target lacks (delta), whether a target can load one (check), and a whole image
 // rebuilt from one and its base (apply). A HaveSet says what a target holds, by ChainID.
 export { writeDelta, type DeltaReport, type DeltaLayout } from './ops/delta.js';

@@ -94,7 +94,8 @@ async function main(): Promise<void> {
       process.exit(e.exitCode === 0 ? 0 : 2);
     }
     if (e instanceof StowageError) {
-      if (e.message === 'verification failed') process.exit(e.exitCode);
+      // The command printed its report already (verify's problems): the exit status says the rest.
+      if (e.code === 'reported') process.exit(e.exitCode);
       fail(e.message, e.exitCode);
     }
     const err = e as NodeJS.ErrnoException;

@@ -48,7 +48,7 @@ async function* pumpThrough(t: NodeJS.ReadWriteStream, input: AsyncIterable<Buff
   } catch (e) {
     if (inputError) throw inputError;
     const msg = (e as Error).message ?? String(e);
-    throw new StowageError(`${what}: ${codec} data is corrupt or truncated (${msg})`);
+    throw new StowageError(`${what}: ${codec} data is corrupt or truncated (${msg})`, { code: 'corrupt' });
   } finally {
     src.destroy();
   }
@@ -79,7 +79,7 @@ async function* zstdProcess(input: AsyncIterable<Buffer>, what: string): AsyncGe
     const code = await exited;
     await feed.catch(() => undefined);
     if (feedError) throw feedError;
-    if (code !== 0) throw new StowageError(`${what}: zstd data is corrupt or truncated (${stderr.trim().split('\n').pop() || `zstd exit ${code}`})`);
+    if (code !== 0) throw new StowageError(`${what}: zstd data is corrupt or truncated (${stderr.trim().split('\n').pop() || `zstd exit ${code}`})`, { code: 'corrupt' });
   } finally {
     if (child.exitCode === null) child.kill();
   }
@@ -96,7 +96,7 @@ async function* zstdJs(input: AsyncIterable<Buffer>, what: string): AsyncGenerat
     d.push(new Uint8Array(0), true);
   } catch (e) {
     if (e instanceof StowageError) throw e;
-    throw new StowageError(`${what}: zstd data is corrupt or truncated (${(e as Error).message})`);
+    throw new StowageError(`${what}: zstd data is corrupt or truncated (${(e as Error).message})`, { code: 'corrupt' });
   }
   while (out.length) yield out.shift()!;
 }

@@ -5,6 +5,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import { StowageError } from '../errors.js';
+import { threadError } from './thread-errors.js';
 
 interface Job {
   id: number;
@@ -32,12 +34,12 @@ parentPort!.on('message', (job: Job | { close: true }) => {
     let pos = 0;
     while (pos < job.size) {
       const n = readSync(fd, BUF, 0, Math.min(BUF.length, job.size - pos), job.offset + pos);
-      if (n === 0) throw new Error(`${job.file}: truncated at offset ${job.offset + pos}`);
+      if (n === 0) throw new StowageError(`${job.file}: truncated at offset ${job.offset + pos}`, { code: 'truncated' });
       h.update(BUF.subarray(0, n));
       pos += n;
     }
     parentPort!.postMessage({ id: job.id, result: h.digest('base64') });
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e), stowage: true });
+    parentPort!.postMessage({ id: job.id, ...threadError(e, true) });
   }
 });

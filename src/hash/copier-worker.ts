@@ -10,7 +10,9 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 
+import { TruncatedError } from '../errors.js';
 import { SLOT, SLOTS } from './copier-ring.js';
+import { threadError } from './thread-errors.js';
 
 interface CopyJob {
   file: string;
@@ -45,14 +47,14 @@ function copyOnly(job: CopyJob): void {
     const buf = new Uint8Array(ring, slot * SLOT, SLOT);
     for (let pos = 0; pos < job.size;) {
       const n = readSync(fd, buf, 0, Math.min(SLOT, job.size - pos), job.offset + pos);
-      if (n === 0) throw new Error(`${job.file}: truncated (the data ends before the tar headers say it should)`);
+      if (n === 0) throw new TruncatedError(job.file);
       let w = 0;
       while (w < n) w += writeSync(job.outFd, buf, w, n - w, job.outPos + pos + w);
       pos += n;
     }
     parentPort!.postMessage({ ok: true });
   } catch (e) {
-    parentPort!.postMessage({ ok: false, error: (e as Error).message, code: (e as NodeJS.ErrnoException).code });
+    parentPort!.postMessage({ ok: false, ...threadError(e, true) });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -68,7 +70,7 @@ function copy(job: CopyJob): void {
       waitFor(0);
       const buf = new Uint8Array(ring, slot * SLOT, SLOT);
       const n = readSync(fd, buf, 0, Math.min(SLOT, job.size - pos), job.offset + pos);
-      if (n === 0) throw new Error(`${job.file}: truncated (the data ends before the tar headers say it should)`);
+      if (n === 0) throw new TruncatedError(job.file);
       let w = 0;
       while (w < n) w += writeSync(job.outFd, buf, w, n - w, job.outPos + pos + w);
       pos += n;
@@ -80,7 +82,7 @@ function copy(job: CopyJob): void {
   } catch (e) {
     waitFor(0);
     publish(-1);
-    parentPort!.postMessage({ ok: false, error: (e as Error).message, code: (e as NodeJS.ErrnoException).code });
+    parentPort!.postMessage({ ok: false, ...threadError(e, true) });
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -6,20 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { StowageError } from '../errors.js';
-
-/** What the copy thread answers. */
-interface CopyAnswer {
-  ok: boolean;
-  error?: string;
-  /** The errno code of a failed read or write (ENOSPC), so the sink can name its output. */
-  code?: string;
-}
-
-/** A failed copy: a system error keeps its code (the sink turns it into a line naming the output). */
-function copyFailure(c: CopyAnswer): Error {
-  if (c.code) return Object.assign(new Error(c.error ?? c.code), { code: c.code });
-  return new StowageError(c.error ?? 'copy failed');
-}
+import { errorFromThread, type ThreadError } from './thread-errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { FileRegion } from './region.js';
 import { SLOT, SLOTS } from './copier-ring.js';
@@ -49,12 +36,12 @@ export class RegionCopier {
     const plain = async () => {
       this.copier.ref();
       try {
-        const c = await new Promise<CopyAnswer>((resolve, reject) => {
+        const c = await new Promise<{ ok: boolean } & Partial<ThreadError>>((resolve, reject) => {
           this.copier.once('message', resolve);
           this.copier.once('error', reject);
           this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: false });
         });
-        if (!c.ok) throw copyFailure(c);
+        if (!c.ok) throw errorFromThread({ error: 'copy failed', stowage: true, ...c });
         return { size: region.size };
       } finally {
         this.copier.unref();
@@ -68,14 +55,14 @@ export class RegionCopier {
           this.hasher.once('message', resolve);
           this.hasher.once('error', reject);
         });
-        const copied = new Promise<CopyAnswer>((resolve, reject) => {
+        const copied = new Promise<{ ok: boolean } & Partial<ThreadError>>((resolve, reject) => {
           this.copier.once('message', resolve);
           this.copier.once('error', reject);
         });
         this.hasher.postMessage('job');
         this.copier.postMessage({ file: region.file, offset: region.offset, size: region.size, outFd, outPos, hash: true });
         const [c, h] = await Promise.all([copied, hashed]);
-        if (!c.ok) throw copyFailure(c);
+        if (!c.ok) throw errorFromThread({ error: 'copy failed', stowage: true, ...c });
         if (h.failed || !h.digest) throw new StowageError('copy failed');
         return { digest: h.digest, size: h.size! };
       } finally {

@@ -1,10 +1,10 @@
 /**
  * Worker threads that each run one job at a time, as many as `size`. Jobs carry only small values (file names,
- * offsets, sizes): no file bytes cross threads. Workers answer `{ id, result }` or `{ id, error, stowage }`; an idle
+ * offsets, sizes): no file bytes cross threads. Workers answer `{ id, result }` or `{ id, ...ThreadError }` (thread-errors.ts); an idle
  * worker never keeps the process alive, a busy one does (the caller awaits its answer).
  */
 import { Worker } from 'node:worker_threads';
-import { StowageError } from '../errors.js';
+import { errorFromThread, type ThreadError } from './thread-errors.js';
 
 interface Pending<R> {
   resolve: (r: R) => void;
@@ -51,14 +51,14 @@ export class WorkerPool<J extends object, R> {
 
   private spawn(): Worker {
     const w = new Worker(this.script);
-    w.on('message', (m: { id: number; result?: R; error?: string; stowage?: boolean }) => {
+    w.on('message', (m: { id: number; result?: R } & Partial<ThreadError>) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       this.busy.delete(w);
       this.idle.push(w);
       w.unref(); // an idle worker must not keep the process alive
       if (p) {
-        if (m.error !== undefined) p.reject(m.stowage ? new StowageError(m.error) : new Error(m.error));
+        if (m.error !== undefined) p.reject(errorFromThread(m as ThreadError));
         else p.resolve(m.result as R);
       }
       this.pump();

@@ -8,6 +8,7 @@ import { sniff, SNIFF_BYTES } from '../compress/detect.js';
 import type { Digest } from '../oci/digest.js';
 import { parentPort } from 'node:worker_threads';
 import { StowageError } from '../errors.js';
+import { threadError } from './thread-errors.js';
 import { digestLayer, type LayerDigests } from './layer-digest.js';
 import type { FileRegion } from './region.js';
 
@@ -24,7 +25,7 @@ async function* regionChunks(r: FileRegion): AsyncGenerator<Buffer> {
     got += (c as Buffer).length;
     yield c as Buffer;
   }
-  if (got < r.size) throw new StowageError(`${r.file}: truncated`);
+  if (got < r.size) throw new StowageError(`${r.file}: truncated`, { code: 'truncated' });
 }
 
 const BUF = Buffer.allocUnsafe(4 << 20);
@@ -43,7 +44,7 @@ function hashPlain(r: FileRegion): LayerDigests | undefined {
     let pos = 0;
     while (pos < r.size) {
       const n = readSync(fd, BUF, 0, Math.min(BUF.length, r.size - pos), r.offset + pos);
-      if (n === 0) throw new StowageError(`${r.file}: truncated`);
+      if (n === 0) throw new StowageError(`${r.file}: truncated`, { code: 'truncated' });
       h.update(BUF.subarray(0, n));
       pos += n;
     }
@@ -59,7 +60,7 @@ parentPort!.on('message', (job: Job) => {
   try {
     plain = hashPlain(job.region);
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e), stowage: e instanceof StowageError });
+    parentPort!.postMessage({ id: job.id, ...threadError(e) });
     return;
   }
   if (plain) {
@@ -68,10 +69,6 @@ parentPort!.on('message', (job: Job) => {
   }
   digestLayer(regionChunks(job.region), job.what).then(
     (result) => parentPort!.postMessage({ id: job.id, result }),
-    (e: unknown) => parentPort!.postMessage({
-      id: job.id,
-      error: e instanceof Error ? e.message : String(e),
-      stowage: e instanceof StowageError,
-    }),
+    (e: unknown) => parentPort!.postMessage({ id: job.id, ...threadError(e) }),
   );
 });

@@ -40,7 +40,7 @@ export async function withoutZstd(images: WritableImage[]): Promise<PlainCopies>
           const h = createHash('sha256');
           const size = await writeChunks(file, decompress('zstd', l.open(), what), { onChunk: (c) => h.update(c) });
           const diffId: Digest = `sha256:${h.digest('hex')}`;
-          if (diffId !== l.diffId) throw new StowageError(`${what}: its content hashes to ${diffId}, but the config says ${l.diffId}`);
+          if (diffId !== l.diffId) throw new StowageError(`${what}: its content hashes to ${diffId}, but the config says ${l.diffId}`, { code: 'tampered' });
           plain = {
             diffId, size, compression: 'none', digest: diffId,
             open: () => createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>,

@@ -296,7 +296,7 @@ class Merger {
   /** Writes the content of an unwritten inode under its first waiting name; the others become links to it. */
   private async materialize(inode: Inode, e: TarEntry, what: string): Promise<void> {
     const h = e.header;
-    if (h.type === 'other') throw new StowageError(`${what}: ${JSON.stringify(h.name)} is a sparse file that hard links need under another name; not supported`);
+    if (h.type === 'other') throw new StowageError(`${what}: ${JSON.stringify(h.name)} is a sparse file that hard links need under another name; not supported`, { code: 'unsupported' });
     const first = inode.waiting.shift()!;
     const path = cleanName(first.name, first.where);
     this.noteWritten(path, false, first.where, first.name, h);
@@ -325,7 +325,7 @@ class Merger {
     const body = size ? e.body() : undefined;
     const name = outName(path, h.type === 'dir');
     if (global) {
-      if (h.type === 'other') throw new StowageError(`${JSON.stringify(h.name)}: a sparse file in a layer with PAX global headers; not supported`);
+      if (h.type === 'other') throw new StowageError(`${JSON.stringify(h.name)}: a sparse file in a layer with PAX global headers; not supported`, { code: 'unsupported' });
       await this.out.add(reencode(h, { name }), body);
     } else if (h.name !== name && h.type !== 'other') {
       // One spelling in the output whatever each layer wrote (`./etc/x`, `etc//x`, `etc/`): re-encoded, PAX kept.

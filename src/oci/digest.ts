@@ -19,7 +19,7 @@ export function isHex64(s: string): boolean {
 export function parseDigest(s: unknown, what: string): Digest {
   if (isDigest(s)) return s;
   if (typeof s === 'string' && /^[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(s) && !s.startsWith('sha256:')) {
-    throw new StowageError(`${what}: unsupported digest algorithm in ${JSON.stringify(s.slice(0, 80))} (only sha256 is supported)`);
+    throw new StowageError(`${what}: unsupported digest algorithm in ${JSON.stringify(s.slice(0, 80))} (only sha256 is supported)`, { code: 'unsupported' });
   }
   throw new StowageError(`${what}: not a sha256 digest: ${JSON.stringify(String(s).slice(0, 80))}`);
 }

@@ -1,6 +1,8 @@
 /**
  * Encoding JSON exactly as Go's encoding/json does. moby computes legacy v1 layer IDs by hashing Go-marshalled
- * JSON, so to reproduce those names byte for byte we must escape strings, order keys and format times as Go does.
+ * JSON, so to reproduce those names byte for byte we must escape strings, order keys and format times as Go does;
+ * and the configs and manifests stowage writes are encoded the same way (`goJson`), so their bytes are deterministic
+ * and read as docker's own.
  */
 
 const HEX = '0123456789abcdef';
@@ -71,3 +73,21 @@ export function goTime(s: string): string | undefined {
 
 /** Go's zero time.Time, which is what an absent `created` unmarshals to. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * A value as Go's encoding/json writes it, compact, strings escaped as above, keeping the key order of each object
+ * (a config decoded into Go structs and written back keeps its fields in order; stowage keeps the order it read, so
+ * the same value always gives the same bytes). `undefined` members are left out, as `omitempty` would.
+ */
+export function goJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return goString(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v)) return '[' + v.map((x) => (x === undefined ? 'null' : goJson(x))).join(',') + ']';
+  if (typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(goString(k) + ':' + goJson(x));
+    return '{' + parts.join(',') + '}';
+  }
+  throw new Error(`internal: cannot encode ${typeof v}`);
+}

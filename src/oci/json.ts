@@ -27,7 +27,7 @@ export function parseJson(bytes: Buffer | string, what: string): unknown {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   if (text.trim() === '') throw new StowageError(`${what}: empty file, expected JSON`);
   const depth = nesting(text);
-  if (depth > JSON_DEPTH) throw new StowageError(`${what}: JSON nested ${depth} deep, over the limit of ${JSON_DEPTH}; refused`);
+  if (depth > JSON_DEPTH) throw new StowageError(`${what}: JSON nested ${depth} deep, over the limit of ${JSON_DEPTH}; refused`, { code: 'limit' });
   try {
     return JSON.parse(text);
   } catch (e) {

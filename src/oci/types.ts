@@ -98,7 +98,7 @@ export function parseDescriptor(v: unknown, what: string): Descriptor {
 
 function schemaVersion(r: Record<string, unknown>, what: string): number {
   if (r.schemaVersion !== 2) {
-    if (r.schemaVersion === 1) throw new StowageError(`${what}: Docker schema 1 manifests are not supported (deprecated since 2017)`);
+    if (r.schemaVersion === 1) throw new StowageError(`${what}: Docker schema 1 manifests are not supported (deprecated since 2017)`, { code: 'unsupported' });
     throw new StowageError(`${what}: schemaVersion must be 2`);
   }
   return 2;

@@ -3,7 +3,7 @@
  * and by ChainID, the config field by field, the manifest and the compression of the layers, and (with files) the
  * file-level changes between the two merged filesystems.
  */
-import { diffConfigs } from '../image/config-edit.js';
+import { diffConfigs } from '../image/config-diff.js';
 import type { Digest } from '../oci/digest.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';

@@ -8,7 +8,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { diffConfigs, type ConfigDiff, type EditRequest } from '../image/config-edit.js';
+import type { EditRequest } from '../image/config-edit.js';
+import { diffConfigs, type ConfigDiff } from '../image/config-diff.js';
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS } from '../image/mutate.js';
 import { manifestFor } from '../image/manifest.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
@@ -24,7 +25,7 @@ import { deltaMeta } from './delta.js';
 
 export interface EditOptions {
   /**
-   * The time the history entry records. Default: the `created` the edit sets, else $SOURCE_DATE_EPOCH, else now.
+   * The time the history entry records. Default: the `created` the edit sets, else now (the CLI passes $SOURCE_DATE_EPOCH here).
    */
   now?: string;
   /** Append the `empty_layer` history entry (default true). */

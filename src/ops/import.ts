@@ -34,7 +34,7 @@ export interface ImportOptions {
   layout?: 'legacy' | 'oci';
   /** Standard input, or a stream standing in for it, when the input is `-`. */
   stdin?: AsyncIterable<Buffer>;
-  /** The image's created time (default: a --created change, $SOURCE_DATE_EPOCH, now). */
+  /** The image's created time (default: a `created` change, else now; the CLI passes $SOURCE_DATE_EPOCH here). */
   now?: string;
   onProgress?: (bytes: number) => void;
 }

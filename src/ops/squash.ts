@@ -32,7 +32,7 @@ export interface SquashOptions {
   /** Metadata changes and tags (the edit flags). */
   request?: EditRequest;
   layout?: 'legacy' | 'oci';
-  /** Time for the history entry of edits (default: a --created change, $SOURCE_DATE_EPOCH, now). */
+  /** Time for the history entry of edits (default: a `created` change, else now; the CLI passes $SOURCE_DATE_EPOCH here). */
   now?: string;
   onProgress?: (bytes: number) => void;
   /** false (--no-verify): the layers read are not proved against their DiffIDs and descriptors. */

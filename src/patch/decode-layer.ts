@@ -14,7 +14,7 @@ import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 
 export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
-  const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`);
+  const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
   if (!magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
   const all: BaseEntry[] = [];

@@ -63,7 +63,7 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
       const name = e.header.name;
       if (!index) {
         if (name !== PATCH_INDEX) throw new StowageError(`${what}: not a patch delta (it does not start with ${PATCH_INDEX})`);
-        if (e.header.size > PATCH_INDEX_LIMIT) throw new StowageError(`${what}: a patch index of ${e.header.size} bytes; refused`);
+        if (e.header.size > PATCH_INDEX_LIMIT) throw new StowageError(`${what}: a patch index of ${e.header.size} bytes; refused`, { code: 'limit' });
         const parts: Buffer[] = [];
         for await (const c of e.body()) parts.push(c);
         index = parsePatchIndex(Buffer.concat(parts), `${what}: ${PATCH_INDEX}`);
@@ -83,7 +83,7 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
       if (l.patch) need.push([l.patch.digest, l.patch.size]);
       if (l.whole) need.push([l.whole.digest, l.whole.size]);
     }
-    for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`);
+    for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`, { code: 'not-found' });
   } catch (e) {
     await tmp.remove();
     throw e;

@@ -26,13 +26,13 @@ export class VarintReader {
     let n = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
-      if (this.at >= this.b.length) throw new StowageError(`${this.what}: corrupt patch (operation list ends early)`);
+      if (this.at >= this.b.length) throw new StowageError(`${this.what}: corrupt patch (operation list ends early)`, { code: 'corrupt' });
       const c = this.b[this.at++]!;
       n += (c & 0x7f) * mul;
       if (c < 0x80) return n;
       mul *= 0x80;
     }
-    throw new StowageError(`${this.what}: corrupt patch (a number too large)`);
+    throw new StowageError(`${this.what}: corrupt patch (a number too large)`, { code: 'corrupt' });
   }
   sint(): number {
     const u = this.uint();

@@ -105,8 +105,8 @@ export function decompress(frame: Buffer, size: number, ref: Buffer | undefined,
   try {
     n = d.decompress(out, frame);
   } catch (e) {
-    throw new StowageError(`${what}: corrupt patch data (${(e as Error).message})`);
+    throw new StowageError(`${what}: corrupt patch data (${(e as Error).message})`, { code: 'corrupt' });
   }
-  if (n !== size) throw new StowageError(`${what}: corrupt patch data (${n} bytes decoded, ${size} expected)`);
+  if (n !== size) throw new StowageError(`${what}: corrupt patch data (${n} bytes decoded, ${size} expected)`, { code: 'corrupt' });
   return out;
 }

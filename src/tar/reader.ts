@@ -87,7 +87,7 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
         raw = decodeHeaderBlock(block);
       } catch (e) {
         if (first && e instanceof NotTarError) throw new StowageError(`${what}: not a tar archive`);
-        throw new StowageError(`${what}: corrupt tar header at offset ${src.position - BLOCK}: ${(e as Error).message}`);
+        throw new StowageError(`${what}: corrupt tar header at offset ${src.position - BLOCK}: ${(e as Error).message}`, { code: 'corrupt' });
       }
       first = false;
       rawParts.push(block);
@@ -95,7 +95,7 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
       if (t === 'x' || t === 'g' || t === 'L' || t === 'K') {
         const at = src.position - BLOCK;
         extBytes += raw.size;
-        if (extBytes > maxExt) throw new StowageError(`${what}: tar extension headers of over ${maxExt} bytes before one entry (at offset ${at}); refused`);
+        if (extBytes > maxExt) throw new StowageError(`${what}: tar extension headers of over ${maxExt} bytes before one entry (at offset ${at}); refused`, { code: 'limit' });
         if (++extHeaders > TAR_EXTENSION_HEADERS) throw new StowageError(`${what}: more than ${TAR_EXTENSION_HEADERS} tar extension headers before one entry (at offset ${at}); refused`);
         const data = await readData(raw.size);
         rawParts.push(data, Buffer.alloc(padding(raw.size)));
@@ -104,12 +104,12 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
           else if (t === 'g') {
             // A global header applies to every later entry: bound what it accumulates across the archive too.
             globalBytes += raw.size;
-            if (globalBytes > maxExt) throw new StowageError(`global PAX headers of over ${maxExt} bytes`);
+            if (globalBytes > maxExt) throw new StowageError(`global PAX headers of over ${maxExt} bytes`, { code: 'limit' });
             globalPax = { ...(globalPax ?? {}), ...parsePax(data, PAX_RECORDS) };
           } else {
             const nul = data.indexOf(0);
             const end = nul === -1 ? data.length : nul;
-            if (end > PATH_BYTES) throw new StowageError(`a GNU long ${t === 'L' ? 'name' : 'link name'} of ${end} bytes, over the ${PATH_BYTES}-byte limit`);
+            if (end > PATH_BYTES) throw new StowageError(`a GNU long ${t === 'L' ? 'name' : 'link name'} of ${end} bytes, over the ${PATH_BYTES}-byte limit`, { code: 'limit' });
             const s = data.toString('utf8', 0, end);
             if (t === 'L') longName = s;
             else longLink = s;
@@ -132,7 +132,7 @@ export async function* readTar(src: ByteSource, opts: ReadTarOptions = {}): Asyn
     delete (h as { ustar?: boolean }).ustar;
     for (const [field, v] of [['name', h.name], ['link name', h.linkname]] as const) {
       const len = Buffer.byteLength(v);
-      if (len > PATH_BYTES) throw new StowageError(`${what}: an entry ${field} of ${len} bytes (at offset ${headerOffset}), over the ${PATH_BYTES}-byte limit; refused`);
+      if (len > PATH_BYTES) throw new StowageError(`${what}: an entry ${field} of ${len} bytes (at offset ${headerOffset}), over the ${PATH_BYTES}-byte limit; refused`, { code: 'limit' });
     }
     if (h.pax && Object.keys(h.pax).some((k) => k.startsWith('GNU.sparse.'))) h.type = 'other';
 

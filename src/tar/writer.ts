@@ -109,6 +109,6 @@ export class TarWriter {
 /** The output went away mid-write (a closed pipe, a request the peer ended): whoever closed it may know why. */
 export class OutputClosed extends StowageError {
   constructor() {
-    super('output closed before the archive was written');
+    super('output closed before the archive was written', { code: 'write-failed' });
   }
 }

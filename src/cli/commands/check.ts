@@ -1,7 +1,7 @@
 /** `stowage check DELTA [--have FILE | --docker]`: will a plain docker load of this thin archive succeed here? */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { StowageError, UsageError } from '../../errors.js';
+import { ReportedFailure, UsageError } from '../../errors.js';
 import { check, type CheckReport } from '../../ops/check.js';
 import { gatherHave, haveFromEngine } from '../../ops/have-sources.js';
 import { mergeHave } from '../../ops/have.js';
@@ -74,7 +74,7 @@ Examples:
         const r = await check(delta, have);
         if (opts.json) printJson(r);
         else print(renderCheck(r));
-        if (!r.ok) throw new StowageError('verification failed', 1);
+        if (!r.ok) throw new ReportedFailure('verification failed');
       } finally {
         await delta.close();
       }

@@ -76,7 +76,7 @@ Examples:
       try {
         process.exitCode = (await diffAction(aText, bText, opts)) ? 0 : 1;
       } catch (e) {
-        if (e instanceof StowageError && e.exitCode === 1) throw new StowageError(e.message, 2);
+        if (e instanceof StowageError && e.exitCode === 1) throw new StowageError(e.message, { code: e.code, exitCode: 2 });
         throw e;
       }
     });

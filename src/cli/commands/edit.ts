@@ -6,6 +6,7 @@ import { edit, planEdit, type EditReport } from '../../ops/edit.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
 import { addEditFlags, checkRequest, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
+import { editNow } from '../edit-time.js';
 import { formatBytes, plural } from '../format.js';
 import { print, warn } from '../output.js';
 import { checkDest, checkOutputFlags, refuseJsonOnStdout, outputDest, printReport, progressFor } from '../output-options.js';
@@ -102,7 +103,7 @@ Examples:
       const img = pickOne(src, platform);
       let report: EditReport;
       if (opts.dryRun) {
-        report = (await planEdit(src, img, req, { history: opts.history })).report;
+        report = (await planEdit(src, img, req, { history: opts.history, ...editNow(req) })).report;
       } else {
         // A bare output path takes the source's format; sources that are not files (an engine, a registry) give a docker-archive.
         const dest = outputDest(opts, src.format);
@@ -114,6 +115,7 @@ Examples:
           dest,
           ...(layout ? { layout } : {}),
           history: opts.history,
+          ...editNow(req),
           verify: opts.verify,
           ...(opts.thin ? { thin: true } : {}),
           onLayer: (n) => progress.update((done += n)),

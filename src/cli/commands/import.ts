@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { importRootfs, type ImportReport } from '../../ops/import.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
+import { editNow } from '../edit-time.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
 import { warn } from '../output.js';
@@ -75,6 +76,7 @@ Examples:
         dest,
         layout: layout ?? 'legacy',
         request: req,
+        ...editNow(req),
         ...(from && image ? { configFrom: { spec: from.spec, image } } : {}),
         onProgress: (b) => progress.update(b),
       });

@@ -2,7 +2,7 @@
  * The patch-delta halves of `delta --patch` and `apply` (kept apart so the commands' own modules stay small): run
  * the operation, print its report.
  */
-import { StowageError, UsageError } from '../../errors.js';
+import { ReportedFailure, StowageError, UsageError } from '../../errors.js';
 import type { ImageSource } from '../../image/model.js';
 import { applyPatchDelta, type PatchApplyReport } from '../../ops/patch-apply.js';
 import { writePatchDelta, type PatchDeltaReport } from '../../ops/patch-delta.js';
@@ -129,7 +129,7 @@ export async function runPatchCheck(path: string, have: HaveSet, opts: { json?: 
         : `FAIL: ${plural(r.missing.length, 'base layer')} missing on the target; a plain docker load never takes a patch delta either: it needs stowage apply with the base`);
       print(out.join('\n'));
     }
-    if (!r.ok) throw new StowageError('verification failed', 1);
+    if (!r.ok) throw new ReportedFailure('verification failed');
   } finally {
     await d.close();
   }

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { squash, type SquashReport } from '../../ops/squash.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { openSource, pickOne } from '../../transports/open.js';
+import { editNow } from '../edit-time.js';
 import { addEditFlags, editRequestFrom, EDIT_ORDER_NOTE, type EditFlagValues } from '../edit-flags.js';
 import { formatBytes, plural } from '../format.js';
 import { warn } from '../output.js';
@@ -92,6 +93,7 @@ Examples:
         dest,
         layout: layout ?? 'legacy',
         request: req,
+        ...editNow(req),
         ...(base ? { above: { spec: base.spec, image: base.images.length === 1 ? base.images[0]! : pickOne(base, platform ?? img.platform) } } : {}),
         ...(last !== undefined ? { last } : {}),
         onProgress: (b) => progress.update(b),

@@ -1,7 +1,7 @@
 /** `stowage verify SOURCE`: re-hash every byte and prove every identity. */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { StowageError } from '../../errors.js';
+import { ReportedFailure } from '../../errors.js';
 import { verify, type VerifyReport } from '../../ops/verify.js';
 import { readDeltaMeta } from '../../ops/check.js';
 import { filterPlatform, openSource } from '../../transports/open.js';
@@ -68,7 +68,7 @@ Examples:
         hashing.done();
         if (opts.json) printJson(report);
         else if (!opts.quiet || !report.ok) print(renderVerify(report));
-        if (!report.ok) throw new StowageError('verification failed', 1);
+        if (!report.ok) throw new ReportedFailure('verification failed');
       } finally {
         await src.close();
       }

@@ -42,6 +42,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** A short, credential-free description of a network error. */
 export function describeNetError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  const code = err?.code && !String(err.message).includes(err.code) ? ` (${err.code})` : '';
+  // System and undici codes are upper case (ECONNRESET, UND_ERR_SOCKET); a StowageError's code (lower case) is not news.
+  const code = err?.code && /^[A-Z][A-Z0-9_]+$/.test(err.code) && !String(err.message).includes(err.code) ? ` (${err.code})` : '';
   return `${err?.message ?? String(e)}${code}`.replace(/\s+/g, ' ');
 }
