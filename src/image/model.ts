@@ -66,6 +66,8 @@ export interface ImageSource {
   tree: FileTree;
   /** Whether layer bytes can be read again (false for a one-pass stream). */
   seekable: boolean;
+  /** How the user names one of its images, for messages: "PATH:NAME:TAG or PATH:@N", "oci:DIR:TAG"; a registry none (one reference, one manifest or index). */
+  selector?: string;
   /**
    * Its layer streams check their own blob digest as they are read, and a second read would fetch them again (a
    * registry): layers are then proved as they are copied, not by hashing them beside the copy.

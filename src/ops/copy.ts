@@ -66,7 +66,8 @@ function choose(src: ImageSource, toRegistry: boolean, opts: CopyOptions): Sourc
   let images = src.images;
   if (opts.platform) images = filterPlatform(images, opts.platform);
   if (opts.allPlatforms || images.length <= 1) return images;
-  if (toRegistry || src.format === 'registry') {
+  // A registry reference names one manifest or index: its images are platforms, one of which is copied.
+  if (toRegistry || src.registry) {
     const distinct = new Set(images.map((i) => formatPlatform(i.platform)));
     if (toRegistry && distinct.size !== images.length) {
       throw new StowageError(`${src.spec}: holds ${images.length} images; a registry tag takes one (pick it with PATH:NAME:TAG, PATH:@N or --platform) or an index of distinct platforms (--all-platforms)`);

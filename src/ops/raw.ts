@@ -20,7 +20,7 @@ export function rawDocument(src: ImageSource, kind: RawKind, platform?: Platform
   if (kind === 'index') {
     const bytes = src.registry?.index ?? src.index?.bytes;
     if (!bytes) {
-      throw new StowageError(`${src.spec}: holds no image index (${src.format === 'registry' ? 'the reference names a single manifest' : 'a docker save before Docker 25 has manifest.json only'}); try --raw manifest`);
+      throw new StowageError(`${src.spec}: holds no image index (${src.registry ? 'the reference names a single manifest' : 'a docker save before Docker 25 has manifest.json only'}); try --raw manifest`);
     }
     return { bytes };
   }

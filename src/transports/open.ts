@@ -48,5 +48,5 @@ export function pickOne(src: ImageSource, platform?: Platform): SourceImage {
     if (host.length === 1) return host[0]!;
   }
   const names = images.map((i) => `${i.tags.join(',') || i.config.digest.slice(0, 19)} ${formatPlatform(i.platform)}`);
-  throw new StowageError(`${src.spec}: holds ${images.length} images; choose one with ${src.format === 'docker-archive' ? 'PATH:NAME:TAG or PATH:@N' : src.format === 'registry' ? '--platform' : 'oci:DIR:TAG'}${src.format === 'registry' ? '' : ' or --platform'} (${names.join('; ')})`);
+  throw new StowageError(`${src.spec}: holds ${images.length} images; choose one with ${src.selector ? `${src.selector} or --platform` : '--platform'} (${names.join('; ')})`);
 }

@@ -133,6 +133,7 @@ export async function readDockerArchive(tree: FileTree, spec: string): Promise<I
     format: 'docker-archive',
     ...(store ? { store } : {}),
     indexOnly,
+    selector: 'PATH:NAME:TAG or PATH:@N',
     flavor: flavorOf(items, index?.parsed, images.some((i) => i.layers.some((l) => l.compression === 'gzip' || l.compression === 'zstd')), hasRepositories),
     ...treeAccess(tree, spec),
     images,

@@ -144,6 +144,7 @@ export async function readOciLayout(tree: FileTree, spec: string, format: 'oci-l
   return {
     spec,
     format,
+    selector: format === 'oci-archive' ? 'oci-archive:PATH:TAG' : 'oci:DIR:TAG',
     flavor: format === 'oci-archive' ? 'OCI archive (an OCI image layout in a tar)' : 'OCI image layout',
     ...treeAccess(tree, spec),
     images,

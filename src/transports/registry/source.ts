@@ -47,6 +47,7 @@ export async function openRegistrySource(text: string, refText: string, opts: Re
     const src = await readOciLayout(tree, text, 'oci-layout');
     src.format = 'registry';
     src.blobsProveThemselves = true;
+    delete src.selector; // one reference names one manifest or index: only --platform picks among its images
     for (const img of src.images) if (img.manifest) img.manifest.note = `from the registry, ${img.manifest.mediaType}`;
     src.flavor = `registry image (${isIndexType(top.mediaType) ? `an image index, ${src.images.length} image(s)` : top.mediaType})`;
     src.registry = { reference: `${ref.domain}/${ref.path}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`, host: client.http.host, repository: ref.path, digest: top.digest, mediaType: top.mediaType, ...(isIndexType(top.mediaType) ? { index: top.bytes } : {}) };
