@@ -1,6 +1,7 @@
 /**
  * Builds a HaveSet from what the user names: `docker-daemon:` (every image of the engine, untagged ones too),
- * `docker-daemon:NAME`, an archive or a layout (read from configs, no layer bytes), or a have file.
+ * `docker-daemon:NAME`, a registry repository (`docker://REGISTRY/REPO`, every tag; have-registry.ts), an archive or
+ * a layout (read from configs, no layer bytes), or a have file.
  */
 import { noteInput } from '../fs/same-file.js';
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { contentRoots, storedImage } from '../transports/docker-daemon/stored-bl
 import { openSource } from '../transports/open.js';
 import { splitPrefix } from '../transports/spec.js';
 import { HaveSet, mergeHave, parseHave, type HaveImage } from './have.js';
+import { haveFromRegistry } from './have-registry.js';
 
 /**
  * Every image an engine holds, with its layers, through the API. On the containerd image store each image's stored
@@ -53,6 +55,7 @@ export async function haveFromSource(text: string, opts: { dataRoot?: string } =
   // docker-daemon: alone (or the bare word) is every image of the engine, untagged ones too.
   const p = text === 'docker-daemon' ? { transport: 'docker-daemon', rest: '' } : splitPrefix(text);
   if (p?.transport === 'docker-daemon') return haveFromEngine(p.rest || undefined, undefined, opts);
+  if (p?.transport === 'docker') return haveFromRegistry(text);
   const src = await openSource(text, { digest: false });
   try {
     return new HaveSet(

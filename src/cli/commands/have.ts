@@ -9,7 +9,7 @@ export function registerHave(program: Command): void {
   program
     .command('have')
     .summary('record the layers and images a target holds (for delta --have)')
-    .argument('[source...]', 'docker-daemon: (every image of the engine), docker-daemon:NAME, archives or layouts', ['docker-daemon:'])
+    .argument('[source...]', 'docker-daemon: (every image of the engine), docker-daemon:NAME, docker://REGISTRY/REPO[:TAG] (every tag, or one), archives or layouts', ['docker-daemon:'])
     .option('-o, --output <file>', 'where to write the have file (- for standard output)', '-')
     .option('-q, --quiet', 'no summary on standard error')
     .option('--data-root <dir>', 'the engine\'s data root as seen from here, for reading the containerd store\'s manifests directly (default: the one the engine reports)')
@@ -22,7 +22,8 @@ A target without stowage can record DiffIDs with: docker image inspect $(docker 
 Examples:
   stowage have -o have.json                       # every image of the engine DOCKER_HOST names
   stowage have docker-daemon:app:1 -o have.json
-  stowage have app-1.tar oci:./base -o have.json`)
+  stowage have app-1.tar oci:./base -o have.json
+  stowage have docker://registry.site.example/team/app -o have.json   # every tag of a site's registry`)
     .action(async (sources: string[], opts: { output: string; quiet?: boolean; dataRoot?: string }) => {
       const sets = [];
       for (const s of sources) sets.push(await haveFromSource(s, opts.dataRoot ? { dataRoot: opts.dataRoot } : {}));
