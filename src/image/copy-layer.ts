@@ -27,6 +27,7 @@ export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGen
   const elsewhere = typeof layer.check === 'function' ? layer.check() : undefined;
   elsewhere?.catch(() => undefined); // awaited below; an early failure must not go unhandled
   let n = 0;
+  let ended = false;
   try {
     for await (const c of layer.open()) {
       h?.update(c);
@@ -34,9 +35,11 @@ export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGen
       if (side) await side.push(c);
       yield c;
     }
-  } catch (e) {
-    side?.abort();
-    throw e;
+    ended = true;
+  } finally {
+    // A failure, or a reader that stopped early (an upload attempt retried from a fresh read): the side
+    // decompressor has nothing more coming.
+    if (!ended) side?.abort();
   }
   if (side) {
     const bad = mismatch({ what, digest: layer.diffId, names: 'DiffID' }, { digest: await side.end() });
