@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { dockerArchive, sha } from './craft.js';
@@ -95,4 +96,103 @@ function canUnshare(): boolean {
   return process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
 }
 
-void existsSync; void readdirSync; void readFileSync; void readEntries; void withIndex;
+
+/** Runs a command that must refuse the delta: exit 1, one line matching `pattern`, nothing under `out`. */
+function refused(args: string[], pattern: RegExp, out?: string): string {
+  const r = stowage(args);
+  const line = oneLineError(r);
+  assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  assert.match(line, pattern, args.join(' '));
+  if (out) assert.equal(existsSync(out), false, `nothing under ${out}`);
+  return line;
+}
+
+/** apply (nothing written), inspect and verify of a crafted delta all refuse it the same way. */
+function refusedEverywhere(delta: string, pattern: RegExp): void {
+  const out = `${delta}.out.tar`;
+  refused(['apply', delta, '--base', p('base.tar'), '-o', out], pattern, out);
+  refused(['apply', delta, '--base', p('base.tar'), '-o', `oci:${delta}.layout`], pattern, `${delta}.layout`);
+  refused(['inspect', delta], pattern);
+  refused(['verify', delta], pattern);
+}
+
+let crafted = 0;
+async function craft(edit: (index: any) => void, extra: { name: string; data: Buffer }[] = []): Promise<string> {
+  const out = p(`crafted-${++crafted}.patch`);
+  await withIndex(p('d.patch'), out, edit, extra);
+  return out;
+}
+
+describe('class 3: the config\'s rootfs.diff_ids is the authority on an image\'s layers', () => {
+  it('refuses an index whose layer list is reversed, cut short or repeated: one line, nothing written', async () => {
+    const edits: [string, (l: string[]) => string[]][] = [
+      ['reversed', (l) => [...l].reverse()],
+      ['truncated', (l) => l.slice(0, 1)],
+      ['repeated', (l) => [l[0]!, l[0]!]],
+    ];
+    for (const [what, edit] of edits) {
+      const d = await craft((i) => { i.images[0].layers = edit(i.images[0].layers); });
+      refusedEverywhere(d, /stowage-patch\.json|config's rootfs\.diff_ids/);
+      assert.doesNotMatch(stowage(['inspect', d]).stderr, /internal error/, what);
+    }
+    // Cut short with a consistent chain: the ChainIDs agree, only the config can tell.
+    const cut = await craft((i) => { i.images[0].layers = i.images[0].layers.slice(0, 1); });
+    refused(['apply', cut, '--base', p('base.tar'), '-o', p('cut.tar')], /the layers stowage-patch\.json lists for hostile\/patch-target:1 \(1\) are not the ones its config's rootfs\.diff_ids names \(2, in order\); refused/, p('cut.tar'));
+    const rev = await craft((i) => { i.images[0].layers.reverse(); });
+    refused(['apply', rev, '--base', p('base.tar'), '-o', p('rev.tar')], /images\[0\]\.layers\[0\] is sha256:[0-9a-f]{64}, but the layers below it make ChainID/, p('rev.tar'));
+  });
+});
+
+describe('class 4: every index field validated against the schema before use', () => {
+  const cases: [string, (i: any) => void, RegExp][] = [
+    ['madeAgainst missing', (i) => { delete i.madeAgainst; }, /madeAgainst must be an array, not missing/],
+    ['madeAgainst null', (i) => { i.madeAgainst = null; }, /madeAgainst must be an array, not null/],
+    ['madeAgainst a string', (i) => { i.madeAgainst = 'base.tar'; }, /madeAgainst must be an array, not "base\.tar"/],
+    ['providedBy a string', (i) => { i.layers[0] = { ...i.layers[0], how: 'base', providedBy: 'x' }; delete i.layers[0].patch; }, /layers\[0\]\.providedBy must be an array/],
+    ['patch.bases on a base layer', (i) => { i.layers[0].how = 'base'; }, /layers\[0\]\.patch does not belong on a layer whose how is base/],
+    ['config.digest naming the patch blob', (i) => { i.images[0].config.digest = i.layers[0].patch.digest; }, /images\[0\]\.config\.digest names a layer's blob, not a config/],
+    ['an unknown field', (i) => { i.layers[1].extra = 1; }, /layers\[1\]\.extra is not a field of this format/],
+    ['how unknown', (i) => { i.layers[1].how = 'magic'; }, /layers\[1\]\.how must be base, patch or whole/],
+    ['a tag a number', (i) => { i.images[0].tags = [7]; }, /images\[0\]\.tags\[0\] must be a string, not 7/],
+    ['no images', (i) => { i.images = []; }, /images must list at least one image/],
+    ['the index an array', (i) => { i.__replace = true; }, /must be an object, not an array/],
+  ];
+  for (const [what, edit, pattern] of cases) {
+    it(`${what}: one line naming the delta and the field`, async () => {
+      const d = await craft((i) => {
+        edit(i);
+        if (i.__replace) { for (const k of Object.keys(i)) delete i[k]; Object.setPrototypeOf(i, Array.prototype); }
+      });
+      if (what === 'the index an array') {
+        const entries = readEntries(readFileSync(d));
+        entries[0] = { name: entries[0]!.name, data: Buffer.from('[1,2]') };
+        await writeTar(d, entries);
+      }
+      refusedEverywhere(d, new RegExp(`${d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: stowage-patch\\.json: not a valid stowage patch index: .*${pattern.source}`));
+    });
+  }
+});
+
+describe('class 8: a blob the index does not name', () => {
+  it('is refused from its header, before it is spooled', async () => {
+    const blob = randomBytes(4096);
+    const d = await craft(() => undefined, [{ name: `blobs/sha256/${sha(blob).slice(7)}`, data: blob }]);
+    refusedEverywhere(d, /blobs\/sha256\/[0-9a-f]{64} is not named by its stowage-patch\.json; refused/);
+  });
+});
+
+describe('class 9: index sizes checked', () => {
+  const cases: [string, (i: any) => void, RegExp][] = [
+    ['patch.size -5', (i) => { i.layers[0].patch.size = -5; }, /layers\[0\]\.patch\.size is -5, outside 1\.\./],
+    ['patch.size 2^52', (i) => { i.layers[0].patch.size = 2 ** 52; }, /holds \d+ bytes, and its stowage-patch\.json says 4503599627370496/],
+    ['patch.size 1.5', (i) => { i.layers[0].patch.size = 1.5; }, /layers\[0\]\.patch\.size must be a whole number of bytes, not 1\.5/],
+    ['config.size -3', (i) => { i.images[0].config.size = -3; }, /images\[0\]\.config\.size is -3, outside 2\.\./],
+    ['size a string', (i) => { i.layers[1].size = '10'; }, /layers\[1\]\.size must be a whole number of bytes, not "10"/],
+    ['patch.size one off', (i) => { i.layers[1].patch.size += 1; }, /holds \d+ bytes, and its stowage-patch\.json says \d+; the delta is damaged or was altered/],
+  ];
+  for (const [what, edit, pattern] of cases) {
+    it(`${what}: refused in one line by apply, inspect and verify`, async () => {
+      refusedEverywhere(await craft(edit), pattern);
+    });
+  }
+});
