@@ -4,12 +4,13 @@
  * else (reordered, cut short, a layer repeated) is refused before apply writes a thing.
  */
 import { StowageError } from '../errors.js';
-import { parseJson, isRecord } from '../oci/json.js';
+import { isRecord } from '../oci/json.js';
+import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_INDEX, type PatchIndex } from './format.js';
 
 export function checkConfig(index: PatchIndex, img: PatchIndex['images'][number], bytes: Buffer, what: string): void {
   const at = `${what}: the config ${img.config.digest}`;
-  const doc = parseJson(bytes, at);
+  const doc = parseJsonInput(bytes, at);
   const rootfs = isRecord(doc) ? doc.rootfs : undefined;
   const diffIds = isRecord(rootfs) ? rootfs.diff_ids : undefined;
   if (!Array.isArray(diffIds)) throw new StowageError(`${at}: not an image config (no rootfs.diff_ids)`);

@@ -7,7 +7,7 @@
  * structure), the small literal files; then one frame per segment of each big or delta-coded file.
  */
 import type { Digest } from '../oci/digest.js';
-import { parseJson } from '../oci/json.js';
+import { parseJsonInput } from '../oci/json-input.js';
 import { validatePatchIndex } from './index-schema.js';
 
 export const PATCH_INDEX = 'stowage-patch.json';
@@ -72,5 +72,5 @@ export const PATCH_INDEX_LIMIT = MAX_INDEX;
 
 /** Parses and validates the index (src/patch/index-schema.ts) before any field of it is used. */
 export function parsePatchIndex(bytes: Buffer, what: string): PatchIndex {
-  return validatePatchIndex(parseJson(bytes, what), what, PATCH_SCHEMA);
+  return validatePatchIndex(parseJsonInput(bytes, what, 'a patch delta\'s index is the JSON that stowage delta --patch writes'), what, PATCH_SCHEMA);
 }

@@ -6,7 +6,7 @@
  * folder. Every input is made by the test; each failure is one line naming the input, exit 1, nothing written.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { before, describe, it } from 'node:test';
 import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { CLI, scratch } from '../helpers/paths.js';
-import { dockerArchive, sha } from './craft.js';
+import { dockerArchive, entry, sha } from './craft.js';
 import { measure } from './measure.js';
 import { layerOf, manyEntryArchive, readEntries, text, withIndex } from './patch-craft.js';
 
@@ -195,4 +195,70 @@ describe('class 9: index sizes checked', () => {
       refusedEverywhere(await craft(edit), pattern);
     });
   }
+});
+
+describe('class 5: --have from a source that never ends', () => {
+  // A regular file over the limit was refused from its size; these had no end, and grew to 10 GB in 60 s.
+  const cases: [string, string[], { stdinFile?: string; fifo?: boolean }][] = [
+    ['check --have /dev/zero', ['check', '{d}', '--have', '/dev/zero'], {}],
+    ['check --have - from /dev/zero', ['check', '{d}', '--have', '-'], { stdinFile: '/dev/zero' }],
+    ['delta --have /dev/zero', ['delta', '{t}', '--have', '/dev/zero', '-o', '{o}'], {}],
+    ['delta --have FIFO', ['delta', '{t}', '--have', '{fifo}', '-o', '{o}'], { fifo: true }],
+  ];
+  for (const [what, args, o] of cases) {
+    it(`${what}: stops reading at the 16 MiB limit, one line, memory bounded`, async () => {
+      const fifo = p(`fifo-${what.replace(/\W+/g, '-')}`);
+      let feeder: ReturnType<typeof spawn> | undefined;
+      if (o.fifo) {
+        assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+        feeder = spawn('sh', ['-c', 'cat /dev/zero > "$0" 2>/dev/null', fifo], { stdio: 'ignore' });
+      }
+      const out = p(`have-out-${what.replace(/\W+/g, '-')}.tar`);
+      const m = await measure(args.map((a) => a.replace('{d}', p('d.patch')).replace('{t}', p('target.tar')).replace('{o}', out).replace('{fifo}', fifo)), { timeoutMs: 60_000, ...(o.stdinFile ? { stdinFile: o.stdinFile } : {}) });
+      feeder?.kill();
+      assert.equal(m.timedOut, false, 'it ended');
+      assert.equal(m.status, 1, m.stderr);
+      assert.match(oneLineError(m), /: more than 16777216 bytes, over the 16777216-byte limit for a have file$/);
+      assert.ok(m.rssMB < 250, `${m.rssMB} MB`);
+      assert.equal(existsSync(out), false);
+    });
+  }
+});
+
+describe('class 11: a JSON file that is not JSON is named for what it is', () => {
+  const notJson: [string, Buffer, RegExp][] = [
+    ['binary', Buffer.from([0x00, 0x01, 0x02, 0x7b, 0x7d]), /not JSON: binary data at byte 0/],
+    ['a PNG', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(64)]), /not JSON: a PNG image/],
+    ['UTF-16 with a byte order mark', Buffer.from('\ufeff{"schema":"x"}', 'utf16le'), /not JSON: UTF-16 text \(JSON is UTF-8\)/],
+    ['UTF-16 without one', Buffer.from('{"schema":"x"}', 'utf16le'), /not JSON: UTF-16 text \(JSON is UTF-8\)/],
+    ['a UTF-8 byte order mark', Buffer.from('\ufeff{"schema":"x"}', 'utf8'), /not JSON: it starts with a UTF-8 byte order mark/],
+    ['bad syntax with raw bytes', Buffer.from('{"a": \u202e}', 'utf8'), /not JSON: invalid syntax/],
+  ];
+  const clean = (line: string) => {
+    assert.doesNotMatch(line, /[\u0000-\u0008\u000e-\u001f\u007f\u202e\ufeff]/, 'no raw control bytes');
+    assert.doesNotMatch(line, /is not valid JSON|"\{/, 'not the engine\'s parser text quoting the input');
+  };
+  for (const [what, bytes, pattern] of notJson) {
+    it(`${what}: as a patch index, a have file and a stowage-delta.json`, async () => {
+      const d = p(`nj-${what.replace(/\W+/g, '-')}.patch`);
+      const entries = readEntries(readFileSync(p('d.patch')));
+      entries[0] = { name: entries[0]!.name, data: bytes };
+      await writeTar(d, entries);
+      clean(refused(['apply', d, '--base', p('base.tar'), '-o', `${d}.tar`], new RegExp(`stowage-patch\\.json: ${pattern.source}.*; a patch delta's index is the JSON`), `${d}.tar`));
+      clean(refused(['inspect', d], pattern));
+      const h = p(`nj-${what.replace(/\W+/g, '-')}.json`);
+      writeFileSync(h, bytes);
+      clean(refused(['check', p('d.patch'), '--have', h], new RegExp(`${pattern.source}.*; --have takes the JSON that \`stowage have\` writes`)));
+      clean(refused(['delta', p('target.tar'), '--have', h, '-o', `${h}.tar`], pattern, `${h}.tar`));
+      const thin = p(`nj-${what.replace(/\W+/g, '-')}-thin.tar`);
+      writeFileSync(thin, dockerArchive([{ tar: layerOf({ 'a.txt': 'a\n' }) }], { extra: [entry({ name: 'stowage-delta.json' }, bytes)] }));
+      writeFileSync(`${thin}.have.json`, stowage(['have', p('base.tar'), '-o', '-']).stdout);
+      clean(refused(['check', thin, '--have', `${thin}.have.json`], new RegExp(`stowage-delta\\.json: ${pattern.source}`)));
+    });
+  }
+
+  it('a tar given to --have: says it is a tar, and what --have takes', () => {
+    const line = refused(['check', p('d.patch'), '--have', p('base.tar')], /base\.tar: not JSON: a tar archive; --have takes the JSON that `stowage have` writes/);
+    clean(line);
+  });
 });
