@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import type { Digest } from '../oci/digest.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
@@ -157,7 +158,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   const digest = createHash('sha256');
   let size = 0;
   const write = async (b: Buffer) => {
-    if (failed) throw new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
+    if (failed) throw isWriteFailure(failed) ? fsError(failed, `temporary folder ${dirname(outPath)} (the patch of ${what})`, TMP_HINT) : new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
     digest.update(b);
     size += b.length;
     if (!out.write(b)) await once(out, 'drain');
@@ -284,7 +285,9 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     if (last) break;
   }
   out.end();
-  await once(out, 'finish');
+  await once(out, 'finish').catch((e: unknown) => {
+    throw isWriteFailure(e) ? fsError(e, `temporary folder ${dirname(outPath)} (the patch of ${what})`, TMP_HINT) : e;
+  });
   return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
 }
 

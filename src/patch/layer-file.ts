@@ -8,6 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StowageError, TruncatedError } from '../errors.js';
 import { describeCompression } from '../compress/detect.js';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
 import type { Layer } from '../image/layer.js';
@@ -85,7 +86,7 @@ export class LayerFile {
       size = await writeChunks(file, layer.uncompressed());
     } catch (e) {
       await tmp.remove();
-      throw e;
+      throw isWriteFailure(e) ? fsError(e, `temporary folder ${tmp.dir} (decompressing ${what})`, TMP_HINT) : e;
     }
     return new LayerFile(what, file, await open(file, 'r'), 0, size, () => tmp.remove());
   }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { StowageError } from '../errors.js';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
 import { blobPath, type Digest } from '../oci/digest.js';
@@ -84,7 +85,12 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
       if (e.header.size !== size) throw new StowageError(`${what}: ${name} holds ${e.header.size} bytes, and its ${PATCH_INDEX} says ${size}; the delta is damaged or was altered`);
       const file = join(tmp.dir, m[1]!);
       const h = createHash('sha256');
-      await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+      try {
+        await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+      } catch (err) {
+        // A full temporary folder is named as such, never taken for a short delta.
+        throw isWriteFailure(err) ? fsError(err, `temporary folder ${tmp.dir} (spooling ${what})`, TMP_HINT) : err;
+      }
       if (h.digest('hex') !== m[1]) throw new StowageError(`${what}: ${name} does not hash to its name: the delta is damaged or was altered`);
       got.set(d, file);
     }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { writeTar } from '../helpers/archive.js';
@@ -260,5 +260,73 @@ describe('class 11: a JSON file that is not JSON is named for what it is', () =>
   it('a tar given to --have: says it is a tar, and what --have takes', () => {
     const line = refused(['check', p('d.patch'), '--have', p('base.tar')], /base\.tar: not JSON: a tar archive; --have takes the JSON that `stowage have` writes/);
     clean(line);
+  });
+});
+
+/** Runs `stowage ARGS | head -c N` (or `> /dev/full`) with its own temporary folder; exit status of stowage. */
+function piped(args: string[], to: 'head' | 'full', tmp: string, n = 100): { status: number; stderr: string } {
+  mkdirSync(tmp, { recursive: true });
+  // bash for PIPESTATUS: stowage's status, not head's.
+  const r = spawnSync('bash', ['-c', `"$NODE" "$CLI" "$@" 2>"$ERR" ${to === 'head' ? `| head -c ${n} > /dev/null; exit \${PIPESTATUS[0]}` : '> /dev/full'}`, 'bash', ...args], {
+    env: { ...process.env, STOWAGE_NO_PROGRESS: '1', STOWAGE_TMPDIR: tmp, NODE: process.execPath, CLI, ERR: `${tmp}.err` },
+  });
+  return { status: r.status ?? -1, stderr: readFileSync(`${tmp}.err`, 'utf8') };
+}
+
+describe('classes 6 and 10: standard output that goes away or fills', () => {
+  before(() => {
+    assert.equal(stowage(['delta', p('target.tar'), '--base', p('base.tar'), '-o', p('thin.tar')]).status, 0);
+  });
+
+  it('apply of a patch delta -o - | head: exit 0, its temporary folder removed (class 6)', () => {
+    // The spool's removal had started (and was forgotten) when standard output's error ended the process.
+    for (let run = 0; run < 5; run++) {
+      const tmp = p(`t6-head-${run}`);
+      const r = piped(['apply', p('d.patch'), '--base', p('base.tar'), '-o', '-'], 'head', tmp);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(readdirSync(tmp), [], `run ${run}: nothing left in the temporary folder`);
+    }
+  });
+
+  it('apply of a patch delta -o - > /dev/full: one line, exit 1, its temporary folder removed (class 6)', () => {
+    for (let run = 0; run < 3; run++) {
+      const tmp = p(`t6-full-${run}`);
+      const r = piped(['apply', p('d.patch'), '--base', p('base.tar'), '-o', '-'], 'full', tmp);
+      assert.equal(r.status, 1);
+      assert.match(oneLineError({ status: 1, stdout: '', stderr: r.stderr }), /^stowage: standard output: no space left on the device \(ENOSPC\)$/);
+      assert.deepEqual(readdirSync(tmp), [], `run ${run}: nothing left in the temporary folder`);
+    }
+  });
+
+  it('thin apply -o - | head -c 1: exit 0, not "the reader went away" (class 10)', () => {
+    for (let run = 0; run < 6; run++) {
+      const tmp = p(`t10-${run}`);
+      const r = piped(['apply', p('thin.tar'), '--base', p('base.tar'), '-o', '-'], 'head', tmp, 1);
+      assert.equal(r.status, 0, `run ${run}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+      assert.deepEqual(readdirSync(tmp), []);
+    }
+  });
+});
+
+describe('class 7: a full temporary folder while a patch delta is spooled', { skip: canUnshare() ? false : 'needs root and unshare -m with mount (a private mount namespace for a small tmpfs); run as root in CI' }, () => {
+  it('names the temporary folder and says to set STOWAGE_TMPDIR, from a file and from standard input', () => {
+    // A layer of random bytes ships whole: 200 kB to spool, where the folder holds 16 kB.
+    writeFileSync(p('noise.tar'), dockerArchive([{ tar: layerOf({ noise: randomBytes(200_000) }) }], { tag: 'hostile/noise:1' }));
+    assert.equal(stowage(['delta', p('noise.tar'), '--base', p('base.tar'), '--patch', '-o', p('noise.patch')]).status, 0);
+    for (const input of ['file', 'stdin']) {
+      const mnt = p(`t7-${input}`);
+      mkdirSync(mnt, { recursive: true });
+      const cmd = input === 'file' ? '"$NODE" "$CLI" apply "$D" --base "$B" -o "$OUT"' : 'cat "$D" | "$NODE" "$CLI" apply - --base "$B" -o "$OUT"';
+      const r = spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=16k tmpfs "$MNT" || exit 99; export STOWAGE_TMPDIR="$MNT"; ${cmd}; rc=$?; ls -A "$MNT" > "$MNT.ls"; exit $rc`], {
+        env: { ...process.env, STOWAGE_NO_PROGRESS: '1', MNT: mnt, NODE: process.execPath, CLI, D: p('noise.patch'), B: p('base.tar'), OUT: p(`t7-${input}.tar`) },
+      });
+      assert.notEqual(r.status, 99, 'mount failed');
+      assert.equal(r.status, 1, `exit ${r.status}: ${r.stdout}${r.stderr}`);
+      const line = oneLineError({ status: 1, stdout: '', stderr: r.stderr.toString() });
+      assert.match(line, new RegExp(`^stowage: temporary folder ${mnt}/stowage-apply-\\d+-\\w+ \\(spooling (${p('noise.patch')}|standard input)\\): no space left on the device \\(ENOSPC\\); set STOWAGE_TMPDIR to a folder with room$`));
+      assert.equal(readFileSync(`${mnt}.ls`, 'utf8'), '', 'nothing left on the full folder');
+      assert.equal(existsSync(p(`t7-${input}.tar`)), false);
+    }
   });
 });
