@@ -61,6 +61,27 @@ describe('class 1: two patched layers against one base layer, into an OCI layout
     assert.deepEqual(ins.images[0].layers.map((l: any) => l.diffId), target.diffIds);
   });
 
+  it('a patch that does not rebuild leaves an existing layout as it was (no config or layer blob behind)', async () => {
+    const layout = p('existing-layout');
+    assert.equal(stowage(['copy', p('base.tar'), `oci:${layout}:base`]).status, 0);
+    const before = readdirSync(join(layout, 'blobs/sha256')).sort();
+    const indexBefore = readFileSync(join(layout, 'index.json'), 'utf8');
+    const entries = readEntries(readFileSync(p('d.patch')));
+    const index = JSON.parse(entries[0]!.data.toString());
+    const l = index.layers[1];
+    const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
+    const bad = Buffer.from(entries[i]!.data);
+    for (let k = 0; k < 64; k++) bad[bad.length - 200 + 3 * k] ^= 0x55; // the end of its last frame
+    l.patch.digest = sha(bad);
+    l.patch.size = bad.length;
+    entries[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: bad };
+    entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify(index)) };
+    await writeTar(p('bad-second.patch'), entries);
+    refused(['apply', p('bad-second.patch'), '--base', p('base.tar'), '-o', `oci:${layout}:new`], /the patch of layer sha256:[0-9a-f]{64}: corrupt patch|rebuilds sha256/);
+    assert.deepEqual(readdirSync(join(layout, 'blobs/sha256')).sort(), before, 'no blob left behind');
+    assert.equal(readFileSync(join(layout, 'index.json'), 'utf8'), indexBefore);
+  });
+
   it('a write failure into the layout is reported as a write failure, not as a corrupt patch', { skip: canUnshare() ? false : 'needs root and unshare -m with mount (a private mount namespace for a small tmpfs); run as root in CI' }, () => {
     const mnt = p('full-mnt');
     mkdirSync(mnt, { recursive: true });
