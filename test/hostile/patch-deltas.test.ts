@@ -319,6 +319,18 @@ describe('classes 6 and 10: standard output that goes away or fills', () => {
     }
   });
 
+  it('delta -o - | head -c 1, thin and --patch: exit 0 (class 10)', () => {
+    for (let run = 0; run < 4; run++) {
+      for (const extra of [[], ['--patch']]) {
+        const tmp = p(`t10-delta-${run}-${extra.length}`);
+        const r = piped(['delta', p('target.tar'), '--base', p('base.tar'), ...extra, '-o', '-'], 'head', tmp, 1);
+        assert.equal(r.status, 0, `run ${run} ${extra.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr, '');
+        assert.deepEqual(readdirSync(tmp), []);
+      }
+    }
+  });
+
   it('thin apply -o - | head -c 1: exit 0, not "the reader went away" (class 10)', () => {
     for (let run = 0; run < 6; run++) {
       const tmp = p(`t10-${run}`);

@@ -1,8 +1,8 @@
 /** `stowage apply DELTA --base SOURCE... -o OUT`: rebuild full images from a thin archive and its base. */
 import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
-import { StowageError, UsageError } from '../../errors.js';
-import { errnoOf } from '../../fs/fs-errors.js';
+import { UsageError } from '../../errors.js';
+import { toOutput } from '../reader-gone.js';
 import { apply } from '../../ops/apply.js';
 import { openSource } from '../../transports/open.js';
 import type { ImageSource } from '../../image/model.js';
@@ -28,19 +28,8 @@ Examples:
   stowage apply app-2.delta.tar --base app-1.tar -o - | docker load
   stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)`)
     .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }) => {
-      try {
-        await run(deltaPath, opts);
-      } catch (e) {
-        // A reader of standard output that goes away (| head -c 1) is not an error (docs/limits.md), whichever of the
-        // writer's failure and standard output's own error event comes first.
-        if (opts.output === '-' && readerWentAway(e)) process.exit(0);
-        throw e;
-      }
+      await toOutput(opts.output, () => run(deltaPath, opts));
     });
-}
-
-function readerWentAway(e: unknown): boolean {
-  return errnoOf(e) === 'EPIPE' || (e instanceof StowageError && /\(EPIPE\)$/.test(e.message));
 }
 
 async function run(deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }): Promise<void> {
