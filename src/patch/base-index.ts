@@ -35,7 +35,8 @@ export async function indexLayer(file: LayerFile, layer: number, hash: boolean):
       if (len > 0) {
         const h = createHash('sha256');
         for await (const c of entry.body()) h.update(c);
-        e.hash = h.digest('hex');
+        // The 32 bytes as a one-byte string: half the memory of hex, for a base of a million files.
+        e.hash = h.digest().toString('latin1');
       }
     }
     out.push(e);

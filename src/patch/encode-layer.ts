@@ -95,7 +95,7 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
       if (l.length > MAX_CANDIDATES) l.shift();
     }
     if (b.hash) {
-      byHash.set(`${b.hash}/${b.dataLen}`, id);
+      byHash.set(b.hash, id); // (equal sha256, equal length: the hash alone is the key, no string made per entry)
       if (b.dataLen >= 64) {
         const k = similarKey(b.name!);
         const l = bySimilar.get(k);
@@ -135,13 +135,13 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
     for (const e of tEntries) {
       const copies = byName.get(e.name!);
       const ids = copies === undefined ? undefined : typeof copies === 'number' ? [copies] : copies;
-      const same0 = e.dataLen > 0 ? byHash.get(`${e.hash}/${e.dataLen}`) : undefined;
+      const same0 = e.dataLen > 0 ? byHash.get(e.hash!) : undefined;
       // An identical copy needs no comparing; the header is then coded against the path's last copy.
       const named = same0 !== undefined ? ids?.[ids.length - 1] : await closest(e, ids);
       let kind: number = DATA.NONE;
       let ref = -1;
       if (e.dataLen > 0) {
-        const same = byHash.get(`${e.hash}/${e.dataLen}`);
+        const same = byHash.get(e.hash!);
         if (same !== undefined) { kind = DATA.SAME; ref = same; }
         else {
           // Already-compressed files are not delta-coded: a small change moves every byte after it.
