@@ -57,8 +57,10 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove(): 
   return {
     dir,
     remove: async () => {
-      forget();
+      // Forgotten only once gone: a process that exits while the removal runs (a reader that went away, a full
+      // standard output) removes it again on exit, instead of leaving it half removed.
       await rm(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
-import { isRecord, parseJson } from '../oci/json.js';
+import { isRecord } from '../oci/json.js';
+import { parseJsonInput } from '../oci/json-input.js';
 
 export const DELTA_META = 'stowage-delta.json';
 
@@ -24,7 +25,7 @@ export interface DeltaMeta {
 }
 
 export function parseDeltaMeta(bytes: Buffer, what: string): DeltaMeta {
-  const doc = parseJson(bytes, what);
+  const doc = parseJsonInput(bytes, what, 'a thin archive\'s stowage-delta.json is the JSON that stowage delta writes');
   if (!isRecord(doc) || doc.schema !== 'stowage.delta/v1' || !Array.isArray(doc.requires) || !Array.isArray(doc.images)) {
     throw new StowageError(`${what}: not a stowage delta description`);
   }

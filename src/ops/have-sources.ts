@@ -4,7 +4,7 @@
  * a layout (read from configs, no layer bytes), or a have file.
  */
 import { noteInput } from '../fs/same-file.js';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { JSON_LIMIT } from '../limits.js';
@@ -68,21 +68,59 @@ export async function haveFromSource(text: string, opts: { dataRoot?: string } =
 }
 
 export async function haveFromFile(path: string): Promise<HaveSet> {
-  let bytes: Buffer;
-  try {
-    bytes = path === '-' ? await readStdin() : await readFile(path);
-    noteInput(path);
-  } catch (e) {
-    throw new StowageError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (bytes.length > JSON_LIMIT) throw new StowageError(`${path}: ${bytes.length} bytes, over the ${JSON_LIMIT}-byte limit for a have file`);
-  return parseHave(bytes, path);
+  const bytes = await readBounded(path, JSON_LIMIT);
+  noteInput(path);
+  return parseHave(bytes, path === '-' ? 'standard input' : path);
 }
 
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * A have file's bytes, at most `limit`: whatever the source (a regular file, a FIFO, a device such as /dev/zero,
+ * standard input), reading stops one chunk past the limit, so an endless source costs no more than a large file.
+ */
+async function readBounded(path: string, limit: number): Promise<Buffer> {
+  const what = path === '-' ? 'standard input' : path;
+  const over = (n: string) => new StowageError(`${what}: ${n} bytes, over the ${limit}-byte limit for a have file`);
+  const parts: Buffer[] = [];
+  let total = 0;
+  const take = (c: Buffer): boolean => {
+    parts.push(c);
+    total += c.length;
+    return total > limit;
+  };
+  if (path === '-') {
+    for await (const c of process.stdin) {
+      if (take(c as Buffer)) {
+        process.stdin.destroy();
+        throw over(`more than ${limit}`);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StowageError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? (e as Error).message})`}`);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new StowageError(`${path}: a directory, not a have file`);
+    if (st.isFile() && st.size > limit) throw over(String(st.size));
+    const chunk = 1 << 20;
+    for (;;) {
+      const b = Buffer.allocUnsafe(chunk);
+      const { bytesRead } = await fh.read(b, 0, chunk, null);
+      if (bytesRead === 0) break;
+      if (take(b.subarray(0, bytesRead))) throw over(`more than ${limit}`);
+    }
+    return Buffer.concat(parts);
+  } catch (e) {
+    if (e instanceof StowageError) throw e;
+    throw new StowageError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The union of every --base source and --have file. */

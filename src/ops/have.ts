@@ -9,7 +9,8 @@
 import { StowageError } from '../errors.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
-import { expectRecord, isRecord, parseJson } from '../oci/json.js';
+import { expectRecord, isRecord } from '../oci/json.js';
+import { parseJsonInput } from '../oci/json-input.js';
 import { v1LayerId } from '../oci/v1id.js';
 import { parseDescriptor, type Descriptor } from '../oci/types.js';
 import type { ImageStore } from '../transports/docker-daemon/client.js';
@@ -136,7 +137,7 @@ function digestList(v: unknown, what: string): Digest[] {
 
 /** Reads a have file: stowage's own, or the JSON array `docker image inspect IMAGE...` prints. */
 export function parseHave(bytes: Buffer, what: string): HaveSet {
-  const doc = parseJson(bytes, what);
+  const doc = parseJsonInput(bytes, what, '--have takes the JSON that `stowage have` writes (or that `docker image inspect IMAGE...` prints)');
   const notHave = `${what}: not a have file (expected the output of \`stowage have\` or of \`docker image inspect IMAGE...\`)`;
   if (Array.isArray(doc)) {
     if (doc.length === 0) throw new StowageError(`${what}: an empty list: docker image inspect found no images`);

@@ -5,7 +5,7 @@
  * config and image ID): the report says which.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
@@ -18,7 +18,7 @@ import { decodeLayer } from '../patch/decode-layer.js';
 import type { PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
-import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
 
 export interface PatchApplyReport {
   schema: 'stowage.apply/v1';
@@ -77,8 +77,10 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
   const report: PatchApplyReport = { schema: 'stowage.apply/v1', output, patch: true, images: [], uncompressed: [], bytes: 0 };
   try {
     const dest = parseDestSpec(output, 'docker-archive');
-    // An engine takes the bytes as they come: prove each rebuilt layer first, so nothing half-made reaches it.
-    if (dest.kind === 'docker-daemon') {
+    // An engine takes the bytes as they come, and an existing layout keeps the blobs written before a layer fails:
+    // prove each rebuilt layer first (a second decode), so nothing of a bad patch reaches either.
+    const accepts = destAccepts(dest);
+    if (accepts.shape === 'engine' || (accepts.addsEntries && existsSync(dest.path))) {
       for (const l of index.layers) {
         if (l.how !== 'patch') continue;
         const h = createHash('sha256');

@@ -6,7 +6,7 @@
  */
 import { StowageError } from '../errors.js';
 import type { ByteSource } from '../tar/bytesource.js';
-import { indexLayer, type BaseEntry } from './base-index.js';
+import { BaseTable, type BaseEntry } from './base-index.js';
 import { BLOCK_ENTRIES, DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
 import type { LayerFile } from './layer-file.js';
 import { VarintReader } from './varint.js';
@@ -17,8 +17,11 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
   const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
   if (!magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
-  const all: BaseEntry[] = [];
-  for (const [i, f] of bases.entries()) all.push(...(await indexLayer(f, i, false)));
+  // Offsets in typed columns, appended one by one: no spread into a call (a layer of a million entries passes the
+  // engine's argument limit), no object per entry.
+  const all = await BaseTable.of(bases);
+  // Each decoder reads through windows of its own: several layers may be rebuilt from one base file at once.
+  const readers = bases.map((f) => f.cursor());
   const byte = async (): Promise<number> => {
     const b = await patch.read(1);
     if (b.length === 0) throw corrupt('truncated');
@@ -45,11 +48,11 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     return decompress(data, raw, ref, what);
   };
   const entry = (id: number): BaseEntry => {
-    const e = all[id];
-    if (!Number.isSafeInteger(id) || !e) throw corrupt(`it names old entry ${id}, and the base layers have ${all.length}`);
+    const e = all.get(id);
+    if (!e) throw corrupt(`it names old entry ${id}, and the base layers have ${all.count}`);
     return e;
   };
-  const oldStruct = (e: BaseEntry) => bases[e.layer]!.read(e.structStart, e.dataOffset - e.structStart);
+  const oldStruct = (e: BaseEntry) => readers[e.layer]!.read(e.structStart, e.dataOffset - e.structStart);
 
   let emitted = 0;
   let lastHdr = -1;
@@ -123,7 +126,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       yield emit(chunk);
       if (op.kind === DATA.SAME) {
         const e = entry(op.ref);
-        for await (const c of bases[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
+        for await (const c of readers[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
       } else if (op.kind === DATA.SMALL) yield emit(lit.subarray(lAt, (lAt += op.dataLen)));
       else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
         // One frame per segment, right after the block's frames, in entry order.
@@ -133,7 +136,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
           let ref: Buffer | undefined;
           if (old) {
             const w = refWindow(at, len, op.dataLen, old.dataLen);
-            ref = await bases[old.layer]!.read(old.dataOffset + w.start, w.len);
+            ref = await readers[old.layer]!.read(old.dataOffset + w.start, w.len);
           }
           yield emit(await frame(ref, len));
         }

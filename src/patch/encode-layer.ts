@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import type { Digest } from '../oci/digest.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
@@ -17,6 +18,7 @@ import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, MAGIC, SEGMENT, SMALL_FILE, refWindow
 import { VarintWriter } from './varint.js';
 import { FIELD, takeFields } from './header-fields.js';
 import { compress } from './zstd.js';
+import { SKETCH_BYTES, overlap, sketch } from './similarity.js';
 
 export interface EncodeStats {
   entries: number;
@@ -73,15 +75,27 @@ interface Plan {
   ref: number; // global base id for SAME / DELTA, -1 none
 }
 
+/** How many copies of one path, across the bases, are compared with the target's file. */
+const MAX_CANDIDATES = 8;
+
 /** Per target entry: the old header it is coded against, and where its data comes from (global base ids). */
-function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEntry) => Promise<Buffer>): Promise<Plan[]> {
-  const byName = new Map<string, number>();
+function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEntry) => Promise<Buffer>, readTarget: (e: BaseEntry, len: number) => Promise<Buffer>, readBase: (id: number, len: number) => Promise<Buffer>): Promise<Plan[]> {
+  // Every copy of a path (the last few): several bases (sites at v1 and at v2, for v3) may hold one; the closest copy
+  // is the reference, whatever order the bases came in.
+  // (One copy, the common case, is kept as a number: a base of a million entries would otherwise hold a million arrays.)
+  const byName = new Map<string, number | number[]>();
   const byHash = new Map<string, number>();
   const bySimilar = new Map<string, number[]>();
   for (const [id, b] of all.entries()) {
-    byName.set(b.name!, id); // the highest layer wins
+    const l = byName.get(b.name!);
+    if (l === undefined) byName.set(b.name!, id);
+    else if (typeof l === 'number') byName.set(b.name!, [l, id]);
+    else {
+      l.push(id);
+      if (l.length > MAX_CANDIDATES) l.shift();
+    }
     if (b.hash) {
-      byHash.set(`${b.hash}/${b.dataLen}`, id);
+      byHash.set(b.hash, id); // (equal sha256, equal length: the hash alone is the key, no string made per entry)
       if (b.dataLen >= 64) {
         const k = similarKey(b.name!);
         const l = bySimilar.get(k);
@@ -101,15 +115,33 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
     }
     return similar;
   };
+  /** The copy of the path most like the target's file; with one copy, or no data to compare, the highest. */
+  const closest = async (e: BaseEntry, ids: number[] | undefined): Promise<number | undefined> => {
+    if (!ids?.length) return undefined;
+    const withData = ids.filter((id) => all[id]!.dataLen > 0);
+    if (withData.length < 2 || e.dataLen === 0) return ids[ids.length - 1];
+    const mine = sketch(await readTarget(e, Math.min(e.dataLen, SKETCH_BYTES)));
+    let best = -1;
+    let bestScore = -1;
+    for (const id of withData) {
+      const score = overlap(mine, sketch(await readBase(id, Math.min(all[id]!.dataLen, SKETCH_BYTES))));
+      if (score >= bestScore) { best = id; bestScore = score; } // ties: the later copy, as before
+    }
+    return best;
+  };
   return (async () => {
     const plans: Plan[] = [];
     let prevHdr = -1;
     for (const e of tEntries) {
-      const named = byName.get(e.name!);
+      const copies = byName.get(e.name!);
+      const ids = copies === undefined ? undefined : typeof copies === 'number' ? [copies] : copies;
+      const same0 = e.dataLen > 0 ? byHash.get(e.hash!) : undefined;
+      // An identical copy needs no comparing; the header is then coded against the path's last copy.
+      const named = same0 !== undefined ? ids?.[ids.length - 1] : await closest(e, ids);
       let kind: number = DATA.NONE;
       let ref = -1;
       if (e.dataLen > 0) {
-        const same = byHash.get(`${e.hash}/${e.dataLen}`);
+        const same = byHash.get(e.hash!);
         if (same !== undefined) { kind = DATA.SAME; ref = same; }
         else {
           // Already-compressed files are not delta-coded: a small change moves every byte after it.
@@ -147,7 +179,9 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   const tEntries = await indexLayer(target, -1, true);
   // Global ids over all candidate bases first; the used ones are renumbered below.
   const all: BaseEntry[] = bases.entries.flat();
-  const plans = await matchEntries(tEntries, all, (e) => target.read(e.dataOffset, Math.min(8, e.dataLen)));
+  const plans = await matchEntries(tEntries, all, (e) => target.read(e.dataOffset, Math.min(8, e.dataLen)),
+    (e, len) => target.read(e.dataOffset, len),
+    (id, len) => bases.files[all[id]!.layer]!.read(all[id]!.dataOffset, len));
   const { keep, renum } = usedBases(plans, all, bases);
 
   const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
@@ -157,7 +191,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   const digest = createHash('sha256');
   let size = 0;
   const write = async (b: Buffer) => {
-    if (failed) throw new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
+    if (failed) throw isWriteFailure(failed) ? fsError(failed, `temporary folder ${dirname(outPath)} (the patch of ${what})`, TMP_HINT) : new StowageError(`${what}: writing its patch to a temporary file failed: ${failed.message}`);
     digest.update(b);
     size += b.length;
     if (!out.write(b)) await once(out, 'drain');
@@ -284,7 +318,9 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     if (last) break;
   }
   out.end();
-  await once(out, 'finish');
+  await once(out, 'finish').catch((e: unknown) => {
+    throw isWriteFailure(e) ? fsError(e, `temporary folder ${dirname(outPath)} (the patch of ${what})`, TMP_HINT) : e;
+  });
   return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
 }
 

@@ -6,9 +6,7 @@
  * frame size): per block of entries an operation list, the structure bytes (matched against the old entries'
  * structure), the small literal files; then one frame per segment of each big or delta-coded file.
  */
-import { StowageError } from '../errors.js';
-import { isDigest, type Digest } from '../oci/digest.js';
-import { isRecord, parseJson } from '../oci/json.js';
+import type { Digest } from '../oci/digest.js';
 
 export const PATCH_INDEX = 'stowage-patch.json';
 export const PATCH_SCHEMA = 'stowage.patch/v1';
@@ -69,29 +67,4 @@ export interface PatchIndex {
 
 const MAX_INDEX = 16 << 20;
 export const PATCH_INDEX_LIMIT = MAX_INDEX;
-
-export function parsePatchIndex(bytes: Buffer, what: string): PatchIndex {
-  const doc = parseJson(bytes, what);
-  const bad = (why: string): never => { throw new StowageError(`${what}: not a valid stowage patch index (${why})`); };
-  if (!isRecord(doc)) return bad('not an object');
-  if (doc.schema !== PATCH_SCHEMA) return bad(typeof doc.schema === 'string' && doc.schema.startsWith('stowage.patch/') ? `version ${doc.schema} is not one this stowage reads` : 'schema');
-  if (!Array.isArray(doc.images) || !Array.isArray(doc.layers)) return bad('images or layers missing');
-  const chains = new Set<string>();
-  for (const l of doc.layers as unknown[]) {
-    if (!isRecord(l) || !isDigest(l.diffId) || !isDigest(l.chainId) || !Number.isSafeInteger(l.size) || (l.size as number) < 0) return bad('a layer entry');
-    chains.add(l.chainId as string);
-    if (l.how === 'patch') {
-      const p = l.patch;
-      if (!isRecord(p) || !isDigest(p.digest) || !Number.isSafeInteger(p.size) || !Array.isArray(p.bases) || !p.bases.every(isDigest)) return bad('a patch entry');
-    } else if (l.how === 'whole') {
-      const w = l.whole;
-      if (!isRecord(w) || !isDigest(w.digest) || !Number.isSafeInteger(w.size) || !['none', 'gzip', 'zstd'].includes(w.compression as string)) return bad('a whole-layer entry');
-    } else if (l.how !== 'base') return bad(`layer how ${JSON.stringify(l.how)}`);
-  }
-  for (const i of doc.images as unknown[]) {
-    if (!isRecord(i) || !Array.isArray(i.tags) || !isRecord(i.config) || !isDigest(i.config.digest) || !Number.isSafeInteger(i.config.size) || !Array.isArray(i.layers) || !i.layers.every(isDigest)) return bad('an image entry');
-    for (const c of i.layers as string[]) if (!chains.has(c)) return bad(`an image names layer ${c}, which the index does not describe`);
-  }
-  return doc as unknown as PatchIndex;
-}
 

@@ -8,6 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StowageError, TruncatedError } from '../errors.js';
 import { describeCompression } from '../compress/detect.js';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
 import type { Layer } from '../image/layer.js';
@@ -17,10 +18,43 @@ import { ReadAheadFileSource } from '../tar/readahead-source.js';
 const SMALL_READ = 64 << 10;
 const WINDOW = 1 << 20;
 
-export class LayerFile {
-  /** A read-ahead window for small reads (headers, small files), which come mostly in order. */
+/**
+ * Reads by offset with a read-ahead window of its own. Each reader of a file has one (a LayerFile's own, and one per
+ * `cursor()`): layers rebuilt at once from the same base layer (an OCI layout writes its layers concurrently) read far
+ * apart, and a shared window would be refilled on every read.
+ */
+export class LayerReader {
   private win: Buffer = Buffer.alloc(0);
   private winAt = 0;
+
+  constructor(private readonly file: LayerFile) {}
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
+  async read(off: number, len: number): Promise<Buffer> {
+    const f = this.file;
+    if (off < 0 || len < 0 || off + len > f.size) throw new StowageError(`${f.what}: a read past its end (offset ${off}, ${len} bytes, of ${f.size})`);
+    if (len > SMALL_READ) return f.readDirect(off, len);
+    if (off < this.winAt || off + len > this.winAt + this.win.length) {
+      // The window's offset and bytes change together, after the read: set apart, a read interleaved with this one
+      // would take the old bytes for the new offset (issue 24: "corrupt patch data" from a valid patch).
+      const win = await f.readDirect(off, Math.min(WINDOW, f.size - off));
+      this.win = win;
+      this.winAt = off;
+    }
+    return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
+  }
+
+  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+    for (let at = 0; at < len; at += chunk) yield await this.read(off + at, Math.min(chunk, len - at));
+  }
+}
+
+export class LayerFile {
+  private readonly own = new LayerReader(this);
 
   private constructor(
     readonly what: string,
@@ -52,25 +86,26 @@ export class LayerFile {
       size = await writeChunks(file, layer.uncompressed());
     } catch (e) {
       await tmp.remove();
-      throw e;
+      throw isWriteFailure(e) ? fsError(e, `temporary folder ${tmp.dir} (decompressing ${what})`, TMP_HINT) : e;
     }
     return new LayerFile(what, file, await open(file, 'r'), 0, size, () => tmp.remove());
   }
 
-  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
-  async read(off: number, len: number): Promise<Buffer> {
-    if (off < 0 || len < 0 || off + len > this.size) throw new StowageError(`${this.what}: a read past its end (offset ${off}, ${len} bytes, of ${this.size})`);
-    if (len <= SMALL_READ) {
-      if (off < this.winAt || off + len > this.winAt + this.win.length) {
-        this.winAt = off;
-        this.win = await this.readDirect(off, Math.min(WINDOW, this.size - off));
-      }
-      return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
-    }
-    return this.readDirect(off, len);
+  /** A reader with its own read-ahead window, for one of several users reading at once. */
+  cursor(): LayerReader {
+    return new LayerReader(this);
   }
 
-  private async readDirect(off: number, len: number): Promise<Buffer> {
+  read(off: number, len: number): Promise<Buffer> {
+    return this.own.read(off, len);
+  }
+
+  stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+    return this.own.stream(off, len, chunk);
+  }
+
+  /** Exactly `len` bytes at `off`, in a fresh buffer (no window: any number of reads may be in flight). */
+  async readDirect(off: number, len: number): Promise<Buffer> {
     const b = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
@@ -79,10 +114,6 @@ export class LayerFile {
       got += bytesRead;
     }
     return b;
-  }
-
-  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
-    for (let at = 0; at < len; at += chunk) yield await this.read(off + at, Math.min(chunk, len - at));
   }
 
   async close(): Promise<void> {

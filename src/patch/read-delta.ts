@@ -6,13 +6,16 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { StowageError } from '../errors.js';
+import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
 import { blobPath, type Digest } from '../oci/digest.js';
 import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
-import { PATCH_INDEX, PATCH_INDEX_LIMIT, parsePatchIndex, type PatchIndex } from './format.js';
-import { open, stat } from 'node:fs/promises';
+import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
+import { parsePatchIndex } from './index-schema.js';
+import { open, readFile, stat } from 'node:fs/promises';
+import { checkConfig } from './config-check.js';
 
 export interface PatchDelta {
   what: string;
@@ -58,6 +61,8 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
   const tmp = await tempDir('stowage-apply-');
   const got = new Map<string, string>();
   let index: PatchIndex | undefined;
+  /** Every blob the index names, with its size: nothing else is spooled, and nothing more than that. */
+  let need = new Map<Digest, number>();
   try {
     for await (const e of readTar(src, { what })) {
       const name = e.header.name;
@@ -67,23 +72,32 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
         const parts: Buffer[] = [];
         for await (const c of e.body()) parts.push(c);
         index = parsePatchIndex(Buffer.concat(parts), `${what}: ${PATCH_INDEX}`);
+        need = namedBlobs(index);
         continue;
       }
       const m = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
       if (!m || e.header.typeflag !== '0') throw new StowageError(`${what}: an unexpected entry ${JSON.stringify(name)}; not a patch delta stowage wrote`);
+      const d: Digest = `sha256:${m[1]!}`;
+      // Checked from the header, before a byte is spooled: a blob the index does not name, a second copy, a size
+      // other than the index's.
+      const size = need.get(d);
+      if (size === undefined) throw new StowageError(`${what}: ${name} is not named by its ${PATCH_INDEX}; refused (a delta stowage wrote holds only the blobs its index names)`);
+      if (got.has(d)) throw new StowageError(`${what}: ${name} appears twice; refused`);
+      if (e.header.size !== size) throw new StowageError(`${what}: ${name} holds ${e.header.size} bytes, and its ${PATCH_INDEX} says ${size}; the delta is damaged or was altered`);
       const file = join(tmp.dir, m[1]!);
       const h = createHash('sha256');
-      await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+      try {
+        await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+      } catch (err) {
+        // A full temporary folder is named as such, never taken for a short delta.
+        throw isWriteFailure(err) ? fsError(err, `temporary folder ${tmp.dir} (spooling ${what})`, TMP_HINT) : err;
+      }
       if (h.digest('hex') !== m[1]) throw new StowageError(`${what}: ${name} does not hash to its name: the delta is damaged or was altered`);
-      got.set(`sha256:${m[1]}`, file);
+      got.set(d, file);
     }
     if (!index) throw new StowageError(`${what}: empty; not a patch delta`);
-    const need: [Digest, number][] = index.images.map((i) => [i.config.digest, i.config.size]);
-    for (const l of index.layers) {
-      if (l.patch) need.push([l.patch.digest, l.patch.size]);
-      if (l.whole) need.push([l.whole.digest, l.whole.size]);
-    }
     for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`, { code: 'not-found' });
+    for (const img of index.images) checkConfig(index, img, await readFile(got.get(img.config.digest)!), what);
   } catch (e) {
     await tmp.remove();
     throw e;
@@ -126,4 +140,20 @@ async function stdinIsPatchDelta(): Promise<boolean> {
   if (b.length) input.unshift(b);
   const nul = b.subarray(0, 100).indexOf(0);
   return b.toString('utf8', 0, nul < 0 ? Math.min(100, b.length) : nul) === PATCH_INDEX;
+}
+
+/** The blobs an index names, each with its size (one size per digest: the index was validated). */
+function namedBlobs(index: PatchIndex): Map<Digest, number> {
+  const need = new Map<Digest, number>();
+  const add = (d: Digest, size: number, field: string) => {
+    const had = need.get(d);
+    if (had !== undefined && had !== size) throw new StowageError(`${PATCH_INDEX}: ${field} gives blob ${d} a size of ${size}, and another field ${had}`);
+    need.set(d, size);
+  };
+  for (const [i, img] of index.images.entries()) add(img.config.digest, img.config.size, `images[${i}].config.size`);
+  for (const [i, l] of index.layers.entries()) {
+    if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
+    if (l.whole) add(l.whole.digest, l.whole.size, `layers[${i}].whole.size`);
+  }
+  return need;
 }

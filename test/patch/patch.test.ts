@@ -261,6 +261,7 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
       const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
       const blob = Buffer.concat([MAGIC, frame(ops.bytes())]);
       l.patch.digest = sha(blob);
+      l.patch.size = blob.length; // (the index's size must be the blob's: checked before the blob is read)
       entries[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
       entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify(index)) };
       await writeTar(p(name), entries);

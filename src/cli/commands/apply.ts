@@ -2,6 +2,7 @@
 import { describeTagMoves } from '../../transports/dest.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { toOutput } from '../reader-gone.js';
 import { apply } from '../../ops/apply.js';
 import { openSource } from '../../transports/open.js';
 import type { ImageSource } from '../../image/model.js';
@@ -27,6 +28,13 @@ Examples:
   stowage apply app-2.delta.tar --base app-1.tar -o - | docker load
   stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)`)
     .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }) => {
+      await toOutput(opts.output, () => run(deltaPath, opts));
+    });
+}
+
+async function run(deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }): Promise<void> {
+  {
+    {
       if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const layout = parseLayout(opts.layout) ?? 'legacy';
       // A patch delta (delta --patch) is rebuilt layer by layer from the base's files.
@@ -49,5 +57,6 @@ Examples:
         await delta.close();
         for (const b of bases) await b.close();
       }
-    });
+    }
+  }
 }

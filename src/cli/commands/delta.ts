@@ -1,5 +1,6 @@
 /** `stowage delta TARGET... (--base SOURCE... | --have FILE) -o OUT`: a thin archive of only what the target lacks. */
 import type { Command } from 'commander';
+import { toOutput } from '../reader-gone.js';
 import { UsageError } from '../../errors.js';
 import { openOutput } from '../../fs/atomic-output.js';
 import { writeDelta, type DeltaReport } from '../../ops/delta.js';
@@ -71,7 +72,7 @@ Examples:
   ssh target docker image inspect app:1 > have.json && stowage delta docker-daemon:app:2 --have have.json -o d.tar
   docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load
   stowage delta app-2.tar --base app-1.tar --patch -o app-2.patch && stowage apply app-2.patch --base app-1.tar -o app-2.tar`)
-    .action(async (targets: string[], opts: DeltaOptions) => {
+    .action((targets: string[], opts: DeltaOptions) => toOutput(opts.output, async () => {
       // --patch: file-level patches (docs/patch-format.md), rebuilt by apply.
       if (opts.patch) return (await import('./patch.js')).runPatchDelta(targets, opts.base, opts.output!, { ...opts, haveFiles: opts.have.length });
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
@@ -107,5 +108,5 @@ Examples:
       progress.done();
       // With the archive on standard output, reports go to standard error.
       printReport(report, opts, renderDelta);
-    });
+    }));
 }
