@@ -90,8 +90,8 @@ class WasmZstd implements ZstdBackend {
 }
 
 /** Compiles and instantiates the module (synchronously: about half a megabyte, once per process). */
-export function loadWasm(): ZstdBackend {
-  const mod = new WA.Module(readFileSync(WASM_URL));
+export function loadWasm(file: URL | string = WASM_URL): ZstdBackend {
+  const mod = new WA.Module(readFileSync(file));
   const x = new WA.Instance(mod, {}).exports as unknown as Exports;
   return new WasmZstd(x);
 }
