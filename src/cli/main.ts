@@ -27,6 +27,7 @@ import { registerLayers } from './commands/layers.js';
 import { registerReport } from './commands/report.js';
 import { registerDelete, registerDigest, registerLs } from './commands/registry-admin.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerPlugin } from './commands/plugin.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerDigest(program);
   registerDelete(program);
   registerCompletion(program);
+  registerPlugin(program);
   program.addHelpText('after', `
 Sources: a file or directory (sniffed), docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH, - (standard input,
 gzip or zstd too), docker-daemon:NAME[:TAG] (the engine DOCKER_HOST names), docker://REGISTRY/REPO[:TAG|@DIGEST].
