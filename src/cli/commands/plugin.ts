@@ -64,9 +64,10 @@ export function registerPlugin(program: Command): void {
     .summary('make stowage a Docker CLI plugin (docker stowage ...)');
   plugin.addHelpText('after', `
 Examples:
-  stowage plugin install                     writes ~/.docker/cli-plugins/docker-${NAME} ($DOCKER_CONFIG is honoured)
-  docker ${NAME} inspect app.tar                then stowage runs under the docker command
-  stowage plugin install --dir /usr/local/lib/docker/cli-plugins   for every user`);
+  stowage plugin install           writes ~/.docker/cli-plugins/docker-${NAME} ($DOCKER_CONFIG is honoured)
+  docker ${NAME} inspect app.tar      then stowage runs under the docker command
+  stowage plugin install --dir /usr/local/lib/docker/cli-plugins      for every user
+The shim runs this stowage with this Node.js, by absolute path: install it again after moving either.`);
   plugin
     .command('install')
     .description('write the docker-stowage plugin shim into Docker\'s cli-plugins folder')
