@@ -26,6 +26,8 @@ import { registerImport } from './commands/import.js';
 import { registerLayers } from './commands/layers.js';
 import { registerReport } from './commands/report.js';
 import { registerDelete, registerDigest, registerLs } from './commands/registry-admin.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerPlugin } from './commands/plugin.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -61,6 +63,8 @@ export function buildProgram(): Command {
   registerLs(program);
   registerDigest(program);
   registerDelete(program);
+  registerCompletion(program);
+  registerPlugin(program);
   program.addHelpText('after', `
 Sources: a file or directory (sniffed), docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH, - (standard input,
 gzip or zstd too), docker-daemon:NAME[:TAG] (the engine DOCKER_HOST names), docker://REGISTRY/REPO[:TAG|@DIGEST].
