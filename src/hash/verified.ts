@@ -18,6 +18,8 @@ export interface Expected {
   names?: 'blob' | 'DiffID';
   /** The number of bytes there must be. */
   size?: number;
+  /** What a digest mismatch means, in words, when the caller knows better than "bytes hash to" (a patch). */
+  says?: (seen: Digest) => string;
 }
 
 /** What a stream held: its digest and its size. */
@@ -30,6 +32,7 @@ export interface Seen {
 export function mismatch(want: Expected, seen: Partial<Seen>): string | undefined {
   if (want.size !== undefined && seen.size !== undefined && seen.size !== want.size) return `${want.what}: ${seen.size} bytes where ${want.size} were expected`;
   if (want.digest && seen.digest && seen.digest !== want.digest) {
+    if (want.says) return want.says(seen.digest);
     return want.names === 'DiffID' ? `${want.what}: DiffID is ${seen.digest}, but the config says ${want.digest}` : `${want.what}: bytes hash to ${seen.digest}, expected ${want.digest}`;
   }
   return undefined;

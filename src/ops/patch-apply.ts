@@ -4,8 +4,7 @@
  * `apply` writes. A layer the target stored compressed comes back uncompressed, with the same DiffID (so the same
  * config and image ID): the report says which.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
@@ -18,7 +17,8 @@ import { decodeLayer } from '../patch/decode-layer.js';
 import type { PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
-import { destAccepts, parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
+import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
+import { verified } from '../hash/verified.js';
 
 export interface PatchApplyReport {
   schema: 'stowage.apply/v1';
@@ -77,18 +77,12 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
   const report: PatchApplyReport = { schema: 'stowage.apply/v1', output, patch: true, images: [], uncompressed: [], bytes: 0 };
   try {
     const dest = parseDestSpec(output, 'docker-archive');
-    // An engine takes the bytes as they come, and an existing layout keeps the blobs written before a layer fails:
-    // prove each rebuilt layer first (a second decode), so nothing of a bad patch reaches either.
-    const accepts = destAccepts(dest);
-    if (accepts.shape === 'engine' || (accepts.addsEntries && existsSync(dest.path))) {
-      for (const l of index.layers) {
-        if (l.how !== 'patch') continue;
-        const h = createHash('sha256');
-        for await (const c of rebuild(l)) h.update(c);
-        const got = `sha256:${h.digest('hex')}`;
-        if (got !== l.diffId) throw new StowageError(`${what}: the patch of layer ${l.diffId} rebuilds ${got}: the base layers differ from the ones it was made against`);
-      }
-    }
+    // A rebuilt layer is proved as it is written (the write pipeline stages every destination, so a layer that
+    // does not rebuild leaves nothing behind: no second decode), and a mismatch says why.
+    const rebuilt = (l: PatchLayer) => verified(rebuild(l), {
+      what, digest: l.diffId, names: 'DiffID',
+      says: (got) => `${what}: the patch of layer ${l.diffId} rebuilds ${got}: the base layers differ from the ones it was made against`,
+    });
     const byChainIdx = new Map(index.layers.map((l) => [l.chainId, l]));
     const images: WritableImage[] = [];
     for (const img of index.images) {
@@ -107,7 +101,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
         }
         patched++;
         if (l.storedCompression !== 'none' && !report.uncompressed.some((u) => u.diffId === l.diffId)) report.uncompressed.push({ diffId: l.diffId, was: l.storedCompression });
-        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuild(l) };
+        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuilt(l) };
       });
       images.push({ config, configDigest: img.config.digest, tags: img.tags, layers });
       report.images.push({ tags: img.tags, imageId: img.config.digest, fromDelta, fromBase, patched });
