@@ -21,8 +21,9 @@ import { HuffmanCode } from './huffman.js';
 const MAX_STORED = 65535;
 const END_MARK = 255;
 
-const fixedLengths = new Uint8Array(LITERAL_SYMBOLS);
-for (let i = 0; i < LITERAL_SYMBOLS; i++) fixedLengths[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
+// Over all 288 symbols of RFC 1951 3.2.6 (286 and 287 never occur but take codes), so the 9-bit codes come out right.
+const fixedLengths = new Uint8Array(288);
+for (let i = 0; i < 288; i++) fixedLengths[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
 const FIXED_LITERALS = HuffmanCode.fromLengths(fixedLengths);
 const FIXED_DISTANCES = HuffmanCode.fromLengths(new Uint8Array(DISTANCE_SYMBOLS).fill(5));
 /** The distance code of a block of literals only: symbol 0 alone, one bit. */
