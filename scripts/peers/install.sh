@@ -2,11 +2,12 @@
 # Installs the real peers the tests compare stowage with, from Debian's packages (needs root):
 # dockerd (docker.io), skopeo, umoci, podman, the CNCF registry (docker-registry), tar-split, busybox-static (a
 # static shell for test images), zstd, jq, chromium (opens the HTML report in tests); g++, make and python3, with
-# which `npm ci` builds zstd-napi from source (patch deltas); debootstrap for bench/patch-pairs.sh.
+# which `npm ci` builds zstd-napi from source (patch deltas); debootstrap for bench/patch-pairs.sh; golang-go (Go
+# 1.19), whose compress/gzip the recipe tests and bench/recompress.sh compare stowage's go-flate encoder with.
 # Usage: scripts/peers/install.sh [package...]
 set -euo pipefail
 PKGS=("$@")
-[ ${#PKGS[@]} -gt 0 ] || PKGS=(docker.io busybox-static skopeo umoci podman docker-registry tar-split zstd jq apache2-utils openssl chromium g++ make python3 debootstrap)
+[ ${#PKGS[@]} -gt 0 ] || PKGS=(docker.io busybox-static skopeo umoci podman docker-registry tar-split zstd jq apache2-utils openssl chromium g++ make python3 debootstrap golang-go)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "peers already installed: ${PKGS[*]}" >&2; exit 0; fi
