@@ -31,8 +31,12 @@ const LITERALS_ONLY_DISTANCES = HuffmanCode.fromLengths(new Uint8Array(DISTANCE_
 
 export class BlockWriter {
   readonly out: BitSink;
-  private readonly literalFreq = new Int32Array(LITERAL_SYMBOLS);
-  private readonly distanceFreq = new Int32Array(DISTANCE_SYMBOLS);
+  /**
+   * Symbol counts of the block being made. The compressors count as they make tokens (cheaper than a second pass
+   * over them, whose branch on literal or match the processor cannot predict); `startBlock` clears them.
+   */
+  readonly literalFreq = new Int32Array(LITERAL_SYMBOLS);
+  readonly distanceFreq = new Int32Array(DISTANCE_SYMBOLS);
   private readonly codegenFreq = new Int32Array(19);
   /** The run-length coded code lengths: symbols, each of 16/17/18 followed by its repeat count; END_MARK ends it. */
   private readonly codegenSeq = new Uint8Array(LITERAL_SYMBOLS + DISTANCE_SYMBOLS + 1);
@@ -65,9 +69,17 @@ export class BlockWriter {
     this.out.drain();
   }
 
-  /** Levels 2-9. `input` is null when the block's bytes have left the window (then it cannot be stored). */
+  startBlock(): void {
+    this.literalFreq.fill(0);
+    this.distanceFreq.fill(0);
+  }
+
+  /**
+   * Levels 2-9, the tokens counted since startBlock. `input` is null when the block's bytes have left the window
+   * (then it cannot be stored).
+   */
   tokens(tokens: Int32Array, n: number, input: Uint8Array | null, start: number, end: number): void {
-    this.index(tokens, n);
+    this.index();
     const storable = input !== null && end - start <= MAX_STORED;
     let extra = 0;
     if (storable) {
@@ -96,9 +108,9 @@ export class BlockWriter {
     }
   }
 
-  /** Level 1 blocks that compressed: dynamic Huffman unless storing costs less than the dynamic size plus 1/16. */
+  /** Level 1 blocks that compressed (tokens counted): dynamic Huffman unless storing costs less than the dynamic size plus 1/16. */
   tokensDynamic(tokens: Int32Array, n: number, input: Uint8Array, start: number, end: number): void {
-    this.index(tokens, n);
+    this.index();
     this.codegen(this.literalCode, this.numLiterals, this.distanceCode, this.numDistances);
     this.codegenCode.build(this.codegenFreq, 7);
     const [size, numCodegens] = this.dynamicSize(this.literalCode, this.distanceCode, 0);
@@ -138,21 +150,10 @@ export class BlockWriter {
     out.bits(codes[END_OF_BLOCK], lens[END_OF_BLOCK]);
   }
 
-  /** Counts the symbols of the tokens plus the end of block, and builds the block's two codes. */
-  private index(tokens: Int32Array, n: number): void {
+  /** Adds the end of block to the counts, and builds the block's two codes. */
+  private index(): void {
     const lf = this.literalFreq;
     const df = this.distanceFreq;
-    lf.fill(0);
-    df.fill(0);
-    for (let i = 0; i < n; i++) {
-      const t = tokens[i];
-      if (t < MATCH) {
-        lf[t]++;
-      } else {
-        lf[FIRST_LENGTH_SYMBOL + LENGTH_CODE[(t >>> 22) & 0xff]]++;
-        df[DISTANCE_CODE[t & 0x3fffff]]++;
-      }
-    }
     lf[END_OF_BLOCK]++;
     let nl = LITERAL_SYMBOLS;
     while (lf[nl - 1] === 0) nl--;

@@ -41,5 +41,11 @@ for (let c = 0; c < 30; c++) {
   DISTANCE_CODE.fill(c, DISTANCE_BASE[c], end);
 }
 
+/** Counts a match into a block's symbol counts. */
+export function countMatch(lf: Int32Array, df: Int32Array, length: number, distance: number): void {
+  lf[FIRST_LENGTH_SYMBOL + LENGTH_CODE[length - 3]]++;
+  df[DISTANCE_CODE[distance - 1]]++;
+}
+
 /** The order in which a dynamic block header lists the code lengths of the code-length alphabet. */
 export const CODEGEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];

@@ -11,7 +11,7 @@
  * - A block ends after 16384 tokens, and at the end of the stream.
  */
 import { BlockWriter } from './block-writer.js';
-import { matchToken } from './codes.js';
+import { countMatch, matchToken } from './codes.js';
 
 interface LevelParams { lazy: number; nice: number; chain: number; fastSkip: number }
 const NEVER = 0x7fffffff;
@@ -45,6 +45,8 @@ export class LazyDeflater {
   private readonly p: LevelParams;
   private readonly fast: boolean;
   private readonly window = new Uint8Array(BUFFER);
+  /** The window read four bytes at a time, to compare matches faster (only equality is asked, so any byte order). */
+  private readonly words = new DataView(this.window.buffer);
   private windowEnd = 0;
   private index = 0;
   private blockStart = 0;
@@ -65,6 +67,7 @@ export class LazyDeflater {
     if (!p) throw new RangeError(`go-flate: the lazy compressor has no level ${level}`);
     this.p = p;
     this.fast = p.fastSkip !== NEVER;
+    w.startBlock();
   }
 
   /**
@@ -116,6 +119,7 @@ export class LazyDeflater {
       this.blockStart = end;
     }
     this.ntokens = 0;
+    this.w.startBlock();
   }
 
   private deflate(sync: boolean): void {
@@ -124,6 +128,8 @@ export class LazyDeflater {
     const head = this.head;
     const prev = this.prev;
     const tokens = this.tokens;
+    const lf = this.w.literalFreq;
+    const df = this.w.distanceFreq;
     const fast = this.fast;
     const { lazy, fastSkip } = this.p;
     const windowEnd = this.windowEnd;
@@ -137,7 +143,7 @@ export class LazyDeflater {
         if (!sync) break;
         if (lookahead === 0) {
           if (this.byteAvailable) {
-            tokens[this.ntokens++] = win[index - 1];
+            lf[(tokens[this.ntokens++] = win[index - 1])]++;
             this.byteAvailable = false;
           }
           if (this.ntokens > 0) this.flushBlock(index);
@@ -165,7 +171,10 @@ export class LazyDeflater {
       }
       if (fast ? this.length >= MIN_MATCH : prevLength >= MIN_MATCH && this.length <= prevLength) {
         // Emit the match (the one just found at levels 2-3; the pending one, not bettered, at levels 4-9).
-        tokens[this.ntokens++] = fast ? matchToken(this.length, this.offset) : matchToken(prevLength, prevOffset);
+        const mlen = fast ? this.length : prevLength;
+        const mdist = fast ? this.offset : prevOffset;
+        tokens[this.ntokens++] = matchToken(mlen, mdist);
+        countMatch(lf, df, mlen, mdist);
         if (this.length <= fastSkip) {
           const newIndex = fast ? index + this.length : index + prevLength - 1;
           for (index++; index < newIndex; index++) {
@@ -186,7 +195,7 @@ export class LazyDeflater {
       } else {
         if (fast || this.byteAvailable) {
           const at = fast ? index : index - 1;
-          tokens[this.ntokens++] = win[at];
+          lf[(tokens[this.ntokens++] = win[at])]++;
           if (this.ntokens === MAX_BLOCK_TOKENS) this.flushBlock(at + 1);
         }
         index++;
@@ -211,6 +220,8 @@ export class LazyDeflater {
     for (let i = start; tries > 0; tries--) {
       if (win[i + length] === wEnd) {
         let n = 0;
+        const words = this.words;
+        while (n + 4 <= maxLook && words.getInt32(i + n) === words.getInt32(pos + n)) n += 4;
         while (n < maxLook && win[i + n] === win[pos + n]) n++;
         if (n > length && (n > MIN_MATCH || pos - i <= 4096)) {
           length = n;
