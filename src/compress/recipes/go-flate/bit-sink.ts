@@ -6,13 +6,18 @@
 const CAPACITY = 1 << 17;
 /** Room kept free at the end of the buffer so that `bits` needs one bounds check per two bytes it stores. */
 const MARGIN = 8;
+/**
+ * Hot loops (a block's tokens) take the fields into locals, store at most 8 bytes per step, and drain when `pos`
+ * passes SPILL_AT; they write the fields back before calling any method.
+ */
+export const SPILL_AT = CAPACITY - 64;
 
 export class BitSink {
-  private buf = new Uint8Array(CAPACITY);
-  private pos = 0;
+  readonly buf = new Uint8Array(CAPACITY);
+  pos = 0;
   /** Pending bits, fewer than 16 between calls. */
-  private acc = 0;
-  private nbits = 0;
+  acc = 0;
+  nbits = 0;
 
   constructor(private readonly emit: (bytes: Uint8Array) => void) {}
 

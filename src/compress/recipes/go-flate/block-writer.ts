@@ -11,7 +11,7 @@
  *   ends with an empty final stored block (`finish`). Code lengths are limited to 15 bits, those of the code-length
  *   alphabet to 7, and the code-length sequence is run-length coded the way Go does it (`codegen`).
  */
-import { BitSink } from './bit-sink.js';
+import { BitSink, SPILL_AT } from './bit-sink.js';
 import {
   CODEGEN_ORDER, DISTANCE_BASE, DISTANCE_CODE, DISTANCE_EXTRA, DISTANCE_SYMBOLS, END_OF_BLOCK, FIRST_LENGTH_SYMBOL,
   LENGTH_BASE, LENGTH_CODE, LENGTH_EXTRA, LITERAL_SYMBOLS, MATCH,
@@ -142,12 +142,29 @@ export class BlockWriter {
     this.dynamicHeader(END_OF_BLOCK + 1, 1, numCodegens);
     const lens = this.literalCode.lengths;
     const codes = this.literalCode.codes;
-    const out = this.out;
+    const sink = this.out;
+    const buf = sink.buf;
+    let { acc, nbits, pos } = sink;
     for (let i = start; i < end; i++) {
       const b = input[i];
-      out.bits(codes[b], lens[b]);
+      acc |= codes[b] << nbits;
+      nbits += lens[b];
+      if (nbits >= 16) {
+        buf[pos++] = acc;
+        buf[pos++] = acc >>> 8;
+        acc >>>= 16;
+        nbits -= 16;
+        if (pos > SPILL_AT) {
+          sink.pos = pos;
+          sink.drain();
+          pos = 0;
+        }
+      }
     }
-    out.bits(codes[END_OF_BLOCK], lens[END_OF_BLOCK]);
+    sink.acc = acc;
+    sink.nbits = nbits;
+    sink.pos = pos;
+    sink.bits(codes[END_OF_BLOCK], lens[END_OF_BLOCK]);
   }
 
   /** Adds the end of block to the counts, and builds the block's two codes. */
@@ -245,27 +262,72 @@ export class BlockWriter {
     }
   }
 
+  /** The tokens and the end of block. The bit writing is inlined: this loop is where level 1 spends its time. */
   private writeTokens(tokens: Int32Array, n: number, lit: HuffmanCode, dist: HuffmanCode): void {
-    const out = this.out;
     const lc = lit.codes, ll = lit.lengths, dc = dist.codes, dl = dist.lengths;
+    const sink = this.out;
+    const buf = sink.buf;
+    let { acc, nbits, pos } = sink;
     for (let i = 0; i < n; i++) {
+      // A token stores at most 6 bytes.
+      if (pos > SPILL_AT) {
+        sink.pos = pos;
+        sink.drain();
+        pos = 0;
+      }
       const t = tokens[i];
       if (t < MATCH) {
-        out.bits(lc[t], ll[t]);
-        continue;
+        acc |= lc[t] << nbits;
+        nbits += ll[t];
+      } else {
+        const xlen = (t >>> 22) & 0xff;
+        const lcode = LENGTH_CODE[xlen];
+        const ls = FIRST_LENGTH_SYMBOL + lcode;
+        acc |= lc[ls] << nbits;
+        nbits += ll[ls];
+        const le = LENGTH_EXTRA[lcode];
+        if (le > 0) {
+          if (nbits >= 16) {
+            buf[pos++] = acc;
+            buf[pos++] = acc >>> 8;
+            acc >>>= 16;
+            nbits -= 16;
+          }
+          acc |= (xlen - LENGTH_BASE[lcode]) << nbits;
+          nbits += le;
+        }
+        if (nbits >= 16) {
+          buf[pos++] = acc;
+          buf[pos++] = acc >>> 8;
+          acc >>>= 16;
+          nbits -= 16;
+        }
+        const xdist = t & 0x3fffff;
+        const dcode = DISTANCE_CODE[xdist];
+        acc |= dc[dcode] << nbits;
+        nbits += dl[dcode];
+        const de = DISTANCE_EXTRA[dcode];
+        if (de > 0) {
+          if (nbits >= 16) {
+            buf[pos++] = acc;
+            buf[pos++] = acc >>> 8;
+            acc >>>= 16;
+            nbits -= 16;
+          }
+          acc |= (xdist - DISTANCE_BASE[dcode]) << nbits;
+          nbits += de;
+        }
       }
-      const xlen = (t >>> 22) & 0xff;
-      const lcode = LENGTH_CODE[xlen];
-      const ls = FIRST_LENGTH_SYMBOL + lcode;
-      out.bits(lc[ls], ll[ls]);
-      const le = LENGTH_EXTRA[lcode];
-      if (le > 0) out.bits(xlen - LENGTH_BASE[lcode], le);
-      const xdist = t & 0x3fffff;
-      const dcode = DISTANCE_CODE[xdist];
-      out.bits(dc[dcode], dl[dcode]);
-      const de = DISTANCE_EXTRA[dcode];
-      if (de > 0) out.bits(xdist - DISTANCE_BASE[dcode], de);
+      if (nbits >= 16) {
+        buf[pos++] = acc;
+        buf[pos++] = acc >>> 8;
+        acc >>>= 16;
+        nbits -= 16;
+      }
     }
-    out.bits(lc[END_OF_BLOCK], ll[END_OF_BLOCK]);
+    sink.acc = acc;
+    sink.nbits = nbits;
+    sink.pos = pos;
+    sink.bits(lc[END_OF_BLOCK], ll[END_OF_BLOCK]);
   }
 }

@@ -22,12 +22,11 @@ const MIN_NON_LITERAL_BLOCK = 17;
 /** Go keeps positions in int32 and rebases them before they could overflow. */
 const BUFFER_RESET = 0x7fffffff - 2 * BLOCK;
 
-const load32 = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
 const hash = (u: number) => Math.imul(u, 0x1e35a7bd) >>> TABLE_SHIFT;
 
 export class FastDeflater {
   private readonly window = new Uint8Array(BLOCK);
-  /** The block read four bytes at a time, to extend matches faster. */
+  /** The block read four bytes at a time (Go's little-endian load32), and to extend matches faster. */
   private readonly words = new DataView(this.window.buffer);
   private windowEnd = 0;
   private readonly tableVal = new Int32Array(TABLE_SIZE);
@@ -108,13 +107,15 @@ export class FastDeflater {
       for (let i = 0; i < len; i++) lf[(tokens[nt++] = src[i])]++;
       return nt;
     }
+    const words = this.words;
+    const load32 = (i: number) => words.getInt32(i, true);
     const vals = this.tableVal;
     const poss = this.tablePos;
     const cur = this.cur;
     const sLimit = len - INPUT_MARGIN;
     let nextEmit = 0;
     let s = 0;
-    let cv = load32(src, 0);
+    let cv = load32(0);
     let nextHash = hash(cv);
     outer: for (;;) {
       let skip = 32;
@@ -128,7 +129,7 @@ export class FastDeflater {
         if (nextS > sLimit) break outer;
         candPos = poss[nextHash];
         const candVal = vals[nextHash];
-        const now = load32(src, nextS);
+        const now = load32(nextS);
         poss[nextHash] = s + cur;
         vals[nextHash] = cv;
         nextHash = hash(now);
@@ -149,18 +150,18 @@ export class FastDeflater {
         s += l;
         nextEmit = s;
         if (s >= sLimit) break outer;
-        const x0 = load32(src, s - 1);
+        const x0 = load32(s - 1);
         const h0 = hash(x0);
         poss[h0] = cur + s - 1;
         vals[h0] = x0;
-        const x1 = load32(src, s);
+        const x1 = load32(s);
         const h1 = hash(x1);
         candPos = poss[h1];
         const candVal = vals[h1];
         poss[h1] = cur + s;
         vals[h1] = x1;
         if (s - (candPos - cur) > MAX_DISTANCE || x1 !== candVal) {
-          cv = load32(src, s + 1);
+          cv = load32(s + 1);
           nextHash = hash(cv);
           s++;
           break;

@@ -45,7 +45,7 @@ export class LazyDeflater {
   private readonly p: LevelParams;
   private readonly fast: boolean;
   private readonly window = new Uint8Array(BUFFER);
-  /** The window read four bytes at a time, to compare matches faster (only equality is asked, so any byte order). */
+  /** The window read four bytes at a time: Go's big-endian hash input, and to compare matches faster. */
   private readonly words = new DataView(this.window.buffer);
   private windowEnd = 0;
   private index = 0;
@@ -125,6 +125,7 @@ export class LazyDeflater {
   private deflate(sync: boolean): void {
     if (this.windowEnd - this.index < LOOKAHEAD && !sync) return;
     const win = this.window;
+    const words = this.words;
     const head = this.head;
     const prev = this.prev;
     const tokens = this.tokens;
@@ -151,7 +152,7 @@ export class LazyDeflater {
         }
       }
       if (index < maxInsert) {
-        const h = Math.imul((win[index] << 24) | (win[index + 1] << 16) | (win[index + 2] << 8) | win[index + 3], HASH_MUL) >>> HASH_SHIFT;
+        const h = Math.imul(words.getInt32(index), HASH_MUL) >>> HASH_SHIFT;
         this.chainHead = head[h];
         prev[index & WINDOW_MASK] = this.chainHead;
         head[h] = index + hashOffset;
@@ -179,7 +180,7 @@ export class LazyDeflater {
           const newIndex = fast ? index + this.length : index + prevLength - 1;
           for (index++; index < newIndex; index++) {
             if (index < maxInsert) {
-              const h = Math.imul((win[index] << 24) | (win[index + 1] << 16) | (win[index + 2] << 8) | win[index + 3], HASH_MUL) >>> HASH_SHIFT;
+              const h = Math.imul(words.getInt32(index), HASH_MUL) >>> HASH_SHIFT;
               prev[index & WINDOW_MASK] = head[h];
               head[h] = index + hashOffset;
             }
