@@ -59,7 +59,6 @@ export class LazyDeflater {
   private ntokens = 0;
   private length = MIN_MATCH - 1;
   private offset = 0;
-  private maxInsertIndex = 0;
   private matchOffset = 0;
 
   constructor(level: number, private readonly w: BlockWriter, private readonly goWrites = false) {
@@ -135,49 +134,58 @@ export class LazyDeflater {
     const { lazy, fastSkip } = this.p;
     const windowEnd = this.windowEnd;
     const maxInsert = windowEnd - (MIN_MATCH - 1);
-    this.maxInsertIndex = maxInsert;
+    // The compressor's state in locals for the loop, written back when it ends and around a block flush.
     let index = this.index;
-    let hashOffset = this.hashOffset;
+    const hashOffset = this.hashOffset;
+    let chainHead = this.chainHead;
+    let length = this.length;
+    let offset = this.offset;
+    let byteAvailable = this.byteAvailable;
+    let nt = this.ntokens;
     for (;;) {
       const lookahead = windowEnd - index;
       if (lookahead < LOOKAHEAD) {
         if (!sync) break;
         if (lookahead === 0) {
-          if (this.byteAvailable) {
-            lf[(tokens[this.ntokens++] = win[index - 1])]++;
-            this.byteAvailable = false;
+          if (byteAvailable) {
+            lf[(tokens[nt++] = win[index - 1])]++;
+            byteAvailable = false;
           }
-          if (this.ntokens > 0) this.flushBlock(index);
+          if (nt > 0) {
+            this.ntokens = nt;
+            this.flushBlock(index);
+            nt = 0;
+          }
           break;
         }
       }
       if (index < maxInsert) {
         const h = Math.imul(words.getInt32(index), HASH_MUL) >>> HASH_SHIFT;
-        this.chainHead = head[h];
-        prev[index & WINDOW_MASK] = this.chainHead;
+        chainHead = head[h];
+        prev[index & WINDOW_MASK] = chainHead;
         head[h] = index + hashOffset;
       }
-      const prevLength = this.length;
-      const prevOffset = this.offset;
-      this.length = MIN_MATCH - 1;
-      this.offset = 0;
+      const prevLength = length;
+      const prevOffset = offset;
+      length = MIN_MATCH - 1;
+      offset = 0;
       const minIndex = index - WINDOW > 0 ? index - WINDOW : 0;
-      const candidate = this.chainHead - hashOffset;
+      const candidate = chainHead - hashOffset;
       if (candidate >= minIndex && (fast ? lookahead > MIN_MATCH - 1 : lookahead > prevLength && prevLength < lazy)) {
         const found = this.findMatch(index, candidate, lookahead);
         if (found > 0) {
-          this.length = found;
-          this.offset = this.matchOffset;
+          length = found;
+          offset = this.matchOffset;
         }
       }
-      if (fast ? this.length >= MIN_MATCH : prevLength >= MIN_MATCH && this.length <= prevLength) {
+      if (fast ? length >= MIN_MATCH : prevLength >= MIN_MATCH && length <= prevLength) {
         // Emit the match (the one just found at levels 2-3; the pending one, not bettered, at levels 4-9).
-        const mlen = fast ? this.length : prevLength;
-        const mdist = fast ? this.offset : prevOffset;
-        tokens[this.ntokens++] = matchToken(mlen, mdist);
+        const mlen = fast ? length : prevLength;
+        const mdist = fast ? offset : prevOffset;
+        tokens[nt++] = matchToken(mlen, mdist);
         countMatch(lf, df, mlen, mdist);
-        if (this.length <= fastSkip) {
-          const newIndex = fast ? index + this.length : index + prevLength - 1;
+        if (length <= fastSkip) {
+          const newIndex = fast ? index + length : index + prevLength - 1;
           for (index++; index < newIndex; index++) {
             if (index < maxInsert) {
               const h = Math.imul(words.getInt32(index), HASH_MUL) >>> HASH_SHIFT;
@@ -186,24 +194,37 @@ export class LazyDeflater {
             }
           }
           if (!fast) {
-            this.byteAvailable = false;
-            this.length = MIN_MATCH - 1;
+            byteAvailable = false;
+            length = MIN_MATCH - 1;
           }
         } else {
-          index += this.length;
+          index += length;
         }
-        if (this.ntokens === MAX_BLOCK_TOKENS) this.flushBlock(index);
+        if (nt === MAX_BLOCK_TOKENS) {
+          this.ntokens = nt;
+          this.flushBlock(index);
+          nt = 0;
+        }
       } else {
-        if (fast || this.byteAvailable) {
+        if (fast || byteAvailable) {
           const at = fast ? index : index - 1;
-          lf[(tokens[this.ntokens++] = win[at])]++;
-          if (this.ntokens === MAX_BLOCK_TOKENS) this.flushBlock(at + 1);
+          lf[(tokens[nt++] = win[at])]++;
+          if (nt === MAX_BLOCK_TOKENS) {
+            this.ntokens = nt;
+            this.flushBlock(at + 1);
+            nt = 0;
+          }
         }
         index++;
-        if (!fast) this.byteAvailable = true;
+        if (!fast) byteAvailable = true;
       }
     }
     this.index = index;
+    this.chainHead = chainHead;
+    this.length = length;
+    this.offset = offset;
+    this.byteAvailable = byteAvailable;
+    this.ntokens = nt;
   }
 
   /** The longest match at `pos` along the chain from `start`; returns its length (0: none) and sets matchOffset. */
