@@ -124,11 +124,16 @@ export async function findRecipe(blob: AsyncIterable<Uint8Array>, digest: string
 
   let total = 0;
   async function* compressed(): AsyncGenerator<Uint8Array> {
-    for (const c of first) yield take(c);
-    for (;;) {
-      const r = await source.next();
-      if (r.done) return;
-      yield take(r.value);
+    try {
+      for (const c of first) yield take(c);
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return;
+        yield take(r.value);
+      }
+    } finally {
+      // Reading stops early when every candidate has dropped out: close the blob's stream too.
+      await source.return?.();
     }
   }
   function take(c: Uint8Array): Uint8Array {
