@@ -1,0 +1,33 @@
+/**
+ * Which recipes could have made a gzip blob, told from its header (RFC 1952 2.3) alone: Go's compress/gzip writes
+ * flags 0, mtime 0 (unless ModTime is set), XFL 4 at level 1, 2 at level 9 and 0 otherwise, OS 255. pgzip
+ * (containers/image) writes mtime 0x886E0900 and is not reproduced yet. The header only narrows the search;
+ * a recipe is confirmed by recompressing and comparing the whole blob.
+ */
+import type { Recipe } from './recipe.js';
+
+export interface GzipHeader { flags: number; mtime: number; xfl: number; os: number }
+
+/** The fixed 10 bytes of a gzip member, or null if `head` does not start one (deflate method). */
+export function readGzipHeader(head: Uint8Array): GzipHeader | null {
+  if (head.length < 10 || head[0] !== 0x1f || head[1] !== 0x8b || head[2] !== 8) return null;
+  const mtime = (head[4] | (head[5] << 8) | (head[6] << 16) | (head[7] << 24)) >>> 0;
+  return { flags: head[3], mtime, xfl: head[8], os: head[9] };
+}
+
+export const PGZIP_MTIME = 0x886e0900;
+
+/** Candidate recipes, the likeliest first (level 6 is Docker's, containerd's and BuildKit's). */
+export function recipeCandidates(head: Uint8Array): { candidates: Recipe[]; why: string } {
+  const h = readGzipHeader(head);
+  if (!h) return { candidates: [], why: 'not a gzip stream' };
+  const go = (level: number): Recipe => ({ encoder: 'go-flate', version: '1.8-1.26', level });
+  if (h.mtime === PGZIP_MTIME) return { candidates: [], why: 'a pgzip header (containers/image: podman, buildah, skopeo), which stowage does not reproduce yet' };
+  if (h.flags !== 0 || h.os !== 255 || h.mtime !== 0) {
+    return { candidates: [], why: `a gzip header no reproduced encoder writes (flags ${h.flags}, mtime ${h.mtime}, XFL ${h.xfl}, OS ${h.os})` };
+  }
+  if (h.xfl === 4) return { candidates: [go(1)], why: "Go's compress/gzip at BestSpeed (go-containerregistry: crane, ko, kaniko)" };
+  if (h.xfl === 2) return { candidates: [go(9)], why: "Go's compress/gzip at BestCompression" };
+  if (h.xfl === 0) return { candidates: [6, 2, 3, 4, 5, 7, 8].map(go), why: "Go's compress/gzip at level 2-8 (6: moby, containerd, BuildKit)" };
+  return { candidates: [], why: `a gzip header no reproduced encoder writes (XFL ${h.xfl}, OS ${h.os})` };
+}
