@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # delta --patch and apply side by side with `zstd -3 --long=31 --patch-from` on the whole archives, on the two pairs
-# bench/patch-pairs.sh builds (cached under $PAIRS): size, time, peak RSS. Usage: bench/patch.sh [RUNS]
+# bench/patch-pairs.sh builds (cached under $PAIRS): size, time, peak RSS; then the same with each zstd stowage can
+# use, native and WebAssembly (bench/patch-zstd.sh). Usage: bench/patch.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -33,3 +34,6 @@ echo
 echo "| pair | stowage | time | peak RSS | zstd | time | peak RSS | time ratio |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${TIMES[@]}"
+# The same pairs with each zstd stowage can use (zstd-napi and wasm/zstd.wasm), side by side: sizes and times.
+echo
+PAIRS="$PAIRS" bench/patch-zstd.sh "$N"
