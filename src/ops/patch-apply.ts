@@ -101,7 +101,8 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
         }
         patched++;
         if (l.storedCompression !== 'none' && !report.uncompressed.some((u) => u.diffId === l.diffId)) report.uncompressed.push({ diffId: l.diffId, was: l.storedCompression });
-        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuilt(l) };
+        // 'source': the rebuilt stream proves its own DiffID (verified above), so the copy only counts its bytes.
+        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuilt(l), check: 'source' };
       });
       images.push({ config, configDigest: img.config.digest, tags: img.tags, layers });
       report.images.push({ tags: img.tags, imageId: img.config.digest, fromDelta, fromBase, patched });
