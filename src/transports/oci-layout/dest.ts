@@ -5,6 +5,7 @@ import { DirSink } from '../../fs/sink.js';
 import type { WritableImage } from '../../image/writable.js';
 import type { DestSpec, StagedWrite, WriteOptions, WriteResult } from '../contract.js';
 import { stageArchiveFile } from '../staged-file.js';
+import { stagedWrite } from '../staged.js';
 import { isLayout, stageInLayout } from './add.js';
 import { writeLayoutFiles, type LayoutWriteOptions } from './write.js';
 
@@ -30,18 +31,7 @@ export async function stageOciDir(dest: DestSpec, images: WritableImage[], opts:
       throw named(e, dest);
     }
     const result: WriteResult = { layersWritten: staged.result.layersWritten, layerBytes: staged.result.layerBytes, omitted: [], bytes: staged.result.bytes };
-    return {
-      result,
-      commit: async () => {
-        try {
-          await staged.commit();
-        } catch (e) {
-          throw named(e, dest);
-        }
-        return result;
-      },
-      abort: () => staged.abort(),
-    };
+    return stagedWrite(result, () => staged.commit().catch((e: unknown) => { throw named(e, dest); }), () => staged.abort());
   }
   const out = await openDirOutput(dest.path);
   let result: WriteResult;
@@ -53,14 +43,7 @@ export async function stageOciDir(dest: DestSpec, images: WritableImage[], opts:
     await out.abort();
     throw named(e, dest);
   }
-  return {
-    result,
-    commit: async () => {
-      await out.commit();
-      return result;
-    },
-    abort: () => out.abort(),
-  };
+  return stagedWrite(result, () => out.commit(), () => out.abort());
 }
 
 export function stageOciArchive(dest: DestSpec, images: WritableImage[], opts: WriteOptions): Promise<StagedWrite> {
