@@ -17,6 +17,7 @@ import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer
 import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer } from '../patch/format.js';
 import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
+import type { HaveSet } from './have.js';
 
 export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
@@ -33,19 +34,36 @@ function label(src: ImageSource, l: LayerRecord, n: number): string {
   return `${src.spec}: layer ${l.index + 1}/${n}`;
 }
 
-export async function writePatchDelta(targets: ImageSource[], bases: ImageSource[], output: string, opts: { onLayer?: (n: number) => void } = {}): Promise<PatchDeltaReport> {
+export interface PatchDeltaOptions {
+  onLayer?: (n: number) => void;
+  /**
+   * What the receiving sites hold (`stowage have` records or apply receipts), when the bases are the sender's copies
+   * of what the sites hold: a layer is left out only where every site holds it (by ChainID), and a patch is made
+   * only against base layers every site holds (by DiffID), so one delta applies on each of them. Absent: the bases
+   * are what the target holds.
+   */
+  sites?: HaveSet[];
+}
+
+export async function writePatchDelta(targets: ImageSource[], bases: ImageSource[], output: string, opts: PatchDeltaOptions = {}): Promise<PatchDeltaReport> {
   // What the target holds, by ChainID (whole layers), and every base layer by DiffID (patch references).
   const held = new Map<Digest, string[]>();
   const baseByDiff = new Map<Digest, { src: ImageSource; layer: Layer; n: number }>();
+  const sites = opts.sites;
   for (const b of bases) {
     for (const img of b.images) {
       const name = img.tags[0] ?? img.config.digest;
       for (const l of b.layers(img)) {
         if (!l.present) continue;
-        held.set(l.chainId, [...(held.get(l.chainId) ?? []), name]);
+        if (!sites) held.set(l.chainId, [...(held.get(l.chainId) ?? []), name]);
+        if (sites && !sites.every((s) => s.diffIds.has(l.diffId))) continue;
         if (!baseByDiff.has(l.diffId)) baseByDiff.set(l.diffId, { src: b, layer: l, n: img.layers.length });
       }
     }
+  }
+  if (sites) {
+    // Left out only where every site holds the layer stack; named by the first site's images that hold it.
+    for (const [chain, names] of sites[0]?.chains ?? []) if (sites.every((s) => s.chains.has(chain))) held.set(chain, names);
   }
   const tmp = await tempDir('stowage-patch-');
   const opened: LayerFile[] = [];
