@@ -15,6 +15,7 @@ import { registerDelta } from './commands/delta.js';
 import { registerHave } from './commands/have.js';
 import { registerCheck } from './commands/check.js';
 import { registerApply } from './commands/apply.js';
+import { registerBundle } from './commands/bundle.js';
 import { registerLocal } from './commands/local.js';
 import { registerDiff } from './commands/diff.js';
 import { registerPush } from './commands/push.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerHave(program);
   registerCheck(program);
   registerApply(program);
+  registerBundle(program);
   registerLocal(program);
   registerDiff(program);
   registerPush(program);

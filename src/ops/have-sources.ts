@@ -6,7 +6,7 @@
 import { noteInput } from '../fs/same-file.js';
 import { open } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
-import { isDigest, type Digest } from '../oci/digest.js';
+import { isDigest, sha256, type Digest } from '../oci/digest.js';
 import { JSON_LIMIT } from '../limits.js';
 import type { SourceImage } from '../image/model.js';
 import { OCI_LAYER } from '../oci/mediatypes.js';
@@ -68,9 +68,14 @@ export async function haveFromSource(text: string, opts: { dataRoot?: string } =
 }
 
 export async function haveFromFile(path: string): Promise<HaveSet> {
+  return (await haveRecord(path)).set;
+}
+
+/** A have file (or apply receipt) with the sha256 of its bytes: a bundle names the site states it was made for. */
+export async function haveRecord(path: string): Promise<{ set: HaveSet; digest: Digest }> {
   const bytes = await readBounded(path, JSON_LIMIT);
   noteInput(path);
-  return parseHave(bytes, path === '-' ? 'standard input' : path);
+  return { set: parseHave(bytes, path === '-' ? 'standard input' : path), digest: sha256(bytes) };
 }
 
 /**

@@ -17,7 +17,8 @@ import { decodeLayer } from '../patch/decode-layer.js';
 import type { PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
-import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
+import type { EngineTagMove } from '../transports/dest.js';
+import { writeWhereTheyLand } from './site-write.js';
 import { verified } from '../hash/verified.js';
 
 export interface PatchApplyReport {
@@ -30,6 +31,10 @@ export interface PatchApplyReport {
   bytes: number;
   loaded?: string[];
   tagged?: EngineTagMove[];
+  /** For a registry's root (`docker://SITE/`): the references the images landed under. */
+  landed?: string[];
+  /** `--receipt`: the file written, and how many images the site holds now. */
+  receipt?: { file: string; images: number };
 }
 
 interface BaseRef { src: ImageSource; layer: Layer; n: number }
@@ -76,7 +81,6 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
   })();
   const report: PatchApplyReport = { schema: 'stowage.apply/v1', output, patch: true, images: [], uncompressed: [], bytes: 0 };
   try {
-    const dest = parseDestSpec(output, 'docker-archive');
     // A rebuilt layer is proved as it is written (the write pipeline stages every destination, so a layer that
     // does not rebuild leaves nothing behind: no second decode), and a mismatch says why.
     const rebuilt = (l: PatchLayer) => verified(rebuild(l), {
@@ -107,7 +111,8 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
       images.push({ config, configDigest: img.config.digest, tags: img.tags, layers });
       report.images.push({ tags: img.tags, imageId: img.config.digest, fromDelta, fromBase, patched });
     }
-    const r = await writeImages(dest, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    const r = await writeWhereTheyLand(output, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    if (r.landed) report.landed = r.landed;
     report.bytes = r.bytes;
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;

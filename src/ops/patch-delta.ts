@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { StowageError } from '../errors.js';
 import { openOutput } from '../fs/atomic-output.js';
 import { tempDir } from '../fs/temp.js';
-import type { Digest } from '../oci/digest.js';
+import { sha256, type Digest } from '../oci/digest.js';
+import type { Writable } from 'node:stream';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
 import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer.js';
-import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer } from '../patch/format.js';
+import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer, type PatchSite } from '../patch/format.js';
 import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { HaveSet } from './have.js';
@@ -43,6 +44,25 @@ export interface PatchDeltaOptions {
    * are what the target holds.
    */
   sites?: HaveSet[];
+  /** Named in the index (`sites`): the site states the delta was made for. */
+  siteRecords?: PatchSite[];
+  /**
+   * Where the delta's bytes go instead of a file at `output`: given the delta's size (known before a byte is written)
+   * and its set id (the sha256 of its index, which names everything else), e.g. numbered parts for media.
+   */
+  sink?: (size: number, setId: Digest) => Promise<DeltaSink>;
+}
+
+/** An output that appears whole at `commit` or not at all. */
+export interface DeltaSink {
+  stream: NodeJS.WritableStream;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Bytes of a tar holding these entries (names under 100 bytes: one header block each) and its end. */
+function tarBytes(sizes: number[]): number {
+  return sizes.reduce((n, s) => n + 512 + Math.ceil(s / 512) * 512, 0) + 1024;
 }
 
 export async function writePatchDelta(targets: ImageSource[], bases: ImageSource[], output: string, opts: PatchDeltaOptions = {}): Promise<PatchDeltaReport> {
@@ -137,13 +157,17 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       }
     }
     if (!index.images.length) throw new StowageError('no target images');
-    const out = await openOutput(output);
+    if (opts.siteRecords?.length) index.sites = opts.siteRecords;
+    const indexBytes = Buffer.from(JSON.stringify(index, null, 2) + '\n');
+    const size = tarBytes([indexBytes.length, ...[...blobs.values()].map((b) => b.size)]);
+    const out = opts.sink ? await opts.sink(size, sha256(indexBytes)) : await openOutput(output);
     try {
-      const w = new TarWriter(out.stream);
-      await w.addFile(PATCH_INDEX, Buffer.from(JSON.stringify(index, null, 2) + '\n'));
+      const w = new TarWriter(out.stream as Writable);
+      await w.addFile(PATCH_INDEX, indexBytes);
       for (const [d, b] of blobs) await w.add({ name: blobPath(d), type: 'file', size: b.size, mode: 0o644 }, b.open());
       await w.finish();
       report.archiveBytes = w.bytes;
+      if (w.bytes !== size) throw new StowageError(`${output}: ${w.bytes} bytes written where ${size} were planned`);
       await out.commit();
     } catch (e) {
       await out.abort();

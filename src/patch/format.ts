@@ -63,6 +63,15 @@ export interface PatchIndex {
   madeAgainst: string[];
   /** The base images (a tag, else the image ID): what a bare `--base docker-daemon:` stands for in apply. */
   baseImages?: string[];
+  /** The site states a bundle was made for (`stowage bundle --site`): it applies on a site holding any of them. */
+  sites?: PatchSite[];
+}
+
+/** A site state a delta was made for: the have file or receipt, by name and digest, and the images it records. */
+export interface PatchSite {
+  name: string;
+  digest: Digest;
+  images: string[];
 }
 
 const MAX_INDEX = 16 << 20;

@@ -13,7 +13,7 @@ import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_SCHEMA, type PatchIndex } from './format.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
-const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'images', 'layers'];
+const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers'];
 const IMAGE = ['tags', 'config', 'layers'];
 const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'whole', 'providedBy'];
 /** The field a layer of each kind must have; the others' are refused on it. */
@@ -46,6 +46,14 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
   if (Number.isNaN(Date.parse(str(top.created, 'created')))) bad('created', 'must be a date and time');
   strings(top.madeAgainst, 'madeAgainst');
   if (top.baseImages !== undefined) strings(top.baseImages, 'baseImages');
+  if (top.sites !== undefined) {
+    for (const [i, raw] of arr(top.sites, 'sites').entries()) {
+      const s = obj(raw, `sites[${i}]`, ['name', 'digest', 'images']);
+      str(s.name, `sites[${i}].name`);
+      digest(s.digest, `sites[${i}].digest`);
+      strings(s.images, `sites[${i}].images`);
+    }
+  }
 
   const layers = arr(top.layers, 'layers');
   const byChain = new Map<string, Digest>();
@@ -69,7 +77,7 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
       layerBlobs.add(digest(p.digest, `${f}.patch.digest`));
       size(p.size, `${f}.patch.size`, 1);
       const bases = arr(p.bases, `${f}.patch.bases`);
-      if (!bases.length) bad(`${f}.patch.bases`, 'must name at least one base layer');
+      // Empty: the layer coded on its own (no base layer held everywhere has its files); still smaller than whole.
       bases.forEach((b, k) => digest(b, `${f}.patch.bases[${k}]`));
       if (p.stats !== undefined) {
         const s = obj(p.stats, `${f}.patch.stats`, Object.keys(isRecord(p.stats) ? p.stats : {}));

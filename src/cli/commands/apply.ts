@@ -18,6 +18,7 @@ export function registerApply(program: Command): void {
     .option('--base <source>', 'where the left-out layers are: archives, layouts, docker-daemon:NAME (repeatable)', collect, [] as string[])
     .requiredOption('-o, --output <out>', 'a file, - for standard output, docker-daemon: to load into the engine, oci:DIR, oci-archive:PATH')
     .option('--layout <legacy|oci>', 'docker-archive layout of the output', 'legacy')
+    .option('--receipt <file>', 'a patch delta or bundle: afterwards, record what the destination holds (a have file, for bundle --site)')
     .option('--json', 'print a JSON report')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `
@@ -26,19 +27,23 @@ Examples:
   stowage apply app-2.delta.tar --base app-1.tar -o app-2.tar
   stowage apply app-2.delta.tar --base docker-daemon:app:1 -o docker-daemon:
   stowage apply app-2.delta.tar --base app-1.tar -o - | docker load
-  stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)`)
-    .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }) => {
+  stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)
+  stowage apply release-3.bundle -o docker://registry.site:5000/ --receipt site.json   (a bundle: the bases are
+      read from the destination; a registry's root takes each image under its own name)`)
+    .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }) => {
       await toOutput(opts.output, () => run(deltaPath, opts));
     });
 }
 
-async function run(deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean }): Promise<void> {
+async function run(deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
   {
     {
-      if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const layout = parseLayout(opts.layout) ?? 'legacy';
-      // A patch delta (delta --patch) is rebuilt layer by layer from the base's files.
+      // A patch delta (delta --patch) or a bundle is rebuilt layer by layer from the base's files; with no --base,
+      // the bases are read from the destination.
       if (await isPatchDelta(deltaPath)) return (await import('./patch.js')).runPatchApply(deltaPath, opts.base, opts.output, { ...opts, layout });
+      if (opts.receipt) throw new UsageError('--receipt is for a patch delta or a bundle; after a thin archive, run stowage have on the destination');
+      if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const delta = await openSource(deltaPath, { seekable: true });
       const bases: ImageSource[] = [];
       try {

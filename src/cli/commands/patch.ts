@@ -13,11 +13,14 @@ import { formatBytes, plural } from '../format.js';
 import { Progress, print, printJson } from '../output.js';
 import type { HaveSet } from '../../ops/have.js';
 import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js';
+import { baseNames, basesAtDestination } from '../../ops/site-bases.js';
+import { writeReceipt } from '../../ops/receipt.js';
 
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
   for (const [i, l] of r.layers.entries()) {
     const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
+      : l.how === 'patch' && !l.bases?.length ? `coded without a base: ${formatBytes(l.shipped)} (no base layer the target holds has its files)`
       : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
       : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
     out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
@@ -53,36 +56,37 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
+  for (const l of r.landed ?? []) out.push(`  pushed ${l}`);
+  if (r.receipt) out.push(`receipt: ${r.receipt.file} records ${plural(r.receipt.images, 'image')} the site holds now (give it to bundle --site)`);
   return out;
 }
 
-/** apply with a patch delta: `deltaPath` is a file or - (read in one pass). */
-export async function runPatchApply(deltaPath: string, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean }): Promise<void> {
+/** apply with a patch delta or bundle: `deltaPath` is a file or - (read in one pass). */
+export async function runPatchApply(deltaPath: string, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
   const delta = await readPatchDelta(deltaPath);
   const bases: ImageSource[] = [];
   try {
+    // No --base: what the site holds is where the images go (an engine, a layout, the site's registry).
+    if (!baseSpecs.length) bases.push(...(await basesAtDestination(delta.index, output)));
     for (const b of baseSpecs) {
       if (b !== 'docker-daemon:') {
         bases.push(await openSource(b, { seekable: true }));
         continue;
       }
       // The whole engine: the base images the delta was made against, as the engine holds them.
-      const names = delta.index.baseImages ?? [];
-      let found = 0;
-      for (const n of names) {
-        try {
-          bases.push(await openSource(`docker-daemon:${n}`, { seekable: true }));
-          found++;
-        } catch (e) {
-          if (!(e instanceof StowageError) || e instanceof UsageError) throw e;
-        }
-      }
-      if (!found) throw new UsageError(`--base docker-daemon: the engine holds none of the images this delta was made against (${names.join(', ') || 'not recorded'}); name one: --base docker-daemon:NAME`);
+      const names = baseNames(delta.index);
+      const found = await basesAtDestination(delta.index, 'docker-daemon:');
+      bases.push(...found);
+      if (!found.length) throw new UsageError(`--base docker-daemon: the engine holds none of the images this delta was made against (${names.join(', ') || 'not recorded'}); name one: --base docker-daemon:NAME`);
     }
     const progress = new Progress('writing', opts.quiet);
     let done = 0;
     const r = await applyPatchDelta(delta, bases, output, { layout: opts.layout, onLayer: (n) => progress.update((done += n)) });
     progress.done();
+    if (opts.receipt) {
+      const have = await writeReceipt(opts.receipt, output, r.landed);
+      r.receipt = { file: opts.receipt, images: have.images.length };
+    }
     if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
     else if (opts.json) printJson(r);
     else if (!opts.quiet) process.stderr.write(renderPatchApply(r).join('\n') + '\n');
@@ -102,6 +106,7 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}`);
     for (const [k, l] of r.layers.entries()) {
       const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
+        : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
         : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
         : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
       out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
