@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     if (e instanceof StowageError) {
       // The command printed its report already (verify's problems): the exit status says the rest.
       if (e.code === 'reported') process.exit(e.exitCode);
+      if (process.env.STOWAGE_DEBUG) process.stderr.write(`${e.stack}\n`);
       fail(e.message, e.exitCode);
     }
     const err = e as NodeJS.ErrnoException;

@@ -39,7 +39,13 @@ export interface PatchDescription {
   format: string;
   created: string;
   madeAgainst: string[];
-  images: { tags: string[]; imageId: Digest; layers: number }[];
+  /** A bundle's site states: it applies on a site holding any one of them. */
+  sites: { name: string; digest: Digest; images: string[] }[];
+  /**
+   * Per image: its layers by how they arrive (a layer shared with an image listed before it is counted there), and
+   * the bytes it adds to the delta.
+   */
+  images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number }[];
   layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[] }[];
   /** Every blob was hashed against its name while the delta was read. */
   blobsVerified: number;
@@ -54,8 +60,29 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
   }));
   return {
     schema: 'stowage.patch-inspect/v1', delta: d.what, format: i.schema, created: i.created, madeAgainst: i.madeAgainst,
-    images: i.images.map((m) => ({ tags: m.tags, imageId: m.config.digest, layers: m.layers.length })),
+    sites: i.sites ?? [],
+    images: perImage(d),
     layers,
     blobsVerified: i.images.length + layers.filter((l) => l.how !== 'base').length,
   };
+}
+
+function perImage(d: PatchDelta): PatchDescription['images'] {
+  const byChain = new Map(d.index.layers.map((l) => [l.chainId, l]));
+  const counted = new Set<Digest>();
+  return d.index.images.map((m) => {
+    const r = { tags: m.tags, imageId: m.config.digest, layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0, shipped: m.config.size };
+    for (const c of m.layers) {
+      const l = byChain.get(c)!;
+      if (l.how === 'base') r.fromSite++;
+      else if (counted.has(c)) r.shared++;
+      else {
+        counted.add(c);
+        if (l.how === 'patch') r.patched++;
+        else r.whole++;
+        r.shipped += l.patch?.size ?? l.whole?.size ?? 0;
+      }
+    }
+    return r;
+  });
 }

@@ -11,7 +11,7 @@ export function registryRoot(output: string): string | undefined {
   const p = splitPrefix(output);
   if (p?.transport !== 'docker') return undefined;
   // Only with the trailing slash: `docker://alpine` stays an image reference (Docker Hub's alpine).
-  return /^\/\/([^/]+)\/$/.exec(p.rest)?.[1];
+  return /^([^/]+)\/$/.exec(p.rest)?.[1];
 }
 
 /** The repository and tag an image named `name` takes on another registry. */

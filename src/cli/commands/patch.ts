@@ -103,7 +103,11 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     const r = describePatchDelta(d);
     if (opts.json) return printJson(r);
     const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
-    for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}`);
+    if (r.sites.length) out.push(`a bundle for ${plural(r.sites.length, 'site state')}: it applies on a site holding any one of them (${r.sites.map((s) => `${s.name}: ${plural(s.images.length, 'image')}`).join('; ')})`);
+    for (const i of r.images) {
+      const how = [i.fromSite && `${i.fromSite} from the site`, i.patched && `${i.patched} patched`, i.whole && `${i.whole} whole`, i.shared && `${i.shared} shared with an image above`].filter(Boolean).join(', ');
+      out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta`);
+    }
     for (const [k, l] of r.layers.entries()) {
       const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
         : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
