@@ -118,7 +118,7 @@ export class EngineClient {
 
   inspectImage(name: string): Promise<EngineImageInspect> {
     return this.json<EngineImageInspect>(`/images/${encodeURIComponent(name)}/json`).catch((e: unknown) => {
-      if (e instanceof StowageError && /No such image/i.test(e.message)) throw new StowageError(`Docker engine at ${this.endpoint.url}: no image ${name}`);
+      if (e instanceof StowageError && /No such image/i.test(e.message)) throw new StowageError(`Docker engine at ${this.endpoint.url}: no image ${name}`, { code: 'not-found' });
       throw e;
     });
   }
@@ -139,7 +139,7 @@ export class EngineClient {
     const q = names.map((n) => `names=${encodeURIComponent(n)}`).join('&');
     return this.send('GET', `/images/get?${q}`).catch((e: unknown) => {
       if (e instanceof StowageError && /reference does not exist|No such image/i.test(e.message)) {
-        throw new StowageError(`Docker engine at ${this.endpoint.url}: no image ${names.join(', ')}`);
+        throw new StowageError(`Docker engine at ${this.endpoint.url}: no image ${names.join(', ')}`, { code: 'not-found' });
       }
       throw e;
     });
