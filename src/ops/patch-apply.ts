@@ -33,6 +33,8 @@ export interface PatchApplyReport {
   tagged?: EngineTagMove[];
   /** For a registry's root (`docker://SITE/`): the references the images landed under. */
   landed?: string[];
+  /** Images the destination held already (an earlier, interrupted apply delivered them): not written again. */
+  alreadyThere?: string[];
   /** `--receipt`: the file written, and how many images the site holds now. */
   receipt?: { file: string; images: number };
 }
@@ -113,6 +115,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     }
     const r = await writeWhereTheyLand(output, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
     if (r.landed) report.landed = r.landed;
+    if (r.alreadyThere?.length) report.alreadyThere = r.alreadyThere;
     report.bytes = r.bytes;
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;

@@ -6,11 +6,12 @@
  * wrote), DiffIDs re-hashed by test/helpers/validate.ts, the registry's own manifests and its upload log.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
-import { scratch } from '../helpers/paths.js';
+import { CLI, scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
 import { APPS, archivesOf, buildRelease, type ReleaseImage, type Version } from '../helpers/release.js';
 
@@ -154,5 +155,40 @@ describe('bundle into a site registry', { skip: REGISTRY_SKIP }, () => {
     ok(['apply', b, '-o', `docker://${reg.addr}/`, '-q']);
     assert.equal(reg.blobUploads() - uploads, first);
     ok(['verify', `docker://${reg.addr}/stowage-release/echo:2`, '-q']);
+  });
+});
+
+describe('an apply into a registry killed midway, then run again', { skip: REGISTRY_SKIP }, () => {
+  let reg: Registry;
+  before(async () => {
+    reg = await startRegistry();
+    for (const app of APPS) ok(['copy', rel.get(`${app}:1`)!.archive, `docker://${reg.addr}/stowage-release/${app}:1`, '-q']);
+  });
+  after(() => reg?.stop());
+
+  it('delivers every image, and no blob is uploaded twice', async () => {
+    const have = join(tmp, 'kill.have.json');
+    ok(['have', ...APPS.map((a) => `docker://${reg.addr}/stowage-release/${a}`), '-o', have, '-q']);
+    const b = join(tmp, 'kill-r2.bundle');
+    ok(['bundle', ...archivesOf(rel, 2), '--site', have, ...bases(1), '-o', b, '-q']);
+    const manifestPuts = () => reg.log().split('\n').filter((l) => /"PUT \/v2\/[^"]*\/manifests\/2 HTTP\/[^"]*" 201 /.test(l)).length;
+    const child = spawn(process.execPath, [CLI, 'apply', b, '-o', `docker://${reg.addr}/`, '-q'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // Killed (as a power cut would) once the first image has landed, the others not yet.
+    while (manifestPuts() < 1 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await exited;
+    const landedFirst = manifestPuts();
+    assert.ok(landedFirst >= 1 && landedFirst < APPS.length, `killed after ${landedFirst} of ${APPS.length} images`);
+    const r = json(ok(['apply', b, '-o', `docker://${reg.addr}/`, '--json']));
+    assert.equal(r.alreadyThere.length, landedFirst, 'the images the first run delivered are not written again');
+    for (const app of APPS) {
+      const res = await fetch(`http://${reg.addr}/v2/stowage-release/${app}/manifests/2`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      assert.equal(((await res.json()) as { config: { digest: string } }).config.digest, rel.get(`${app}:2`)!.imageId);
+    }
+    // Every completed upload, by repository and digest, from the registry's own log: none twice.
+    const uploads = reg.log().split('\n').map((l) => /"PUT \/v2\/(.+?)\/blobs\/uploads\/[^"]*digest=(sha256(?:%3A|:)[0-9a-f]{64})[^"]*" 201 /.exec(l)).filter((m) => m !== null).map((m) => `${m[1]} ${m[2]!.replace('%3A', ':')}`);
+    const v2Uploads = uploads.filter((u) => !APPS.some((a) => rel.get(`${a}:1`)!.imageId === u.split(' ')[1]));
+    assert.equal(new Set(v2Uploads).size, v2Uploads.length, `an upload repeated: ${v2Uploads.join(', ')}`);
   });
 });

@@ -57,6 +57,7 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
   for (const l of r.landed ?? []) out.push(`  pushed ${l}`);
+  if (r.alreadyThere?.length) out.push(`already there, not written again: ${r.alreadyThere.join(', ')}`);
   if (r.receipt) out.push(`receipt: ${r.receipt.file} records ${plural(r.receipt.images, 'image')} the site holds now (give it to bundle --site)`);
   return out;
 }

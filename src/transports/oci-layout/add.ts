@@ -20,7 +20,7 @@ import { indexJson } from '../../image/manifest.js';
 import type { WritableImage } from '../../image/writable.js';
 import { OCI_INDEX } from '../../oci/mediatypes.js';
 import type { Descriptor } from '../../oci/types.js';
-import { REF_NAME } from './read.js';
+import { CONTAINERD_NAME, REF_NAME } from './read.js';
 import { writeLayoutFiles, type LayoutWriteOptions, type LayoutWriteResult } from './write.js';
 import { writeChunks } from '../../fs/write-chunks.js';
 
@@ -138,13 +138,23 @@ async function withIndexLock<T>(dir: string, work: () => Promise<T>): Promise<T>
   }
 }
 
-/** The new index: the old entries, less those whose ref name a new entry takes, then the new entries. */
+/**
+ * The new index: the old entries, less those whose name a new entry takes, then the new entries. An entry's name is
+ * containerd's full image name where both have one (`docker.io/team/app:2`: the ref name alone, `2`, is shared by
+ * every repository's tag 2 in one layout), else its ref name.
+ */
 export function mergeIndex(old: Record<string, unknown>, added: Descriptor[]): Buffer {
   const manifests = Array.isArray(old.manifests) ? (old.manifests as Descriptor[]) : [];
-  const taken = new Set(added.map((d) => d.annotations?.[REF_NAME]).filter((n): n is string => !!n));
+  const takes = (a: Descriptor, d: Descriptor) => {
+    const ref = d?.annotations?.[REF_NAME];
+    if (ref === undefined || a.annotations?.[REF_NAME] !== ref) return false;
+    const full = d.annotations?.[CONTAINERD_NAME];
+    const fullA = a.annotations?.[CONTAINERD_NAME];
+    return full === undefined || fullA === undefined || full === fullA;
+  };
   const kept = manifests.filter((d) => {
     const ref = d?.annotations?.[REF_NAME];
-    if (ref !== undefined) return !taken.has(ref);
+    if (ref !== undefined) return !added.some((a) => takes(a, d));
     // An untagged entry for the same manifest is not repeated.
     return !added.some((a) => !a.annotations?.[REF_NAME] && a.digest === d?.digest);
   });

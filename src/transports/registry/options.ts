@@ -74,6 +74,12 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
   manifestFormat?: 'oci' | 'docker';
   /** Called as each layer is done, with its size. */
   onLayer?: (bytes: number) => void;
+  /**
+   * Compress a layer stored uncompressed into a temporary file first, so its blob digest is known before the upload
+   * and a registry that holds the blob already (an earlier, interrupted push) is not sent it again. Costs a
+   * temporary copy of the compressed layer (one per layer in flight); set by `apply` of bundles, which are re-run.
+   */
+  spoolCompressed?: boolean;
 }
 
 export interface PushedBlob {

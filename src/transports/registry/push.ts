@@ -25,6 +25,7 @@ import type { PushOptions, PushResult, PushedBlob } from './options.js';
 
 export type { PushOptions, PushResult, PushedBlob };
 import { clientFor, registryReference } from './source.js';
+import { withSpooled } from './spool.js';
 
 /** Runs async jobs with at most `n` at a time. */
 function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
@@ -133,8 +134,10 @@ class Pusher {
       const key = `${layer.diffId}/${this.target}`;
       let p = this.blobs.get(key);
       if (!p) {
-        p = this.client.upload({ open: () => compress(this.target, checkedTar(layer, what), what, this.opts.compressionLevel), what })
-          .then((r) => ({ digest: r.digest, size: r.size, how: 'uploaded' as const }));
+        const compressed = () => compress(this.target, checkedTar(layer, what), what, this.opts.compressionLevel);
+        p = this.opts.spoolCompressed
+          ? withSpooled(compressed(), what, (s) => this.ensure(s.digest, s.size, s.open, what))
+          : this.client.upload({ open: compressed, what }).then((r) => ({ digest: r.digest, size: r.size, how: 'uploaded' as const }));
         this.blobs.set(key, p);
       }
       const blob = await p;
