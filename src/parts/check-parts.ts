@@ -3,6 +3,7 @@
  * and, when several parts or a folder are given, whether they make one whole set.
  */
 import { stat } from 'node:fs/promises';
+import type { ErrorCode } from '../errors.js';
 import { checkPart } from './part-payload.js';
 import { expandPartInputs, scanParts } from './scan.js';
 
@@ -21,6 +22,8 @@ export interface PartEntry {
   payloadDigest?: string;
   ok: boolean;
   problem?: string;
+  /** The problem's error code (src/errors.ts). */
+  code?: ErrorCode;
 }
 
 export interface PartsReport {
@@ -55,7 +58,7 @@ export async function checkParts(inputs: string[], opts: { checksums: boolean; s
       file, ok: c.ok,
       ...(h ? { number: h.number, count: h.count, setId: h.setId, offset: h.offset, length: h.length, total: h.total, size: h.size } : {}),
       ...(c.payloadDigest ? { payloadDigest: c.payloadDigest } : {}),
-      ...(c.problem ? { problem: c.problem } : {}),
+      ...(c.problem ? { problem: c.problem, code: c.code ?? 'invalid' } : {}),
     });
     if (c.problem) problems.push(c.problem);
   }
@@ -74,7 +77,7 @@ export async function checkParts(inputs: string[], opts: { checksums: boolean; s
     for (const p of scan.problems) {
       if (!problems.includes(p.message)) problems.push(p.message);
       const entry = p.file ? parts.find((e) => e.file === p.file) : undefined;
-      if (entry && entry.ok) Object.assign(entry, { ok: false, problem: p.message });
+      if (entry && entry.ok) Object.assign(entry, { ok: false, problem: p.message, code: p.code });
     }
     // Set problems (missing, duplicated) first: they say what to fetch.
     const setLevel = scan.problems.filter((p) => !p.file).map((p) => p.message);
