@@ -130,7 +130,7 @@ export function decodeHeader(b: Buffer, what: string): PartHeader {
   }
   if (!b.subarray(0, 16).equals(PART_MAGIC)) {
     if (looksLikePart(b)) {
-      const v = b.subarray(PART_FAMILY.length, 16).toString('latin1').replace(/[^ -~]/g, '?').trim();
+      const v = b.subarray(PART_FAMILY.length, 16).toString('latin1').replace(/\n$/, '').replace(/[^ -~]/g, '?');
       throw new StowageError(`${what}: a part of schema stowage.part/${v}; this stowage reads ${PART_SCHEMA}`, { code: 'unsupported' });
     }
     throw new StowageError(`${what}: not a stowage part (it does not start with ${PART_SCHEMA})`);

@@ -45,7 +45,7 @@ export async function* readPartStream(input: AsyncIterable<Buffer | string>, opt
       }
       if (h.number !== expect) {
         if (h.number > expect) {
-          const after = expect === 1 ? 'the input starts with it' : `it came after part ${expect - 1}`;
+          const after = expect === 1 ? `the input starts with part ${h.number}` : `part ${h.number} came after part ${expect - 1}`;
           throw new StowageError(`${what}: ${missingWords(range(expect, h.number - 1), h.count)} (${after}; on a stream, parts come in order)`, { code: 'not-found' });
         }
         throw new StowageError(`${part}: came again or out of order after part ${expect - 1} (on a stream, parts come once, in order)`, { code: 'invalid' });

@@ -166,9 +166,15 @@ export async function scanParts(inputs: string[], opts: ScanOptions = {}): Promi
   const parts: PartFile[] = [];
   if (ref) {
     const missing: number[] = [];
+    // A file named as part N whose own problem is told (truncated to nothing, a damaged header, another set's)
+    // stands for part N: it is not said missing as well.
+    const named = new Set(looked.filter((e) => e.problem).map((e) => e.file));
+    const width = Math.max(3, String(ref.count).length);
     for (let n = 1; n <= ref.count; n++) {
       const list = byNumber.get(n);
-      if (!list) missing.push(n);
+      if (!list) {
+        if (!named.has(`${name}.${String(n).padStart(width, '0')}`)) missing.push(n);
+      }
       else if (list.length > 1) {
         problems.push({
           kind: 'duplicated', numbers: [n], code: 'invalid',

@@ -98,8 +98,9 @@ async function checkFolder(out: string, overwrite: boolean): Promise<void> {
   } catch (e) {
     if (e instanceof StowageError) throw e;
   }
-  if (overwrite) return;
   const there = await existingParts(out);
+  // Replacing a set replaces or removes every part of the old one: none may be one of the command's inputs.
+  if (overwrite) return there.forEach((f) => refuseInputOverwrite(f));
   if (there.length) throw new StowageError(`${there[0]}: already exists (a part set is there); refusing to replace it: remove it or choose another name`, { code: 'write-failed' });
 }
 
