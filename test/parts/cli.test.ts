@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PART_OVERHEAD } from '../../src/parts/index.js';
-import { json, oneLineError, stowage } from '../helpers/cli.js';
+import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { makeSet, rewriteHeader, sha } from './helpers.js';
 
@@ -108,6 +108,20 @@ describe('parts: verify and inspect through the CLI', () => {
     assert.equal(j.checksums, false);
     assert.equal(j.asSet, false);
     assert.deepEqual(j.parts, [{ file: part(out, 3), ok: true, number: 3, count: 7, setId: w.setId, offset: 2 * PP, length: PP, total: data.length, size: PART }]);
+  });
+
+  it('parts one after another on standard input: proved in order; a gap is named by number', async () => {
+    const { out, w, data } = await makeSet({ size: PP * 4 + 1, partSize: PART });
+    const all = join(out + '-all');
+    writeFileSync(all, Buffer.concat([1, 2, 3, 4, 5].map((n) => readFileSync(part(out, n)))));
+    const r = await stowagePiped(['verify', '-'], all);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `standard input: 5 parts of set ${short(w.setId)}, ${data.length} payload bytes, in order: complete, every checksum OK\n`);
+    const gap = join(out + '-gap');
+    writeFileSync(gap, Buffer.concat([1, 2, 4, 5].map((n) => readFileSync(part(out, n)))));
+    const g = await stowagePiped(['verify', '-'], gap);
+    assert.equal(g.status, 1);
+    assert.equal(oneLineError(g), 'stowage: standard input: part 3 of 5 is missing (part 4 came after part 2; on a stream, parts come in order)');
   });
 
   it('other sources are not taken for parts; several of them are a usage error', () => {

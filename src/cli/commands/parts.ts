@@ -1,7 +1,8 @@
 /** `verify` and `inspect` of part files (docs/parts-format.md): loaded only when the sources are parts. */
 import { StowageError, ReportedFailure } from '../../errors.js';
 import { checkParts, type PartEntry, type PartsReport } from '../../parts/check-parts.js';
-import { shortSet } from '../../parts/format.js';
+import { shortSet, type PartHeader } from '../../parts/format.js';
+import { readPartStream } from '../../parts/part-stream.js';
 import { plural } from '../format.js';
 import { print, printJson } from '../output.js';
 
@@ -56,4 +57,30 @@ export function runPartVerify(sources: string[], opts: { json?: boolean; quiet?:
 /** `stowage inspect OUT.003`: the header's facts, its size checked, no payload read. */
 export function runPartInspect(sources: string[], opts: { json?: boolean }): Promise<void> {
   return run(sources, opts, false);
+}
+
+/** `cat OUT.001 OUT.002 ... | stowage verify -`: the parts on standard input, in order, each proved. */
+export async function runPartStreamVerify(opts: { json?: boolean; quiet?: boolean }): Promise<void> {
+  const headers: PartHeader[] = [];
+  let bytes = 0;
+  try {
+    for await (const b of readPartStream(process.stdin, { onPart: (h) => headers.push(h) })) bytes += b.length;
+  } catch (e) {
+    if (!opts.json || !(e instanceof StowageError)) throw e;
+    printJson(streamReport(headers, e.message));
+    throw new ReportedFailure('part check failed');
+  }
+  const last = headers[headers.length - 1]!;
+  if (opts.json) printJson(streamReport(headers));
+  else if (!opts.quiet) print(`standard input: ${plural(last.count, 'part')} of set ${shortSet(last.setId)}, ${bytes} payload bytes, in order: complete, every checksum OK`);
+}
+
+function streamReport(headers: PartHeader[], problem?: string): PartsReport {
+  const first = headers[0];
+  return {
+    schema: 'stowage.parts/v1', name: 'standard input', checksums: true, asSet: true, complete: !problem, ok: !problem,
+    ...(first ? { setId: first.setId, count: first.count, total: first.total } : {}),
+    parts: headers.map((h) => ({ file: 'standard input', number: h.number, count: h.count, setId: h.setId, offset: h.offset, length: h.length, total: h.total, ok: true })),
+    problems: problem ? [problem] : [],
+  };
 }

@@ -54,9 +54,13 @@ Examples:
   stowage verify oci:./layout --json
   docker save app | stowage verify -
   stowage verify release.003                  # one part alone: its header, size and checksum
-  stowage verify release.0* /media/dvd2/      # parts and folders of parts: each one, and the set complete`)
+  stowage verify release.0* /media/dvd2/      # parts and folders of parts: each one, and the set complete
+  cat release.0* | stowage verify -           # parts one after another on standard input, in order`)
     .action(async (sources: string[], opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
-      if (await arePartSources(sources)) return (await import('./parts.js')).runPartVerify(sources, opts); // parts (docs/parts-format.md)
+      if (await arePartSources(sources)) { // parts (docs/parts-format.md): files, folders, or one stream of them
+        const parts = await import('./parts.js');
+        return sources[0] === '-' ? parts.runPartStreamVerify(opts) : parts.runPartVerify(sources, opts);
+      }
       if (sources.length > 1) throw new UsageError('verify takes one source (several only when they are the parts of a part set)');
       const source = sources[0]!;
       const progress = progressFor('reading', opts);
