@@ -163,16 +163,25 @@ export async function openPartOutput(out: string, o: PartWriteOptions): Promise<
     }
   };
 
+  // A full part is fsynced while the next is written (a full disk shows there at the latest, naming this part, not
+  // as a short file later); at most two syncs wait at a time, and commit waits for them all.
+  const syncing: Promise<Error | undefined>[] = [];
+  const settle = async (): Promise<void> => {
+    const e = await syncing.shift();
+    if (e) throw e;
+  };
   const endPart = async (c: Current): Promise<void> => {
     const file = files[c.header.number - 1]!;
     await writeAll(c, encodeTrailer(c.hash.digest(), c.headerBytes), file);
-    try {
-      await c.fh.sync(); // a full disk must show here, naming this part, not as a short file later
-      await c.fh.close();
-    } catch (e) {
-      throw fail(e, file);
-    }
     cur = undefined;
+    while (syncing.length >= 2) await settle();
+    syncing.push(c.fh.sync().then(() => c.fh.close()).then(
+      () => undefined,
+      async (e: unknown) => {
+        await c.fh.close().catch(() => undefined);
+        return fail(e, file);
+      },
+    ));
   };
 
   const take = async (chunk: Buffer): Promise<void> => {
@@ -209,6 +218,7 @@ export async function openPartOutput(out: string, o: PartWriteOptions): Promise<
   stream.on('error', (e) => { failure ??= e; });
 
   const dropTemps = async () => {
+    await Promise.all(syncing.splice(0));
     if (cur) await cur.fh.close().catch(() => undefined);
     cur = undefined;
     for (const t of temps) await rm(t, { force: true });
@@ -234,6 +244,7 @@ export async function openPartOutput(out: string, o: PartWriteOptions): Promise<
       const placed: string[] = [];
       try {
         await ended();
+        while (syncing.length) await settle();
         for (let i = 0; i < count; i++) {
           const want = partFileSize(headerFor(o.setId, i + 1, o.total, partPayload).length);
           const got = (await stat(temps[i]!)).size;
