@@ -2,7 +2,8 @@
  * A complete, sound part set opened for reading: the payload as one stream in order (each part proved at its end),
  * every part proved without consuming the payload, and random access by payload offset, so a caller reads a blob
  * where it lies in the part files instead of copying the payload to temporary disk. A part altered and
- * re-checksummed proves itself; `blame` names the part holding the offset where a later check failed.
+ * re-checksummed proves itself; `blame` names the part holding the offset where a later check failed. Reads in
+ * place keep a few part files open: `close()` when done.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface PartLocation {
   /** Payload bytes from there to the end of this part. */
   left: number;
 }
+
+const HANDLES = 8;
 
 export class PartSet {
   readonly name: string;
@@ -90,7 +93,7 @@ export class PartSet {
     while (at < end) {
       const loc = this.locate(at);
       const n = Math.min(loc.left, end - at);
-      const fh = await openPart(loc.part);
+      const fh = await this.handle(loc.part);
       try {
         let done = 0;
         while (done < n) {
@@ -101,10 +104,48 @@ export class PartSet {
           yield b;
         }
       } finally {
-        await fh.close();
+        await this.release(loc.part);
       }
       at += n;
     }
+  }
+
+  // Open part files kept for reads in place (a tar reader reads 512 bytes at a time): at most HANDLES idle ones.
+  private readonly handles = new Map<number, { fh: Promise<FileHandle>; users: number }>();
+
+  private async handle(p: PartFile): Promise<FileHandle> {
+    let h = this.handles.get(p.number);
+    if (!h) {
+      h = { fh: openPart(p), users: 0 };
+      this.handles.set(p.number, h);
+      h.fh.catch(() => this.handles.delete(p.number));
+    }
+    h.users++;
+    try {
+      return await h.fh;
+    } catch (e) {
+      h.users--;
+      throw e;
+    }
+  }
+
+  private async release(p: PartFile): Promise<void> {
+    const h = this.handles.get(p.number);
+    if (h) h.users--;
+    if (this.handles.size <= HANDLES) return;
+    for (const [n, x] of this.handles) {
+      if (x.users > 0) continue;
+      this.handles.delete(n);
+      await (await x.fh).close().catch(() => undefined);
+      if (this.handles.size <= HANDLES) return;
+    }
+  }
+
+  /** Closes the part files kept open by reads in place (the set may be read again: they reopen). */
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    for (const h of all) await h.fh.then((fh) => fh.close(), () => undefined).catch(() => undefined);
   }
 
   /** The payload from `start` (default 0) to `end` (default its end) as a ByteSource, for the tar reader. */

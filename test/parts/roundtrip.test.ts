@@ -76,7 +76,7 @@ describe('parts: round trip at the part boundaries', () => {
   }
 
   it('every byte offset maps to its part, and reads in place across parts equal the payload', async () => {
-    const { data, dir } = await makeSet({ size: PP * 5 + 17, partSize: PART });
+    const { data, dir } = await makeSet({ size: PP * 12 + 17, partSize: PART }); // 13 parts: more than the files kept open
     const set = await openPartSet([dir]);
     for (const off of [0, 1, PP - 1, PP, PP + 1, 2 * PP, data.length - 1]) {
       const loc = set.locate(off);
@@ -89,6 +89,12 @@ describe('parts: round trip at the part boundaries', () => {
     }
     assert.throws(() => set.locate(data.length), /outside the \d+ bytes of the set/);
     await assert.rejects(collect(set.read(10, data.length)), /run past/);
+    // Reads in turn from every part, two at once, as concurrent blob readers would.
+    const [a, b] = await Promise.all([collect(set.read(0, data.length, 97)), collect(set.read(PP * 6, PP * 6 + 17, 301))]);
+    assert.ok(a.equals(data) && b.equals(data.subarray(PP * 6)));
+    await set.close();
+    assert.ok((await collect(set.read(PP - 1, 2))).equals(data.subarray(PP - 1, PP + 1)), 'reopens after close');
+    await set.close();
   });
 
   it('a tar archive cut into parts is read in place: its entries come out whole, no copy of the payload', async () => {
@@ -111,6 +117,7 @@ describe('parts: round trip at the part boundaries', () => {
       assert.ok((await collect(set.read(e.dataOffset, e.header.size))).equals(got[got.length - 1]!));
     }
     assert.deepEqual(got.map(sha), blobs.map(sha));
+    await set.close();
   });
 
   it('the scan says what the set is before any payload is read', async () => {
