@@ -6,15 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { basename, join } from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import {
-  HEADER_SIZE, PART_OVERHEAD, TRAILER_SIZE, openPartSet, parsePartSize, partLayout, readPartStream, scanParts,
+  HEADER_SIZE, PART_OVERHEAD, TRAILER_SIZE, openPartOutput, openPartSet, parsePartSize, partLayout, readPartStream, scanParts,
 } from '../../src/parts/index.js';
 import { readTar } from '../../src/tar/reader.js';
 import { TarWriter } from '../../src/tar/writer.js';
-import { collect, makeSet, readDocPart, sha, shuffle } from './helpers.js';
+import { chunked, collect, folder, makeSet, readDocPart, sha, shuffle } from './helpers.js';
 
 const PART = 1024;
 const PP = PART - PART_OVERHEAD; // 816 payload bytes a part
@@ -118,6 +118,29 @@ describe('parts: round trip at the part boundaries', () => {
     }
     assert.deepEqual(got.map(sha), blobs.map(sha));
     await set.close();
+  });
+
+  it('a writer of one output (TarWriter on a stream, commit) writes parts through openPartOutput', async () => {
+    const blobs = [Buffer.alloc(3000, 3), Buffer.alloc(PP * 4, 4), Buffer.from('last')];
+    const write = async (stream: Writable) => {
+      const w = new TarWriter(stream);
+      for (const [i, b] of blobs.entries()) await w.add({ name: `b${i}`, type: 'file', size: b.length, mode: 0o644 }, chunked(b));
+      await w.finish();
+      return w.bytes;
+    };
+    const sizer = new PassThrough();
+    const whole: Buffer[] = [];
+    sizer.on('data', (c: Buffer) => whole.push(c));
+    const total = await write(sizer);
+    const dir = folder();
+    const po = await openPartOutput(join(dir, 'bundle'), { partSize: PART, total, setId: sha(Buffer.from('index')) });
+    await write(po.stream);
+    assert.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.')), [], 'nothing under a final name before commit');
+    await po.commit();
+    assert.equal(po.written!.count, Math.ceil(total / PP));
+    assert.deepEqual(readdirSync(dir).sort(), po.files.map((f) => basename(f)));
+    const set = await openPartSet([dir]);
+    assert.ok((await collect(set.payload())).equals(Buffer.concat(whole)));
   });
 
   it('the scan says what the set is before any payload is read', async () => {
