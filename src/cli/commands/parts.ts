@@ -56,6 +56,8 @@ export function runPartVerify(sources: string[], opts: { json?: boolean; quiet?:
 
 /** `stowage inspect OUT.003`: the header's facts, its size checked, no payload read. */
 export function runPartInspect(sources: string[], opts: { json?: boolean }): Promise<void> {
+  // Parts on standard input are read to their end whatever is asked: inspect says what verify says.
+  if (sources[0] === '-') return runPartStreamVerify(opts);
   return run(sources, opts, false);
 }
 
