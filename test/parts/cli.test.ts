@@ -117,6 +117,11 @@ describe('parts: verify and inspect through the CLI', () => {
     const r = await stowagePiped(['verify', '-'], all);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `standard input: 5 parts of set ${short(w.setId)}, ${data.length} payload bytes, in order: complete, every checksum OK\n`);
+    const i = await stowagePiped(['inspect', '--json', '-'], all);
+    assert.equal(i.status, 0, i.stderr);
+    const rep = JSON.parse(i.stdout);
+    assert.equal(rep.complete, true);
+    assert.deepEqual(rep.parts.map((p: { number: number }) => p.number), [1, 2, 3, 4, 5]);
     const gap = join(out + '-gap');
     writeFileSync(gap, Buffer.concat([1, 2, 4, 5].map((n) => readFileSync(part(out, n)))));
     const g = await stowagePiped(['verify', '-'], gap);
