@@ -7,6 +7,7 @@ import { parsePlatform } from '../../oci/platform.js';
 import { formatBytes, plural, rows, truncate } from '../format.js';
 import { print, printJson, warn } from '../output.js';
 import { UsageError } from '../../errors.js';
+import { arePartSources } from '../../parts/sniff.js';
 import { RAW_KINDS, rawDocument, type RawKind } from '../../ops/raw.js';
 import { runConfigRows } from '../../ops/run-config.js';
 import { SOURCE_HELP } from '../source-help.js';
@@ -95,7 +96,7 @@ export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .summary('show every identity of every image in a source, each explained')
-    .argument('<source>', SOURCE_HELP)
+    .argument('<source...>', `${SOURCE_HELP}; or part files (OUT.001 ...) or a folder of them`)
     .option('--json', 'print the report as JSON (see docs/json.md)')
     .option('--platform <os/arch[/variant]>', 'only images of this platform')
     .option('--no-explain', 'leave out the notes that explain each identity')
@@ -109,8 +110,12 @@ Examples:
   docker save app | stowage inspect -
   stowage inspect --raw config app.tar | sha256sum     # the image ID (classic store)
   stowage inspect --raw manifest docker://registry.example.com/app:1 | jq .
-  stowage inspect --raw index oci:./layout`)
-    .action(async (source: string, opts: { json?: boolean; platform?: string; explain: boolean; raw?: string }) => {
+  stowage inspect --raw index oci:./layout
+  stowage inspect release.003 --json          # a part: its set, number and payload bytes (headers only)`)
+    .action(async (sources: string[], opts: { json?: boolean; platform?: string; explain: boolean; raw?: string }) => {
+      if (opts.raw === undefined && (await arePartSources(sources))) return (await import('./parts.js')).runPartInspect(sources, opts); // parts (docs/parts-format.md)
+      if (sources.length > 1) throw new UsageError('inspect takes one source (several only when they are the parts of a part set)');
+      const source = sources[0]!;
       const raw = opts.raw === undefined ? undefined : parseRawKind(opts.raw);
       if (raw && opts.json) throw new UsageError('--raw prints the document itself; leave out --json');
       if (!raw && source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, opts); // a patch delta (delta --patch)

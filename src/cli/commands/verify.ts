@@ -1,7 +1,8 @@
 /** `stowage verify SOURCE`: re-hash every byte and prove every identity. */
 import type { Command } from 'commander';
 import { isPatchDelta } from '../../patch/read-delta.js';
-import { ReportedFailure } from '../../errors.js';
+import { ReportedFailure, UsageError } from '../../errors.js';
+import { arePartSources } from '../../parts/sniff.js';
 import { verify, type VerifyReport } from '../../ops/verify.js';
 import { readDeltaMeta } from '../../ops/check.js';
 import { filterPlatform, openSource } from '../../transports/open.js';
@@ -42,7 +43,7 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .summary('re-hash every layer and blob and check every digest, size and DiffID')
-    .argument('<source>', SOURCE_HELP)
+    .argument('<source...>', `${SOURCE_HELP}; or part files (OUT.001 ...) or a folder of them`)
     .option('--json', 'print the report as JSON (see docs/json.md)')
     .option('--platform <os/arch[/variant]>', 'only images of this platform')
     .option('-q, --quiet', 'no progress, and print only problems')
@@ -51,8 +52,17 @@ Exit status 0 only when everything holds; 1 names each mismatch. Layers are hash
 Examples:
   stowage verify app.tar
   stowage verify oci:./layout --json
-  docker save app | stowage verify -`)
-    .action(async (source: string, opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
+  docker save app | stowage verify -
+  stowage verify release.003                  # one part alone: its header, size and checksum
+  stowage verify release.0* /media/dvd2/      # parts and folders of parts: each one, and the set complete
+  cat release.0* | stowage verify -           # parts one after another on standard input, in order`)
+    .action(async (sources: string[], opts: { json?: boolean; platform?: string; quiet?: boolean }) => {
+      if (await arePartSources(sources)) { // parts (docs/parts-format.md): files, folders, or one stream of them
+        const parts = await import('./parts.js');
+        return sources[0] === '-' ? parts.runPartStreamVerify(opts) : parts.runPartVerify(sources, opts);
+      }
+      if (sources.length > 1) throw new UsageError('verify takes one source (several only when they are the parts of a part set)');
+      const source = sources[0]!;
       const progress = progressFor('reading', opts);
       const startedAt = process.hrtime.bigint();
       if (source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, { ...opts, verify: true }); // a patch delta (delta --patch)
