@@ -9,7 +9,7 @@ import { StowageError } from '../errors.js';
 import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import { tempDir } from '../fs/temp.js';
 import { writeChunks } from '../fs/write-chunks.js';
-import { blobPath, type Digest } from '../oci/digest.js';
+import { blobPath, sha256, type Digest } from '../oci/digest.js';
 import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { readTar } from '../tar/reader.js';
 import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
@@ -58,6 +58,14 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
   } catch (e) {
     throw new StowageError(`${what}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  return readPatchDeltaFrom(src, what);
+}
+
+/**
+ * A patch delta from any byte source read in one pass (a file, standard input, the payload of a part set, each
+ * part proved at its end); `src` is closed when it has been read.
+ */
+export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { indexDigest?: Digest | (() => Digest | undefined) } = {}): Promise<PatchDelta> {
   const tmp = await tempDir('stowage-apply-');
   const got = new Map<string, string>();
   let index: PatchIndex | undefined;
@@ -71,7 +79,11 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
         if (e.header.size > PATCH_INDEX_LIMIT) throw new StowageError(`${what}: a patch index of ${e.header.size} bytes; refused`, { code: 'limit' });
         const parts: Buffer[] = [];
         for await (const c of e.body()) parts.push(c);
-        index = parsePatchIndex(Buffer.concat(parts), `${what}: ${PATCH_INDEX}`);
+        const bytes = Buffer.concat(parts);
+        // Parts name the index they carry (their set id): an index altered and its part re-checksummed is caught.
+        const expect = typeof opts.indexDigest === 'function' ? opts.indexDigest() : opts.indexDigest;
+        if (expect && sha256(bytes) !== expect) throw new StowageError(`${what}: its ${PATCH_INDEX} is not the one the parts were written for (set ${expect.slice(0, 19)}…): the first part was altered`, { code: 'tampered' });
+        index = parsePatchIndex(bytes, `${what}: ${PATCH_INDEX}`);
         need = namedBlobs(index);
         continue;
       }

@@ -9,12 +9,13 @@ import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
 import { isPatchDelta } from '../../patch/read-delta.js';
+import { arePartSources } from '../../parts/sniff.js';
 
 export function registerApply(program: Command): void {
   program
     .command('apply')
     .summary('rebuild complete images from a thin archive plus its base (for any engine or registry)')
-    .argument('<delta>', 'the thin archive (a file, or - for standard input)')
+    .argument('<delta...>', 'the thin archive, patch delta or bundle (a file, or - for standard input); a bundle\'s parts: files, folders, or - for parts one after another')
     .option('--base <source>', 'where the left-out layers are: archives, layouts, docker-daemon:NAME (repeatable)', collect, [] as string[])
     .requiredOption('-o, --output <out>', 'a file, - for standard output, docker-daemon: to load into the engine, oci:DIR, oci-archive:PATH')
     .option('--layout <legacy|oci>', 'docker-archive layout of the output', 'legacy')
@@ -28,20 +29,24 @@ Examples:
   stowage apply app-2.delta.tar --base docker-daemon:app:1 -o docker-daemon:
   stowage apply app-2.delta.tar --base app-1.tar -o - | docker load
   stowage apply app-2.patch --base docker-daemon: -o docker-daemon:     (a patch delta: delta --patch)
+  stowage apply /media/dvd1/ /media/dvd2/ -o docker-daemon:   (a bundle's parts, any order; missing ones named)
   stowage apply release-3.bundle -o docker://registry.site:5000/ --receipt site.json   (a bundle: the bases are
       read from the destination; a registry's root takes each image under its own name)`)
-    .action(async (deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }) => {
-      await toOutput(opts.output, () => run(deltaPath, opts));
+    .action(async (deltaPaths: string[], opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }) => {
+      await toOutput(opts.output, () => run(deltaPaths, opts));
     });
 }
 
-async function run(deltaPath: string, opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
+async function run(deltaPaths: string[], opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
   {
     {
       const layout = parseLayout(opts.layout) ?? 'legacy';
       // A patch delta (delta --patch) or a bundle is rebuilt layer by layer from the base's files; with no --base,
       // the bases are read from the destination.
-      if (await isPatchDelta(deltaPath)) return (await import('./patch.js')).runPatchApply(deltaPath, opts.base, opts.output, { ...opts, layout });
+      if (await arePartSources(deltaPaths)) return (await import('./patch.js')).runPatchApply(deltaPaths, opts.base, opts.output, { ...opts, layout });
+      if (deltaPaths.length > 1) throw new UsageError(`apply takes one delta (several only when they are a bundle's parts): ${deltaPaths.slice(1).join(', ')} ${deltaPaths.length === 2 ? 'is not' : 'are not'} parts of it`);
+      const deltaPath = deltaPaths[0]!;
+      if (await isPatchDelta(deltaPath)) return (await import('./patch.js')).runPatchApply(deltaPaths, opts.base, opts.output, { ...opts, layout });
       if (opts.receipt) throw new UsageError('--receipt is for a patch delta or a bundle; after a thin archive, run stowage have on the destination');
       if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
       const delta = await openSource(deltaPath, { seekable: true });

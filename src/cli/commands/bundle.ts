@@ -1,7 +1,7 @@
 /** `stowage bundle SOURCE... --site STATE... [--base SOURCE...] -o OUT [--part-size SIZE]`: a release for offline sites. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { StowageError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { ImageSource } from '../../image/model.js';
 import { writeBundle, type BundleReport, type SiteState } from '../../ops/bundle.js';
 import { haveRecord } from '../../ops/have-sources.js';
@@ -32,7 +32,7 @@ export function registerBundle(program: Command): void {
     .option('--site <file>', 'what a site holds: a `stowage have` record or an apply receipt (repeatable: sites at several releases)', collect, [] as string[])
     .option('--base <source>', 'the sender\'s copies of images the sites hold, for patches (repeatable)', collect, [] as string[])
     .requiredOption('-o, --output <out>', 'the bundle: a file, or with --part-size the name its parts take (OUT.001, OUT.002, ...)')
-    .option('--part-size <size>', 'split into parts of at most this size: 700MB, 4.7GB, 25GB (decimal, as on media), 64MiB, or bytes')
+    .option('--part-size <size>', 'split into numbered parts of at most this size, each checksummed and verifiable alone: 700MB, 4.7GB, 25GB (decimal, as on media), 64MiB (binary), or bytes')
     .option('--json', 'print the report as JSON (schema stowage.bundle/v1)')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `
@@ -87,9 +87,6 @@ async function run(sourceArgs: string[], opts: BundleFlags): Promise<void> {
     if (opts.json && opts.output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
     else if (opts.json) printJson(r);
     else if (!opts.quiet) process.stderr.write(renderBundle(r) + '\n');
-  } catch (e) {
-    if (e instanceof StowageError) throw e;
-    throw e;
   } finally {
     for (const s of [...targets, ...bases]) await s.close();
   }

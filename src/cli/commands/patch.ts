@@ -15,6 +15,7 @@ import type { HaveSet } from '../../ops/have.js';
 import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js';
 import { baseNames, basesAtDestination } from '../../ops/site-bases.js';
 import { writeReceipt } from '../../ops/receipt.js';
+import { readDeltaInput } from '../../ops/delta-input.js';
 
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
@@ -52,7 +53,8 @@ export async function runPatchDelta(targets: string[], baseSpecs: string[], outp
 
 export function renderPatchApply(r: PatchApplyReport): string[] {
   const out: string[] = [];
-  for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+  const there = new Set(r.alreadyThere ?? []);
+  for (const i of r.images) if (!there.has(i.tags[0] ?? i.imageId)) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
@@ -63,8 +65,8 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
 }
 
 /** apply with a patch delta or bundle: `deltaPath` is a file or - (read in one pass). */
-export async function runPatchApply(deltaPath: string, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
-  const delta = await readPatchDelta(deltaPath);
+export async function runPatchApply(inputs: string[], baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
+  const delta = await readDeltaInput(inputs);
   const bases: ImageSource[] = [];
   try {
     // No --base: what the site holds is where the images go (an engine, a layout, the site's registry).
