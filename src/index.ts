@@ -59,3 +59,9 @@ export { writePatchDelta, type PatchDeltaReport } from './ops/patch-delta.js';
 export { applyPatchDelta, type PatchApplyReport } from './ops/patch-apply.js';
 export { checkPatchDelta, describePatchDelta } from './ops/patch-inspect.js';
 export { isPatchDelta, readPatchDelta } from './patch/read-delta.js';
+// Bundles: a release of many images for offline sites (one patch delta for every listed site state), and parts.
+export { writeBundle, type BundleReport, type SiteState } from './ops/bundle.js';
+export { readDeltaInput } from './ops/delta-input.js';
+export { writeReceipt } from './ops/receipt.js';
+export { basesAtDestination } from './ops/site-bases.js';
+export { openPartOutput, openPartSet, parsePartSize, writeParts, type PartSet } from './parts/index.js';

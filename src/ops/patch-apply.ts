@@ -14,7 +14,7 @@ import type { WritableImage, WritableLayer } from '../image/writable.js';
 import { baseLayers } from './apply.js';
 import { FileByteSource } from '../tar/bytesource.js';
 import { decodeLayer } from '../patch/decode-layer.js';
-import type { PatchLayer } from '../patch/format.js';
+import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { EngineTagMove } from '../transports/dest.js';
@@ -57,8 +57,10 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     if (l.how === 'base' && !byChain.has(l.chainId)) {
       throw new StowageError(`the base does not hold layer ${i + 1} of the delta (ChainID ${l.chainId}, DiffID ${l.diffId}${l.providedBy?.length ? `, held by ${l.providedBy.join(', ')}` : ''})${against}; give it with --base`);
     }
-    for (const d of l.patch?.bases ?? []) {
-      if (!byDiff.has(d)) throw new StowageError(`the base does not hold layer DiffID ${d}, which the patch of layer ${l.diffId} is made against${against}; give it with --base`);
+    if (l.how === 'patch' && !usable(l, byDiff)) {
+      const d = l.patch!.bases.find((b) => !byDiff.has(b));
+      const alts = l.alternatives?.length ? ` (nor the base layers of its ${l.alternatives.length} other patch${l.alternatives.length === 1 ? '' : 'es'}, made for sites at other releases)` : '';
+      throw new StowageError(`the base does not hold layer DiffID ${d}, which the patch of layer ${l.diffId} is made against${alts}${against}; give it with --base`);
     }
   }
   const files = new Map<Digest, Promise<LayerFile>>();
@@ -72,9 +74,10 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     return f;
   };
   const rebuild = (l: PatchLayer): AsyncIterable<Buffer> => (async function* () {
+    const p = usable(l, byDiff)!;
     const fs = [];
-    for (const d of l.patch!.bases) fs.push(await baseFile(d));
-    const src = await FileByteSource.open(delta.blob(l.patch!.digest));
+    for (const d of p.bases) fs.push(await baseFile(d));
+    const src = await FileByteSource.open(delta.blob(p.digest));
     try {
       yield* coalesce(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`));
     } finally {
@@ -144,4 +147,9 @@ async function* coalesce(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     }
   }
   if (n) yield Buffer.concat(parts, n);
+}
+
+/** The first of a layer's patches whose base layers are all at hand (a bundle may carry one per site release). */
+function usable(l: PatchLayer, held: Map<Digest, unknown>): LayerPatch | undefined {
+  return [l.patch!, ...(l.alternatives ?? [])].find((p) => p.bases.every((b) => held.has(b)));
 }

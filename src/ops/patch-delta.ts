@@ -14,7 +14,8 @@ import type { Writable } from 'node:stream';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
-import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer.js';
+import { indexBases, type EncodeStats } from '../patch/encode-layer.js';
+import { encodeForSites } from './site-patches.js';
 import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer, type PatchSite } from '../patch/format.js';
 import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
@@ -24,7 +25,7 @@ export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
   output: string;
   images: { tags: string[]; imageId: Digest }[];
-  layers: { diffId: Digest; chainId: Digest; how: PatchLayer['how']; size: number; shipped: number; bases?: Digest[]; stats?: EncodeStats; providedBy?: string[] }[];
+  layers: { diffId: Digest; chainId: Digest; how: PatchLayer['how']; size: number; shipped: number; bases?: Digest[]; stats?: EncodeStats; providedBy?: string[]; alternatives?: number }[];
   /** Bytes of the patch delta written. */
   archiveBytes: number;
   /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
@@ -76,7 +77,8 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       for (const l of b.layers(img)) {
         if (!l.present) continue;
         if (!sites) held.set(l.chainId, [...(held.get(l.chainId) ?? []), name]);
-        if (sites && !sites.every((s) => s.diffIds.has(l.diffId))) continue;
+        // With sites, a base layer some site holds: the common patch and each site's own read from these.
+        if (sites && !sites.some((s) => s.diffIds.has(l.diffId))) continue;
         if (!baseByDiff.has(l.diffId)) baseByDiff.set(l.diffId, { src: b, layer: l, n: img.layers.length });
       }
     }
@@ -133,14 +135,18 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
           const target = await LayerFile.open(layer, what);
           try {
             entry.size = target.size;
-            const out = join(tmp.dir, `${index.layers.length}.patch`);
-            const enc = await encodeLayer(target, await getBases(), out, what);
+            // One patch, or (sites at several releases) one per site when together they are smaller.
+            const options = await encodeForSites(target, await getBases(), sites, tmp.dir, index.layers.length, what);
+            const enc = options[0]!;
+            const shipped = options.reduce((t, p) => t + p.size, 0);
             // A patch must save something worth a rebuild (1% and 4 KiB); else the layer ships as stored.
-            if (enc.size < stored - Math.max(4096, stored / 100)) {
+            if (shipped < stored - Math.max(4096, stored / 100)) {
               entry.how = 'patch';
-              entry.patch = { digest: enc.digest, size: enc.size, bases: enc.bases, stats: { ...enc.stats } };
-              blobs.set(enc.digest, { size: enc.size, open: () => createReadStream(out) });
-              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped: enc.size, bases: enc.bases, stats: enc.stats });
+              const [first, ...more] = options.map((p) => ({ digest: p.digest, size: p.size, bases: p.bases, stats: { ...p.stats } }));
+              entry.patch = first!;
+              if (more.length) entry.alternatives = more;
+              for (const p of options) blobs.set(p.digest, { size: p.size, open: () => createReadStream(p.path) });
+              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped, bases: enc.bases, stats: enc.stats, ...(more.length ? { alternatives: options.length } : {}) });
             } else {
               const digest = layer.digest ?? (await layer.digests()).digest;
               entry.how = 'whole';

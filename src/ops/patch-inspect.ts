@@ -26,7 +26,10 @@ export function checkPatchDelta(d: PatchDelta, have: HaveSet): PatchCheckReport 
   for (const [index, l] of d.index.layers.entries()) {
     const needs: PatchCheckReport['layers'][number]['needs'] = [];
     if (l.how === 'base') needs.push({ what: 'layer', digest: l.chainId, held: have.has(l.chainId) });
-    for (const b of l.patch?.bases ?? []) needs.push({ what: 'base-layer', digest: b, held: diffs.has(b) });
+    // Of several patches (a bundle for sites at several releases), the first whose base layers the target holds.
+    const options = l.patch ? [l.patch, ...(l.alternatives ?? [])] : [];
+    const p = options.find((o) => o.bases.every((b) => diffs.has(b))) ?? options[0];
+    for (const b of p?.bases ?? []) needs.push({ what: 'base-layer', digest: b, held: diffs.has(b) });
     for (const n of needs) if (!n.held) missing.push({ what: n.what, digest: n.digest, for: l.diffId });
     layers.push({ index, diffId: l.diffId, how: l.how, needs });
   }
@@ -46,7 +49,8 @@ export interface PatchDescription {
    * the bytes it adds to the delta.
    */
   images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number }[];
-  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[] }[];
+  /** `alternatives`: more patches of the layer, for sites at other releases (shipped counts them all). */
+  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number }[];
   /** Every blob was hashed against its name while the delta was read. */
   blobsVerified: number;
 }
@@ -55,7 +59,7 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
   const i = d.index;
   const layers = i.layers.map((l) => ({
     diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size,
-    shipped: l.patch?.size ?? l.whole?.size ?? 0, storedCompression: l.storedCompression,
+    shipped: shippedOf(l), storedCompression: l.storedCompression, alternatives: l.alternatives?.length ?? 0,
     bases: l.patch?.bases ?? [], providedBy: l.providedBy ?? [],
   }));
   return {
@@ -63,7 +67,7 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     sites: i.sites ?? [],
     images: perImage(d),
     layers,
-    blobsVerified: i.images.length + layers.filter((l) => l.how !== 'base').length,
+    blobsVerified: i.images.length + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
   };
 }
 
@@ -80,9 +84,14 @@ function perImage(d: PatchDelta): PatchDescription['images'] {
         counted.add(c);
         if (l.how === 'patch') r.patched++;
         else r.whole++;
-        r.shipped += l.patch?.size ?? l.whole?.size ?? 0;
+        r.shipped += shippedOf(l);
       }
     }
     return r;
   });
+}
+
+/** The bytes a layer costs in the delta: its patches (all of a bundle's alternatives) or its whole blob. */
+function shippedOf(l: PatchDelta['index']['layers'][number]): number {
+  return (l.patch?.size ?? l.whole?.size ?? 0) + (l.alternatives ?? []).reduce((t, a) => t + a.size, 0);
 }

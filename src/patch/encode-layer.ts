@@ -43,7 +43,7 @@ export interface EncodedLayer {
   stats: EncodeStats;
 }
 
-interface BaseSet {
+export interface BaseSet {
   files: LayerFile[];
   diffIds: Digest[];
   entries: BaseEntry[][];
@@ -338,4 +338,20 @@ function segmentLevel(len: number): number {
   if (len <= 64 << 10) return 15;
   if (len <= 1 << 20) return 6;
   return 3;
+}
+
+/**
+ * The base layers of `set` that `keep` accepts, as a set of their own (a bundle codes a layer against what one site
+ * holds): the same indexed entries, renumbered, so nothing is read again.
+ */
+export function subsetBases(set: BaseSet, keep: (diffId: Digest) => boolean): BaseSet {
+  const out: BaseSet = { files: [], diffIds: [], entries: [] };
+  set.diffIds.forEach((d, i) => {
+    if (!keep(d)) return;
+    const j = out.files.length;
+    out.files.push(set.files[i]!);
+    out.diffIds.push(d);
+    out.entries.push(set.entries[i]!.map((e) => ({ ...e, layer: j })));
+  });
+  return out;
 }

@@ -37,6 +37,9 @@ export function refWindow(at: number, len: number, newSize: number, oldSize: num
 
 export type LayerHow = 'base' | 'patch' | 'whole';
 
+/** A layer patch blob and the base layers it reads, by DiffID, in its numbering order. */
+export interface LayerPatch { digest: Digest; size: number; bases: Digest[]; stats?: Record<string, number> }
+
 export interface PatchLayer {
   diffId: Digest;
   chainId: Digest;
@@ -46,7 +49,12 @@ export interface PatchLayer {
   /** How the target stored it ('none', 'gzip', 'zstd'): a patched layer comes back uncompressed. */
   storedCompression: string;
   /** 'patch': the patch blob and the base layers it reads, by DiffID, in its numbering order. */
-  patch?: { digest: Digest; size: number; bases: Digest[]; stats?: Record<string, number> };
+  patch?: LayerPatch;
+  /**
+   * 'patch', in a delta for sites at several releases: more patches of the same layer, each against what one site
+   * holds; apply takes the first of `patch`, `alternatives...` whose base layers it has.
+   */
+  alternatives?: LayerPatch[];
   /** 'whole': the layer as the target stored it. */
   whole?: { digest: Digest; size: number; compression: string };
   /** 'base': the images that held it where the delta was made. */

@@ -15,7 +15,7 @@ import { PATCH_SCHEMA, type PatchIndex } from './format.js';
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
 const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers'];
 const IMAGE = ['tags', 'config', 'layers'];
-const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'whole', 'providedBy'];
+const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'alternatives', 'whole', 'providedBy'];
 /** The field a layer of each kind must have; the others' are refused on it. */
 const OWN: Record<string, string | undefined> = { base: 'providedBy', patch: 'patch', whole: 'whole' };
 
@@ -70,18 +70,26 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     size(l.size, `${f}.size`);
     if (!COMPRESSIONS.includes(str(l.storedCompression, `${f}.storedCompression`))) bad(`${f}.storedCompression`, `must be ${COMPRESSIONS.join(', ')}`);
     for (const other of ['providedBy', 'patch', 'whole']) if (other !== OWN[how] && l[other] !== undefined) bad(`${f}.${other}`, `does not belong on a layer whose how is ${how}`);
+    if (how !== 'patch' && l.alternatives !== undefined) bad(`${f}.alternatives`, `does not belong on a layer whose how is ${how}`);
     if (how === 'base') {
       if (l.providedBy !== undefined) strings(l.providedBy, `${f}.providedBy`);
     } else if (how === 'patch') {
-      const p = obj(l.patch, `${f}.patch`, ['digest', 'size', 'bases', 'stats']);
-      layerBlobs.add(digest(p.digest, `${f}.patch.digest`));
-      size(p.size, `${f}.patch.size`, 1);
-      const bases = arr(p.bases, `${f}.patch.bases`);
-      // Empty: the layer coded on its own (no base layer held everywhere has its files); still smaller than whole.
-      bases.forEach((b, k) => digest(b, `${f}.patch.bases[${k}]`));
-      if (p.stats !== undefined) {
-        const s = obj(p.stats, `${f}.patch.stats`, Object.keys(isRecord(p.stats) ? p.stats : {}));
-        for (const [k, v] of Object.entries(s)) size(v, `${f}.patch.stats.${k}`);
+      const onePatch = (raw: unknown, pf: string) => {
+        const p = obj(raw, pf, ['digest', 'size', 'bases', 'stats']);
+        layerBlobs.add(digest(p.digest, `${pf}.digest`));
+        size(p.size, `${pf}.size`, 1);
+        // Empty: the layer coded on its own (no base layer held everywhere has its files); still smaller than whole.
+        arr(p.bases, `${pf}.bases`).forEach((b, k) => digest(b, `${pf}.bases[${k}]`));
+        if (p.stats !== undefined) {
+          const s = obj(p.stats, `${pf}.stats`, Object.keys(isRecord(p.stats) ? p.stats : {}));
+          for (const [k, v] of Object.entries(s)) size(v, `${pf}.stats.${k}`);
+        }
+      };
+      onePatch(l.patch, `${f}.patch`);
+      if (l.alternatives !== undefined) {
+        const alts = arr(l.alternatives, `${f}.alternatives`);
+        if (!alts.length || alts.length > 64) bad(`${f}.alternatives`, `must list 1..64 patches, not ${alts.length}`);
+        alts.forEach((a, k) => onePatch(a, `${f}.alternatives[${k}]`));
       }
     } else {
       const w = obj(l.whole, `${f}.whole`, ['digest', 'size', 'compression']);

@@ -165,6 +165,7 @@ function namedBlobs(index: PatchIndex): Map<Digest, number> {
   for (const [i, img] of index.images.entries()) add(img.config.digest, img.config.size, `images[${i}].config.size`);
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
+    for (const [k, a] of (l.alternatives ?? []).entries()) add(a.digest, a.size, `layers[${i}].alternatives[${k}].size`);
     if (l.whole) add(l.whole.digest, l.whole.size, `layers[${i}].whole.size`);
   }
   return need;

@@ -17,7 +17,7 @@ const tmp = scratch('stowage-bundle-parts-');
 let rel: Map<string, ReleaseImage>;
 let site: string;
 let parts: string[];
-const PART = 1_000_000;
+const PART = 8_000;
 const ok = (args: string[]) => {
   const r = stowage(args);
   assert.equal(r.status, 0, `stowage ${args.join(' ')}: ${r.stderr}`);
@@ -35,11 +35,11 @@ before(async () => {
   site = join(tmp, 'site-v1');
   for (const a of APPS) ok(['copy', rel.get(`${a}:1`)!.archive, `oci:${site}:${a}-1`, '-q']);
   ok(['have', `oci:${site}`, '-o', join(tmp, 'have.json'), '-q']);
-  // Sites at v1 and at v2: the app layers ship coded without a base, so the bundle spans several parts.
+  // Sites at v1 and at v2: each app layer ships as two patches (one per release); parts of 8 kB make several.
   ok(['have', ...archivesOf(rel, 2), '-o', join(tmp, 'have-v2.json'), '-q']);
   mkdirSync(join(tmp, 'out'));
   const r = json(ok(['bundle', ...archivesOf(rel, 3), '--site', join(tmp, 'have.json'), '--site', join(tmp, 'have-v2.json'),
-    ...[1, 2].flatMap((v) => archivesOf(rel, v as 1 | 2).flatMap((a) => ['--base', a])), '-o', join(tmp, 'out/r3'), '--part-size', '1MB', '--json']));
+    ...[1, 2].flatMap((v) => archivesOf(rel, v as 1 | 2).flatMap((a) => ['--base', a])), '-o', join(tmp, 'out/r3'), '--part-size', '8kB', '--json']));
   parts = r.parts;
 });
 
@@ -117,7 +117,7 @@ describe('a bundle in parts', () => {
   it('a foreign part (another bundle\'s) among them is named', () => {
     const other = join(tmp, 'other');
     mkdirSync(other);
-    ok(['bundle', archivesOf(rel, 2)[0]!, '--site', join(tmp, 'have.json'), '-o', join(other, 'r3'), '--part-size', '1MB', '-q']);
+    ok(['bundle', archivesOf(rel, 2)[0]!, '--site', join(tmp, 'have.json'), '-o', join(other, 'r3'), '--part-size', '8kB', '-q']);
     const d = join(tmp, 'mixed');
     cpSync(join(tmp, 'out'), d, { recursive: true });
     renameSync(join(other, 'r3.001'), join(d, 'r3.002'));

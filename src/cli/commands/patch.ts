@@ -22,6 +22,7 @@ export function renderPatchDelta(r: PatchDeltaReport): string {
   for (const [i, l] of r.layers.entries()) {
     const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
       : l.how === 'patch' && !l.bases?.length ? `coded without a base: ${formatBytes(l.shipped)} (no base layer the target holds has its files)`
+      : l.how === 'patch' && l.alternatives ? `${l.alternatives} patches, one for each site release, ${formatBytes(l.shipped)} in all`
       : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
       : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
     out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
@@ -113,6 +114,7 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     }
     for (const [k, l] of r.layers.entries()) {
       const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
+        : l.how === 'patch' && l.alternatives ? `${l.alternatives + 1} patches of ${formatBytes(l.shipped)} in all, one for each site release (apply takes the one whose base layers the site holds)`
         : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
         : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
         : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
