@@ -51,7 +51,10 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     }
   }
   const { index, what } = delta;
-  const against = index.madeAgainst.length ? `; it was made against ${index.madeAgainst.join(', ')}` : '';
+  // A bundle names the site states it was made for: a destination holding none of them (a receipt or have file from
+  // another site) is told so by those names.
+  const against = index.sites?.length ? `; it was made for sites holding what ${index.sites.map((s) => s.name).join(' or ')} record${index.sites.length === 1 ? 's' : ''}`
+    : index.madeAgainst.length ? `; it was made against ${index.madeAgainst.join(', ')}` : '';
   // Everything the delta needs from the base is checked before anything is written.
   for (const [i, l] of index.layers.entries()) {
     if (l.how === 'base' && !byChain.has(l.chainId)) {
