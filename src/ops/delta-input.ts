@@ -22,19 +22,22 @@ export async function readDeltaInput(inputs: string[]): Promise<PatchDelta & { p
     return { ...d, parts: count };
   }
   const set = await openPartSet(inputs);
+  const src = new StreamByteSource(set.payload());
   try {
-    const src = new StreamByteSource(set.payload());
+    // Read in place afterwards: the blobs stay in the part files, proved at the offsets they lie at (no temporary
+    // copy of the bundle); the set closes with the delta.
+    const inPlace = { open: async (start: number, end: number) => set.byteSource(start, end), close: () => set.close() };
+    const d = await readPatchDeltaFrom(src, set.name, { indexDigest: set.setId as Digest, inPlace });
+    return { ...d, parts: set.count };
+  } catch (e) {
     try {
-      const d = await readPatchDeltaFrom(src, set.name, { indexDigest: set.setId as Digest });
-      return { ...d, parts: set.count };
-    } catch (e) {
       if (!(e instanceof StowageError) || e.code === 'not-found') throw e;
       // A blob that fails its digest inside a part fails before that part's own checksum is reached: the part that
       // is damaged says so by number; a part altered and re-checksummed is the one holding the byte that failed.
       await set.verify();
       throw set.blame(Math.max(0, Math.min(set.total - 1, src.position - 1)), e.message);
+    } finally {
+      await set.close();
     }
-  } finally {
-    await set.close();
   }
 }

@@ -80,7 +80,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     const p = usable(l, byDiff)!;
     const fs = [];
     for (const d of p.bases) fs.push(await baseFile(d));
-    const src = await FileByteSource.open(delta.blob(p.digest));
+    const src = await delta.source(p.digest);
     try {
       yield* coalesce(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`));
     } finally {
@@ -98,7 +98,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     const byChainIdx = new Map(index.layers.map((l) => [l.chainId, l]));
     const images: WritableImage[] = [];
     for (const img of index.images) {
-      const config = await readFile(delta.blob(img.config.digest));
+      const config = await delta.bytes(img.config.digest);
       let fromDelta = 0, fromBase = 0, patched = 0;
       const layers: WritableLayer[] = img.layers.map((c) => {
         const l = byChainIdx.get(c)!;
@@ -108,8 +108,8 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
         }
         fromDelta++;
         if (l.how === 'whole') {
-          const file = delta.blob(l.whole!.digest);
-          return { diffId: l.diffId, size: l.whole!.size, compression: l.whole!.compression as WritableLayer['compression'], digest: l.whole!.digest, open: () => createReadStream(file) };
+          const blob = l.whole!.digest;
+          return { diffId: l.diffId, size: l.whole!.size, compression: l.whole!.compression as WritableLayer['compression'], digest: blob, open: () => delta.stream(blob) };
         }
         patched++;
         if (l.storedCompression !== 'none' && !report.uncompressed.some((u) => u.diffId === l.diffId)) report.uncompressed.push({ diffId: l.diffId, was: l.storedCompression });

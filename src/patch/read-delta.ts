@@ -14,14 +14,28 @@ import { FileByteSource, StreamByteSource, type ByteSource } from '../tar/byteso
 import { readTar } from '../tar/reader.js';
 import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
 import { parsePatchIndex } from './index-schema.js';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { checkConfig } from './config-check.js';
 
 export interface PatchDelta {
   what: string;
   index: PatchIndex;
-  /** Path of each blob's spooled copy. */
-  blob(d: Digest): string;
+  /** A blob's bytes, read in order (a layer patch for the decoder). */
+  source(d: Digest): Promise<ByteSource>;
+  /** A blob's bytes as a stream (a whole layer for the writer). */
+  stream(d: Digest): AsyncIterable<Buffer>;
+  /** A small blob whole (a config, a manifest). */
+  bytes(d: Digest): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where the blobs of a delta read from a file or from parts stay: in place, at the offsets they were proved at, so
+ * apply needs no temporary copy of the bundle (only standard input is spooled). `open(start, end)` reads that range
+ * of the payload again.
+ */
+export interface InPlace {
+  open(start: number, end: number): Promise<ByteSource>;
   close(): Promise<void>;
 }
 
@@ -58,16 +72,20 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
   } catch (e) {
     throw new StowageError(`${what}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return readPatchDeltaFrom(src, what);
+  const inPlace: InPlace | undefined = path === '-' ? undefined : { open: (start, end) => FileByteSource.open(path, start, end), close: async () => undefined };
+  return readPatchDeltaFrom(src, what, inPlace ? { inPlace } : {});
 }
 
 /**
  * A patch delta from any byte source read in one pass (a file, standard input, the payload of a part set, each
  * part proved at its end); `src` is closed when it has been read.
  */
-export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { indexDigest?: Digest | (() => Digest | undefined) } = {}): Promise<PatchDelta> {
-  const tmp = await tempDir('stowage-apply-');
-  const got = new Map<string, string>();
+export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { indexDigest?: Digest | (() => Digest | undefined); inPlace?: InPlace } = {}): Promise<PatchDelta> {
+  const inPlace = opts.inPlace;
+  // Spooled only when the bytes cannot be read again (standard input): then a temporary copy of each blob.
+  const tmp = inPlace ? undefined : await tempDir('stowage-apply-');
+  /** Each blob, proved: its spooled copy, or where it lies in the input. */
+  const got = new Map<string, { file?: string; start: number; end: number }>();
   let index: PatchIndex | undefined;
   /** Every blob the index names, with its size: nothing else is spooled, and nothing more than that. */
   let need = new Map<Digest, number>();
@@ -96,33 +114,70 @@ export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { 
       if (size === undefined) throw new StowageError(`${what}: ${name} is not named by its ${PATCH_INDEX}; refused (a delta stowage wrote holds only the blobs its index names)`);
       if (got.has(d)) throw new StowageError(`${what}: ${name} appears twice; refused`);
       if (e.header.size !== size) throw new StowageError(`${what}: ${name} holds ${e.header.size} bytes, and its ${PATCH_INDEX} says ${size}; the delta is damaged or was altered`);
-      const file = join(tmp.dir, m[1]!);
       const h = createHash('sha256');
-      try {
-        await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
-      } catch (err) {
-        // A full temporary folder is named as such, never taken for a short delta.
-        throw isWriteFailure(err) ? fsError(err, `temporary folder ${tmp.dir} (spooling ${what})`, TMP_HINT) : err;
+      const start = e.dataOffset;
+      if (tmp) {
+        const file = join(tmp.dir, m[1]!);
+        try {
+          await writeChunks(file, e.body(), { onChunk: (c) => h.update(c) });
+        } catch (err) {
+          // A full temporary folder is named as such, never taken for a short delta.
+          throw isWriteFailure(err) ? fsError(err, `temporary folder ${tmp.dir} (spooling ${what})`, TMP_HINT) : err;
+        }
+        got.set(d, { file, start: 0, end: size });
+      } else {
+        for await (const c of e.body()) h.update(c);
+        got.set(d, { start, end: start + size });
       }
       if (h.digest('hex') !== m[1]) throw new StowageError(`${what}: ${name} does not hash to its name: the delta is damaged or was altered`);
-      got.set(d, file);
     }
     if (!index) throw new StowageError(`${what}: empty; not a patch delta`);
     for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`, { code: 'not-found' });
-    for (const img of index.images) checkConfig(index, img, await readFile(got.get(img.config.digest)!), what);
   } catch (e) {
-    await tmp.remove();
+    await tmp?.remove(); // an in-place input is the caller's to close
     throw e;
   } finally {
     await src.close();
   }
   const idx = index;
-  return {
+  // Read again from where it was proved: the spooled copy, or the input in place (a file, the parts).
+  const source = (d: Digest): Promise<ByteSource> => {
+    const at = got.get(d);
+    if (!at) throw new StowageError(`${what}: names no blob ${d}`);
+    return at.file ? FileByteSource.open(at.file) : inPlace!.open(at.start, at.end);
+  };
+  const delta: PatchDelta = {
     what,
     index: idx,
-    blob: (d) => got.get(d)!,
-    close: () => tmp.remove(),
+    source,
+    stream: (d) => (async function* () {
+      const s = await source(d);
+      try {
+        yield* s.chunks(got.get(d)!.end - got.get(d)!.start);
+      } finally {
+        await s.close();
+      }
+    })(),
+    bytes: async (d) => {
+      const parts: Buffer[] = [];
+      for await (const c of delta.stream(d)) parts.push(Buffer.from(c));
+      const b = Buffer.concat(parts);
+      // Read a second time from the input: proved again (small blobs; a layer's bytes are proved by the writer).
+      if (sha256(b) !== d) throw new StowageError(`${what}: ${blobPath(d)} changed since it was read: the delta is damaged or was altered`, { code: 'tampered' });
+      return b;
+    },
+    close: async () => {
+      await tmp?.remove();
+      await inPlace?.close();
+    },
   };
+  try {
+    for (const img of idx.images) checkConfig(idx, img, await delta.bytes(img.config.digest), what);
+  } catch (e) {
+    await delta.close();
+    throw e;
+  }
+  return delta;
 }
 
 /** Peeks at standard input's first bytes and puts them back, so whichever reader follows sees them all. */

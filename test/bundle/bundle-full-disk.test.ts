@@ -69,3 +69,24 @@ describe('apply of a bundle onto a disk that fills midway', { skip: SKIP }, () =
     void json;
   });
 });
+
+describe('apply of a bundle in parts needs no temporary copy of it', { skip: SKIP }, () => {
+  it('applies from parts with a temporary folder of 64 kB (the bundle is read in place)', () => {
+    if (!rel) return; // built by the suite above
+    const parts = join(tmp, 'parts');
+    spawnSync('mkdir', ['-p', parts]);
+    ok(['bundle', ...archivesOf(rel, 2), '--site', join(tmp, 'have.json'), ...archivesOf(rel, 1).flatMap((a) => ['--base', a]), '-o', join(parts, 'r2'), '--part-size', '8kB', '-q']);
+    const dest = join(tmp, 'site-copy');
+    spawnSync('cp', ['-a', join(tmp, 'site'), dest]);
+    const mnt = join(tmp, 'small-tmp');
+    spawnSync('mkdir', ['-p', mnt]);
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$MNT" || exit 99; STOWAGE_TMPDIR="$MNT" "$NODE" "$CLI" apply "$P" -o "oci:$DEST" -q'], {
+      env: { ...process.env, MNT: mnt, NODE: process.execPath, CLI, P: parts, DEST: dest, STOWAGE_NO_PROGRESS: '1' },
+      encoding: 'utf8',
+    });
+    assert.notEqual(r.status, 99, 'mount failed');
+    assert.equal(r.status, 0, r.stderr);
+    const ids = new Set(json(ok(['inspect', `oci:${dest}`, '--json'])).images.map((i: { imageId: string }) => i.imageId));
+    for (const a of APPS) assert.ok(ids.has(rel.get(`${a}:2`)!.imageId));
+  });
+});
