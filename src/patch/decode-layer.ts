@@ -13,7 +13,8 @@ import { VarintReader } from './varint.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 
-export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+export async function* decodeLayer(source: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+  const patch = new PatchInput(source);
   const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
   if (!magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
@@ -21,11 +22,14 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
   // engine's argument limit), no object per entry.
   const all = await BaseTable.of(bases);
   // Each decoder reads through windows of its own: several layers may be rebuilt from one base file at once.
+  // Two per base: the old headers are read in one sweep per block, then the old files' data in another; one window
+  // for both would be refilled at every switch.
   const readers = bases.map((f) => f.cursor());
+  const dataReaders = bases.map((f) => f.cursor());
   const byte = async (): Promise<number> => {
-    const b = await patch.read(1);
-    if (b.length === 0) throw corrupt('truncated');
-    return b[0]!;
+    const b = patch.byte() ?? (await patch.read(1))[0];
+    if (b === undefined) throw corrupt('truncated');
+    return b;
   };
   const varint = async (): Promise<number> => {
     let n = 0;
@@ -126,7 +130,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       yield emit(chunk);
       if (op.kind === DATA.SAME) {
         const e = entry(op.ref);
-        for await (const c of readers[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
+        for await (const c of dataReaders[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
       } else if (op.kind === DATA.SMALL) yield emit(lit.subarray(lAt, (lAt += op.dataLen)));
       else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
         // One frame per segment, right after the block's frames, in entry order.
@@ -136,7 +140,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
           let ref: Buffer | undefined;
           if (old) {
             const w = refWindow(at, len, op.dataLen, old.dataLen);
-            ref = await readers[old.layer]!.read(old.dataOffset + w.start, w.len);
+            ref = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
           }
           yield emit(await frame(ref, len));
         }
@@ -151,3 +155,34 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
 function unzig(u: number): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
+
+/**
+ * The patch read through a buffer of its own: a frame's two varints are a few bytes each, and read one by one from
+ * the file they cost a thread-pool round trip apiece. Bytes returned are views of buffers never written again.
+ */
+class PatchInput {
+  private buf: Buffer = Buffer.alloc(0);
+  private at = 0;
+  constructor(private readonly src: ByteSource) {}
+
+  /** The next byte when it is buffered. */
+  byte(): number | undefined {
+    return this.at < this.buf.length ? this.buf[this.at++] : undefined;
+  }
+
+  /** Up to `n` bytes (fewer only at the end). */
+  async read(n: number): Promise<Buffer> {
+    const have = this.buf.length - this.at;
+    if (have >= n) return this.buf.subarray(this.at, (this.at += n));
+    const rest = this.buf.subarray(this.at);
+    // A big read (a frame) goes straight through; a small one refills the buffer.
+    const more = await this.src.read(n - have >= READ_AHEAD ? n - have : READ_AHEAD);
+    const all = have ? Buffer.concat([rest, more]) : more;
+    const take = Math.min(n, all.length);
+    this.buf = all;
+    this.at = take;
+    return all.subarray(0, take);
+  }
+}
+
+const READ_AHEAD = 64 << 10;
