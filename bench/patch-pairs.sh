@@ -7,6 +7,8 @@
 #                          second run reuses the first's downloaded .debs), each imported as a one-layer image
 #   app-1.tar, app-2.tar   an app image: FROM deb:1, a node_modules layer from `npm install` of 20 dependencies;
 #                          app:2 has 5 of them updated (and its own build of the same Dockerfile)
+#   py-1.tar, py-2.tar     Debian with Python built twice, the second with eight security and point-release
+#                          updates installed (every file's time differs, 1,049 files changed, 32.8 MB of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/peers/env.sh
@@ -52,5 +54,24 @@ for n in 1 2; do
     node dist/bench/stack-layer.js "$PAIRS/deb-1.tar" "$ctx/layer.tar" "$PAIRS/app-$n.tar" "stowage-patch-bench/app:$n"
   fi
   rm -rf "$ctx"
+done
+# A security update: Debian with Python built by debootstrap, then built again and the newer packages (python3.11,
+# its libraries, libssl3, perl-base, tzdata, libpcre2 of the day: the .debs named in UPDATES, taken from $UPDATE_DEBS,
+# by default apt's cache) installed with dpkg in the chroot, as a nightly rebuild with security updates is.
+UPDATE_DEBS=${UPDATE_DEBS:-/var/cache/apt/archives}
+UPDATES=${UPDATES:-python3.11_3.11.2-6+deb12u9_amd64.deb python3.11-minimal_3.11.2-6+deb12u9_amd64.deb libpython3.11-minimal_3.11.2-6+deb12u9_amd64.deb libpython3.11-stdlib_3.11.2-6+deb12u9_amd64.deb libssl3_3.0.22-1~deb12u1_amd64.deb perl-base_5.36.0-7+deb12u4_amd64.deb tzdata_2026c-0+deb12u1_all.deb libpcre2-8-0_10.42-1+deb12u2_amd64.deb}
+for n in 1 2; do
+  [ -f "$PAIRS/py-$n.tar" ] && continue
+  root="$PAIRS/root-py$n"
+  rm -rf "$root"
+  debootstrap --variant=minbase --include=python3 --cache-dir="$PAIRS/debs" "$SUITE" "$root" "$MIRROR" >"$PAIRS/debootstrap-py$n.log" 2>&1
+  if [ "$n" = 2 ]; then
+    mkdir -p "$root/tmp/up"
+    for d in $UPDATES; do cp "$UPDATE_DEBS/$d" "$root/tmp/up/" || { echo "py-2: $UPDATE_DEBS/$d is missing (set UPDATE_DEBS, or UPDATES to newer packages)" >&2; exit 1; }; done
+    chroot "$root" sh -c 'dpkg -i /tmp/up/*.deb' >"$PAIRS/dpkg-py2.log" 2>&1
+    rm -rf "$root/tmp/up"
+  fi
+  tar --numeric-owner -C "$root" -c . | $STOWAGE import - -o "$PAIRS/py-$n.tar" --tag "stowage-patch-bench/py:$n" -q
+  rm -rf "$root"
 done
 ls -la "$PAIRS"/*.tar

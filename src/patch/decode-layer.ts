@@ -119,7 +119,8 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
             groupTotal += dataLen;
             // Bounded like the structure's reference (a hostile list could name one big old file again and again).
             if ((groupRefTotal += o.dataLen) > 2 * MAX_FRAME) throw corrupt('a grouped-delta reference over the format\'s bound');
-            groupRefs.push(await dataReaders[o.layer]!.view(o.dataOffset, o.dataLen));
+            // A copy, not a view: views of many read windows, held until the block ends, would pin them all.
+            groupRefs.push(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
           }
         } else if (kind === DATA.SMALL) litTotal += dataLen;
         else if (kind !== DATA.BIG) throw corrupt(`data kind ${kind}`);

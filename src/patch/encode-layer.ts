@@ -141,7 +141,10 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
       let kind: number = DATA.NONE;
       let ref = -1;
       if (e.dataLen > 0) {
-        const same = byHash.get(e.hash!);
+        // The copy at the same path when it is the same (the usual case): its data follows the header the decoder
+        // has just read, and its reference costs one byte; else any copy with the content.
+        const atPath = ids?.[ids.length - 1];
+        const same = atPath !== undefined && all[atPath]!.hash === e.hash && all[atPath]!.dataLen === e.dataLen ? atPath : byHash.get(e.hash!);
         if (same !== undefined) { kind = DATA.SAME; ref = same; }
         else {
           // Already-compressed files are not delta-coded: a small change moves every byte after it.
@@ -260,7 +263,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         groupParts.push(d);
         groupBytes += d.length;
         const o = all[p.ref]!;
-        const od = await dataReaders[o.layer]!.view(o.dataOffset, o.dataLen);
+        const od = await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen); // (a copy: a view would pin its whole read window until the block is coded)
         groupRefParts.push(od);
         groupRefBytes += od.length;
       } else if (p.kind === DATA.DELTA || p.kind === DATA.BIG) bigs.push(p);
@@ -332,7 +335,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
           const w = refWindow(at, len, p.e.dataLen, old.dataLen);
           refBuf = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
         }
-        const f = compress(seg, segmentLevel(len, !!old), refBuf);
+        const f = compress(seg, segmentLevel(len, refBuf?.length), refBuf);
         await frame(len, f);
         if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
         else { stats.literalBytes += len; stats.literalCost += f.length; }
@@ -354,17 +357,17 @@ function zig(n: number): number {
 /**
  * zstd levels for file data: high for small pieces (cheap there, and most of a patch's bytes), lower for big
  * segments, whose high-level tables cost time and memory. A big segment coded against its old file (a changed
- * executable or library) takes 11: on a Python security update (python3.11, libcrypto, libpython: 15.4 MB) the patch
- * was 2.48 MB where 3 gave 3.30 MB and 9 gave 2.72 MB, in the same CPU time as before grouping (12: 2.45 MB, but its
- * tables, 100 MB for a segment and its reference, took the delta past 256 MB; 19: 10x the time). A big literal is
- * mostly compressed data, which no level shrinks.
+ * executable or library) takes 9: on a Python security update (python3.11, libcrypto, libpython: 15.4 MB) the patch
+ * was 2.72 MB where 3 gave 3.30 MB. Level 11 made 2.48 MB and 12 2.45 MB, but their tables (65 and 100 MB for a
+ * segment and its reference) took the delta of the app pair past 256 MB (273-290 MB, where 9 stays at 240); 19 takes
+ * ten times as long. A big literal is mostly compressed data, which no level shrinks.
  */
-function segmentLevel(len: number, delta: boolean): number {
+function segmentLevel(len: number, refLen: number | undefined): number {
   const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
   if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
   if (len <= 64 << 10) return 15;
   if (len <= 1 << 20) return 6;
-  return delta ? 11 : 3;
+  return refLen === undefined ? 3 : 9;
 }
 
 /**
@@ -375,10 +378,10 @@ const GROUP_BYTES = 1 << 20;
 
 /**
  * The level of a block's grouped small deltas (one frame against their old files, one reference load a block, where
- * one frame each at 15 spent 1.8 s loading 986 references on the Python update): 12 made 2.450 MB, 19 2.430 MB at
- * 2.8x the CPU time.
+ * one frame each at 15 spent 1.8 s loading 986 references on the Python update): 9 made the same patch as 12 within
+ * 1 kB, with smaller tables; 19 saved 0.8% at 2.8x the CPU time.
  */
 function groupLevel(): number {
   const env = Number(process.env.STOWAGE_PATCH_GROUP_LEVEL);
-  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 12;
+  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 9;
 }
