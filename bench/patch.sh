@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # delta --patch and apply side by side with `zstd -3 --long=31 --patch-from` and `xdelta3 -9 -B 256MiB` on the whole
-# archives, on the two pairs bench/patch-pairs.sh builds (cached under $PAIRS): size, time, peak RSS; then the same
+# archives, on the three pairs bench/patch-pairs.sh builds (cached under $PAIRS): size, time, peak RSS; then the same
 # with each zstd stowage can use, native and WebAssembly (bench/patch-zstd.sh). Usage: bench/patch.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 PAIRS=${PAIRS:-/tmp/stowage-patch-bench}
 N=${1:-1}
-[ -f "$PAIRS/deb-2.tar" ] && [ -f "$PAIRS/app-2.tar" ] || bench/patch-pairs.sh >/dev/null
+[ -f "$PAIRS/deb-2.tar" ] && [ -f "$PAIRS/app-2.tar" ] && [ -f "$PAIRS/py-2.tar" ] || bench/patch-pairs.sh >/dev/null
 W=$(mktemp -d /tmp/stowage-patch-run-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 size() { stat -c %s "$1"; }
@@ -15,7 +15,7 @@ kb() { python3 -c "n=$1; print(f'{n/1e6:.1f} MB' if n>=1e6 else f'{n/1e3:.1f} KB
 echo "| pair | full docker save | stowage delta | stowage delta --patch | zstd -3 --long=31 --patch-from | xdelta3 -9 -B 256 MiB | patch / zstd | patch / xdelta3 |"
 echo "|---|---|---|---|---|---|---|---|"
 TIMES=()
-for pair in deb app; do
+for pair in deb app py; do
   old="$PAIRS/$pair-1.tar" new="$PAIRS/$pair-2.tar"
   $STOWAGE delta "$new" --base "$old" -o "$W/$pair.delta" -q
   read -r _ t_d r_d < <(measure delta-patch "$N" $STOWAGE delta "$new" --base "$old" --patch -o "$W/$pair.patch" -q)

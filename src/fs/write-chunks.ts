@@ -8,9 +8,15 @@ import { finished } from 'node:stream/promises';
 
 export async function writeChunks(path: string, body: AsyncIterable<Buffer>, opts: { flags?: string; onChunk?: (c: Buffer) => void } = {}): Promise<number> {
   const w = createWriteStream(path, { flags: opts.flags ?? 'w', highWaterMark: 1 << 20 });
+  // A write that fails while the loop waits for the next chunk (not for a drain) is kept here and thrown at the next
+  // turn: with no listener then, the stream's 'error' would end the process with a trace (a full temporary folder
+  // while apply spooled a delta, seen once under load).
+  let failed: unknown;
+  w.on('error', (e) => { failed ??= e; });
   let size = 0;
   try {
     for await (const c of body) {
+      if (failed) throw failed;
       size += c.length;
       opts.onChunk?.(c);
       if (!w.write(c)) {
@@ -20,6 +26,7 @@ export async function writeChunks(path: string, body: AsyncIterable<Buffer>, opt
         });
       }
     }
+    if (failed) throw failed;
     w.end();
     await finished(w);
     return size;

@@ -7,25 +7,31 @@
 import { StowageError } from '../errors.js';
 import type { ByteSource } from '../tar/bytesource.js';
 import { BaseTable, type BaseEntry } from './base-index.js';
-import { BLOCK_ENTRIES, DATA, MAGIC, MAX_FRAME, SEGMENT, refWindow } from './format.js';
+import { BLOCK_ENTRIES, DATA, MAGIC, MAGIC_V2, MAX_FRAME, SEGMENT, refWindow } from './format.js';
 import type { LayerFile } from './layer-file.js';
 import { VarintReader } from './varint.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 
-export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+export async function* decodeLayer(source: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+  const patch = new PatchInput(source);
   const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
-  if (!magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
+  // Version 1 (three frames a block) and 2 (a fourth: the grouped small deltas) are both read.
+  const v2 = magic.equals(MAGIC_V2);
+  if (!v2 && !magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
   // Offsets in typed columns, appended one by one: no spread into a call (a layer of a million entries passes the
   // engine's argument limit), no object per entry.
   const all = await BaseTable.of(bases);
   // Each decoder reads through windows of its own: several layers may be rebuilt from one base file at once.
+  // Two per base: the old headers are read in one sweep per block, then the old files' data in another; one window
+  // for both would be refilled at every switch.
   const readers = bases.map((f) => f.cursor());
+  const dataReaders = bases.map((f) => f.cursor());
   const byte = async (): Promise<number> => {
-    const b = await patch.read(1);
-    if (b.length === 0) throw corrupt('truncated');
-    return b[0]!;
+    const b = patch.byte() ?? (await patch.read(1))[0];
+    if (b === undefined) throw corrupt('truncated');
+    return b;
   };
   const varint = async (): Promise<number> => {
     let n = 0;
@@ -73,8 +79,11 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number }
     const list: Op[] = [];
     const refParts: Buffer[] = [];
+    const groupRefs: Buffer[] = [];
     let structTotal = 0;
     let litTotal = 0;
+    let groupTotal = 0;
+    let groupRefTotal = 0;
     for (let k = 0; k < n; k++) {
       const structLen = ops.uint();
       const flags = ops.uint();
@@ -99,18 +108,25 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
       let ref = -1;
       if (dataLen > 0) {
         kind = ops.uint();
-        if (kind === DATA.SAME || kind === DATA.DELTA) {
+        if (kind === DATA.SAME || kind === DATA.DELTA || (kind === DATA.GROUPED && v2)) {
           const rc = ops.uint();
           ref = rc === 0 ? hdr : lastRef + 1 + unzig(rc - 1);
           if (ref < 0) throw corrupt('a data reference with no old entry');
           lastRef = ref;
-          if (kind === DATA.SAME && entry(ref).dataLen !== dataLen) throw corrupt(`old entry ${ref} holds ${entry(ref).dataLen} bytes, not ${dataLen}`);
-          entry(ref);
+          const o = entry(ref);
+          if (kind === DATA.SAME && o.dataLen !== dataLen) throw corrupt(`old entry ${ref} holds ${o.dataLen} bytes, not ${dataLen}`);
+          if (kind === DATA.GROUPED) {
+            groupTotal += dataLen;
+            // Bounded like the structure's reference (a hostile list could name one big old file again and again).
+            if ((groupRefTotal += o.dataLen) > 2 * MAX_FRAME) throw corrupt('a grouped-delta reference over the format\'s bound');
+            // A copy, not a view: views of many read windows, held until the block ends, would pin them all.
+            groupRefs.push(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
+          }
         } else if (kind === DATA.SMALL) litTotal += dataLen;
         else if (kind !== DATA.BIG) throw corrupt(`data kind ${kind}`);
       }
       structTotal += structLen;
-      if (structTotal > MAX_FRAME || litTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
+      if (structTotal > MAX_FRAME || litTotal > MAX_FRAME || groupTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
       list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref });
     }
     const trailer = last ? ops.uint() : 0;
@@ -118,16 +134,20 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
     const struct = await frame(refParts.length ? Buffer.concat(refParts) : undefined, structTotal + trailer);
     refParts.length = 0;
     const lit = await frame(undefined, litTotal);
+    const group = v2 ? await frame(groupRefs.length ? Buffer.concat(groupRefs) : undefined, groupTotal) : undefined;
+    groupRefs.length = 0;
     let sAt = 0;
     let lAt = 0;
+    let gAt = 0;
     for (const op of list) {
       const chunk = struct.subarray(sAt, (sAt += op.structLen));
       if (!putFields(chunk, op.flags, op.mtime)) throw corrupt('header fields where no header is');
       yield emit(chunk);
       if (op.kind === DATA.SAME) {
         const e = entry(op.ref);
-        for await (const c of readers[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
+        for await (const c of dataReaders[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
       } else if (op.kind === DATA.SMALL) yield emit(lit.subarray(lAt, (lAt += op.dataLen)));
+      else if (op.kind === DATA.GROUPED) yield emit(group!.subarray(gAt, (gAt += op.dataLen)));
       else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
         // One frame per segment, right after the block's frames, in entry order.
         const old = op.kind === DATA.DELTA ? entry(op.ref) : undefined;
@@ -136,7 +156,7 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
           let ref: Buffer | undefined;
           if (old) {
             const w = refWindow(at, len, op.dataLen, old.dataLen);
-            ref = await readers[old.layer]!.read(old.dataOffset + w.start, w.len);
+            ref = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
           }
           yield emit(await frame(ref, len));
         }
@@ -151,3 +171,34 @@ export async function* decodeLayer(patch: ByteSource, bases: LayerFile[], declar
 function unzig(u: number): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
+
+/**
+ * The patch read through a buffer of its own: a frame's two varints are a few bytes each, and read one by one from
+ * the file they cost a thread-pool round trip apiece. Bytes returned are views of buffers never written again.
+ */
+class PatchInput {
+  private buf: Buffer = Buffer.alloc(0);
+  private at = 0;
+  constructor(private readonly src: ByteSource) {}
+
+  /** The next byte when it is buffered. */
+  byte(): number | undefined {
+    return this.at < this.buf.length ? this.buf[this.at++] : undefined;
+  }
+
+  /** Up to `n` bytes (fewer only at the end). */
+  async read(n: number): Promise<Buffer> {
+    const have = this.buf.length - this.at;
+    if (have >= n) return this.buf.subarray(this.at, (this.at += n));
+    const rest = this.buf.subarray(this.at);
+    // A big read (a frame) goes straight through; a small one refills the buffer.
+    const more = await this.src.read(n - have >= READ_AHEAD ? n - have : READ_AHEAD);
+    const all = have ? Buffer.concat([rest, more]) : more;
+    const take = Math.min(n, all.length);
+    this.buf = all;
+    this.at = take;
+    return all.subarray(0, take);
+  }
+}
+
+const READ_AHEAD = 64 << 10;

@@ -11,9 +11,13 @@ import type { Digest } from '../oci/digest.js';
 export const PATCH_INDEX = 'stowage-patch.json';
 export const PATCH_SCHEMA = 'stowage.patch/v1';
 export const MAGIC = Buffer.from('STWPTCH1');
+/** Version 2 of the layer patch: a fourth frame per block, the block's small delta-coded files (DATA.GROUPED). */
+export const MAGIC_V2 = Buffer.from('STWPTCH2');
 
 /** How an entry's data is rebuilt. */
-export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4 } as const;
+export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5 } as const;
+/** Delta-coded files up to this size go (v2) into their block's grouped-delta frame, not one frame each. */
+export const GROUP_FILE = 64 << 10;
 
 /** Big files are cut into segments of this size, each coded against a window of the old file. */
 export const SEGMENT = 8 << 20;

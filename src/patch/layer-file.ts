@@ -17,6 +17,8 @@ import { ReadAheadFileSource } from '../tar/readahead-source.js';
 
 const SMALL_READ = 64 << 10;
 const WINDOW = 1 << 20;
+/** What a read that jumps away from the window loads: one header, or a small file, and a little after it. */
+const JUMP_READ = 16 << 10;
 
 /**
  * Reads by offset with a read-ahead window of its own. Each reader of a file has one (a LayerFile's own, and one per
@@ -33,23 +35,59 @@ export class LayerReader {
     return this.file.size;
   }
 
-  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. */
+  /** Reads `len` bytes at `off` (relative to the tar's start); they must all be there. The caller may change them. */
   async read(off: number, len: number): Promise<Buffer> {
+    const b = await this.view(off, len);
+    return len > SMALL_READ ? b : Buffer.from(b);
+  }
+
+  /**
+   * The same bytes, for a caller that only reads them: a small read is a view of the window, not a copy (a window is
+   * never refilled in place, so the view stays true).
+   */
+  async view(off: number, len: number): Promise<Buffer> {
     const f = this.file;
     if (off < 0 || len < 0 || off + len > f.size) throw new StowageError(`${f.what}: a read past its end (offset ${off}, ${len} bytes, of ${f.size})`);
     if (len > SMALL_READ) return f.readDirect(off, len);
     if (off < this.winAt || off + len > this.winAt + this.win.length) {
+      // A read just past the window (the next header, the next file) loads a whole window: reads go on from there. One
+      // that jumps elsewhere (a copy of an identical file far away in the base) loads little: a whole window per jump
+      // read 3.2 GB for a 66 MB layer of node_modules, whose duplicate files lie all over the base.
+      const end = this.winAt + this.win.length;
+      const onward = off >= this.winAt && off <= end + JUMP_READ;
       // The window's offset and bytes change together, after the read: set apart, a read interleaved with this one
       // would take the old bytes for the new offset (issue 24: "corrupt patch data" from a valid patch).
-      const win = await f.readDirect(off, Math.min(WINDOW, f.size - off));
+      const win = await f.readDirect(off, Math.min(onward ? WINDOW : Math.max(len, JUMP_READ), f.size - off));
       this.win = win;
       this.winAt = off;
     }
-    return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
+    return this.win.subarray(off - this.winAt, off - this.winAt + len);
   }
 
+  /**
+   * `len` bytes at `off` in chunks, for a caller that only reads them. A big region is read one chunk ahead: the
+   * next read is in flight while the caller hashes and writes this one.
+   */
   async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
-    for (let at = 0; at < len; at += chunk) yield await this.read(off + at, Math.min(chunk, len - at));
+    if (len <= SMALL_READ) {
+      yield await this.view(off, len);
+      return;
+    }
+    if (off < 0 || len < 0 || off + len > this.file.size) await this.view(off, len); // (throws the one-line error)
+    let next = this.file.readDirect(off, Math.min(chunk, len));
+    try {
+      for (let at = 0; at < len;) {
+        const cur = await next;
+        at += cur.length;
+        if (at < len) {
+          next = this.file.readDirect(off + at, Math.min(chunk, len - at));
+          next.catch(() => undefined); // (awaited on the next turn; a caller that stops here leaves no unhandled rejection)
+        }
+        yield cur;
+      }
+    } finally {
+      await next.catch(() => undefined);
+    }
   }
 }
 
