@@ -3,6 +3,7 @@
  * target holds every base layer it refers to. Reading the delta hashes every blob against its name, so inspect and
  * verify prove the pieces too.
  */
+import { describeRecipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { HaveSet } from './have.js';
@@ -39,8 +40,8 @@ export interface PatchDescription {
   format: string;
   created: string;
   madeAgainst: string[];
-  images: { tags: string[]; imageId: Digest; layers: number }[];
-  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[] }[];
+  images: { tags: string[]; imageId: Digest; layers: number; manifestDigest?: Digest }[];
+  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; recipe?: string; blobDigest?: Digest }[];
   /** Every blob was hashed against its name while the delta was read. */
   blobsVerified: number;
 }
@@ -51,11 +52,12 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size,
     shipped: l.patch?.size ?? l.whole?.size ?? 0, storedCompression: l.storedCompression,
     bases: l.patch?.bases ?? [], providedBy: l.providedBy ?? [],
+    ...(l.blob ? { recipe: describeRecipe(l.blob.recipe), blobDigest: l.blob.digest } : {}),
   }));
   return {
     schema: 'stowage.patch-inspect/v1', delta: d.what, format: i.schema, created: i.created, madeAgainst: i.madeAgainst,
-    images: i.images.map((m) => ({ tags: m.tags, imageId: m.config.digest, layers: m.layers.length })),
+    images: i.images.map((m) => ({ tags: m.tags, imageId: m.config.digest, layers: m.layers.length, ...(m.manifest ? { manifestDigest: m.manifest.digest } : {}) })),
     layers,
-    blobsVerified: i.images.length + layers.filter((l) => l.how !== 'base').length,
+    blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + layers.filter((l) => l.how !== 'base').length,
   };
 }

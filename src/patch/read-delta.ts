@@ -16,6 +16,7 @@ import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
 import { parsePatchIndex } from './index-schema.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { checkConfig } from './config-check.js';
+import { checkManifest } from './manifest-check.js';
 
 export interface PatchDelta {
   what: string;
@@ -97,7 +98,10 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
     }
     if (!index) throw new StowageError(`${what}: empty; not a patch delta`);
     for (const [d] of need) if (!got.has(d)) throw new StowageError(`${what}: ${blobPath(d)} is missing (a truncated or incomplete delta)`, { code: 'not-found' });
-    for (const img of index.images) checkConfig(index, img, await readFile(got.get(img.config.digest)!), what);
+    for (const img of index.images) {
+      checkConfig(index, img, await readFile(got.get(img.config.digest)!), what);
+      if (img.manifest) checkManifest(index, img, await readFile(got.get(img.manifest.digest)!), what);
+    }
   } catch (e) {
     await tmp.remove();
     throw e;
@@ -150,7 +154,10 @@ function namedBlobs(index: PatchIndex): Map<Digest, number> {
     if (had !== undefined && had !== size) throw new StowageError(`${PATCH_INDEX}: ${field} gives blob ${d} a size of ${size}, and another field ${had}`);
     need.set(d, size);
   };
-  for (const [i, img] of index.images.entries()) add(img.config.digest, img.config.size, `images[${i}].config.size`);
+  for (const [i, img] of index.images.entries()) {
+    add(img.config.digest, img.config.size, `images[${i}].config.size`);
+    if (img.manifest) add(img.manifest.digest, img.manifest.size, `images[${i}].manifest.size`);
+  }
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
     if (l.whole) add(l.whole.digest, l.whole.size, `layers[${i}].whole.size`);

@@ -17,17 +17,24 @@ import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js'
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
   for (const [i, l] of r.layers.entries()) {
+    const patch = () => `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`;
     const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
-      : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
+      : l.how === 'patch' ? `${patch()}${l.recipe ? `; recompressed by ${l.recipe} into its blob ${l.blobDigest!.slice(0, 19)}…` : l.noRecipe ? `; rebuilt as a plain tar, new blob digest (--new-digests): ${l.noRecipe.reason}` : ''}`
+      : l.noRecipe ? `shipped as its original blob (${formatBytes(l.shipped)}, ${formatBytes(l.shipped - l.noRecipe.patchBytes)} more than its patch): ${l.noRecipe.reason}; --new-digests patches it and gives the image new digests`
       : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
     out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
+  }
+  for (const img of r.images) {
+    const name = img.tags.join(', ') || img.imageId;
+    out.push(img.exact ? `${name}: arrives exact, manifest ${img.manifestDigest} (into a registry or an OCI layout holding the base's blobs)`
+      : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
   }
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
   out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
   return out.join('\n');
 }
 
-export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number }): Promise<void> {
+export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number; newDigests?: boolean }): Promise<void> {
   if (!baseSpecs.length || opts.haveFiles) throw new UsageError('delta --patch needs --base SOURCE (the base\'s files, not a --have record): patches are made against its content');
   if (output.startsWith('docker-daemon:')) throw new UsageError('a patch delta is a file (or -): docker load does not take it; write it with -o FILE and run stowage apply on the target');
   const sources: ImageSource[] = [];
@@ -37,7 +44,7 @@ export async function runPatchDelta(targets: string[], baseSpecs: string[], outp
     for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
     const progress = new Progress('patching', opts.quiet);
     let done = 0;
-    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)) });
+    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)), ...(opts.newDigests ? { newDigests: true } : {}) });
     progress.done();
     if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
     else if (opts.json) printJson(r);
@@ -49,7 +56,11 @@ export async function runPatchDelta(targets: string[], baseSpecs: string[], outp
 
 export function renderPatchApply(r: PatchApplyReport): string[] {
   const out: string[] = [];
-  for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+  for (const i of r.images) {
+    const recompressed = i.recompressed ? ` (${i.recompressed} recompressed into upstream's blobs, digests verified)` : '';
+    out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches${recompressed}, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+    out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
+  }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
@@ -99,10 +110,10 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     const r = describePatchDelta(d);
     if (opts.json) return printJson(r);
     const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
-    for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}`);
+    for (const i of r.images) out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')}${i.manifestDigest ? `, upstream's manifest ${i.manifestDigest}` : ''}`);
     for (const [k, l] of r.layers.entries()) {
       const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
-        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
+        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
         : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
       out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
     }
