@@ -157,7 +157,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
           const at = `${what}: layer ${l.diffId} recompressed by ${describeRecipe(b.recipe)}`;
           const open = () => verified(encodeByRecipe(b.recipe, rebuilt(l)), {
             what: at, digest: b.digest, size: b.size,
-            says: (got) => `${at} makes ${got}, not ${b.digest}: the recipe does not reproduce the blob the target stored; nothing written`,
+            meaning: 'the recipe does not reproduce the blob the target stored; nothing written',
           });
           return { diffId: l.diffId, size: b.size, compression: 'gzip', digest: b.digest, open, check: 'source' };
         }
