@@ -44,7 +44,7 @@ function files(dir: string, version: number, changed: number[]): Record<string, 
   return f;
 }
 
-interface Upstream { manifest: Buffer; digest: string; blobs: Buffer[] }
+interface Upstream { manifest: Buffer; digest: string; blobs: Buffer[]; tars: Buffer[]; config: Buffer }
 
 /**
  * An OCI layout holding one image with a Docker schema 2 manifest (as `docker push` makes): layers gzip'd by Go at
@@ -69,7 +69,7 @@ async function upstream(dir: string, version: number, gz: string): Promise<Upstr
   const digest = put(manifest);
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: DOCKER_MANIFEST, digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': String(version) } }] }));
-  return { manifest, digest, blobs };
+  return { manifest, digest, blobs, tars, config };
 }
 
 /** What the registry answers for a manifest: its Docker-Content-Digest and bytes, or the status. */
@@ -191,6 +191,30 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
     const config = JSON.parse(readFileSync(join(p('up-2'), 'blobs/sha256', JSON.parse(v2.manifest.toString()).config.digest.slice(7)), 'utf8'));
     assert.equal(inspected.images[0].imageId, JSON.parse(v2.manifest.toString()).config.digest);
     assert.deepEqual(inspected.images[0].layers.map((l: { diffId: string }) => l.diffId), config.rootfs.diff_ids);
+  });
+
+  it('a base in a docker save archive: exact when it holds upstream\'s blobs, else a manifest of its own, saying why', async () => {
+    // stowage copy keeps the registry's gzip blobs in the archive: the base layer is upstream's blob.
+    assert.equal(stowage(['copy', `docker://${site.addr}/app:1`, p('site-1.tar')]).status, 0);
+    const kept = json(stowage(['apply', p('d.patch'), '--base', p('site-1.tar'), '-o', `oci:${p('from-copy')}:2`, '--json']));
+    assert.equal(kept.images[0].exact, true, kept.images[0].notExact);
+    // A docker save of v1 with plain tar layers (as an engine saves): its base layer's blob is the tar, not upstream's gzip.
+    const id = sha(v1.config).slice(7);
+    await writeTar(p('plain-1.tar'), [
+      { name: 'manifest.json', data: JSON.stringify([{ Config: `${id}.json`, RepoTags: ['app:1'], Layers: v1.tars.map((t) => `${sha(t).slice(7)}.tar`) }]) },
+      { name: `${id}.json`, data: v1.config },
+      ...v1.tars.map((t) => ({ name: `${sha(t).slice(7)}.tar`, data: t })),
+    ]);
+    const out = p('from-archive');
+    const r = stowage(['apply', p('d.patch'), '--base', p('plain-1.tar'), '-o', `oci:${out}:2`, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const a = JSON.parse(r.stdout);
+    assert.equal(a.images[0].exact, false);
+    assert.match(a.images[0].notExact, /the base holds layer 1 as sha256:[0-9a-f]{64}, and upstream's manifest names sha256:/);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    assert.notEqual(index.manifests[0].digest, v2.digest);
+    const v = stowage(['verify', `oci:${out}`]);
+    assert.equal(v.status, 0, v.stderr + v.stdout);
   });
 
   it('--new-digests patches every layer: rebuilt tars, same DiffIDs and image ID, a new manifest digest (said in the output)', async () => {
