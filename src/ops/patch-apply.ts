@@ -22,7 +22,7 @@ import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
 import { digestOf, verified } from '../hash/verified.js';
-import { encodeByRecipe } from '../compress/recipes/recipe.js';
+import { encodeThreaded } from '../compress/recipes/encode-threaded.js';
 import { describeRecipe } from '../compress/recipes/recipe.js';
 import { checkManifest } from '../patch/manifest-check.js';
 import type { Descriptor } from '../oci/types.js';
@@ -155,7 +155,8 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
           const b = l.blob;
           line.recompressed++;
           const at = `${what}: layer ${l.diffId} recompressed by ${describeRecipe(b.recipe)}`;
-          const open = () => verified(encodeByRecipe(b.recipe, rebuilt(l)), {
+          // On a thread of its own: layers the writer takes at once recompress on as many cores.
+          const open = () => verified(encodeThreaded(b.recipe, rebuilt(l), at), {
             what: at, digest: b.digest, size: b.size,
             meaning: 'the recipe does not reproduce the blob the target stored; nothing written',
           });
