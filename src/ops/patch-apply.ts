@@ -36,6 +36,8 @@ export interface PatchApplyReport {
   /** Layers the target stored compressed, rebuilt uncompressed with the same DiffID. */
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
+  /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
+  index?: { exact: boolean; digest?: Digest; notExact?: string };
   loaded?: string[];
   tagged?: EngineTagMove[];
 }
@@ -178,7 +180,19 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
       images.push(w);
       report.images.push(line);
     }
-    const r = await writeImages(dest, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    // A multi-platform image keeps upstream's index when every image in it is exact (a registry pushes it as it
+    // is when it lists exactly the manifests pushed; other destinations list the images themselves).
+    const push: { index?: { bytes: Buffer; mediaType: string } } = {};
+    if (index.index && images.length > 1) {
+      const lost = report.images.find((i) => !i.exact);
+      if (lost) report.index = { exact: false, notExact: `${lost.tags[0] ?? lost.imageId} is not exact` };
+      else if (destAccepts(dest).shape !== 'registry') report.index = { exact: false, notExact: `${dest.text} lists the images in an index of its own` };
+      else {
+        push.index = { bytes: await readFile(delta.blob(index.index.digest)), mediaType: index.index.mediaType };
+        report.index = { exact: true, digest: index.index.digest };
+      }
+    }
+    const r = await writeImages(dest, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(push.index ? { push } : {}) });
     report.bytes = r.bytes;
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;

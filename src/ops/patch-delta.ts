@@ -19,7 +19,7 @@ import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
 import { encodeLayer, indexBases, type EncodeStats } from '../patch/encode-layer.js';
 import { PATCH_INDEX, PATCH_SCHEMA, type PatchImage, type PatchIndex, type PatchLayer } from '../patch/format.js';
-import { arrivingBlob } from '../patch/manifest-check.js';
+import { arrivingBlob, checkImageIndex } from '../patch/manifest-check.js';
 import { findRecipe } from '../compress/recipes/find-recipe.js';
 import { describeRecipe } from '../compress/recipes/recipe.js';
 import { DOCKER_MANIFEST, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
@@ -27,6 +27,7 @@ import type { SourceImage } from '../image/model.js';
 import { blobPath, sha256 } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { HaveSet } from './have.js';
+import { sourceIndex } from './copy.js';
 
 export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
@@ -39,6 +40,8 @@ export interface PatchDeltaReport {
   archiveBytes: number;
   /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
   missingBytes: number;
+  /** A multi-platform target: its image index, kept when every image it lists arrives exact. */
+  index?: { digest?: Digest; exact: boolean; notExact?: string };
 }
 
 export interface PatchDeltaImage {
@@ -209,6 +212,29 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       }
     }
     if (!index.images.length) throw new StowageError('no target images');
+    // A multi-platform target: its index travels too when every platform's manifest does.
+    const only = targets.length === 1 ? targets[0]! : undefined;
+    if (only && only.images.length > 1) {
+      const x = await sourceIndex(only, only.images);
+      if (!x) report.index = { exact: false, notExact: 'the source does not hold the index its images came from' };
+      else {
+        const d = sha256(x.bytes);
+        const lost = report.images.find((i) => !i.exact);
+        report.index = { digest: d, exact: !lost };
+        if (lost) report.index.notExact = `${lost.tags[0] ?? lost.imageId} does not arrive exact`;
+        else {
+          index.index = { digest: d, size: x.bytes.length, mediaType: x.mediaType };
+          try {
+            // The reader's own rule: it lists exactly these images' manifests (no attestation or other entry).
+            checkImageIndex(index, x.bytes, only.spec);
+            blobs.set(d, { size: x.bytes.length, open: async function* () { yield x.bytes; } });
+          } catch {
+            delete index.index;
+            report.index = { digest: d, exact: false, notExact: 'it lists manifests other than its images\' (attestations?), which stowage does not carry yet' };
+          }
+        }
+      }
+    }
     const out = await openOutput(output);
     try {
       const w = new TarWriter(out.stream);

@@ -69,6 +69,11 @@ export interface PatchIndex {
   madeAgainst: string[];
   /** The base images (a tag, else the image ID): what a bare `--base docker-daemon:` stands for in apply. */
   baseImages?: string[];
+  /**
+   * The target's image index (a multi-platform image), a blob of the delta, byte for byte: recorded when every image
+   * it lists arrives exact, so a registry gets it as it was and the index digest is upstream's.
+   */
+  index?: { digest: Digest; size: number; mediaType: string };
 }
 
 /** A compressed blob as the target stored it, and the recipe that makes it again from the layer's tar. */

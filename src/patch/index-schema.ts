@@ -10,17 +10,18 @@ import { JSON_LIMIT } from '../limits.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { isRecord } from '../oci/json.js';
-import { DOCKER_LAYER, DOCKER_MANIFEST, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
+import { DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_SCHEMA, type PatchIndex } from './format.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
-const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'images', 'layers'];
+const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'images', 'layers', 'index'];
 const IMAGE = ['tags', 'config', 'layers', 'manifest'];
 const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'whole', 'providedBy', 'blob'];
 /** The media types a recompressed blob may have (gzip layers), and a kept manifest (an image manifest). */
 const GZIP_LAYER_TYPES = [OCI_LAYER_GZIP, DOCKER_LAYER];
 const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
 /** The field a layer of each kind must have; the others' are refused on it. */
 const OWN: Record<string, string | undefined> = { base: 'providedBy', patch: 'patch', whole: 'whole' };
 
@@ -122,6 +123,15 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     const diffIds = list.map((ch, k) => byChain.get(ch) ?? bad(`${f}.layers[${k}]`, `names ${ch}, which the index's layers do not describe`));
     const expect = chainIds(diffIds);
     for (const [k, ch] of list.entries()) if (expect[k] !== ch) bad(`${f}.layers[${k}]`, `is ${ch}, but the layers below it make ChainID ${expect[k]} (a reordered or repeated layer list)`);
+  }
+  if (top.index !== undefined) {
+    const x = obj(top.index, 'index', ['digest', 'size', 'mediaType']);
+    const xd = digest(x.digest, 'index.digest');
+    if (layerBlobs.has(xd) || images.some((m) => isRecord(m) && (isRecord(m.config) && m.config.digest === xd || isRecord(m.manifest) && m.manifest.digest === xd))) bad('index.digest', 'names another blob of the delta, not an index');
+    size(x.size, 'index.size', 2, JSON_LIMIT);
+    const mt = str(x.mediaType, 'index.mediaType');
+    if (!INDEX_TYPES.includes(mt)) bad('index.mediaType', `must be an image index type (${INDEX_TYPES.join(', ')}), not ${kind(mt)}`);
+    images.forEach((m, i) => { if (!isRecord(m) || m.manifest === undefined) bad(`images[${i}].manifest`, 'is missing: an index is kept only when every image it lists keeps its manifest'); });
   }
   return doc as PatchIndex;
 }

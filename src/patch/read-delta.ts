@@ -16,7 +16,7 @@ import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
 import { parsePatchIndex } from './index-schema.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { checkConfig } from './config-check.js';
-import { checkManifest } from './manifest-check.js';
+import { checkImageIndex, checkManifest } from './manifest-check.js';
 
 export interface PatchDelta {
   what: string;
@@ -102,6 +102,7 @@ export async function readPatchDelta(path: string): Promise<PatchDelta> {
       checkConfig(index, img, await readFile(got.get(img.config.digest)!), what);
       if (img.manifest) checkManifest(index, img, await readFile(got.get(img.manifest.digest)!), what);
     }
+    if (index.index) checkImageIndex(index, await readFile(got.get(index.index.digest)!), what);
   } catch (e) {
     await tmp.remove();
     throw e;
@@ -158,6 +159,7 @@ function namedBlobs(index: PatchIndex): Map<Digest, number> {
     add(img.config.digest, img.config.size, `images[${i}].config.size`);
     if (img.manifest) add(img.manifest.digest, img.manifest.size, `images[${i}].manifest.size`);
   }
+  if (index.index) add(index.index.digest, index.index.size, 'index.size');
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
     if (l.whole) add(l.whole.digest, l.whole.size, `layers[${i}].whole.size`);

@@ -15,14 +15,14 @@ import { gzipSync } from 'node:zlib';
 import { layerTar, writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, multiPlatformLayout, startRegistry, type Registry } from '../helpers/registry.js';
 import { GO_SKIP, buildGzipper, goGzipped } from '../recipes/go-reference.js';
 
 const tmp = scratch('stowage-exact-');
 const p = (n: string) => join(tmp, n);
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const ACCEPT = `${DOCKER_MANIFEST}, application/vnd.oci.image.manifest.v1+json`;
+const ACCEPT = `${DOCKER_MANIFEST}, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json`;
 
 /** Text-like content (words from a small vocabulary), the same for the same seed: compressible, as real files are. */
 function words(seed: string, n: number): string {
@@ -238,6 +238,25 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
     assert.equal(got.status, 200);
     assert.notEqual(got.digest, v2.digest);
     assert.equal(JSON.parse(got.bytes.toString()).config.digest, JSON.parse(v2.manifest.toString()).config.digest);
+  });
+
+  it('a multi-platform image: its index arrives byte for byte, with upstream\'s index digest', async () => {
+    const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }];
+    const m1 = await multiPlatformLayout(p('multi-1'), platforms);
+    const m2 = await multiPlatformLayout(p('multi-2'), platforms);
+    for (const [dir, reg, tag] of [['multi-1', up, '1'], ['multi-2', up, '2'], ['multi-1', site, '1']] as const) {
+      const r = stowage(['push', '-q', '--all-platforms', `oci:${p(dir)}:multi`, `${reg.addr}/multi:${tag}`]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    assert.equal((await served(up, 'multi', '2')).digest, m2.indexDigest);
+    const d = json(stowage(['delta', `docker://${up.addr}/multi:2`, '--base', `docker://${up.addr}/multi:1`, '--patch', '-o', p('multi.patch'), '--json']));
+    assert.equal(d.index.exact, true, d.index.notExact);
+    assert.equal(d.index.digest, m2.indexDigest);
+    const a = json(stowage(['apply', p('multi.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `docker://${site.addr}/multi:2`, '--json']));
+    assert.equal(a.index.exact, true, a.index.notExact);
+    const res = await fetch(`http://${site.addr}/v2/multi/manifests/2`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(res.headers.get('docker-content-digest'), m2.indexDigest);
+    assert.notEqual(m1.indexDigest, m2.indexDigest);
   });
 
   const tampered: [string, (index: any) => void, RegExp][] = [

@@ -29,6 +29,7 @@ export function renderPatchDelta(r: PatchDeltaReport): string {
     out.push(img.exact ? `${name}: arrives exact, manifest ${img.manifestDigest} (into a registry or an OCI layout holding the base's blobs)`
       : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
   }
+  if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
   out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
   return out.join('\n');
@@ -62,6 +63,7 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
     out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
   }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
+  if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
   return out;
