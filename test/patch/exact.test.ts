@@ -264,6 +264,9 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
     ['an absurd level', (i) => { i.layers[2].blob.recipe.level = 99; }, /layers\[2\]\.blob\.recipe: go-flate recipe level 99 is out of range/],
     ['a recipe that does not reproduce the blob', (i) => { i.layers[1].blob.recipe.level = 5; }, /does not reproduce the blob/],
     ['an altered blob digest', (i) => { i.layers[1].blob.digest = sha(Buffer.from('other')); }, /the manifest sha256:[0-9a-f]{64} of .* names layer 2 .* but the delta rebuilds it as/],
+    ['a blob on a base layer', (i) => { i.layers[0].blob = i.layers[1].blob; }, /layers\[0\]\.blob does not belong on a layer whose how is base/],
+    ['a manifest of another media type', (i) => { i.images[0].manifest.mediaType = 'text/plain'; }, /images\[0\]\.manifest\.mediaType must be an image manifest type/],
+    ['a blob size out of range', (i) => { i.layers[2].blob.size = -1; }, /layers\[2\]\.blob\.size is -1, outside 18\.\./],
   ];
   for (const [name, edit, message] of tampered) {
     it(`${name} in the index: one line, exit 1, nothing at the tag`, async () => {
