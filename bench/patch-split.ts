@@ -29,7 +29,7 @@ for (const l of delta.index.layers) {
   await BaseTable.of(files);
   const index = ms(t);
   const run = async (sink: (b: Buffer) => unknown) => {
-    const s = await FileByteSource.open(delta.blob(l.patch!.digest));
+    const s = await delta.source(l.patch!.digest);
     const t0 = performance.now();
     for await (const b of decodeLayer(s, files, l.size, 'layer')) await sink(b);
     await s.close();

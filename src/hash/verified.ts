@@ -20,6 +20,8 @@ export interface Expected {
   size?: number;
   /** What a digest mismatch means, in words, when the caller knows better than "bytes hash to" (a patch). */
   says?: (seen: Digest) => string;
+  /** What any mismatch means, added to the message ("the recipe does not reproduce the blob"). */
+  meaning?: string;
 }
 
 /** What a stream held: its digest and its size. */
@@ -30,7 +32,14 @@ export interface Seen {
 
 /** The one-line complaints, shared with checks that get their digests elsewhere (worker threads). */
 export function mismatch(want: Expected, seen: Partial<Seen>): string | undefined {
-  if (want.size !== undefined && seen.size !== undefined && seen.size !== want.size) return `${want.what}: ${seen.size} bytes where ${want.size} were expected`;
+  const bad = plainMismatch(want, seen);
+  return bad && want.meaning ? `${bad}: ${want.meaning}` : bad;
+}
+
+function plainMismatch(want: Expected, seen: Partial<Seen>): string | undefined {
+  if (want.size !== undefined && seen.size !== undefined && seen.size !== want.size) {
+    return seen.size > want.size && seen.digest === undefined ? `${want.what}: more than the ${want.size} bytes expected` : `${want.what}: ${seen.size} bytes where ${want.size} were expected`;
+  }
   if (want.digest && seen.digest && seen.digest !== want.digest) {
     if (want.says) return want.says(seen.digest);
     return want.names === 'DiffID' ? `${want.what}: DiffID is ${seen.digest}, but the config says ${want.digest}` : `${want.what}: bytes hash to ${seen.digest}, expected ${want.digest}`;
@@ -45,6 +54,8 @@ export async function* verified(input: AsyncIterable<Buffer>, want: Expected, on
   for await (const c of input) {
     h.update(c);
     n += c.length;
+    // Too long is known at once: a consumer that counts (an upload's content-length) must not see the excess first.
+    if (want.size !== undefined && n > want.size) throw new StowageError(mismatch(want, { size: n })!);
     yield c;
   }
   const seen: Seen = { digest: `sha256:${h.digest('hex')}` as Digest, size: n };

@@ -78,7 +78,7 @@ function choose(src: ImageSource, toRegistry: boolean, opts: CopyOptions): Sourc
 }
 
 /** The index the images came from, byte for byte, when they all came from the same one. */
-async function sourceIndex(src: ImageSource, images: SourceImage[]): Promise<{ bytes: Buffer; mediaType: string } | undefined> {
+export async function sourceIndex(src: ImageSource, images: SourceImage[]): Promise<{ bytes: Buffer; mediaType: string } | undefined> {
   if (src.registry?.index) return { bytes: src.registry.index, mediaType: src.registry.mediaType };
   const parents = new Set(images.map((i) => i.parentIndex));
   const parent = [...parents][0];

@@ -1,34 +1,41 @@
 /**
  * apply of a patch delta: rebuilds every layer the delta patches from the base layers it names (bit for bit, its
  * DiffID proved), takes the layers the target held from the base by ChainID, and writes complete images anywhere
- * `apply` writes. A layer the target stored compressed comes back uncompressed, with the same DiffID (so the same
- * config and image ID): the report says which.
+ * `apply` writes. A destination that stores manifests (a registry, an OCI layout) gets the image exact where the
+ * delta allows: a layer with a recipe is recompressed into the very blob the target stored (its digest proved as it
+ * is written), and the target's own manifest bytes are written as they were, so the manifest digest is upstream's.
+ * Elsewhere (a docker archive, an engine, or a delta made with new digests) a layer the target stored compressed
+ * comes back uncompressed, with the same DiffID (so the same config and image ID): the report says which.
  */
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource } from '../image/model.js';
 import type { WritableImage, WritableLayer } from '../image/writable.js';
 import { baseLayers } from './apply.js';
-import { FileByteSource } from '../tar/bytesource.js';
 import { decodeLayer } from '../patch/decode-layer.js';
 import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { EngineTagMove } from '../transports/dest.js';
-import { writeWhereTheyLand } from './site-write.js';
-import { verified } from '../hash/verified.js';
+import { writeWhereTheyLand, landingDest } from './site-write.js';
+import { digestOf, verified } from '../hash/verified.js';
+import { encodeThreaded } from '../compress/recipes/encode-threaded.js';
+import { describeRecipe } from '../compress/recipes/recipe.js';
+import { checkManifest } from '../patch/manifest-check.js';
+import type { Descriptor } from '../oci/types.js';
+import { destAccepts } from '../transports/dest.js';
 
 export interface PatchApplyReport {
   schema: 'stowage.apply/v1';
   output: string;
   patch: true;
-  images: { tags: string[]; imageId: Digest; fromDelta: number; fromBase: number; patched: number }[];
+  images: PatchApplyImage[];
   /** Layers the target stored compressed, rebuilt uncompressed with the same DiffID. */
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
+  /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
+  index?: { exact: boolean; digest?: Digest; notExact?: string };
   loaded?: string[];
   tagged?: EngineTagMove[];
   /** For a registry's root (`docker://SITE/`): the references the images landed under. */
@@ -37,6 +44,21 @@ export interface PatchApplyReport {
   alreadyThere?: string[];
   /** `--receipt`: the file written, and how many images the site holds now. */
   receipt?: { file: string; images: number };
+}
+
+export interface PatchApplyImage {
+  tags: string[];
+  imageId: Digest;
+  fromDelta: number;
+  fromBase: number;
+  patched: number;
+  /** Layers recompressed by their recipe into the blob the target stored. */
+  recompressed: number;
+  /** Written with the target's own manifest bytes: the manifest digest is upstream's. */
+  exact: boolean;
+  manifestDigest?: Digest;
+  /** Why not exact. */
+  notExact?: string;
 }
 
 interface BaseRef { src: ImageSource; layer: Layer; n: number }
@@ -96,30 +118,91 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
       says: (got) => `${what}: the patch of layer ${l.diffId} rebuilds ${got}: the base layers differ from the ones it was made against`,
     });
     const byChainIdx = new Map(index.layers.map((l) => [l.chainId, l]));
+    // What the images land in (a registry's root: a repository of it, for what it accepts).
+    const dest = landingDest(output);
+    // Exact images need a destination that stores the manifest as given (a registry, an OCI layout).
+    const keepsManifests = destAccepts(dest).manifest === 'always';
     const images: WritableImage[] = [];
     for (const img of index.images) {
       const config = await delta.bytes(img.config.digest);
-      let fromDelta = 0, fromBase = 0, patched = 0;
-      const layers: WritableLayer[] = img.layers.map((c) => {
+      const line: PatchApplyImage = { tags: img.tags, imageId: img.config.digest, fromDelta: 0, fromBase: 0, patched: 0, recompressed: 0, exact: false };
+      // The kept manifest, checked against the index when the delta was read; here against the base's blobs.
+      let manifest: { bytes: Buffer; descs: Descriptor[] } | undefined;
+      if (!img.manifest) line.notExact = 'the delta carries no manifest for it (see the delta\'s report)';
+      else if (!keepsManifests) line.notExact = `${dest.text} makes its own manifest`;
+      else {
+        const bytes = await delta.bytes(img.manifest.digest);
+        manifest = { bytes, descs: checkManifest(index, img, bytes, what) };
+      }
+      const base = new Map<number, WritableLayer>();
+      for (const [k, c] of img.layers.entries()) {
+        if (byChainIdx.get(c)!.how !== 'base') continue;
+        const w = byChain.get(c)!.take();
+        base.set(k, w);
+        if (!manifest) continue;
+        // A base blob that is not upstream's (a docker archive's plain tar, another encoder's gzip) would make another manifest.
+        const d = w.digest ?? (w.open ? (w.digest = (await digestOf(w.open())).digest) : undefined);
+        const want = manifest.descs[k]!;
+        if (d !== want.digest) {
+          line.notExact = `the base holds layer ${k + 1} as ${d ?? 'a blob of unknown digest'}, and upstream's manifest names ${want.digest}`;
+          manifest = undefined;
+        }
+      }
+      const layers: WritableLayer[] = img.layers.map((c, k) => {
         const l = byChainIdx.get(c)!;
         if (l.how === 'base') {
-          fromBase++;
-          return byChain.get(c)!.take();
+          line.fromBase++;
+          return base.get(k)!;
         }
-        fromDelta++;
+        line.fromDelta++;
         if (l.how === 'whole') {
           const blob = l.whole!.digest;
           return { diffId: l.diffId, size: l.whole!.size, compression: l.whole!.compression as WritableLayer['compression'], digest: blob, open: () => delta.stream(blob) };
         }
-        patched++;
+        line.patched++;
+        if (manifest && l.blob) {
+          // Recompressed by its recipe: the rebuilt tar is proved against the DiffID, the blob against the digest
+          // and size the target stored it under (a recipe that does not reproduce it fails here, one line, before
+          // any commit); the copy checks the count, and the pipeline the DiffID once more from the blob itself.
+          const b = l.blob;
+          line.recompressed++;
+          const at = `${what}: layer ${l.diffId} recompressed by ${describeRecipe(b.recipe)}`;
+          // On a thread of its own: layers the writer takes at once recompress on as many cores.
+          const open = () => verified(encodeThreaded(b.recipe, rebuilt(l), at), {
+            what: at, digest: b.digest, size: b.size,
+            meaning: 'the recipe does not reproduce the blob the target stored; nothing written',
+          });
+          return { diffId: l.diffId, size: b.size, compression: 'gzip', digest: b.digest, open, check: 'source' };
+        }
         if (l.storedCompression !== 'none' && !report.uncompressed.some((u) => u.diffId === l.diffId)) report.uncompressed.push({ diffId: l.diffId, was: l.storedCompression });
         // 'source': the rebuilt stream proves its own DiffID (verified above), so the copy only counts its bytes.
         return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuilt(l), check: 'source' };
       });
-      images.push({ config, configDigest: img.config.digest, tags: img.tags, layers });
-      report.images.push({ tags: img.tags, imageId: img.config.digest, fromDelta, fromBase, patched });
+      const w: WritableImage = { config, configDigest: img.config.digest, tags: img.tags, layers };
+      if (manifest) {
+        // The blobs are the manifest's, so its bytes are kept as they are: the digest upstream's registry served.
+        layers.forEach((l, k) => { l.descriptor = manifest!.descs[k]!; });
+        w.manifest = { bytes: manifest.bytes, digest: img.manifest!.digest, mediaType: img.manifest!.mediaType };
+        line.exact = true;
+        line.manifestDigest = img.manifest!.digest;
+        delete line.notExact;
+      }
+      images.push(w);
+      report.images.push(line);
     }
-    const r = await writeWhereTheyLand(output, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) });
+    // A multi-platform image keeps upstream's index when every image in it is exact (a registry pushes it as it
+    // is when it lists exactly the manifests pushed; other destinations list the images themselves).
+    const push: { index?: { bytes: Buffer; mediaType: string } } = {};
+    if (index.index && images.length > 1) {
+      const lost = report.images.find((i) => !i.exact);
+      if (lost) report.index = { exact: false, notExact: `${lost.tags[0] ?? lost.imageId} is not exact` };
+      else if (destAccepts(dest).shape !== 'registry') report.index = { exact: false, notExact: `${dest.text} lists the images in an index of its own` };
+      else {
+        push.index = { bytes: await delta.bytes(index.index.digest), mediaType: index.index.mediaType };
+        report.index = { exact: true, digest: index.index.digest };
+      }
+    }
+    const r = await writeWhereTheyLand(output, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(push.index ? { push } : {}) });
     if (r.landed) report.landed = r.landed;
     if (r.alreadyThere?.length) report.alreadyThere = r.alreadyThere;
     report.bytes = r.bytes;

@@ -3,6 +3,10 @@
  * is coded as a patch against the base's layers (src/patch/), rebuilt bit for bit by `stowage apply`; a layer
  * whose patch is not smaller than the layer as stored ships whole; layers the target holds are left out.
  * The output is a patch delta (docs/patch-format.md), not a docker archive: it needs `stowage apply`.
+ *
+ * Exact images: a patched layer the target stored gzip'd gets its recipe (src/compress/recipes/), so apply can make
+ * the very blob again; one no recipe reproduces ships as its original blob instead (unless `newDigests`), and each
+ * image's own manifest travels as a blob, so the image arrives with upstream's manifest digest.
  */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -16,20 +20,61 @@ import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
 import { indexBases, type EncodeStats } from '../patch/encode-layer.js';
 import { encodeForSites } from './site-patches.js';
-import { PATCH_INDEX, PATCH_SCHEMA, type PatchIndex, type PatchLayer, type PatchSite } from '../patch/format.js';
+import { PATCH_INDEX, PATCH_SCHEMA, type PatchImage, type PatchIndex, type PatchLayer, type PatchSite } from '../patch/format.js';
+import { arrivingBlob, checkImageIndex } from '../patch/manifest-check.js';
+import { findRecipe } from '../compress/recipes/find-recipe.js';
+import { describeRecipe } from '../compress/recipes/recipe.js';
+import { DOCKER_MANIFEST, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
+import type { SourceImage } from '../image/model.js';
 import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { HaveSet } from './have.js';
+import { sourceIndex } from './copy.js';
 
 export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
   output: string;
-  images: { tags: string[]; imageId: Digest }[];
-  layers: { diffId: Digest; chainId: Digest; how: PatchLayer['how']; size: number; shipped: number; bases?: Digest[]; stats?: EncodeStats; providedBy?: string[]; alternatives?: number }[];
+  images: PatchDeltaImage[];
+  layers: PatchDeltaLayer[];
+  /** True when made with `newDigests`: layers no recipe reproduces were patched anyway. */
+  newDigests: boolean;
   /** Bytes of the patch delta written. */
   archiveBytes: number;
   /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
   missingBytes: number;
+  /** A multi-platform target: its image index, kept when every image it lists arrives exact. */
+  index?: { digest?: Digest; exact: boolean; notExact?: string };
+}
+
+export interface PatchDeltaImage {
+  tags: string[];
+  imageId: Digest;
+  /** Whether apply can write it with upstream's manifest digest (its manifest travels, every shipped blob is exact). */
+  exact: boolean;
+  /** The manifest digest it arrives with, when exact. */
+  manifestDigest?: Digest;
+  /** Why it will not arrive exact. */
+  notExact?: string;
+}
+
+export interface PatchDeltaLayer {
+  diffId: Digest;
+  chainId: Digest;
+  how: PatchLayer['how'];
+  size: number;
+  shipped: number;
+  bases?: Digest[];
+  stats?: EncodeStats;
+  providedBy?: string[];
+  /** A patched gzip layer: the recipe that makes its blob again ("go-flate 1.8-1.26 level 6"), and that blob. */
+  recipe?: string;
+  blobDigest?: Digest;
+  /** A layer that would have been a patch but no recipe reproduces its blob: why, and the patch's size. */
+  noRecipe?: { reason: string; patchBytes: number };
+  /** How it arrives: its stored blob made again ('exact'), or rebuilt as a plain tar ('new-digest' when stored compressed). */
+  arrives: 'exact' | 'new-digest' | 'base';
+  /** A bundle for sites at several releases: how many patches of the layer it carries (one per site release). */
+  alternatives?: number;
 }
 
 function label(src: ImageSource, l: LayerRecord, n: number): string {
@@ -52,6 +97,12 @@ export interface PatchDeltaOptions {
    * and its set id (the sha256 of its index, which names everything else), e.g. numbered parts for media.
    */
   sink?: (size: number, setId: Digest) => Promise<DeltaSink>;
+  /**
+   * Patch a compressed layer even when no recipe reproduces its blob: it comes back as a plain tar with the same
+   * DiffID, so the image gets new blob and manifest digests (smaller delta). Absent: such a layer ships as its
+   * original blob, so the image arrives exact.
+   */
+  newDigests?: boolean;
 }
 
 /** An output that appears whole at `commit` or not at all. */
@@ -105,7 +156,8 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
     };
     const baseImages = [...new Set(bases.flatMap((b) => b.images.map((i) => i.tags[0] ?? i.config.digest)))];
     const index: PatchIndex = { schema: PATCH_SCHEMA, created: new Date().toISOString(), images: [], layers: [], madeAgainst: bases.map((b) => b.spec), baseImages };
-    const report: PatchDeltaReport = { schema: 'stowage.patch-delta/v1', output, images: [], layers: [], archiveBytes: 0, missingBytes: 0 };
+    const report: PatchDeltaReport = { schema: 'stowage.patch-delta/v1', output, images: [], layers: [], archiveBytes: 0, missingBytes: 0, newDigests: opts.newDigests === true };
+    const entries = new Map<Digest, PatchLayer>();
     /** Blob digest -> how to write it. */
     const blobs = new Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>();
     const seen = new Set<Digest>();
@@ -113,20 +165,21 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       for (const img of src.images) {
         const cfg = img.config.digest;
         blobs.set(cfg, { size: img.config.bytes.length, open: async function* () { yield img.config.bytes; } });
-        index.images.push({ tags: img.tags, config: { digest: cfg, size: img.config.bytes.length }, layers: img.layers.map((l) => l.chainId) });
-        report.images.push({ tags: img.tags, imageId: cfg });
+        const pimg: PatchImage = { tags: img.tags, config: { digest: cfg, size: img.config.bytes.length }, layers: img.layers.map((l) => l.chainId) };
+        index.images.push(pimg);
         for (const l of img.layers) {
           if (seen.has(l.chainId)) continue;
           seen.add(l.chainId);
           const what = label(src, l, img.layers.length);
           const stored = l.storedSize ?? l.descriptor?.size ?? 0;
           const entry: PatchLayer = { diffId: l.diffId, chainId: l.chainId, size: 0, how: 'base', storedCompression: l.compression ?? 'none' };
+          entries.set(l.chainId, entry);
           const providers = held.get(l.chainId);
           if (providers) {
             entry.size = stored;
             entry.providedBy = providers;
             index.layers.push(entry);
-            report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'base', size: stored, shipped: 0, providedBy: providers });
+            report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'base', size: stored, shipped: 0, providedBy: providers, arrives: 'base' });
             continue;
           }
           if (!l.present || !l.path) throw new StowageError(`${what}: not in the source, and the base does not hold it either (ChainID ${l.chainId})`);
@@ -140,19 +193,42 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
             const enc = options[0]!;
             const shipped = options.reduce((t, p) => t + p.size, 0);
             // A patch must save something worth a rebuild (1% and 4 KiB); else the layer ships as stored.
-            if (shipped < stored - Math.max(4096, stored / 100)) {
+            let patch = shipped < stored - Math.max(4096, stored / 100);
+            const blobDigest = async () => layer.digest ?? (await layer.digests()).digest;
+            const r: PatchDeltaLayer = { diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped, arrives: 'exact' };
+            if (patch && entry.storedCompression !== 'none') {
+              // The rebuilt tar must become the stored blob again, bit for bit: find the recipe (a second read of
+              // the blob, beside its decompression), or ship the blob as it is.
+              const digest = await blobDigest();
+              const found = entry.storedCompression === 'gzip'
+                ? await findRecipe(layer.compressed({ verify: false }), digest, what)
+                : { recipe: null, reason: `${entry.storedCompression} layers are not reproduced yet` };
+              if (found.recipe) {
+                entry.blob = { digest, size: stored, mediaType: l.descriptor?.mediaType ?? OCI_LAYER_GZIP, recipe: found.recipe };
+                r.recipe = describeRecipe(found.recipe);
+                r.blobDigest = digest;
+              } else if (opts.newDigests) {
+                r.noRecipe = { reason: found.reason, patchBytes: shipped };
+                r.arrives = 'new-digest';
+              } else {
+                r.noRecipe = { reason: found.reason, patchBytes: shipped };
+                patch = false;
+              }
+            }
+            if (patch) {
               entry.how = 'patch';
               const [first, ...more] = options.map((p) => ({ digest: p.digest, size: p.size, bases: p.bases, stats: { ...p.stats } }));
               entry.patch = first!;
               if (more.length) entry.alternatives = more;
               for (const p of options) blobs.set(p.digest, { size: p.size, open: () => createReadStream(p.path) });
-              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'patch', size: target.size, shipped, bases: enc.bases, stats: enc.stats, ...(more.length ? { alternatives: options.length } : {}) });
+              report.layers.push({ ...r, bases: enc.bases, stats: enc.stats, ...(more.length ? { alternatives: options.length } : {}) });
             } else {
-              const digest = layer.digest ?? (await layer.digests()).digest;
+              const digest = await blobDigest();
               entry.how = 'whole';
               entry.whole = { digest, size: stored, compression: l.compression ?? 'none' };
               blobs.set(digest, { size: stored, open: () => layer.compressed() });
-              report.layers.push({ diffId: l.diffId, chainId: l.chainId, how: 'whole', size: target.size, shipped: stored });
+              const { recipe: _r, blobDigest: _b, ...rest } = r;
+              report.layers.push({ ...rest, how: 'whole', shipped: stored });
             }
           } finally {
             await target.close();
@@ -160,9 +236,33 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
           index.layers.push(entry);
           opts.onLayer?.(stored);
         }
+        report.images.push(keepManifest(img, pimg, entries, blobs));
       }
     }
     if (!index.images.length) throw new StowageError('no target images');
+    // A multi-platform target: its index travels too when every platform's manifest does.
+    const only = targets.length === 1 ? targets[0]! : undefined;
+    if (only && only.images.length > 1) {
+      const x = await sourceIndex(only, only.images);
+      if (!x) report.index = { exact: false, notExact: 'the source does not hold the index its images came from' };
+      else {
+        const d = sha256(x.bytes);
+        const lost = report.images.find((i) => !i.exact);
+        report.index = { digest: d, exact: !lost };
+        if (lost) report.index.notExact = `${lost.tags[0] ?? lost.imageId} does not arrive exact`;
+        else {
+          index.index = { digest: d, size: x.bytes.length, mediaType: x.mediaType };
+          try {
+            // The reader's own rule: it lists exactly these images' manifests (no attestation or other entry).
+            checkImageIndex(index, x.bytes, only.spec);
+            blobs.set(d, { size: x.bytes.length, open: async function* () { yield x.bytes; } });
+          } catch {
+            delete index.index;
+            report.index = { digest: d, exact: false, notExact: 'it lists manifests other than its images\' (attestations?), which stowage does not carry yet' };
+          }
+        }
+      }
+    }
     if (opts.siteRecords?.length) index.sites = opts.siteRecords;
     const indexBytes = Buffer.from(JSON.stringify(index, null, 2) + '\n');
     const size = tarBytes([indexBytes.length, ...[...blobs.values()].map((b) => b.size)]);
@@ -184,4 +284,45 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
     for (const f of opened) await f.close();
     await tmp.remove();
   }
+}
+
+/**
+ * Records the target's own manifest in the delta when apply can write it as it was: the source stored it (a
+ * registry, an OCI layout; not a manifest stowage would make up) and every layer the delta ships arrives as the blob
+ * it names. Returns the image's line of the report, saying whether it arrives exact and, if not, why.
+ */
+function keepManifest(img: SourceImage, pimg: PatchImage, entries: Map<Digest, PatchLayer>, blobs: Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>): PatchDeltaImage {
+  const line: PatchDeltaImage = { tags: img.tags, imageId: img.config.digest, exact: false };
+  const m = img.manifest;
+  if (!m || m.origin !== 'archive') {
+    line.notExact = 'the source has no manifest of its own (a docker save archive or an engine): the destination makes one';
+    return line;
+  }
+  if (m.mediaType !== OCI_MANIFEST && m.mediaType !== DOCKER_MANIFEST) {
+    line.notExact = `its manifest is ${m.mediaType}, which stowage does not carry yet`;
+    return line;
+  }
+  if (sha256(m.bytes) !== m.digest) {
+    line.notExact = `its manifest's bytes do not hash to ${m.digest}`;
+    return line;
+  }
+  const descs = m.parsed.layers;
+  for (const [k, l] of img.layers.entries()) {
+    const e = entries.get(l.chainId)!;
+    if (e.how === 'base') continue;
+    const want = arrivingBlob(e);
+    if (!want) {
+      line.notExact = `layer ${k + 1} is rebuilt as a plain tar (new blob digest): no recipe reproduces its ${e.storedCompression} blob, and --new-digests patched it anyway`;
+      return line;
+    }
+    if (descs[k]?.digest !== want.digest) {
+      line.notExact = `layer ${k + 1} arrives as ${want.digest}, but its manifest names ${descs[k]?.digest ?? 'nothing'}`;
+      return line;
+    }
+  }
+  pimg.manifest = { digest: m.digest, size: m.bytes.length, mediaType: m.mediaType };
+  blobs.set(m.digest, { size: m.bytes.length, open: async function* () { yield m.bytes; } });
+  line.exact = true;
+  line.manifestDigest = m.digest;
+  return line;
 }

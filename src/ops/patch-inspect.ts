@@ -3,6 +3,7 @@
  * target holds every base layer it refers to. Reading the delta hashes every blob against its name, so inspect and
  * verify prove the pieces too.
  */
+import { describeRecipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { HaveSet } from './have.js';
@@ -48,9 +49,9 @@ export interface PatchDescription {
    * Per image: its layers by how they arrive (a layer shared with an image listed before it is counted there), and
    * the bytes it adds to the delta.
    */
-  images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number }[];
+  images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number; manifestDigest?: Digest }[];
   /** `alternatives`: more patches of the layer, for sites at other releases (shipped counts them all). */
-  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number }[];
+  layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number; recipe?: string; blobDigest?: Digest }[];
   /** Every blob was hashed against its name while the delta was read. */
   blobsVerified: number;
 }
@@ -61,13 +62,14 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size,
     shipped: shippedOf(l), storedCompression: l.storedCompression, alternatives: l.alternatives?.length ?? 0,
     bases: l.patch?.bases ?? [], providedBy: l.providedBy ?? [],
+    ...(l.blob ? { recipe: describeRecipe(l.blob.recipe), blobDigest: l.blob.digest } : {}),
   }));
   return {
     schema: 'stowage.patch-inspect/v1', delta: d.what, format: i.schema, created: i.created, madeAgainst: i.madeAgainst,
     sites: i.sites ?? [],
     images: perImage(d),
     layers,
-    blobsVerified: i.images.length + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
+    blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
   };
 }
 
@@ -75,7 +77,8 @@ function perImage(d: PatchDelta): PatchDescription['images'] {
   const byChain = new Map(d.index.layers.map((l) => [l.chainId, l]));
   const counted = new Set<Digest>();
   return d.index.images.map((m) => {
-    const r = { tags: m.tags, imageId: m.config.digest, layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0, shipped: m.config.size };
+    const r: PatchDescription['images'][number] = { tags: m.tags, imageId: m.config.digest, layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0, shipped: m.config.size + (m.manifest?.size ?? 0) };
+    if (m.manifest) r.manifestDigest = m.manifest.digest;
     for (const c of m.layers) {
       const l = byChain.get(c)!;
       if (l.how === 'base') r.fromSite++;

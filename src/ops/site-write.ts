@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { StowageError } from '../errors.js';
 import type { WritableImage } from '../image/writable.js';
 import { sameTag } from '../oci/reference.js';
-import type { WriteOptions, WriteResult } from '../transports/contract.js';
+import type { DestSpec, WriteOptions, WriteResult } from '../transports/contract.js';
 import { EngineClient } from '../transports/docker-daemon/client.js';
 import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { openSource } from '../transports/open.js';
@@ -27,22 +27,39 @@ export interface LandingResult extends WriteResult {
 /** One write: a destination name and the image (or, for a file, images) it takes. */
 interface Landing { dest: string; images: WritableImage[] }
 
+/**
+ * The writes, in order. Images with the same names go together (the platforms of one multi-platform image: one
+ * tag, one index); a registry's root takes each name as a repository and tag of its own.
+ */
 function landings(output: string, images: WritableImage[]): { list: Landing[]; registry: boolean } {
+  const groups = new Map<string, WritableImage[]>();
+  for (const img of images) {
+    const key = img.tags.length ? [...img.tags].sort().join('\n') : img.configDigest;
+    groups.set(key, [...(groups.get(key) ?? []), img]);
+  }
   const host = registryRoot(output);
   if (host) {
     const list: Landing[] = [];
-    for (const img of images) {
+    for (const imgs of groups.values()) {
+      const img = imgs[0]!;
       if (!img.tags.length) throw new StowageError(`${output}: image ${img.configDigest} has no name to push it under; give docker://${host}/REPO:TAG`);
-      for (const tag of img.tags) list.push({ dest: `docker://${host}/${nameOnSite(tag)}`, images: [img] });
+      for (const tag of img.tags) list.push({ dest: `docker://${host}/${nameOnSite(tag)}`, images: imgs });
     }
     return { list, registry: true };
   }
   const t = splitPrefix(output)?.transport;
-  // Places that hold many images: one image a write (an OCI layout named with a tag takes one image anyway).
+  // Places that hold many images: one image (or one multi-platform image) a write; an OCI layout named with a tag
+  // takes one image anyway.
   if ((t === 'docker-daemon' && output === 'docker-daemon:') || (t === 'oci' && !/:[^/:]+$/.test(output.slice(4)))) {
-    return { list: images.map((img) => ({ dest: output, images: [img] })), registry: false };
+    return { list: [...groups.values()].map((imgs) => ({ dest: output, images: imgs })), registry: false };
   }
   return { list: [{ dest: output, images }], registry: t === 'docker' };
+}
+
+/** The destination `output` names, for what it accepts (a registry's root: one repository of it). */
+export function landingDest(output: string): DestSpec {
+  const host = registryRoot(output);
+  return parseDestSpec(host ? `docker://${host}/stowage-site:latest` : output, 'docker-archive');
 }
 
 /** Whether `dest` holds `img` already: the same config digest under each of its names. */
@@ -95,7 +112,7 @@ export async function writeWhereTheyLand(output: string, images: WritableImage[]
   for (const { dest, images: imgs } of list) {
     const img = imgs[0]!;
     const name = registry ? dest : (img.tags[0] ?? img.configDigest);
-    if (await holds(dest, img, layout)) {
+    if (imgs.length === 1 && (await holds(dest, img, layout))) {
       total.alreadyThere!.push(name);
     } else {
       const r = await writeImages(parseDestSpec(dest, 'docker-archive'), imgs, opts);

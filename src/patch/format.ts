@@ -6,6 +6,7 @@
  * frame size): per block of entries an operation list, the structure bytes (matched against the old entries'
  * structure), the small literal files; then one frame per segment of each big or delta-coded file.
  */
+import type { Recipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
 
 export const PATCH_INDEX = 'stowage-patch.json';
@@ -59,6 +60,11 @@ export interface PatchLayer {
    * holds; apply takes the first of `patch`, `alternatives...` whose base layers it has.
    */
   alternatives?: LayerPatch[];
+  /**
+   * 'patch' of a layer the target stored compressed: the blob the target stored (its registry digest), which the
+   * recipe makes again bit for bit from the rebuilt tar. Absent: the layer comes back uncompressed (new digests).
+   */
+  blob?: PatchBlob;
   /** 'whole': the layer as the target stored it. */
   whole?: { digest: Digest; size: number; compression: string };
   /** 'base': the images that held it where the delta was made. */
@@ -68,7 +74,7 @@ export interface PatchLayer {
 export interface PatchIndex {
   schema: typeof PATCH_SCHEMA;
   created: string;
-  images: { tags: string[]; config: { digest: Digest; size: number }; layers: Digest[] }[];
+  images: PatchImage[];
   /** Every distinct layer (by ChainID) of the images. */
   layers: PatchLayer[];
   /** What the delta was made against, in words (the --base names). */
@@ -77,6 +83,11 @@ export interface PatchIndex {
   baseImages?: string[];
   /** The site states a bundle was made for (`stowage bundle --site`): it applies on a site holding any of them. */
   sites?: PatchSite[];
+  /**
+   * The target's image index (a multi-platform image), a blob of the delta, byte for byte: recorded when every image
+   * it lists arrives exact, so a registry gets it as it was and the index digest is upstream's.
+   */
+  index?: { digest: Digest; size: number; mediaType: string };
 }
 
 /** A site state a delta was made for: the have file or receipt, by name and digest, and the images it records. */
@@ -84,6 +95,26 @@ export interface PatchSite {
   name: string;
   digest: Digest;
   images: string[];
+}
+
+/** A compressed blob as the target stored it, and the recipe that makes it again from the layer's tar. */
+export interface PatchBlob {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+  recipe: Recipe;
+}
+
+export interface PatchImage {
+  tags: string[];
+  config: { digest: Digest; size: number };
+  layers: Digest[];
+  /**
+   * The target's own manifest, a blob of the delta, byte for byte (when the target had one: a registry, an OCI
+   * layout). Recorded only when every layer the delta ships arrives with the blob digest the manifest names, so
+   * apply can write it as it was and the manifest digest is upstream's.
+   */
+  manifest?: { digest: Digest; size: number; mediaType: string };
 }
 
 const MAX_INDEX = 16 << 20;

@@ -4,18 +4,24 @@
  * them (each image's ChainIDs follow from its layers' DiffIDs; a config is not a layer's blob). A hostile or damaged
  * index fails with one line naming the delta and the field, never deeper in apply, inspect or check.
  */
+import { parseRecipe } from '../compress/recipes/recipe.js';
 import { StowageError } from '../errors.js';
 import { JSON_LIMIT } from '../limits.js';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { isRecord } from '../oci/json.js';
+import { DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_SCHEMA, type PatchIndex } from './format.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
-const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers'];
-const IMAGE = ['tags', 'config', 'layers'];
-const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'alternatives', 'whole', 'providedBy'];
+const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers', 'index'];
+const IMAGE = ['tags', 'config', 'layers', 'manifest'];
+const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'alternatives', 'whole', 'providedBy', 'blob'];
+/** The media types a recompressed blob may have (gzip layers), and a kept manifest (an image manifest). */
+const GZIP_LAYER_TYPES = [OCI_LAYER_GZIP, DOCKER_LAYER];
+const MANIFEST_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+const INDEX_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST];
 /** The field a layer of each kind must have; the others' are refused on it. */
 const OWN: Record<string, string | undefined> = { base: 'providedBy', patch: 'patch', whole: 'whole' };
 
@@ -71,6 +77,7 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     if (!COMPRESSIONS.includes(str(l.storedCompression, `${f}.storedCompression`))) bad(`${f}.storedCompression`, `must be ${COMPRESSIONS.join(', ')}`);
     for (const other of ['providedBy', 'patch', 'whole']) if (other !== OWN[how] && l[other] !== undefined) bad(`${f}.${other}`, `does not belong on a layer whose how is ${how}`);
     if (how !== 'patch' && l.alternatives !== undefined) bad(`${f}.alternatives`, `does not belong on a layer whose how is ${how}`);
+    if (how !== 'patch' && l.blob !== undefined) bad(`${f}.blob`, `does not belong on a layer whose how is ${how}`);
     if (how === 'base') {
       if (l.providedBy !== undefined) strings(l.providedBy, `${f}.providedBy`);
     } else if (how === 'patch') {
@@ -91,6 +98,16 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
         if (!alts.length || alts.length > 64) bad(`${f}.alternatives`, `must list 1..64 patches, not ${alts.length}`);
         alts.forEach((a, k) => onePatch(a, `${f}.alternatives[${k}]`));
       }
+      if (l.blob !== undefined) {
+        // The stored blob a recipe makes again: only a gzip layer has one (a plain tar is its own blob).
+        const b = obj(l.blob, `${f}.blob`, ['digest', 'size', 'mediaType', 'recipe']);
+        if (l.storedCompression !== 'gzip') bad(`${f}.blob`, `belongs only on a layer stored gzip, not ${String(l.storedCompression)}`);
+        if (digest(b.digest, `${f}.blob.digest`) === diffId) bad(`${f}.blob.digest`, 'is the layer\'s DiffID, not the digest of a compressed blob');
+        size(b.size, `${f}.blob.size`, 18);
+        const mt = str(b.mediaType, `${f}.blob.mediaType`);
+        if (!GZIP_LAYER_TYPES.includes(mt)) bad(`${f}.blob.mediaType`, `must be a gzip layer type (${GZIP_LAYER_TYPES.join(', ')}), not ${kind(mt)}`);
+        parseRecipe(b.recipe, `${what}: not a valid stowage patch index: ${f}.blob.recipe`);
+      }
     } else {
       const w = obj(l.whole, `${f}.whole`, ['digest', 'size', 'compression']);
       layerBlobs.add(digest(w.digest, `${f}.whole.digest`));
@@ -109,11 +126,28 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     const cd = digest(c.digest, `${f}.config.digest`);
     if (layerBlobs.has(cd)) bad(`${f}.config.digest`, 'names a layer\'s blob, not a config');
     size(c.size, `${f}.config.size`, 2, JSON_LIMIT);
+    if (img.manifest !== undefined) {
+      const m = obj(img.manifest, `${f}.manifest`, ['digest', 'size', 'mediaType']);
+      const md = digest(m.digest, `${f}.manifest.digest`);
+      if (layerBlobs.has(md) || md === cd) bad(`${f}.manifest.digest`, 'names another blob of the delta, not a manifest');
+      size(m.size, `${f}.manifest.size`, 2, JSON_LIMIT);
+      const mt = str(m.mediaType, `${f}.manifest.mediaType`);
+      if (!MANIFEST_TYPES.includes(mt)) bad(`${f}.manifest.mediaType`, `must be an image manifest type (${MANIFEST_TYPES.join(', ')}), not ${kind(mt)}`);
+    }
     const list = arr(img.layers, `${f}.layers`).map((d, k) => digest(d, `${f}.layers[${k}]`));
     // Each ChainID follows from the DiffIDs below it: a list reordered or with a layer repeated breaks the chain.
     const diffIds = list.map((ch, k) => byChain.get(ch) ?? bad(`${f}.layers[${k}]`, `names ${ch}, which the index's layers do not describe`));
     const expect = chainIds(diffIds);
     for (const [k, ch] of list.entries()) if (expect[k] !== ch) bad(`${f}.layers[${k}]`, `is ${ch}, but the layers below it make ChainID ${expect[k]} (a reordered or repeated layer list)`);
+  }
+  if (top.index !== undefined) {
+    const x = obj(top.index, 'index', ['digest', 'size', 'mediaType']);
+    const xd = digest(x.digest, 'index.digest');
+    if (layerBlobs.has(xd) || images.some((m) => isRecord(m) && (isRecord(m.config) && m.config.digest === xd || isRecord(m.manifest) && m.manifest.digest === xd))) bad('index.digest', 'names another blob of the delta, not an index');
+    size(x.size, 'index.size', 2, JSON_LIMIT);
+    const mt = str(x.mediaType, 'index.mediaType');
+    if (!INDEX_TYPES.includes(mt)) bad('index.mediaType', `must be an image index type (${INDEX_TYPES.join(', ')}), not ${kind(mt)}`);
+    images.forEach((m, i) => { if (!isRecord(m) || m.manifest === undefined) bad(`images[${i}].manifest`, 'is missing: an index is kept only when every image it lists keeps its manifest'); });
   }
   return doc as PatchIndex;
 }

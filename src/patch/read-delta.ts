@@ -16,6 +16,7 @@ import { PATCH_INDEX, PATCH_INDEX_LIMIT, type PatchIndex } from './format.js';
 import { parsePatchIndex } from './index-schema.js';
 import { open, stat } from 'node:fs/promises';
 import { checkConfig } from './config-check.js';
+import { checkImageIndex, checkManifest } from './manifest-check.js';
 
 export interface PatchDelta {
   what: string;
@@ -172,7 +173,11 @@ export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { 
     },
   };
   try {
-    for (const img of idx.images) checkConfig(idx, img, await delta.bytes(img.config.digest), what);
+    for (const img of idx.images) {
+      checkConfig(idx, img, await delta.bytes(img.config.digest), what);
+      if (img.manifest) checkManifest(idx, img, await delta.bytes(img.manifest.digest), what);
+    }
+    if (idx.index) checkImageIndex(idx, await delta.bytes(idx.index.digest), what);
   } catch (e) {
     await delta.close();
     throw e;
@@ -217,7 +222,11 @@ function namedBlobs(index: PatchIndex): Map<Digest, number> {
     if (had !== undefined && had !== size) throw new StowageError(`${PATCH_INDEX}: ${field} gives blob ${d} a size of ${size}, and another field ${had}`);
     need.set(d, size);
   };
-  for (const [i, img] of index.images.entries()) add(img.config.digest, img.config.size, `images[${i}].config.size`);
+  for (const [i, img] of index.images.entries()) {
+    add(img.config.digest, img.config.size, `images[${i}].config.size`);
+    if (img.manifest) add(img.manifest.digest, img.manifest.size, `images[${i}].manifest.size`);
+  }
+  if (index.index) add(index.index.digest, index.index.size, 'index.size');
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
     for (const [k, a] of (l.alternatives ?? []).entries()) add(a.digest, a.size, `layers[${i}].alternatives[${k}].size`);

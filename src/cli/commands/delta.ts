@@ -23,6 +23,7 @@ interface DeltaOptions {
   quiet?: boolean;
   layout: string;
   patch?: boolean;
+  newDigests?: boolean;
 }
 
 export function renderDelta(r: DeltaReport): string {
@@ -61,6 +62,7 @@ export function registerDelta(program: Command): void {
     .option('--no-verify', 'copy the layers without hashing them (faster; docker load still checks every DiffID)')
     .option('--layout <layout>', 'oci: the Docker 25+ layout, loads thin on every engine (default); legacy: Docker <= 24\'s, classic store only', 'oci')
     .option('--patch', 'a patch delta: layers the target lacks are coded against the base\'s files (small even when no layer is byte-identical); needs `stowage apply` on the target')
+    .option('--new-digests', 'with --patch: also patch gzip layers no recipe makes again bit for bit; they arrive as plain tars with the same DiffIDs, so the image gets new blob and manifest digests (default: such a layer ships as its original blob and the image arrives exact)')
     .addHelpText('after', `
 The archive lists every layer of every target, but holds only the layers the target lacks, plus
 stowage-delta.json naming what it relies on. A plain \`docker load -i OUT\` takes it on any Docker engine holding
@@ -71,9 +73,12 @@ Examples:
   stowage delta app-2.tar --base app-1.tar -o app-2.delta.tar
   ssh target docker image inspect app:1 > have.json && stowage delta docker-daemon:app:2 --have have.json -o d.tar
   docker save app:2 | stowage delta - --have have.json -o - | ssh target docker load
-  stowage delta app-2.tar --base app-1.tar --patch -o app-2.patch && stowage apply app-2.patch --base app-1.tar -o app-2.tar`)
+  stowage delta app-2.tar --base app-1.tar --patch -o app-2.patch && stowage apply app-2.patch --base app-1.tar -o app-2.tar
+  stowage delta docker://up/app:2 --base docker://up/app:1 --patch -o d.patch &&
+    stowage apply d.patch --base docker://site/app:1 -o docker://site/app:2   (upstream's manifest digest)`)
     .action((targets: string[], opts: DeltaOptions) => toOutput(opts.output, async () => {
       // --patch: file-level patches (docs/patch-format.md), rebuilt by apply.
+      if (opts.newDigests && !opts.patch) throw new UsageError('--new-digests goes with --patch (a thin archive ships the stored blobs, so its images keep their digests)');
       if (opts.patch) return (await import('./patch.js')).runPatchDelta(targets, opts.base, opts.output!, { ...opts, haveFiles: opts.have.length });
       if (!opts.base.length && !opts.have.length) throw new UsageError('delta needs --base SOURCE or --have FILE: what the target already holds');
       const layout = parseLayout(opts.layout) ?? 'oci';

@@ -20,19 +20,27 @@ import { readDeltaInput } from '../../ops/delta-input.js';
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
   for (const [i, l] of r.layers.entries()) {
+    const patch = () => `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`;
     const what = l.how === 'base' ? `left out: the target has it${l.providedBy?.length ? ` (${l.providedBy.slice(0, 3).join(', ')})` : ''}`
-      : l.how === 'patch' && !l.bases?.length ? `coded without a base: ${formatBytes(l.shipped)} (no base layer the target holds has its files)`
-      : l.how === 'patch' && l.alternatives ? `${l.alternatives} patches, one for each site release, ${formatBytes(l.shipped)} in all`
-      : l.how === 'patch' ? `patch ${formatBytes(l.shipped)} against ${plural(l.bases?.length ?? 0, 'base layer')} (${formatBytes(l.stats?.sameBytes ?? 0)} reused, ${formatBytes(l.stats?.deltaBytes ?? 0)} delta-coded, ${formatBytes(l.stats?.literalBytes ?? 0)} literal)`
+      : l.how === 'patch' && !l.bases?.length && !l.alternatives ? `coded without a base: ${formatBytes(l.shipped)} (no base layer the target holds has its files)`
+      : l.how === 'patch' && l.alternatives ? `${l.alternatives} patches, one for each site release, ${formatBytes(l.shipped)} in all${l.recipe ? `; recompressed by ${l.recipe} into its blob ${l.blobDigest!.slice(0, 19)}…` : ''}`
+      : l.how === 'patch' ? `${patch()}${l.recipe ? `; recompressed by ${l.recipe} into its blob ${l.blobDigest!.slice(0, 19)}…` : l.noRecipe ? `; rebuilt as a plain tar, new blob digest (--new-digests): ${l.noRecipe.reason}` : ''}`
+      : l.noRecipe ? `shipped as its original blob (${formatBytes(l.shipped)}, ${formatBytes(l.shipped - l.noRecipe.patchBytes)} more than its patch): ${l.noRecipe.reason}; --new-digests patches it and gives the image new digests`
       : `shipped whole (${formatBytes(l.shipped)}): a patch would not be smaller`;
     out.push(`  layer ${i + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${what}`);
   }
+  for (const img of r.images) {
+    const name = img.tags.join(', ') || img.imageId;
+    out.push(img.exact ? `${name}: arrives exact, manifest ${img.manifestDigest} (into a registry or an OCI layout holding the base's blobs)`
+      : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
+  }
+  if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
   out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
   return out.join('\n');
 }
 
-export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number }): Promise<void> {
+export async function runPatchDelta(targets: string[], baseSpecs: string[], output: string, opts: { json?: boolean; quiet?: boolean; haveFiles: number; newDigests?: boolean }): Promise<void> {
   if (!baseSpecs.length || opts.haveFiles) throw new UsageError('delta --patch needs --base SOURCE (the base\'s files, not a --have record): patches are made against its content');
   if (output.startsWith('docker-daemon:')) throw new UsageError('a patch delta is a file (or -): docker load does not take it; write it with -o FILE and run stowage apply on the target');
   const sources: ImageSource[] = [];
@@ -42,7 +50,7 @@ export async function runPatchDelta(targets: string[], baseSpecs: string[], outp
     for (const b of baseSpecs) bases.push(await openSource(b, { seekable: true }));
     const progress = new Progress('patching', opts.quiet);
     let done = 0;
-    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)) });
+    const r = await writePatchDelta(sources, bases, output, { onLayer: (n) => progress.update((done += n)), ...(opts.newDigests ? { newDigests: true } : {}) });
     progress.done();
     if (opts.json && output === '-') process.stderr.write(JSON.stringify(r, null, 2) + '\n');
     else if (opts.json) printJson(r);
@@ -55,8 +63,14 @@ export async function runPatchDelta(targets: string[], baseSpecs: string[], outp
 export function renderPatchApply(r: PatchApplyReport): string[] {
   const out: string[] = [];
   const there = new Set(r.alreadyThere ?? []);
-  for (const i of r.images) if (!there.has(i.tags[0] ?? i.imageId)) out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+  for (const i of r.images) {
+    if (there.has(i.tags[0] ?? i.imageId)) continue;
+    const recompressed = i.recompressed ? ` (${i.recompressed} recompressed into upstream's blobs, digests verified)` : '';
+    out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches${recompressed}, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
+    out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
+  }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
+  if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
   for (const l of r.landed ?? []) out.push(`  pushed ${l}`);
@@ -110,13 +124,14 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     if (r.sites.length) out.push(`a bundle for ${plural(r.sites.length, 'site state')}: it applies on a site holding any one of them (${r.sites.map((s) => `${s.name}: ${plural(s.images.length, 'image')}`).join('; ')})`);
     for (const i of r.images) {
       const how = [i.fromSite && `${i.fromSite} from the site`, i.patched && `${i.patched} patched`, i.whole && `${i.whole} whole`, i.shared && `${i.shared} shared with an image above`].filter(Boolean).join(', ');
-      out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta`);
+      out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta${i.manifestDigest ? `; upstream's manifest ${i.manifestDigest}` : ''}`);
     }
     for (const [k, l] of r.layers.entries()) {
+      const recompressed = l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : '';
       const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
-        : l.how === 'patch' && l.alternatives ? `${l.alternatives + 1} patches of ${formatBytes(l.shipped)} in all, one for each site release (apply takes the one whose base layers the site holds)`
-        : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
-        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : ''}`
+        : l.how === 'patch' && l.alternatives ? `${l.alternatives + 1} patches of ${formatBytes(l.shipped)} in all, one for each site release (apply takes the one whose base layers the site holds)${recompressed}`
+        : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${recompressed}`
+        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${recompressed}`
         : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
       out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
     }
