@@ -7,11 +7,19 @@
  *
  * go-flate: Go's compress/gzip at `level` (1-9) as Go 1.8 to 1.26 write it, header mtime 0, no name (moby's
  * `docker push`, containerd and BuildKit use level 6; go-containerregistry, so crane, ko and kaniko, level 1).
+ *
+ *   { "encoder": "gnu-gzip", "version": "1.12", "level": 9 }
+ *
+ * gnu-gzip: GNU gzip 1.12's `gzip -LEVEL -n` of a file (no name, mtime 0, OS 3): Debian's dh_compress runs
+ * `gzip -9n` on the changelogs, man pages and docs of every package, so the .gz files inside Debian layers are these.
  */
 import { StowageError } from '../../errors.js';
 import { GoGzipWriter, goGzip } from './go-flate/gzip-writer.js';
+import { GnuGzipWriter, gnuGzip } from './gnu-gzip/gzip-writer.js';
 
 export const GO_FLATE_VERSIONS = ['1.8-1.26'] as const;
+export const GNU_GZIP_VERSIONS = ['1.12'] as const;
+export const RECIPE_ENCODERS = ['go-flate', 'gnu-gzip'] as const;
 
 export interface GoFlateRecipe {
   encoder: 'go-flate';
@@ -19,7 +27,13 @@ export interface GoFlateRecipe {
   level: number;
 }
 
-export type Recipe = GoFlateRecipe;
+export interface GnuGzipRecipe {
+  encoder: 'gnu-gzip';
+  version: (typeof GNU_GZIP_VERSIONS)[number];
+  level: number;
+}
+
+export type Recipe = GoFlateRecipe | GnuGzipRecipe;
 
 /** A synchronous encoder by recipe: compressed bytes go to `emit` as they are made. */
 export interface RecipeWriter {
@@ -34,18 +48,21 @@ export function parseRecipe(value: unknown, what: string): Recipe {
   }
   const v = value as Record<string, unknown>;
   const encoder = v.encoder;
-  if (encoder !== 'go-flate') {
-    throw new StowageError(`${what}: unknown recipe encoder ${short(encoder)} (known: go-flate)`);
+  if (encoder !== 'go-flate' && encoder !== 'gnu-gzip') {
+    throw new StowageError(`${what}: unknown recipe encoder ${short(encoder)} (known: ${RECIPE_ENCODERS.join(', ')})`);
   }
   const extra = Object.keys(v).filter((k) => !['encoder', 'version', 'level'].includes(k));
-  if (extra.length) throw new StowageError(`${what}: go-flate recipe has unknown field ${short(extra[0])}`);
-  if (!GO_FLATE_VERSIONS.includes(v.version as never)) {
-    throw new StowageError(`${what}: go-flate recipe version ${short(v.version)} is not one stowage reproduces (known: ${GO_FLATE_VERSIONS.join(', ')})`);
+  if (extra.length) throw new StowageError(`${what}: ${encoder} recipe has unknown field ${short(extra[0])}`);
+  const versions: readonly string[] = encoder === 'go-flate' ? GO_FLATE_VERSIONS : GNU_GZIP_VERSIONS;
+  if (!versions.includes(v.version as never)) {
+    throw new StowageError(`${what}: ${encoder} recipe version ${short(v.version)} is not one stowage reproduces (known: ${versions.join(', ')})`);
   }
   if (typeof v.level !== 'number' || !Number.isInteger(v.level) || v.level < 1 || v.level > 9) {
-    throw new StowageError(`${what}: go-flate recipe level ${short(v.level)} is out of range (1 to 9)`);
+    throw new StowageError(`${what}: ${encoder} recipe level ${short(v.level)} is out of range (1 to 9)`);
   }
-  return { encoder: 'go-flate', version: v.version as GoFlateRecipe['version'], level: v.level };
+  return encoder === 'go-flate'
+    ? { encoder, version: v.version as GoFlateRecipe['version'], level: v.level }
+    : { encoder, version: v.version as GnuGzipRecipe['version'], level: v.level };
 }
 
 /** One line for reports: "go-flate 1.8-1.26 level 6". */
@@ -54,12 +71,12 @@ export function describeRecipe(r: Recipe): string {
 }
 
 export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): RecipeWriter {
-  return new GoGzipWriter(r.level, emit);
+  return r.encoder === 'gnu-gzip' ? new GnuGzipWriter(r.level, emit) : new GoGzipWriter(r.level, emit);
 }
 
 /** Yields `input` compressed by the recipe. */
 export function encodeByRecipe(r: Recipe, input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  return goGzip(input, r.level);
+  return r.encoder === 'gnu-gzip' ? gnuGzip(input, r.level) : goGzip(input, r.level);
 }
 
 function short(x: unknown): string {

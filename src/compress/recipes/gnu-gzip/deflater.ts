@@ -12,7 +12,7 @@
  *   (8,16,128,128), (8,32,128,256), (32,128,258,1024), (32,258,258,4096); a 3-byte match more than 4096 back is
  *   dropped.
  * The encoder is synchronous and streaming: bytes written wait in a queue until the window wants them, so memory
- * is the window, the tables and at most one write.
+ * is the window, the tables, one write while it is taken in and at most 64 KiB of input waiting after it.
  */
 import type { GnuBlockWriter } from './block-writer.js';
 
@@ -76,6 +76,13 @@ export class GnuDeflater {
     this.queue.push(data);
     this.queued += data.length;
     this.run(false);
+    // What the window has not taken yet is kept as a copy, so a caller may reuse its buffer after write returns.
+    const last = this.queue.length - 1;
+    if (last >= 0 && this.queue[last] === data) {
+      const from = last === 0 ? this.queueOffset : 0;
+      this.queue[last] = data.slice(from);
+      if (last === 0) this.queueOffset = 0;
+    }
   }
 
   end(): void {
