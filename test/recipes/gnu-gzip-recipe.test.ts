@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { StowageError } from '../../src/errors.js';
-import { describeRecipe, encodeByRecipe, findRecipe, parseRecipe, recipeCandidates, reproduceBlob, type Recipe } from '../../src/compress/recipes/index.js';
+import { GnuGzipWriter, describeRecipe, encodeByRecipe, findRecipe, parseRecipe, recipeCandidates, reproduceBlob, type Recipe } from '../../src/compress/recipes/index.js';
 import { GZIP_SKIP, gnuGzipped } from './gnu-gzip-reference.js';
 import { mixed, noise, text } from './inputs.js';
 
@@ -83,6 +83,27 @@ describe('gnu-gzip recipe: parsing and candidates (no peer)', () => {
     assert.deepEqual(of(head(8, 0, 2, 3)), [], 'a stored name (gzip without -n)');
     assert.deepEqual(of(head(0, 1700000000, 2, 3)), [], 'an mtime (gzip without -n)');
     assert.deepEqual(of(head(0, 0, 6, 3)), []);
+  });
+});
+
+describe('gnu-gzip encoder: streaming (no peer)', () => {
+  it('compressed bytes come out while the input goes in, and a reused input buffer does not change them', () => {
+    const input = Buffer.concat([text(6 << 20), noise(2 << 20)]);
+    const out: Uint8Array[] = [];
+    let emitted = 0;
+    const w = new GnuGzipWriter(9, (b) => { out.push(b); emitted += b.length; });
+    const buf = Buffer.alloc(1 << 20);
+    const seen: number[] = [];
+    for (let o = 0; o < input.length; o += buf.length) {
+      input.copy(buf, 0, o, o + buf.length);
+      w.write(buf.subarray(0, Math.min(buf.length, input.length - o)));
+      buf.fill(0xa5); // the caller reuses its buffer at once
+      seen.push(emitted);
+    }
+    w.end();
+    // Every write after the first has let out more: the encoder holds back at most a block, not the input.
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], `write ${i} let nothing out (${seen.join(', ')})`);
+    assert.ok(gunzipSync(Buffer.concat(out)).equals(input), 'a real gunzip gives the input back');
   });
 });
 
