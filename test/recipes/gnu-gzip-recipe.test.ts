@@ -63,7 +63,7 @@ describe('gnu-gzip recipe: parsing and candidates (no peer)', () => {
       [{ encoder: 'gnu-gzip', version: '1.12', level: -1 }, /level -1 is out of range/],
       [{ encoder: 'gnu-gzip', version: '1.12', level: Number.NaN }, /level null is out of range/],
       [{ encoder: 'gnu-gzip', version: '1.12', level: 9, name: 'changelog' }, /gnu-gzip recipe has unknown field "name"/],
-      [{ encoder: 'GNU-gzip', version: '1.12', level: 9 }, /unknown recipe encoder "GNU-gzip" \(known: go-flate, gnu-gzip\)/],
+      [{ encoder: 'GNU-gzip', version: '1.12', level: 9 }, /unknown recipe encoder "GNU-gzip" \(known: go-flate, gnu-gzip, zlib\)/],
       [{ encoder: 'gnu-gzip', version: { toString: 1 }, level: 9 }, /version \{"toString":1\} is not one/],
     ];
     for (const [value, pattern] of bad) assert.throws(() => parseRecipe(value, 'layer 2'), (e) => oneLine(e, pattern));
@@ -76,9 +76,9 @@ describe('gnu-gzip recipe: parsing and candidates (no peer)', () => {
       return b;
     };
     const of = (h: Buffer) => recipeCandidates(h).candidates.map((r) => `${r.encoder} ${r.level}`);
-    assert.deepEqual(of(head(0, 0, 2, 3)), ['gnu-gzip 9']);
-    assert.deepEqual(of(head(0, 0, 4, 3)), ['gnu-gzip 1']);
-    assert.deepEqual(of(head(0, 0, 0, 3)), [6, 2, 3, 4, 5, 7, 8].map((l) => `gnu-gzip ${l}`));
+    assert.deepEqual(of(head(0, 0, 2, 3)), ['gnu-gzip 9', 'zlib 9']);
+    assert.deepEqual(of(head(0, 0, 4, 3)), ['gnu-gzip 1', 'zlib 1']);
+    assert.deepEqual(of(head(0, 0, 0, 3)), [6, 2, 3, 4, 5, 7, 8].flatMap((l) => [`gnu-gzip ${l}`, `zlib ${l}`]));
     assert.deepEqual(of(head(0, 0, 2, 255)), ['go-flate 9'], 'OS 255 stays Go\'s');
     assert.deepEqual(of(head(8, 0, 2, 3)), [], 'a stored name (gzip without -n)');
     assert.deepEqual(of(head(0, 1700000000, 2, 3)), [], 'an mtime (gzip without -n)');

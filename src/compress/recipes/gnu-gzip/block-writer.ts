@@ -11,6 +11,7 @@
  */
 import { BitSink } from '../go-flate/bit-sink.js';
 import { CODEGEN_ORDER, DISTANCE_BASE, DISTANCE_CODE, DISTANCE_EXTRA, LENGTH_BASE, LENGTH_CODE, LENGTH_EXTRA } from '../go-flate/codes.js';
+import type { DeflateFlavor } from './flavor.js';
 import { Tree, TreeBuilder, assignCodes, scanLengths, sendLengths } from './trees.js';
 
 /** gzip's LIT_BUFSIZE and DIST_BUFSIZE. */
@@ -39,7 +40,7 @@ export class GnuBlockWriter {
   private lastLit = 0;
   private lastDist = 0;
 
-  constructor(emit: (bytes: Uint8Array) => void, private readonly level: number) {
+  constructor(emit: (bytes: Uint8Array) => void, private readonly level: number, private readonly flavor: DeflateFlavor) {
     this.out = new BitSink(emit);
     this.initBlock();
   }
@@ -71,7 +72,7 @@ export class GnuBlockWriter {
       this.lastDist++;
     }
     const lastLit = this.lastLit;
-    if (this.level > 2 && (lastLit & 0xfff) === 0) {
+    if (this.flavor.estimate && this.level > 2 && (lastLit & 0xfff) === 0) {
       let outLength = lastLit * 8;
       const dfreq = this.dtree.freq;
       for (let d = 0; d < 30; d++) outLength += dfreq[d] * (5 + DISTANCE_EXTRA[d]);
@@ -79,7 +80,7 @@ export class GnuBlockWriter {
       const inLength = strstart - blockStart;
       if (this.lastDist < lastLit >>> 1 && outLength < Math.floor(inLength / 2)) return true;
     }
-    return lastLit === LIT_BUFSIZE - 1 || this.lastDist === LIT_BUFSIZE;
+    return lastLit === this.flavor.blockSymbols || this.lastDist === LIT_BUFSIZE;
   }
 
   /**

@@ -15,6 +15,7 @@
  * is the window, the tables, one write while it is taken in and at most 64 KiB of input waiting after it.
  */
 import type { GnuBlockWriter } from './block-writer.js';
+import type { DeflateFlavor } from './flavor.js';
 
 const WSIZE = 0x8000;
 const WMASK = WSIZE - 1;
@@ -65,7 +66,7 @@ export class GnuDeflater {
   private queueOffset = 0;
   private queued = 0;
 
-  constructor(level: number, private readonly blocks: GnuBlockWriter) {
+  constructor(level: number, private readonly blocks: GnuBlockWriter, private readonly flavor: DeflateFlavor) {
     [this.good, this.lazy, this.nice, this.chain] = CONFIG[level];
     this.fast = level <= 3;
     this.matchLength = this.fast ? 0 : MIN_MATCH - 1;
@@ -113,6 +114,22 @@ export class GnuDeflater {
    */
   private fill(final: boolean): boolean {
     let more = WINDOW_SIZE - this.lookahead - this.strstart;
+    if (this.slide()) more += WSIZE;
+    if (this.queued < more && !final) return false;
+    const at = this.strstart + this.lookahead;
+    const n = this.read(at, more);
+    if (n === 0) {
+      this.eofile = true;
+      this.window[at] = 0;
+      this.window[at + 1] = 0;
+    } else {
+      this.lookahead += n;
+    }
+    return true;
+  }
+
+  /** Moves the upper half of the window down once the position is past 32 KiB + MAX_DIST; says whether it did. */
+  private slide(): boolean {
     if (this.strstart >= WSIZE + MAX_DIST) {
       this.window.copyWithin(0, WSIZE, WINDOW_SIZE);
       this.matchStart -= WSIZE;
@@ -127,19 +144,9 @@ export class GnuDeflater {
         const m = prev[n];
         prev[n] = m >= WSIZE ? m - WSIZE : 0;
       }
-      more += WSIZE;
+      return true;
     }
-    if (this.queued < more && !final) return false;
-    const at = this.strstart + this.lookahead;
-    const n = this.read(at, more);
-    if (n === 0) {
-      this.eofile = true;
-      this.window[at] = 0;
-      this.window[at + 1] = 0;
-    } else {
-      this.lookahead += n;
-    }
-    return true;
+    return false;
   }
 
   private run(final: boolean): void {
@@ -159,6 +166,7 @@ export class GnuDeflater {
     for (;;) {
       while (this.lookahead < MIN_LOOKAHEAD && !this.eofile) if (!this.fill(final)) return;
       if (this.lookahead === 0) break;
+      if (this.eofile && this.lookahead < MIN_LOOKAHEAD && this.flavor.slidesAtEnd) this.slide();
       if (this.fast) this.stepFast();
       else this.stepLazy();
     }
@@ -269,7 +277,7 @@ export class GnuDeflater {
     const s1 = w[scan + 1];
     if (this.prevLength >= this.good) chainLength >>= 2;
     const prev = this.prev;
-    const nice = this.nice;
+    const nice = this.flavor.niceCapped && this.nice > this.lookahead ? this.lookahead : this.nice;
     do {
       const m = curMatch;
       if (w[m + bestLen] !== scanEnd || w[m + bestLen - 1] !== scanEnd1 || w[m] !== s0 || w[m + 1] !== s1) continue;
