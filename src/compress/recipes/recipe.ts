@@ -7,11 +7,26 @@
  *
  * go-flate: Go's compress/gzip at `level` (1-9) as Go 1.8 to 1.26 write it, header mtime 0, no name (moby's
  * `docker push`, containerd and BuildKit use level 6; go-containerregistry, so crane, ko and kaniko, level 1).
+ *
+ *   { "encoder": "gnu-gzip", "version": "1.12", "level": 9 }
+ *
+ * gnu-gzip: GNU gzip 1.12's `gzip -LEVEL -n` of a file (no name, mtime 0, OS 3): Debian's dh_compress runs
+ * `gzip -9n` on the changelogs, man pages and docs of every package, so the .gz files inside Debian layers are these.
+ *
+ *   { "encoder": "zlib", "version": "1.2.13", "level": 6 }
+ *
+ * zlib: vanilla zlib 1.2.13's gzip stream (deflateInit2 with windowBits 31, memLevel 8, default strategy, no gzip
+ * header given: mtime 0, OS 3), as Python's zlib, Java's java.util.zip and libarchive on a system libz make it.
  */
 import { StowageError } from '../../errors.js';
 import { GoGzipWriter, goGzip } from './go-flate/gzip-writer.js';
+import { ZLIB_1_2_13 } from './gnu-gzip/flavor.js';
+import { GnuGzipWriter, gnuGzip, zlibGzip } from './gnu-gzip/gzip-writer.js';
 
 export const GO_FLATE_VERSIONS = ['1.8-1.26'] as const;
+export const GNU_GZIP_VERSIONS = ['1.12'] as const;
+export const ZLIB_VERSIONS = ['1.2.13'] as const;
+export const RECIPE_ENCODERS = ['go-flate', 'gnu-gzip', 'zlib'] as const;
 
 export interface GoFlateRecipe {
   encoder: 'go-flate';
@@ -19,7 +34,19 @@ export interface GoFlateRecipe {
   level: number;
 }
 
-export type Recipe = GoFlateRecipe;
+export interface GnuGzipRecipe {
+  encoder: 'gnu-gzip';
+  version: (typeof GNU_GZIP_VERSIONS)[number];
+  level: number;
+}
+
+export interface ZlibRecipe {
+  encoder: 'zlib';
+  version: (typeof ZLIB_VERSIONS)[number];
+  level: number;
+}
+
+export type Recipe = GoFlateRecipe | GnuGzipRecipe | ZlibRecipe;
 
 /** A synchronous encoder by recipe: compressed bytes go to `emit` as they are made. */
 export interface RecipeWriter {
@@ -34,18 +61,21 @@ export function parseRecipe(value: unknown, what: string): Recipe {
   }
   const v = value as Record<string, unknown>;
   const encoder = v.encoder;
-  if (encoder !== 'go-flate') {
-    throw new StowageError(`${what}: unknown recipe encoder ${short(encoder)} (known: go-flate)`);
+  if (encoder !== 'go-flate' && encoder !== 'gnu-gzip' && encoder !== 'zlib') {
+    throw new StowageError(`${what}: unknown recipe encoder ${short(encoder)} (known: ${RECIPE_ENCODERS.join(', ')})`);
   }
   const extra = Object.keys(v).filter((k) => !['encoder', 'version', 'level'].includes(k));
-  if (extra.length) throw new StowageError(`${what}: go-flate recipe has unknown field ${short(extra[0])}`);
-  if (!GO_FLATE_VERSIONS.includes(v.version as never)) {
-    throw new StowageError(`${what}: go-flate recipe version ${short(v.version)} is not one stowage reproduces (known: ${GO_FLATE_VERSIONS.join(', ')})`);
+  if (extra.length) throw new StowageError(`${what}: ${encoder} recipe has unknown field ${short(extra[0])}`);
+  const versions: readonly string[] = encoder === 'go-flate' ? GO_FLATE_VERSIONS : encoder === 'gnu-gzip' ? GNU_GZIP_VERSIONS : ZLIB_VERSIONS;
+  if (!versions.includes(v.version as never)) {
+    throw new StowageError(`${what}: ${encoder} recipe version ${short(v.version)} is not one stowage reproduces (known: ${versions.join(', ')})`);
   }
   if (typeof v.level !== 'number' || !Number.isInteger(v.level) || v.level < 1 || v.level > 9) {
-    throw new StowageError(`${what}: go-flate recipe level ${short(v.level)} is out of range (1 to 9)`);
+    throw new StowageError(`${what}: ${encoder} recipe level ${short(v.level)} is out of range (1 to 9)`);
   }
-  return { encoder: 'go-flate', version: v.version as GoFlateRecipe['version'], level: v.level };
+  if (encoder === 'go-flate') return { encoder, version: v.version as GoFlateRecipe['version'], level: v.level };
+  if (encoder === 'gnu-gzip') return { encoder, version: v.version as GnuGzipRecipe['version'], level: v.level };
+  return { encoder, version: v.version as ZlibRecipe['version'], level: v.level };
 }
 
 /** One line for reports: "go-flate 1.8-1.26 level 6". */
@@ -54,11 +84,15 @@ export function describeRecipe(r: Recipe): string {
 }
 
 export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): RecipeWriter {
+  if (r.encoder === 'gnu-gzip') return new GnuGzipWriter(r.level, emit);
+  if (r.encoder === 'zlib') return new GnuGzipWriter(r.level, emit, ZLIB_1_2_13);
   return new GoGzipWriter(r.level, emit);
 }
 
 /** Yields `input` compressed by the recipe. */
 export function encodeByRecipe(r: Recipe, input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  if (r.encoder === 'gnu-gzip') return gnuGzip(input, r.level);
+  if (r.encoder === 'zlib') return zlibGzip(input, r.level);
   return goGzip(input, r.level);
 }
 
