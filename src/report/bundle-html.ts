@@ -24,7 +24,15 @@ const short = (d: string): string => `${d.slice(0, 19)}…`;
 const code = (s: string): string => `<code>${esc(s)}</code>`;
 const nameOf = (i: { tags: string[]; imageId: string }): string => i.tags[0] ?? short(i.imageId);
 const pct = (part: number, whole: number): string => (whole > 0 ? ((part / whole) * 100).toFixed(4) : '0');
-const share = (part: number, whole: number): string => (whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '–');
+const share = (part: number, whole: number): string =>
+  whole <= 0 ? '–' : part > 0 && part / whole < 0.0005 ? '<0.1%' : `${((part / whole) * 100).toFixed(1)}%`;
+
+/** Who receives it: a bundle names its site states; a plain patch delta was made for hosts holding its bases. */
+function whoFor(d: BundleReportData): { lack: string; holds: string; held: string } {
+  return d.sites.length
+    ? { lack: 'The sites lack', holds: 'every site state holds it', held: 'a layer every site holds' }
+    : { lack: 'The target lacks', holds: 'the base holds it', held: 'a base layer' };
+}
 
 /** An RFC 3339 time as a person reads it. */
 function when(t: string): string {
@@ -43,13 +51,17 @@ function cards(d: BundleReportData): string {
   const c = (id: string, label: string, value: string, note: string) =>
     `<div class="card" id="fig-${id}"><div class="k">${label}</div><div class="v" data-fig="${id}">${value}</div><div class="n">${note}</div></div>`;
   const shipped = t.patched.layers + t.whole.layers;
+  const who = whoFor(d);
+  const last = d.sites.length
+    ? c('sites', 'Site states', String(d.sites.length), 'it applies on a site at any one')
+    : c('sites', 'Made against', String(d.madeAgainst.length), 'a patch delta: no site states');
   return `<section class="cards" aria-label="key figures">
 ${c('bundle', 'The bundle', formatBytes(t.bundleBytes), d.parts ? `in ${plural(d.parts.count, 'part')}` : 'one file')}
-${c('lacking', 'The sites lack', formatBytes(t.lackingBytes), `${plural(shipped, 'layer')} as the images store them${t.lackingExact ? '' : ' (some uncompressed)'}`)}
+${c('lacking', who.lack, formatBytes(t.lackingBytes), `${plural(shipped, 'layer')} as the images store them${t.lackingExact ? '' : ' (some uncompressed)'}`)}
 ${c('ratio', 'Bundle / lacking', share(t.bundleBytes, t.lackingBytes), 'what patches and sharing leave to carry')}
 ${c('images', 'Images', String(d.images.length), `${plural(d.layers.length, 'distinct layer')}`)}
 ${c('layers', 'Layers shipped', String(shipped), `${t.patched.layers} patched · ${t.whole.layers} whole · ${t.fromSite.layers} held by the site`)}
-${c('sites', 'Site states', String(d.sites.length || '–'), d.sites.length ? 'it applies on a site at any one' : 'a patch delta, not a bundle')}
+${last}
 </section>`;
 }
 
@@ -64,7 +76,7 @@ function totalsChart(d: BundleReportData): string {
 <div class="blabel">${label}<small>${note}</small></div>
 <div class="btrack"><div class="bar" role="list" data-bytes="${bytes}" style="width:${pct(bytes, max)}%">${segs}</div></div>
 </div>`;
-  const lacking = row('lacking', 'The layers the sites lack', `${formatBytes(t.lackingBytes)} as stored`, t.lackingBytes, seg('lacking', t.lackingBytes, '#6b7b8c', 'layers the sites lack', t.lackingBytes));
+  const lacking = row('lacking', `The layers ${whoFor(d).lack.toLowerCase()}`, `${formatBytes(t.lackingBytes)} as stored`, t.lackingBytes, seg('lacking', t.lackingBytes, '#6b7b8c', `layers ${whoFor(d).lack.toLowerCase()}`, t.lackingBytes));
   const bundle = row('bundle', 'The bundle', `${formatBytes(t.bundleBytes)} · ${share(t.bundleBytes, t.lackingBytes)} of that`, t.bundleBytes,
     seg('patch', t.patched.bytes, WAYS.patch.color, 'patches', t.bundleBytes) + seg('whole', t.whole.bytes, WAYS.whole.color, 'whole layers', t.bundleBytes)
     + seg('config', t.configBytes, CONFIG_COLOR, 'image configs', t.bundleBytes) + seg('framing', other, '#b8c0cc', 'index and tar framing', t.bundleBytes));
@@ -145,13 +157,14 @@ ${rows}
 }
 
 function layersSection(d: BundleReportData): string {
+  const who = whoFor(d);
   const how = (l: BundleReportData['layers'][number]): string => {
-    if (l.how === 'base') return `<span class="how" data-how="base" style="background:${WAYS.site.color}">from the site</span><div class="note">every site state holds it${l.providedBy.length ? ` (${esc(l.providedBy.slice(0, 3).join(', '))}${l.providedBy.length > 3 ? '…' : ''})` : ''}</div>`;
-    if (l.how === 'patch') return `<span class="how" data-how="patch" style="background:${WAYS.patch.color};color:#fff">patched</span><div class="note">${l.bases.length ? 'a base file is close' : 'coded without a base: no layer every site holds has its files'}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (stored ${esc(l.storedCompression)})` : ''}</div>`;
+    if (l.how === 'base') return `<span class="how" data-how="base" style="background:${WAYS.site.color}">from the site</span><div class="note">${who.holds}${l.providedBy.length ? ` (${esc(l.providedBy.slice(0, 3).join(', '))}${l.providedBy.length > 3 ? '…' : ''})` : ''}</div>`;
+    if (l.how === 'patch') return `<span class="how" data-how="patch" style="background:${WAYS.patch.color};color:#fff">patched</span><div class="note">${l.bases.length ? 'a base file is close' : `coded without a base: no ${d.sites.length ? 'layer every site holds' : 'base layer'} has its files`}${l.storedCompression !== 'none' ? `; rebuilt uncompressed (stored ${esc(l.storedCompression)})` : ''}</div>`;
     return `<span class="how" data-how="whole" style="background:${WAYS.whole.color};color:#fff">whole</span><div class="note">a patch would not be smaller (${esc(l.storedCompression)})</div>`;
   };
   const bases = (l: BundleReportData['layers'][number]) => l.bases.length
-    ? l.bases.map((b) => `${code(short(b.diffId))}<div class="note">${b.heldBy.length ? `${esc(b.heldBy.slice(0, 2).join(', '))}${b.heldBy.length > 2 ? ` +${b.heldBy.length - 2}` : ''}` : 'a layer every site holds'}</div>`).join('')
+    ? l.bases.map((b) => `${code(short(b.diffId))}<div class="note">${b.heldBy.length ? `${esc(b.heldBy.slice(0, 2).join(', '))}${b.heldBy.length > 2 ? ` +${b.heldBy.length - 2}` : ''}` : who.held}</div>`).join('')
     : '–';
   const users = (u: string[]) => (u.length > 4 ? `${u.slice(0, 4).map(esc).join(', ')} <small>+${u.length - 4}</small>` : u.map(esc).join(', '));
   const rows = d.layers.map((l) => `<tr data-layer="${l.number}" data-how="${esc(l.how)}"><th scope="row">L${l.number}</th>
@@ -209,7 +222,7 @@ export function renderBundleReport(d: BundleReportData): string {
 </head>
 <body>
 <header>
-<p class="eyebrow">Bundle report</p>
+<p class="eyebrow">${d.sites.length ? 'Bundle report' : 'Patch delta report'}</p>
 <h1>${esc(title)}</h1>
 <p class="sub">${sub}</p>
 </header>

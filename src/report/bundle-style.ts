@@ -1,12 +1,13 @@
 /** What the bundle view adds to the report's stylesheet (src/report/style.ts): layer chips, parts meters. */
 export const BUNDLE_STYLE = `
 #fig-ratio .v{color:#2d7a3e}
+.cards{grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}
 .chips{display:flex;flex-wrap:wrap;gap:6px;list-style:none;margin:0;padding:0}
 .chip{border-radius:6px;padding:3px 8px;font-size:12.5px;line-height:1.3;max-width:260px}
 .chip b{font-weight:700;margin-right:2px}
 .chip span{display:block;font-size:11.5px;opacity:.9}
 td.layers-cell{min-width:420px}
-#images tbody th{min-width:150px;word-break:break-all}
+#images tbody th{min-width:200px;overflow-wrap:anywhere}
 .how{display:inline-block;border-radius:5px;padding:1px 7px;font-size:12.5px;font-weight:600;color:#1d2433}
 td.bases code{display:block;white-space:nowrap;word-break:normal}
 td.did code{white-space:nowrap;word-break:normal}

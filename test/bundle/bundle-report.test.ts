@@ -124,6 +124,22 @@ describe('stowage report BUNDLE', () => {
     selfContained(readFileSync(out, 'utf8'));
   });
 
+  it('a plain patch delta (no site states): the same view, for the target that holds its base', () => {
+    const delta = join(tmp, 'plain.delta');
+    const made = json(ok(['delta', '--patch', rel.get('alpha:2')!.archive, rel.get('delta:2')!.archive, '--base', rel.get('alpha:1')!.archive, '-o', delta, '--json']));
+    const out = join(tmp, 'plain.html');
+    const s = json(ok(['report', delta, '-o', out, '--json']));
+    assert.deepEqual(s.sites, []);
+    assert.equal(s.totals.bundleBytes, made.archiveBytes);
+    assert.equal(s.totals.lackingBytes, made.missingBytes);
+    const html = readFileSync(out, 'utf8');
+    selfContained(html);
+    assert.match(html, /Patch delta report/);
+    assert.match(html, /The target lacks/);
+    assert.ok(html.includes(rel.get('alpha:1')!.archive), 'names what it was made against');
+    assert.deepEqual(imageRows(html).map((r) => r.tag), [rel.get('alpha:2')!.tag, rel.get('delta:2')!.tag]);
+  });
+
   it('a hostile bundle: tags and a site file name holding markup are shown as text', () => {
     const dir = join(tmp, 'hostile');
     mkdirSync(dir);
