@@ -168,7 +168,7 @@ function layersSection(d: BundleReportData): string {
     : '–';
   const users = (u: string[]) => (u.length > 4 ? `${u.slice(0, 4).map(esc).join(', ')} <small>+${u.length - 4}</small>` : u.map(esc).join(', '));
   const rows = d.layers.map((l) => `<tr data-layer="${l.number}" data-how="${esc(l.how)}"><th scope="row">L${l.number}</th>
-<td class="did" title="${esc(l.diffId)}">${code(short(l.diffId))}</td><td>${how(l)}</td>
+<td class="did" title="${esc(l.diffId)}">${code(short(l.diffId))}</td><td class="how-cell">${how(l)}</td>
 <td class="num" data-col="size" data-bytes="${l.size}">${formatBytes(l.size)}</td>
 <td class="num" data-col="shipped" data-bytes="${l.shipped}">${l.how === 'base' ? '–' : formatBytes(l.shipped)}${l.how === 'patch' && l.size ? `<small>${share(l.shipped, l.size)}</small>` : ''}</td>
 <td class="bases">${bases(l)}</td><td class="users">${users(l.usedBy)}</td></tr>`).join('\n');
