@@ -15,6 +15,9 @@ import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { haveCommand } from '../helpers/peers.js';
 import { APPS, archivesOf, buildRelease, type ReleaseImage } from '../helpers/release.js';
+import { imageArchive, layer, file } from '../fs/fs-helpers.js';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 const tmp = scratch('stowage-bundle-report-');
 let rel: Map<string, ReleaseImage>;
@@ -138,6 +141,45 @@ describe('stowage report BUNDLE', () => {
     assert.match(html, /The target lacks/);
     assert.ok(html.includes(rel.get('alpha:1')!.archive), 'names what it was made against');
     assert.deepEqual(imageRows(html).map((r) => r.tag), [rel.get('alpha:2')!.tag, rel.get('delta:2')!.tag]);
+  });
+
+  it('layers stored gzip: one ships whole (noise), one is patched and counted at its tar size (lackingExact false)', async () => {
+    // Noise no patch can shrink (a hash chain), and text whose base copy the site holds.
+    const noise = Buffer.alloc(512 << 10);
+    let blk = createHash('sha256').update('noise').digest();
+    for (let off = 0; off < noise.length; off += 32) {
+      blk.copy(noise, off);
+      blk = createHash('sha256').update(blk).digest();
+    }
+    const lines = (v: number) => Array.from({ length: 20_000 }, (_, i) => `line ${i} of the catalog ${createHash('sha256').update(String(i)).digest('hex')}${i % 997 === 0 ? ` v${v}` : ''}`).join('\n');
+    const root = await layer([file('etc/os-release', 'NAME=crafted\n')]);
+    const textV1 = await layer([file('srv/catalog.txt', lines(1))]);
+    const textV2 = await layer([file('srv/catalog.txt', lines(2))]);
+    const noiseLayer = await layer([{ h: { name: 'srv/noise.bin', type: 'file', mode: 0o644, size: noise.length }, body: noise }]);
+    const gz = (l: Buffer) => gzipSync(l, { level: 6 });
+    const base = join(tmp, 'gz-base.tar');
+    const target = join(tmp, 'gz-target.tar');
+    await imageArchive(base, [root, textV1], { tag: 'crafted/mixed:1', store: gz });
+    await imageArchive(target, [root, noiseLayer, textV2], { tag: 'crafted/mixed:2', store: gz });
+    const have = join(tmp, 'gz-have.json');
+    ok(['have', base, '-o', have, '-q']);
+    const bundle = join(tmp, 'gz.bundle');
+    const made = json(ok(['bundle', target, '--site', have, '--base', base, '-o', bundle, '--json']));
+    assert.deepEqual(made.layers.map((l: any) => l.how), ['base', 'whole', 'patch']);
+    const out = join(tmp, 'gz.html');
+    const s = json(ok(['report', bundle, '-o', out, '--json']));
+    assert.equal(s.totals.lackingExact, false);
+    // The whole layer as stored (its gzip), the patched one at its tar's size (the index keeps no stored size).
+    assert.equal(s.totals.lackingBytes, made.layers[1].shipped + made.layers[2].size);
+    assert.equal(s.totals.wholeBytes, made.layers[1].shipped);
+    assert.equal(s.totals.wholeBytes, gz(noiseLayer).length);
+    assert.equal(s.totals.patchBytes, made.layers[2].shipped);
+    assert.deepEqual([s.images[0].fromSite, s.images[0].whole, s.images[0].patched], [1, 1, 1]);
+    const html = readFileSync(out, 'utf8');
+    selfContained(html);
+    assert.match(html, /data-way="whole"/);
+    assert.match(html, /rebuilt uncompressed \(stored gzip\)/);
+    assert.match(html, /some uncompressed/);
   });
 
   it('a hostile bundle: tags and a site file name holding markup are shown as text', () => {
