@@ -125,6 +125,13 @@ describe('stowage report BUNDLE', () => {
     assert.equal(s.totals.bundleBytes, statSync(BUNDLE()).size);
     assert.equal(s.source, 'standard input');
     selfContained(readFileSync(out, 'utf8'));
+    // Parts one after another on standard input: counted, each proved as it passed; no files to list.
+    const parts = Buffer.concat((madeParts.parts as string[]).map((f) => readFileSync(f)));
+    const p = json(ok(['report', '-', '-o', out, '--json'], parts));
+    assert.deepEqual(p.parts, { count: madeParts.parts.length, files: [] });
+    assert.equal(p.totals.bundleBytes, madeParts.archiveBytes);
+    assert.equal(p.totals.partFileBytes, null);
+    assert.match(readFileSync(out, 'utf8'), /read one after another from standard input/);
   });
 
   it('a plain patch delta (no site states): the same view, for the target that holds its base', () => {
