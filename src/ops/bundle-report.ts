@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Digest } from '../oci/digest.js';
+import type { PatchIndex } from '../patch/format.js';
 import { scanParts } from '../parts/scan.js';
 import { readDeltaInput } from './delta-input.js';
 import { describePatchDelta, type PatchDescription } from './patch-inspect.js';
@@ -90,51 +91,60 @@ function deltaTarBytes(index: unknown, blobSizes: number[]): number {
 
 const nameOf = (i: { tags: string[]; imageId: string }): string => i.tags[0] ?? i.imageId;
 
+/**
+ * Per image, in the bundle's order, its layers and how each reaches the site; a layer an image above already put in
+ * the bundle is "shared" (counted there). Also which images use each layer (by ChainID).
+ */
+function perImage(idx: PatchIndex): { images: BundleReportImage[]; usedBy: Map<Digest, string[]> } {
+  const byChain = new Map(idx.layers.map((l, k) => [l.chainId, { l, k }]));
+  const firstBy = new Map<Digest, string>();
+  const usedBy = new Map<Digest, string[]>();
+  const images: BundleReportImage[] = idx.images.map((m) => {
+    const me = nameOf({ tags: m.tags, imageId: m.config.digest });
+    const r: BundleReportImage = {
+      tags: m.tags, imageId: m.config.digest, shipped: m.config.size, configBytes: m.config.size, patchBytes: 0, wholeBytes: 0,
+      counts: { layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0 }, layers: [],
+    };
+    for (const c of m.layers) {
+      const { l, k } = byChain.get(c)!;
+      const users = usedBy.get(c) ?? usedBy.set(c, []).get(c)!;
+      if (!users.includes(me)) users.push(me);
+      const shipped = l.patch?.size ?? l.whole?.size ?? 0;
+      const row = { chainId: c, diffId: l.diffId, size: l.size, layer: k + 1 };
+      if (l.how === 'base') {
+        r.counts.fromSite++;
+        r.layers.push({ ...row, way: 'site', shipped: 0 });
+      } else if (firstBy.has(c)) {
+        r.counts.shared++;
+        r.layers.push({ ...row, way: 'shared', shipped: 0, sharedWith: firstBy.get(c)! });
+      } else {
+        firstBy.set(c, me);
+        r.shipped += shipped;
+        if (l.how === 'patch') {
+          r.counts.patched++;
+          r.patchBytes += shipped;
+        } else {
+          r.counts.whole++;
+          r.wholeBytes += shipped;
+        }
+        r.layers.push({ ...row, way: l.how === 'patch' ? 'patch' : 'whole', shipped });
+      }
+    }
+    return r;
+  });
+  return { images, usedBy };
+}
+
 /** Reads and proves a bundle (a file, `-`, or parts) and describes it for the page. */
 export async function buildBundleReport(inputs: string[], generator: string): Promise<BundleReportData> {
   const d = await readDeltaInput(inputs);
   try {
     const desc = describePatchDelta(d);
     const idx = d.index;
-    const byChain = new Map(idx.layers.map((l, k) => [l.chainId, { l, k }]));
     /** Which images hold a DiffID among the layers the sites hold: a patch's bases, named for a person. */
     const heldBy = new Map<Digest, Set<string>>();
     for (const l of idx.layers) if (l.how === 'base') for (const p of l.providedBy ?? []) (heldBy.get(l.diffId) ?? heldBy.set(l.diffId, new Set()).get(l.diffId)!).add(p);
-    const firstBy = new Map<Digest, string>();
-    const usedBy = new Map<Digest, string[]>();
-    const images: BundleReportImage[] = idx.images.map((m) => {
-      const me = nameOf({ tags: m.tags, imageId: m.config.digest });
-      const r: BundleReportImage = {
-        tags: m.tags, imageId: m.config.digest, shipped: m.config.size, configBytes: m.config.size, patchBytes: 0, wholeBytes: 0,
-        counts: { layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0 }, layers: [],
-      };
-      for (const c of m.layers) {
-        const { l, k } = byChain.get(c)!;
-        const users = usedBy.get(c) ?? usedBy.set(c, []).get(c)!;
-        if (!users.includes(me)) users.push(me);
-        const shipped = l.patch?.size ?? l.whole?.size ?? 0;
-        const row = { chainId: c, diffId: l.diffId, size: l.size, layer: k + 1 };
-        if (l.how === 'base') {
-          r.counts.fromSite++;
-          r.layers.push({ ...row, way: 'site', shipped: 0 });
-        } else if (firstBy.has(c)) {
-          r.counts.shared++;
-          r.layers.push({ ...row, way: 'shared', shipped: 0, sharedWith: firstBy.get(c)! });
-        } else {
-          firstBy.set(c, me);
-          r.shipped += shipped;
-          if (l.how === 'patch') {
-            r.counts.patched++;
-            r.patchBytes += shipped;
-          } else {
-            r.counts.whole++;
-            r.wholeBytes += shipped;
-          }
-          r.layers.push({ ...row, way: l.how === 'patch' ? 'patch' : 'whole', shipped });
-        }
-      }
-      return r;
-    });
+    const { images, usedBy } = perImage(idx);
     const layers: BundleReportLayer[] = desc.layers.map((l, k) => ({
       number: k + 1, diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size, shipped: l.shipped,
       storedCompression: l.storedCompression, providedBy: l.providedBy,
@@ -144,7 +154,8 @@ export async function buildBundleReport(inputs: string[], generator: string): Pr
     const sum = (how: string, f: (l: BundleReportLayer) => number) => layers.filter((l) => l.how === how).reduce((n, l) => n + f(l), 0);
     // A patched layer's size is its tar's (the same as stored when it was stored uncompressed); a whole one ships as stored.
     const lackingBytes = sum('patch', (l) => l.size) + sum('whole', (l) => l.shipped);
-    const configBytes = idx.images.reduce((n, m) => n + m.config.size, 0);
+    // Distinct configs: two entries naming one config carry one blob.
+    const configBytes = [...new Map(idx.images.map((m) => [m.config.digest, m.config.size])).values()].reduce((n, x) => n + x, 0);
     const parts = d.parts ? await partFiles(inputs, d.parts) : null;
     const blobSizes = [...new Map([...idx.images.map((m) => [m.config.digest, m.config.size] as const),
       ...idx.layers.flatMap((l) => (l.patch ? [[l.patch.digest, l.patch.size] as const] : l.whole ? [[l.whole.digest, l.whole.size] as const] : []))]).values()];
