@@ -8,6 +8,8 @@ import { buildReport } from '../../ops/report.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { renderReport } from '../../report/html.js';
 import { openSource, pickOne } from '../../transports/open.js';
+import { isPatchDelta } from '../../patch/read-delta.js';
+import { arePartSources } from '../../parts/sniff.js';
 import { formatBytes } from '../format.js';
 import { printJson, warn } from '../output.js';
 import { progressFor, refuseJsonOnStdout } from '../output-options.js';
@@ -29,12 +31,12 @@ function generator(): string {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .summary('write one self-contained HTML page: layers, waste, a map of the filesystem, history, identities')
-    .argument('<source>', SOURCE_HELP)
+    .summary('write one self-contained HTML page: layers, waste, a map of the filesystem, history, identities; or what a bundle carries')
+    .argument('<source...>', `${SOURCE_HELP}; or a bundle (stowage bundle, a patch delta) as a file or its parts (files, folders)`)
     .requiredOption('-o, --output <file.html>', 'the page to write (- for standard output)')
     .option('--base <source>', 'an image the target host already holds: the page adds what a thin delta and a file-level patch would ship')
     .option('--platform <os/arch[/variant]>', 'the image to read, when a source holds several platforms')
-    .option('--json', 'print a summary as JSON (schema stowage.report/v1, docs/json.md)')
+    .option('--json', 'print a summary as JSON (schema stowage.report/v1, for a bundle stowage.report-bundle/v1; docs/json.md)')
     .option('-q, --quiet', 'print nothing on success but warnings')
     .addHelpText('after', `
 The page has no script and fetches nothing (its Content-Security-Policy forbids it): open it from a disk, mail it,
@@ -45,14 +47,27 @@ entries grouped so the page stays small), the largest files and directories per 
 that made no layer included), and every identity \`stowage inspect\` shows. With --base: a thin delta (the layers
 the base lacks by ChainID) against a file-level patch (contents the base holds nowhere, an upper bound).
 The layers are read once, as by \`stowage layers\`; with --base, the base's layers too.
+A bundle (\`stowage bundle\`, or any patch delta), as one file or its numbered parts, gets its own page: the site
+states it applies to, per image what ships and why (layers from the site, patched, whole, shared with an image
+above) with a bar of its bytes, the distinct layers, the parts, and the bundle's bytes against the layers the sites
+lack as stored. The bundle is read and proved whole (every blob against its name, every part against its checksum).
 Full reference: docs/commands/layers.md.
 Examples:
   stowage report app.tar -o app.html
+  stowage report release.bundle -o release.html
+  stowage report /media/disc1 /media/disc2 -o release.html      # a bundle's parts, in any order
   stowage report docker-daemon:app:2 --base docker-daemon:app:1 -o app-2.html
   docker save app | stowage report - -o - > app.html`)
-    .action(async (source: string, opts: ReportCliOptions) => {
+    .action(async (sources: string[], opts: ReportCliOptions) => {
       const output = opts.output!;
       refuseJsonOnStdout({ json: opts.json, output }, 'the page uses; give -o FILE');
+      // A bundle or its parts: the bundle view (src/report/bundle-html.ts).
+      if ((sources.length === 1 && (await isPatchDelta(sources[0]!))) || (await arePartSources(sources))) {
+        if (opts.base || opts.platform) throw new UsageError('a bundle\'s report takes no --base or --platform: the bundle names the site states it applies to');
+        return (await import('./report-bundle.js')).runBundleReport(sources, output, generator(), opts);
+      }
+      if (sources.length > 1) throw new UsageError('report takes one image (several sources only when they are the parts of a bundle)');
+      const source = sources[0]!;
       if (source === '-' && opts.base === '-') throw new UsageError('only one of SOURCE and --base can be standard input');
       const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
       const src = await openSource(source, { seekable: true });
