@@ -102,14 +102,15 @@ function perImage(idx: PatchIndex): { images: BundleReportImage[]; usedBy: Map<D
   const images: BundleReportImage[] = idx.images.map((m) => {
     const me = nameOf({ tags: m.tags, imageId: m.config.digest });
     const r: BundleReportImage = {
-      tags: m.tags, imageId: m.config.digest, shipped: m.config.size, configBytes: m.config.size, patchBytes: 0, wholeBytes: 0,
+      tags: m.tags, imageId: m.config.digest, shipped: m.config.size + (m.manifest?.size ?? 0), configBytes: m.config.size + (m.manifest?.size ?? 0), patchBytes: 0, wholeBytes: 0,
       counts: { layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0 }, layers: [],
     };
     for (const c of m.layers) {
       const { l, k } = byChain.get(c)!;
       const users = usedBy.get(c) ?? usedBy.set(c, []).get(c)!;
       if (!users.includes(me)) users.push(me);
-      const shipped = l.patch?.size ?? l.whole?.size ?? 0;
+      // A bundle for sites at several releases carries a layer as several patches: all of them ship.
+      const shipped = (l.patch?.size ?? l.whole?.size ?? 0) + (l.alternatives ?? []).reduce((t, a) => t + a.size, 0);
       const row = { chainId: c, diffId: l.diffId, size: l.size, layer: k + 1 };
       if (l.how === 'base') {
         r.counts.fromSite++;
@@ -157,8 +158,10 @@ export async function buildBundleReport(inputs: string[], generator: string): Pr
     // Distinct configs: two entries naming one config carry one blob.
     const configBytes = [...new Map(idx.images.map((m) => [m.config.digest, m.config.size])).values()].reduce((n, x) => n + x, 0);
     const parts = d.parts ? await partFiles(inputs, d.parts) : null;
-    const blobSizes = [...new Map([...idx.images.map((m) => [m.config.digest, m.config.size] as const),
-      ...idx.layers.flatMap((l) => (l.patch ? [[l.patch.digest, l.patch.size] as const] : l.whole ? [[l.whole.digest, l.whole.size] as const] : []))]).values()];
+    const blobSizes = [...new Map([...idx.images.flatMap((m) => [[m.config.digest, m.config.size] as const, ...(m.manifest ? [[m.manifest.digest, m.manifest.size] as const] : [])]),
+      ...(idx.index ? [[idx.index.digest, idx.index.size] as const] : []),
+      ...idx.layers.flatMap((l) => [...(l.patch ? [[l.patch.digest, l.patch.size] as const] : l.whole ? [[l.whole.digest, l.whole.size] as const] : []),
+        ...(l.alternatives ?? []).map((a) => [a.digest, a.size] as const)])]).values()];
     const single = !d.parts && inputs[0] !== '-' ? (await stat(inputs[0]!)).size : null;
     const bundleBytes = single ?? (parts?.files.length ? parts.files.reduce((n, p) => n + p.payload, 0) : deltaTarBytes(idx, blobSizes));
     return {

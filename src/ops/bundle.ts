@@ -30,6 +30,8 @@ export interface BundleReport extends Omit<PatchDeltaReport, 'schema'> {
 
 export interface BundleOptions {
   onLayer?: (n: number) => void;
+  /** Patch compressed layers no recipe reproduces (they arrive with new digests) instead of shipping their blobs. */
+  newDigests?: boolean;
   /** Writes the bundle's bytes somewhere other than one file (numbered parts); returns the files it wrote on commit. */
   sink?: (size: number, setId: Digest) => Promise<DeltaSink & { files(): string[] }>;
 }
@@ -42,6 +44,7 @@ export async function writeBundle(targets: ImageSource[], bases: ImageSource[], 
     sites: sites.map((s) => s.set),
     siteRecords: records,
     ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+    ...(opts.newDigests ? { newDigests: true } : {}),
     ...(opts.sink ? { sink: async (size: number, id: Digest) => (sink = await opts.sink!(size, id)) } : {}),
   });
   return { ...r, schema: 'stowage.bundle/v1', sites: records, ...(sink ? { parts: sink.files() } : {}) };

@@ -42,7 +42,7 @@ before(async () => {
   ok(['have', ...archivesOf(rel, 2), '-o', join(tmp, 'have-v2.json'), '-q']);
   made = json(ok(['bundle', ...bundleArgs(), '-o', BUNDLE(), '--json']));
   mkdirSync(PARTS());
-  madeParts = json(ok(['bundle', ...bundleArgs(), '-o', join(PARTS(), 'r3'), '--part-size', '1MB', '--json']));
+  madeParts = json(ok(['bundle', ...bundleArgs(), '-o', join(PARTS(), 'r3'), '--part-size', '8kB', '--json']));
 });
 
 /** The page's rows of the per-image table: tag and the bytes the row says it adds. */
@@ -171,7 +171,7 @@ describe('stowage report BUNDLE', () => {
     const have = join(tmp, 'gz-have.json');
     ok(['have', base, '-o', have, '-q']);
     const bundle = join(tmp, 'gz.bundle');
-    const made = json(ok(['bundle', target, '--site', have, '--base', base, '-o', bundle, '--json']));
+    const made = json(ok(['bundle', target, '--site', have, '--base', base, '-o', bundle, '--new-digests', '--json']));
     assert.deepEqual(made.layers.map((l: any) => l.how), ['base', 'whole', 'patch']);
     const out = join(tmp, 'gz.html');
     const s = json(ok(['report', bundle, '-o', out, '--json']));

@@ -141,7 +141,7 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
     assert.equal(lib.recipe, 'go-flate 1.8-1.26 level 1');
     assert.equal(lib.blobDigest, sha(v2.blobs[2]!));
     assert.equal(data.how, 'whole');
-    assert.match(data.noRecipe.reason, /gzip header no reproduced encoder writes/);
+    assert.match(data.noRecipe.reason, /gzip header no reproduced encoder writes|no candidate reproduces it/);
     assert.ok(data.noRecipe.patchBytes < v2.blobs[3]!.length, 'the zlib layer would have patched smaller');
     assert.equal(data.shipped, v2.blobs[3]!.length);
     // The delta holds the patches, the zlib blob, the config and the manifest: far less than the layers.
@@ -260,7 +260,7 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
   });
 
   const tampered: [string, (index: any) => void, RegExp][] = [
-    ['an unknown encoder', (i) => { i.layers[1].blob.recipe.encoder = 'zlib'; }, /layers\[1\]\.blob\.recipe: unknown recipe encoder "zlib"/],
+    ['an unknown encoder', (i) => { i.layers[1].blob.recipe.encoder = 'lzw'; }, /layers\[1\]\.blob\.recipe: unknown recipe encoder "lzw"/],
     ['an absurd level', (i) => { i.layers[2].blob.recipe.level = 99; }, /layers\[2\]\.blob\.recipe: go-flate recipe level 99 is out of range/],
     ['a recipe that does not reproduce the blob', (i) => { i.layers[1].blob.recipe.level = 5; }, /does not reproduce the blob/],
     ['an altered blob digest', (i) => { i.layers[1].blob.digest = sha(Buffer.from('other')); }, /the manifest sha256:[0-9a-f]{64} of .* names layer 2 .* but the delta rebuilds it as/],

@@ -19,6 +19,7 @@ interface BundleFlags {
   base: string[];
   output: string;
   partSize?: string;
+  newDigests?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -33,6 +34,7 @@ export function registerBundle(program: Command): void {
     .option('--base <source>', 'the sender\'s copies of images the sites hold, for patches (repeatable)', collect, [] as string[])
     .requiredOption('-o, --output <out>', 'the bundle: a file, or with --part-size the name its parts take (OUT.001, OUT.002, ...)')
     .option('--part-size <size>', 'split into numbered parts of at most this size, each checksummed and verifiable alone: 700MB, 4.7GB, 25GB (decimal, as on media), 64MiB (binary), or bytes')
+    .option('--new-digests', 'patch a compressed layer even where no recipe makes its blob again (smaller; the image then arrives with new blob and manifest digests)')
     .option('--json', 'print the report as JSON (schema stowage.bundle/v1)')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `
@@ -81,6 +83,7 @@ async function run(sourceArgs: string[], opts: BundleFlags): Promise<void> {
     let done = 0;
     const r = await writeBundle(targets, bases, sites, opts.output, {
       onLayer: (n) => progress.update((done += n)),
+      ...(opts.newDigests ? { newDigests: true } : {}),
       ...(opts.partSize ? { sink: partSink(opts.output, opts.partSize) } : {}),
     });
     progress.done();
