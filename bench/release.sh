@@ -54,3 +54,19 @@ echo "|---|---|---|---|"
 echo "| one bundle | $t_b s | $r_b MB | $(mb "$(size "$W/tb")") |"
 echo "| five delta --patch, one by one | $t_o s | $r_o MB (each) | $(mb "$one") |"
 echo "| ratio (bundle / one by one) | $(ratio "$t_b" "$t_o") | | $(ratio "$(size "$W/tb")" "$one") |"
+echo
+# Apply on the site: the v3 bundle for v1-or-v2 sites into a copy of the v1 layout, from 1 MB parts, beside zstd -d
+# of the whole-release patch (which gives back one archive, not images in a layout).
+mkdir -p "$W/parts"
+# shellcheck disable=SC2046
+$STOWAGE bundle $(targets 3) --site "$W/have-v1.json" --site "$W/have-v2.json" $(bases 1 2) -o "$W/parts/r3" --part-size 1MB -q
+cat > "$W/apply.sh" <<SH
+rm -rf "$W/site" && cp -a "$W/oci-v1" "$W/site" && $STOWAGE apply "$W/parts" -o "oci:$W/site" -q
+SH
+read -r _ t_a r_a < <(measure apply "$N" sh "$W/apply.sh")
+read -r _ t_c _ < <(measure copy-site "$N" sh -c "rm -rf '$W/site' && cp -a '$W/oci-v1' '$W/site'")
+read -r _ t_zd r_zd < <(measure zstd-d "$N" zstd -q -f -d --long=31 --patch-from="$W/save-v1.tar" "$W/z13" -o "$W/unz")
+echo "| v1 -> v3 on the site | time | peak RSS |"
+echo "|---|---|---|"
+echo "| stowage apply of the parts into the layout (less the copy of the v1 layout: $t_c s) | $t_a s | $r_a MB |"
+echo "| zstd -d --patch-from of the whole-release patch (one archive out) | $t_zd s | $r_zd MB |"
