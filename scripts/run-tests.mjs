@@ -2,7 +2,7 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node:test. Node 20's --test does not expand globs,
 // so the files are listed here. Extra arguments are passed to node (for example --test-name-pattern=verify).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -33,8 +33,36 @@ const engineBefore = existsSync(dockerHost.replace(/^unix:\/\//, '')) && process
   ? { ids: new Set(listIds() ?? []), tags: new Set(listTags() ?? []) }
   : undefined;
 
+// Another run on the same engine (a second checkout, a helper) makes images too: each run leaves a marker, and a run
+// that saw another live one, when it started or when it ends, leaves the engine as it is rather than delete images
+// the other run is using. A run that started and ended inside this one left its images; this one removes them.
+const runsDir = join(process.env.STOWAGE_PEERS ?? '/tmp/stowage-peers', 'test-runs');
+const marker = join(runsDir, String(process.pid));
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const othersLive = () => {
+  try {
+    return readdirSync(runsDir).map(Number).filter((pid) => pid !== process.pid && pid > 0 && alive(pid));
+  } catch {
+    return [];
+  }
+};
+let sharedAtStart = [];
+if (engineBefore) {
+  try {
+    mkdirSync(runsDir, { recursive: true });
+    writeFileSync(marker, '');
+    sharedAtStart = othersLive();
+  } catch { /* no marker: cleaning as before */ }
+}
+
 function cleanEngine() {
   if (!engineBefore) return;
+  try { rmSync(marker, { force: true }); } catch { /* gone */ }
+  const shared = [...new Set([...sharedAtStart, ...othersLive()])];
+  if (shared.length) {
+    process.stderr.write(`engine: another test run (pid ${shared.join(', ')}) shares it: the images the tests made are left in the engine (run the tests alone to have them removed)\n`);
+    return;
+  }
   const made = () => [...new Set(listIds() ?? [])].filter((id) => !engineBefore.ids.has(id));
   const madeIds = made().length;
   const tags = (listTags() ?? []).filter((t) => !engineBefore.tags.has(t));
