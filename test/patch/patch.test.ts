@@ -190,7 +190,7 @@ describe('a target whose layers are stored gzip-compressed', () => {
     // image arrives exact); --new-digests patches them into plain tars with the same DiffIDs.
     const exact = json(stowage(['delta', p('target-gz.tar'), '--base', p('base.tar'), '--patch', '-o', p('gz-exact.patch'), '--json']));
     assert.deepEqual(exact.layers.map((l: any) => l.how), ['whole', 'whole']);
-    assert.match(exact.layers[0].noRecipe.reason, /gzip header no reproduced encoder writes/);
+    assert.match(exact.layers[0].noRecipe.reason, /gzip header no reproduced encoder writes|no candidate reproduces it/);
     const d = json(stowage(['delta', p('target-gz.tar'), '--base', p('base.tar'), '--patch', '--new-digests', '-o', p('gz.patch'), '--json']));
     // The small top layer gzips to about 1 kB: no patch saves 4 KiB on it, so it ships whole, as stored.
     assert.deepEqual(d.layers.map((l: any) => l.how), ['patch', 'whole']);
