@@ -12,6 +12,7 @@ import type { LayerFile } from './layer-file.js';
 import { VarintReader } from './varint.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
+import { GZ_CONTENT_MAX, GZ_FILE_MAX, gunzipBounded, gzipByRecipe, recipeName } from './gz-inside.js';
 
 export async function* decodeLayer(source: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
   const patch = new PatchInput(source);
@@ -76,7 +77,7 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
     if (last > 1) throw corrupt('block flag');
     if (n > BLOCK_ENTRIES) throw corrupt(`a block of ${n} entries, over the format's ${BLOCK_ENTRIES}`);
     let refTotal = 0;
-    interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number }
+    interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number; recipe?: number; contentLen?: number }
     const list: Op[] = [];
     const refParts: Buffer[] = [];
     const groupRefs: Buffer[] = [];
@@ -106,15 +107,24 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
       const dataLen = ops.uint();
       let kind: number = DATA.NONE;
       let ref = -1;
+      let recipe: number | undefined;
+      let contentLen: number | undefined;
       if (dataLen > 0) {
         kind = ops.uint();
-        if (kind === DATA.SAME || kind === DATA.DELTA || (kind === DATA.GROUPED && v2)) {
+        if (kind === DATA.SAME || kind === DATA.DELTA || ((kind === DATA.GROUPED || kind === DATA.GZ_DELTA) && v2)) {
           const rc = ops.uint();
           ref = rc === 0 ? hdr : lastRef + 1 + unzig(rc - 1);
           if (ref < 0) throw corrupt('a data reference with no old entry');
           lastRef = ref;
           const o = entry(ref);
           if (kind === DATA.SAME && o.dataLen !== dataLen) throw corrupt(`old entry ${ref} holds ${o.dataLen} bytes, not ${dataLen}`);
+          if (kind === DATA.GZ_DELTA) {
+            recipe = ops.uint();
+            if (!recipeName(recipe)) throw corrupt(`gzip recipe ${recipe}, which stowage does not know`);
+            contentLen = ops.uint();
+            if (contentLen > GZ_CONTENT_MAX) throw corrupt(`gzip content of ${contentLen} bytes, over the format's bound`);
+            if (o.dataLen > GZ_FILE_MAX) throw corrupt(`old entry ${ref}, of ${o.dataLen} bytes, is too big for gzip content coding`);
+          }
           if (kind === DATA.GROUPED) {
             groupTotal += dataLen;
             // Bounded like the structure's reference (a hostile list could name one big old file again and again).
@@ -127,7 +137,7 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
       }
       structTotal += structLen;
       if (structTotal > MAX_FRAME || litTotal > MAX_FRAME || groupTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
-      list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref });
+      list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref, recipe, contentLen });
     }
     const trailer = last ? ops.uint() : 0;
     if (!ops.done) throw corrupt('trailing bytes in an operation list');
@@ -148,7 +158,16 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
         for await (const c of dataReaders[e.layer]!.stream(e.dataOffset, op.dataLen)) yield emit(c);
       } else if (op.kind === DATA.SMALL) yield emit(lit.subarray(lAt, (lAt += op.dataLen)));
       else if (op.kind === DATA.GROUPED) yield emit(group!.subarray(gAt, (gAt += op.dataLen)));
-      else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
+      else if (op.kind === DATA.GZ_DELTA) {
+        // The old file decompressed is the reference; the content is compressed again by the recipe. The DiffID
+        // check of the whole layer (the caller's) proves the bytes; the size is checked here, to name the entry.
+        const e = entry(op.ref);
+        const oldContent = gunzipBounded(await dataReaders[e.layer]!.read(e.dataOffset, e.dataLen));
+        if (!oldContent) throw corrupt(`old entry ${op.ref} is not a gzip file of at most ${GZ_CONTENT_MAX} bytes decompressed`);
+        const gz = gzipByRecipe(op.recipe!, await frame(oldContent, op.contentLen!));
+        if (gz.length !== op.dataLen) throw corrupt(`${recipeName(op.recipe!)} makes ${gz.length} bytes of a file of ${op.dataLen}`);
+        yield emit(gz);
+      } else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
         // One frame per segment, right after the block's frames, in entry order.
         const old = op.kind === DATA.DELTA ? entry(op.ref) : undefined;
         for (let at = 0; at < op.dataLen; at += SEGMENT) {

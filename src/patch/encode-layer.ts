@@ -19,6 +19,7 @@ import { VarintWriter } from './varint.js';
 import { FIELD, takeFields } from './header-fields.js';
 import { compress } from './zstd.js';
 import { SKETCH_BYTES, overlap, sketch } from './similarity.js';
+import { GZ_FILE_MAX, findGzRecipe, gunzipBounded } from './gz-inside.js';
 
 export interface EncodeStats {
   entries: number;
@@ -73,6 +74,9 @@ interface Plan {
   hdr: number; // global base id, -1 none
   kind: number;
   ref: number; // global base id for SAME / DELTA, -1 none
+  /** GZ_DELTA: the recipe that makes the file's bytes from its content, and the content's size. */
+  recipe?: number;
+  contentLen?: number;
 }
 
 /** How many copies of one path, across the bases, are compared with the target's file. */
@@ -129,6 +133,18 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
     }
     return best;
   };
+  /** The recipe and content size when `e` and old entry `id` are gzip files and a recipe makes `e` exactly. */
+  const gzPlan = async (e: BaseEntry, id: number): Promise<{ recipe: number; contentLen: number } | undefined> => {
+    const o = all[id]!;
+    if (e.dataLen > GZ_FILE_MAX || o.dataLen > GZ_FILE_MAX || o.dataLen < 18) return undefined;
+    const oldHead = await readBase(id, 2);
+    if (oldHead[0] !== 0x1f || oldHead[1] !== 0x8b) return undefined;
+    const gz = await readTarget(e, e.dataLen);
+    const content = gunzipBounded(gz);
+    if (!content || !gunzipBounded(await readBase(id, o.dataLen))) return undefined;
+    const recipe = findGzRecipe(gz, content);
+    return recipe ? { recipe, contentLen: content.length } : undefined;
+  };
   return (async () => {
     const plans: Plan[] = [];
     let prevHdr = -1;
@@ -147,8 +163,12 @@ function matchEntries(tEntries: BaseEntry[], all: BaseEntry[], heads: (e: BaseEn
         const same = atPath !== undefined && all[atPath]!.hash === e.hash && all[atPath]!.dataLen === e.dataLen ? atPath : byHash.get(e.hash!);
         if (same !== undefined) { kind = DATA.SAME; ref = same; }
         else {
-          // Already-compressed files are not delta-coded: a small change moves every byte after it.
-          const similar = !compressedMagic(await heads(e)) && e.dataLen >= 64 ? similarTo(e, named) : -1;
+          // Already-compressed files are not delta-coded: a small change moves every byte after it. A gzip file
+          // whose old file is gzip too, and which a recipe makes again exactly, has its content coded instead.
+          const head = await heads(e);
+          const gz = named !== undefined && head[0] === 0x1f && head[1] === 0x8b ? await gzPlan(e, named) : undefined;
+          if (gz) { plans.push({ e, hdr: named!, kind: DATA.GZ_DELTA, ref: named!, ...gz }); prevHdr = named!; continue; }
+          const similar = !compressedMagic(head) && e.dataLen >= 64 ? similarTo(e, named) : -1;
           // A small one goes with the block's other small delta-coded files, in one frame against their old files.
           // (The old file is bounded too: the group's reference is the old files, concatenated.)
           if (similar >= 0) { kind = e.dataLen <= GROUP_FILE && all[similar]!.dataLen <= 4 * GROUP_FILE ? DATA.GROUPED : DATA.DELTA; ref = similar; }
@@ -266,7 +286,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         const od = await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen); // (a copy: a view would pin its whole read window until the block is coded)
         groupRefParts.push(od);
         groupRefBytes += od.length;
-      } else if (p.kind === DATA.DELTA || p.kind === DATA.BIG) bigs.push(p);
+      } else if (p.kind === DATA.DELTA || p.kind === DATA.BIG || p.kind === DATA.GZ_DELTA) bigs.push(p);
       prevEnd = p.e.dataOffset + p.e.dataLen;
       i++;
       n++;
@@ -290,11 +310,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       ops.uint(p.e.dataLen);
       if (p.e.dataLen > 0) {
         ops.uint(p.kind);
-        if (p.kind === DATA.SAME || p.kind === DATA.DELTA || p.kind === DATA.GROUPED) {
+        if (p.kind === DATA.SAME || p.kind === DATA.DELTA || p.kind === DATA.GROUPED || p.kind === DATA.GZ_DELTA) {
           const r = renum(p.ref);
           ops.uint(r === h ? 0 : 1 + zig(r - (lastRef + 1)));
           lastRef = r;
         }
+        if (p.kind === DATA.GZ_DELTA) { ops.uint(p.recipe!); ops.uint(p.contentLen!); }
       }
     }
     if (last) {
@@ -326,6 +347,18 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     }
     // Big files and delta-coded files: one frame per segment, after the block.
     for (const p of bigs) {
+      if (p.kind === DATA.GZ_DELTA) {
+        // One frame: the new content against the old content (both bounded by GZ_CONTENT_MAX, so one frame's worth).
+        const o = all[p.ref]!;
+        const content = gunzipBounded(await target.read(p.e.dataOffset, p.e.dataLen));
+        const oldContent = gunzipBounded(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
+        if (!content || !oldContent || content.length !== p.contentLen) throw new StowageError(`${what}: ${p.e.name} changed while its patch was made`);
+        const f = compress(content, segmentLevel(content.length, oldContent.length), oldContent);
+        await frame(content.length, f);
+        stats.deltaBytes += p.e.dataLen;
+        stats.deltaCost += f.length;
+        continue;
+      }
       const old = p.kind === DATA.DELTA ? all[p.ref]! : undefined;
       for (let at = 0; at < p.e.dataLen; at += SEGMENT) {
         const len = Math.min(SEGMENT, p.e.dataLen - at);

@@ -16,7 +16,12 @@ export const MAGIC = Buffer.from('STWPTCH1');
 export const MAGIC_V2 = Buffer.from('STWPTCH2');
 
 /** How an entry's data is rebuilt. */
-export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5 } as const;
+export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5, GZ_DELTA: 6 } as const;
+/*
+ * DATA.GZ_DELTA (version 2): a gzip file whose old file (the ref) is gzip too; its decompressed content is coded in a
+ * frame of its own against the old file's decompressed content, and the recipe (src/patch/gz-inside.ts) makes the
+ * exact compressed bytes again.
+ */
 /** Delta-coded files up to this size go (v2) into their block's grouped-delta frame, not one frame each. */
 export const GROUP_FILE = 64 << 10;
 
