@@ -74,11 +74,12 @@ async function tags(reg: Registry, repo: string): Promise<string[]> {
 describe('signatures travel through a patch delta (cosign, offline)', { skip: REGISTRY_SKIP || COSIGN_SKIP }, () => {
   let up: Registry;
   let site: Registry;
+  let v1: { digest: string };
   let v2: { digest: string };
   let report: any;
   let hex: string;
   before(async () => {
-    await upstream(p('up-1'), 1);
+    v1 = await upstream(p('up-1'), 1);
     v2 = await upstream(p('up-2'), 2);
     hex = v2.digest.slice(7);
     [up, site] = await Promise.all([startRegistry(), startRegistry()]);
@@ -130,8 +131,21 @@ describe('signatures travel through a patch delta (cosign, offline)', { skip: RE
     await writeTar(p('bad.patch'), entries);
     const r = stowage(['apply', p('bad.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
     assert.equal(r.status, 1);
-    assert.match(oneLineError(r), /bad\.patch/);
+    assert.match(oneLineError(r), new RegExp(`bad\\.patch: blobs/sha256/${layer.digest.slice(7)} does not hash to its name`));
     assert.deepEqual(await tags(site, 'app'), ['1']);
+  });
+
+  it('an index whose referrer would move another tag (the image\'s own) is refused in one line, nothing written', async () => {
+    const entries = readEntries(readFileSync(p('d.patch')));
+    const index = JSON.parse(entries[0]!.data.toString('utf8'));
+    index.images[0].referrers.find((r: any) => r.tag?.endsWith('.sig')).tag = '1';
+    entries[0]!.data = Buffer.from(JSON.stringify(index));
+    await writeTar(p('retag.patch'), entries);
+    const r = stowage(['apply', p('retag.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /retag\.patch.*images\[0\]\.referrers\[\d+\]\.tag must be sha256-<hex>/);
+    assert.deepEqual(await tags(site, 'app'), ['1']);
+    assert.equal((await fetch(`http://${site.addr}/v2/app/manifests/1`, { method: 'HEAD', headers: { Accept: DOCKER_MANIFEST } })).headers.get('docker-content-digest'), v1.digest);
   });
 
   it('apply into the site registry pushes them beside v2, and cosign verify --key passes there offline', async () => {
