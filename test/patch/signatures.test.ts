@@ -172,4 +172,13 @@ describe('signatures travel through a patch delta (cosign, offline)', { skip: RE
     c = cosign(['verify', ...verifyArgs, `${site.addr}/app:1`]);
     assert.notEqual(c.status, 0, c.out);
   });
+
+  it('into an OCI layout the image arrives exact and the report says its signatures were left behind', () => {
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `oci:${p('layout')}:2`, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = json(r).images[0];
+    assert.equal(img.manifestDigest, v2.digest);
+    assert.equal(img.referrers.skipped, report.images[0].referrers.length);
+    assert.match(img.referrers.why, /not a registry/);
+  });
 });
