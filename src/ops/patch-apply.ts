@@ -25,7 +25,7 @@ import { describeRecipe } from '../compress/recipes/recipe.js';
 import { checkManifest } from '../patch/manifest-check.js';
 import type { Descriptor } from '../oci/types.js';
 import { destAccepts } from '../transports/dest.js';
-import { pushReferrers, readyReferrers, type ReadyReferrer } from './referrers-push.js';
+import { keepReferrersInLayout, pushReferrers, readyReferrers, type ReadyReferrer } from './referrers-push.js';
 import { nameOnSite, registryRoot } from './site-names.js';
 
 export interface PatchApplyReport {
@@ -62,7 +62,7 @@ export interface PatchApplyImage {
   /** Why not exact. */
   notExact?: string;
   /** Issue 20 item 3: the referrers (signatures, attestations) pushed beside it, or why they were not. */
-  referrers?: { pushed: string[] } | { skipped: number; why: string };
+  referrers?: { pushed: string[] } | { kept: string[] } | { skipped: number; why: string };
 }
 
 interface BaseRef { src: ImageSource; layer: Layer; n: number }
@@ -255,11 +255,14 @@ function usable(l: PatchLayer, held: Map<Digest, unknown>): LayerPatch | undefin
 async function deliverReferrers(delta: PatchDelta, output: string, images: WritableImage[], referrers: ReadyReferrer[][], report: PatchApplyReport): Promise<void> {
   const host = registryRoot(output);
   const registry = host !== undefined || output.startsWith('docker://');
+  const dest = landingDest(output);
   for (const [i, line] of report.images.entries()) {
     const list = referrers[i] ?? [];
     if (!list.length) continue;
-    if (!registry) line.referrers = { skipped: list.length, why: `${output} is not a registry: stowage carries referrers into registries only` };
+    const layout = !registry && dest.kind === 'oci' ? dest.path : undefined;
+    if (!registry && !layout) line.referrers = { skipped: list.length, why: `${output} makes its own manifests: referrers go into registries and OCI layouts only` };
     else if (!line.exact) line.referrers = { skipped: list.length, why: 'the image did not arrive with upstream\'s manifest digest, which they sign' };
+    else if (layout) line.referrers = { kept: await keepReferrersInLayout(delta, layout, line.manifestDigest!, list) };
     else {
       // The repositories the image landed in: each of its names at a registry's root, else the one named.
       const repos = host ? [...new Set(images[i]!.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];

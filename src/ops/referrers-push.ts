@@ -10,6 +10,13 @@ import { isRecord } from '../oci/json.js';
 import type { PatchImage, PatchReferrer } from '../patch/format.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import { clientFor, registryReference } from '../transports/registry/source.js';
+import { addBlobsToLayout } from '../transports/oci-layout/add.js';
+import { REF_NAME } from '../transports/oci-layout/read.js';
+import { verified } from '../hash/verified.js';
+import type { Descriptor } from '../oci/types.js';
+
+/** The annotation naming, on an OCI layout's index.json entry, the manifest digest a referrer refers to. */
+export const REFERRER_OF = 'io.stowage.referrer-of';
 
 export interface ReadyReferrer extends PatchReferrer { bytes: Buffer }
 
@@ -58,4 +65,29 @@ export async function pushReferrers(delta: PatchDelta, refText: string, referrer
     pushed.push(`${client.name}:${r.tag ?? r.digest}`.replace(/:sha256:/, '@sha256:'));
   }
   return pushed;
+}
+
+/**
+ * Keeps the referrers in the OCI layout at `dir` beside the image: every blob and manifest under blobs/ (each proved
+ * against its digest as it is written), and an index.json entry for each, annotated with the manifest digest it
+ * refers to, and a tagged one also with its tag as the ref name (`oci:DIR:sha256-<hex>.sig` names it, as for skopeo).
+ */
+export async function keepReferrersInLayout(delta: PatchDelta, dir: string, subject: Digest, referrers: ReadyReferrer[]): Promise<string[]> {
+  const blobs: { digest: string; size: number; body: () => AsyncIterable<Buffer> }[] = [];
+  const seen = new Set<string>();
+  const add = (digest: Digest, size: number) => {
+    if (seen.has(digest)) return;
+    seen.add(digest);
+    blobs.push({ digest, size, body: () => verified(delta.stream(digest), { what: `${delta.what}: referrer blob ${digest}`, digest, size }) });
+  };
+  for (const r of referrers) {
+    for (const b of r.blobs) add(b.digest, b.size);
+    add(r.digest, r.size);
+  }
+  const entries: Descriptor[] = referrers.map((r) => ({
+    mediaType: r.mediaType, digest: r.digest, size: r.size,
+    annotations: { [REFERRER_OF]: subject, ...(r.tag ? { [REF_NAME]: r.tag } : {}) },
+  }));
+  await addBlobsToLayout(dir, blobs, entries);
+  return referrers.map((r) => r.tag ?? r.digest);
 }

@@ -173,12 +173,33 @@ describe('signatures travel through a patch delta (cosign, offline)', { skip: RE
     assert.notEqual(c.status, 0, c.out);
   });
 
-  it('into an OCI layout the image arrives exact and the report says its signatures were left behind', () => {
+  it('into an OCI layout the image arrives exact and its signatures are kept in index.json, byte for byte', async () => {
     const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `oci:${p('layout')}:2`, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const img = json(r).images[0];
     assert.equal(img.manifestDigest, v2.digest);
+    const refs = report.images[0].referrers as { tag?: string; digest: string; mediaType: string }[];
+    assert.equal(img.referrers.kept.length, refs.length);
+    const index = JSON.parse(readFileSync(p('layout/index.json'), 'utf8'));
+    for (const ref of refs) {
+      const e = index.manifests.find((m: any) => m.digest === ref.digest);
+      assert.ok(e, `index.json lists ${ref.digest}`);
+      assert.equal(e.annotations['io.stowage.referrer-of'], v2.digest);
+      assert.equal(e.annotations['org.opencontainers.image.ref.name'], ref.tag);
+      // The manifest as upstream's registry serves it, and every blob it names, under its digest.
+      const kept = readFileSync(p(`layout/blobs/sha256/${ref.digest.slice(7)}`));
+      const res = await fetch(`http://${up.addr}/v2/app/manifests/${ref.digest}`, { headers: { Accept: ref.mediaType } });
+      assert.deepEqual(kept, Buffer.from(await res.arrayBuffer()));
+      const doc = JSON.parse(kept.toString('utf8'));
+      for (const d of [doc.config, ...(doc.layers ?? [])].filter(Boolean)) assert.equal(sha(readFileSync(p(`layout/blobs/sha256/${d.digest.slice(7)}`))), d.digest);
+    }
+  });
+
+  it('into a docker archive the report says the signatures were left behind', () => {
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', p('app.tar'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = json(r).images[0];
     assert.equal(img.referrers.skipped, report.images[0].referrers.length);
-    assert.match(img.referrers.why, /not a registry/);
+    assert.match(img.referrers.why, /makes its own manifests/);
   });
 });

@@ -70,7 +70,8 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
     out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches${recompressed}, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
     out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
     // Issue 20 item 3: signatures and other referrers, pushed or left behind.
-    if (i.referrers) out.push('pushed' in i.referrers ? `  signatures and referrers pushed beside it: ${i.referrers.pushed.join(', ')}` : `  ${plural(i.referrers.skipped, 'signature or referrer')} not delivered: ${i.referrers.why}`);
+    const x = i.referrers;
+    if (x) out.push('pushed' in x ? `  signatures and referrers pushed beside it: ${x.pushed.join(', ')}` : 'kept' in x ? `  signatures and referrers kept in the layout's index.json: ${x.kept.join(', ')}` : `  ${plural(x.skipped, 'signature or referrer')} not delivered: ${x.why}`);
   }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
