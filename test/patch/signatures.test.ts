@@ -193,6 +193,12 @@ describe('signatures travel through a patch delta (cosign, offline)', { skip: RE
       const doc = JSON.parse(kept.toString('utf8'));
       for (const d of [doc.config, ...(doc.layers ?? [])].filter(Boolean)) assert.equal(sha(readFileSync(p(`layout/blobs/sha256/${d.digest.slice(7)}`))), d.digest);
     }
+    // The layout still reads: the image by its tag, and the whole layout.
+    const v = stowage(['verify', `oci:${p('layout')}:2`]);
+    assert.equal(v.status, 0, v.stderr);
+    const all = stowage(['inspect', `oci:${p('layout')}`, '--json']);
+    assert.equal(all.status, 0, all.stderr);
+    assert.ok(json(all).images.some((m: any) => m.manifest.digest === v2.digest));
   });
 
   it('into a docker archive the report says the signatures were left behind', () => {
