@@ -14,6 +14,7 @@ import { addBlobsToLayout } from '../transports/oci-layout/add.js';
 import { REF_NAME } from '../transports/oci-layout/read.js';
 import { verified } from '../hash/verified.js';
 import type { Descriptor } from '../oci/types.js';
+import type { RegistryOptions } from '../transports/registry/options.js';
 
 /** The annotation naming, on an OCI layout's index.json entry, the manifest digest a referrer refers to. */
 export const REFERRER_OF = 'io.stowage.referrer-of';
@@ -53,12 +54,17 @@ export async function readyReferrers(delta: PatchDelta, img: PatchImage, at: str
  * (a listed referrer before the index that lists it). Returns what was pushed, tag or digest.
  */
 export async function pushReferrers(delta: PatchDelta, refText: string, referrers: ReadyReferrer[]): Promise<string[]> {
-  const client = clientFor(registryReference(refText.replace(/^docker:\/\//, '')));
+  return pushReferrersFrom((d) => delta.stream(d), delta.what, refText, referrers);
+}
+
+/** The same from any store of the blobs (`stream` proves each against its digest): a delta, a source registry. */
+export async function pushReferrersFrom(stream: (d: Digest) => AsyncIterable<Buffer>, from: string, refText: string, referrers: ReadyReferrer[], opts: RegistryOptions = {}): Promise<string[]> {
+  const client = clientFor(registryReference(refText.replace(/^docker:\/\//, '')), opts);
   const pushed: string[] = [];
   for (const r of referrers) {
     for (const b of r.blobs) {
       if ((await client.headBlob(b.digest)) === b.size) continue;
-      await client.upload({ digest: b.digest, size: b.size, open: () => delta.stream(b.digest), what: `${delta.what}: referrer blob ${b.digest}` });
+      await client.upload({ digest: b.digest, size: b.size, open: () => stream(b.digest), what: `${from}: referrer blob ${b.digest}` });
     }
     await client.putManifest(r.digest, r.bytes, r.mediaType);
     if (r.tag) await client.putManifest(r.tag, r.bytes, r.mediaType);

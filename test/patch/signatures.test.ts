@@ -208,4 +208,21 @@ describe('signatures travel through a patch delta (cosign, offline)', { skip: RE
     assert.equal(img.referrers.skipped, report.images[0].referrers.length);
     assert.match(img.referrers.why, /makes its own manifests/);
   });
+
+  it('copy docker://UP docker://OTHER keeps the manifest and carries the signatures: cosign verify passes there', async () => {
+    const other = await startRegistry();
+    try {
+      const r = stowage(['copy', `docker://${up.addr}/app:2`, `docker://${other.addr}/mirror/app:2`, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const c = json(r);
+      assert.equal(c.registry.digest, v2.digest);
+      assert.equal(c.referrers.length, report.images[0].referrers.length, JSON.stringify(c.referrers));
+      let v = cosign(['verify', ...verifyArgs, `${other.addr}/mirror/app:2`]);
+      assert.equal(v.status, 0, v.out);
+      v = cosign(['verify', ...verifyArgs, '--new-bundle-format=false', `${other.addr}/mirror/app:2`]);
+      assert.equal(v.status, 0, v.out);
+    } finally {
+      other.stop();
+    }
+  });
 });
