@@ -16,10 +16,9 @@ export async function copyReferrers(src: ImageSource, pushed: { digest: Digest; 
   const subjects = new Set(pushed.manifests.filter((m) => m.kept).map((m) => m.digest));
   if (pushed.digest === src.registry.digest) subjects.add(pushed.digest);
   if (!subjects.size) return [];
-  const tags = await client.tags();
   const out: string[] = [];
   for (const subject of subjects) {
-    const found = await findReferrers(client, subject, src.spec, tags);
+    const found = await findReferrers(client, subject, src.spec);
     if (!found.length) continue;
     const byBlob = new Map(found.flatMap((r) => r.blobs.map((b) => [b.digest, r] as const)));
     out.push(...await pushReferrersFrom((d) => byBlob.get(d)!.open(d), src.spec, destText, found, destOpts));

@@ -29,15 +29,15 @@ export function sourceClient(src: ImageSource, opts: RegistryOptions = {}): Regi
   return clientFor(registryReference(src.registry.reference), opts);
 }
 
-/** Every referrer of `subject` in the client's repository: the tagged ones, then what a referrers index lists. */
+/** Every referrer of `subject` in the client's repository: the tagged ones, then what a referrers index lists (`tags`: the repository's, when known). */
 export async function findReferrers(client: RegistryClient, subject: Digest, what: string, tags?: string[]): Promise<FoundReferrer[]> {
   const hex = subject.slice('sha256:'.length);
-  const all = tags ?? await client.tags();
   const out: FoundReferrer[] = [];
   const seen = new Set<string>();
   for (const suffix of SUFFIXES) {
     const tag = `sha256-${hex}${suffix}`;
-    if (!all.includes(tag)) continue;
+    // Asked by name (a HEAD each), not by listing the tags: a repository may hold thousands.
+    if (tags ? !tags.includes(tag) : (await client.headManifest(tag)) === undefined) continue;
     const r = await take(client, tag, undefined, `${what}: ${tag}`);
     out.push(r);
     seen.add(r.digest);
