@@ -7,6 +7,7 @@
 import { trackProgress } from '../image/progress.js';
 import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
+import { copyReferrers } from './referrers-copy.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom } from '../image/writable.js';
@@ -58,6 +59,8 @@ export interface CopyReport {
     existing: number;
     bytesUploaded: number;
   };
+  /** Issue 20 item 3: the signatures and referrers pushed beside the image (registry to registry). */
+  referrers?: string[];
   seconds: number;
 }
 
@@ -135,6 +138,8 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
             bytesUploaded: r.push.bytesUploaded,
           }
         : null,
+      // Issue 20 item 3: signatures and attestations of each manifest copied unchanged go with it.
+      ...(r.push && src.registry ? { referrers: await copyReferrers(src, r.push, destText, opts.source, opts.push) } : {}),
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {

@@ -25,6 +25,8 @@ import { describeRecipe } from '../compress/recipes/recipe.js';
 import { checkManifest } from '../patch/manifest-check.js';
 import type { Descriptor } from '../oci/types.js';
 import { destAccepts } from '../transports/dest.js';
+import { keepReferrersInLayout, pushReferrers, readyReferrers, type ReadyReferrer } from './referrers-push.js';
+import { nameOnSite, registryRoot } from './site-names.js';
 
 export interface PatchApplyReport {
   schema: 'stowage.apply/v1';
@@ -59,6 +61,8 @@ export interface PatchApplyImage {
   manifestDigest?: Digest;
   /** Why not exact. */
   notExact?: string;
+  /** Issue 20 item 3: the referrers (signatures, attestations) pushed beside it, or why they were not. */
+  referrers?: { pushed: string[] } | { kept: string[] } | { skipped: number; why: string };
 }
 
 interface BaseRef { src: ImageSource; layer: Layer; n: number }
@@ -123,7 +127,10 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     // Exact images need a destination that stores the manifest as given (a registry, an OCI layout).
     const keepsManifests = destAccepts(dest).manifest === 'always';
     const images: WritableImage[] = [];
+    // Issue 20 item 3: each image's referrers, held against the index before anything is written.
+    const referrers: ReadyReferrer[][] = [];
     for (const img of index.images) {
+      referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`));
       const config = await delta.bytes(img.config.digest);
       const line: PatchApplyImage = { tags: img.tags, imageId: img.config.digest, fromDelta: 0, fromBase: 0, patched: 0, recompressed: 0, exact: false };
       // The kept manifest, checked against the index when the delta was read; here against the base's blobs.
@@ -208,6 +215,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     report.bytes = r.bytes;
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;
+    await deliverReferrers(delta, output, images, referrers, report);
     return report;
   } finally {
     for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
@@ -238,4 +246,29 @@ async function* coalesce(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 /** The first of a layer's patches whose base layers are all at hand (a bundle may carry one per site release). */
 function usable(l: PatchLayer, held: Map<Digest, unknown>): LayerPatch | undefined {
   return [l.patch!, ...(l.alternatives ?? [])].find((p) => p.bases.every((b) => held.has(b)));
+}
+
+/**
+ * Issue 20 item 3: after the images landed, their referrers go beside each one that arrived with upstream's manifest
+ * digest in a registry (what they sign); anywhere else the report says they were left behind and why.
+ */
+async function deliverReferrers(delta: PatchDelta, output: string, images: WritableImage[], referrers: ReadyReferrer[][], report: PatchApplyReport): Promise<void> {
+  const host = registryRoot(output);
+  const registry = host !== undefined || output.startsWith('docker://');
+  const dest = landingDest(output);
+  for (const [i, line] of report.images.entries()) {
+    const list = referrers[i] ?? [];
+    if (!list.length) continue;
+    const layout = !registry && dest.kind === 'oci' ? dest.path : undefined;
+    if (!registry && !layout) line.referrers = { skipped: list.length, why: `${output} makes its own manifests: referrers go into registries and OCI layouts only` };
+    else if (!line.exact) line.referrers = { skipped: list.length, why: 'the image did not arrive with upstream\'s manifest digest, which they sign' };
+    else if (layout) line.referrers = { kept: await keepReferrersInLayout(delta, layout, line.manifestDigest!, list) };
+    else {
+      // The repositories the image landed in: each of its names at a registry's root, else the one named.
+      const repos = host ? [...new Set(images[i]!.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];
+      const pushed: string[] = [];
+      for (const repo of repos) pushed.push(...await pushReferrers(delta, repo, list));
+      line.referrers = { pushed };
+    }
+  }
 }

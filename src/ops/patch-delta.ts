@@ -30,6 +30,7 @@ import { blobPath } from '../oci/digest.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { HaveSet } from './have.js';
 import { sourceIndex } from './copy.js';
+import { findReferrers, sourceClient } from './referrers-find.js';
 
 export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
@@ -55,6 +56,8 @@ export interface PatchDeltaImage {
   manifestDigest?: Digest;
   /** Why it will not arrive exact. */
   notExact?: string;
+  /** Signatures, attestations and referrers indexes that travel with it (issue 20 item 3). */
+  referrers?: { tag?: string; digest: Digest; mediaType: string; blobs: number }[];
 }
 
 export interface PatchDeltaLayer {
@@ -236,7 +239,10 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
           index.layers.push(entry);
           opts.onLayer?.(stored);
         }
-        report.images.push(keepManifest(img, pimg, entries, blobs));
+        const line = keepManifest(img, pimg, entries, blobs);
+        // Issue 20 item 3: the image's signatures and attestations travel with it, when it arrives exact.
+        if (line.exact) await carryReferrers(src, pimg, line, blobs);
+        report.images.push(line);
       }
     }
     if (!index.images.length) throw new StowageError('no target images');
@@ -325,4 +331,22 @@ function keepManifest(img: SourceImage, pimg: PatchImage, entries: Map<Digest, P
   line.exact = true;
   line.manifestDigest = m.digest;
   return line;
+}
+
+/**
+ * Issue 20 item 3: what refers to the image's manifest in the registry repository it came from (cosign's tags, the
+ * referrers tag scheme), each manifest and its blobs carried byte for byte as blobs of the delta.
+ */
+async function carryReferrers(src: ImageSource, pimg: PatchImage, line: PatchDeltaImage, blobs: Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>): Promise<void> {
+  const client = sourceClient(src);
+  if (!client || !pimg.manifest) return;
+  const found = await findReferrers(client, pimg.manifest.digest, src.spec);
+  if (!found.length) return;
+  pimg.referrers = found.map(({ bytes: _b, open: _o, ...r }) => r);
+  line.referrers = found.map((r) => ({ ...(r.tag ? { tag: r.tag } : {}), digest: r.digest, mediaType: r.mediaType, blobs: r.blobs.length }));
+  for (const r of found) {
+    const bytes = r.bytes;
+    blobs.set(r.digest, { size: bytes.length, open: async function* () { yield bytes; } });
+    for (const b of r.blobs) if (!blobs.has(b.digest)) blobs.set(b.digest, { size: b.size, open: () => r.open(b.digest) });
+  }
 }

@@ -49,7 +49,9 @@ export interface PatchDescription {
    * Per image: its layers by how they arrive (a layer shared with an image listed before it is counted there), and
    * the bytes it adds to the delta.
    */
-  images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number; manifestDigest?: Digest }[];
+  images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number; manifestDigest?: Digest;
+    /** Issue 20 item 3: the signatures and other referrers that travel with it (cosign tags, a referrers index). */
+    referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[] }[];
   /** `alternatives`: more patches of the layer, for sites at other releases (shipped counts them all). */
   layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number; recipe?: string; blobDigest?: Digest }[];
   /** Every blob was hashed against its name while the delta was read. */
@@ -69,7 +71,7 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     sites: i.sites ?? [],
     images: perImage(d),
     layers,
-    blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
+    blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + new Set(i.images.flatMap((m) => (m.referrers ?? []).flatMap((x) => [x.digest, ...x.blobs.map((b) => b.digest)]))).size + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
   };
 }
 
@@ -79,6 +81,10 @@ function perImage(d: PatchDelta): PatchDescription['images'] {
   return d.index.images.map((m) => {
     const r: PatchDescription['images'][number] = { tags: m.tags, imageId: m.config.digest, layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0, shipped: m.config.size + (m.manifest?.size ?? 0) };
     if (m.manifest) r.manifestDigest = m.manifest.digest;
+    if (m.referrers?.length) {
+      r.referrers = m.referrers.map((x) => ({ ...(x.tag ? { tag: x.tag } : {}), digest: x.digest, mediaType: x.mediaType, size: x.size, blobs: x.blobs.length }));
+      r.shipped += m.referrers.reduce((t, x) => t + x.size + x.blobs.reduce((n, b) => n + b.size, 0), 0);
+    }
     for (const c of m.layers) {
       const l = byChain.get(c)!;
       if (l.how === 'base') r.fromSite++;

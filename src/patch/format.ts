@@ -120,6 +120,23 @@ export interface PatchImage {
    * apply can write it as it was and the manifest digest is upstream's.
    */
   manifest?: { digest: Digest; size: number; mediaType: string };
+  /**
+   * Issue 20 item 3: what refers to this image's manifest in the repository it was read from (cosign's
+   * `sha256-<hex>.sig/.att/.sbom` tags, the referrers tag scheme's `sha256-<hex>` index and the manifests it lists):
+   * each manifest a blob of the delta, byte for byte, with the blobs it names. Apply pushes them beside the image.
+   */
+  referrers?: PatchReferrer[];
+}
+
+/** A manifest that refers to an image (a signature, an attestation, an SBOM, a referrers index), kept as it was. */
+export interface PatchReferrer {
+  /** The tag it was found under (absent: listed in a referrers index, pushed by digest). */
+  tag?: string;
+  digest: Digest;
+  size: number;
+  mediaType: string;
+  /** The blobs it names (config and layers; none for an index). */
+  blobs: { digest: Digest; size: number; mediaType: string }[];
 }
 
 const MAX_INDEX = 16 << 20;

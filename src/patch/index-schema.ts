@@ -13,10 +13,11 @@ import { isRecord } from '../oci/json.js';
 import { DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_SCHEMA, type PatchIndex } from './format.js';
+import { checkReferrers } from './referrers-schema.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
 const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers', 'index'];
-const IMAGE = ['tags', 'config', 'layers', 'manifest'];
+const IMAGE = ['tags', 'config', 'layers', 'manifest', 'referrers'];
 const LAYER = ['diffId', 'chainId', 'how', 'size', 'storedCompression', 'patch', 'alternatives', 'whole', 'providedBy', 'blob'];
 /** The media types a recompressed blob may have (gzip layers), and a kept manifest (an image manifest). */
 const GZIP_LAYER_TYPES = [OCI_LAYER_GZIP, DOCKER_LAYER];
@@ -134,6 +135,8 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
       const mt = str(m.mediaType, `${f}.manifest.mediaType`);
       if (!MANIFEST_TYPES.includes(mt)) bad(`${f}.manifest.mediaType`, `must be an image manifest type (${MANIFEST_TYPES.join(', ')}), not ${kind(mt)}`);
     }
+    // Issue 20 item 3: signatures and other referrers of the image, each checked here (referrers-schema.ts).
+    if (img.referrers !== undefined) checkReferrers(img.referrers, `${f}.referrers`, img.manifest !== undefined, bad);
     const list = arr(img.layers, `${f}.layers`).map((d, k) => digest(d, `${f}.layers[${k}]`));
     // Each ChainID follows from the DiffIDs below it: a list reordered or with a layer repeated breaks the chain.
     const diffIds = list.map((ch, k) => byChain.get(ch) ?? bad(`${f}.layers[${k}]`, `names ${ch}, which the index's layers do not describe`));

@@ -225,6 +225,11 @@ function namedBlobs(index: PatchIndex): Map<Digest, number> {
   for (const [i, img] of index.images.entries()) {
     add(img.config.digest, img.config.size, `images[${i}].config.size`);
     if (img.manifest) add(img.manifest.digest, img.manifest.size, `images[${i}].manifest.size`);
+    // Issue 20 item 3: the image's referrers (signatures, attestations) and the blobs they name.
+    for (const [k, r] of (img.referrers ?? []).entries()) {
+      add(r.digest, r.size, `images[${i}].referrers[${k}].size`);
+      for (const [j, b] of r.blobs.entries()) add(b.digest, b.size, `images[${i}].referrers[${k}].blobs[${j}].size`);
+    }
   }
   if (index.index) add(index.index.digest, index.index.size, 'index.size');
   for (const [i, l] of index.layers.entries()) {

@@ -33,6 +33,7 @@ export function renderPatchDelta(r: PatchDeltaReport): string {
     const name = img.tags.join(', ') || img.imageId;
     out.push(img.exact ? `${name}: arrives exact, manifest ${img.manifestDigest} (into a registry or an OCI layout holding the base's blobs)`
       : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
+    if (img.referrers?.length) out.push(`  with ${plural(img.referrers.length, 'signature or referrer')}: ${img.referrers.map((x) => x.tag ?? x.digest).join(', ')} (apply pushes them into a registry)`);
   }
   if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
@@ -68,6 +69,9 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
     const recompressed = i.recompressed ? ` (${i.recompressed} recompressed into upstream's blobs, digests verified)` : '';
     out.push(`${i.tags.join(', ') || i.imageId}: ${plural(i.patched, 'layer')} rebuilt from patches${recompressed}, ${plural(i.fromDelta - i.patched, 'layer')} whole from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`);
     out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
+    // Issue 20 item 3: signatures and other referrers, pushed or left behind.
+    const x = i.referrers;
+    if (x) out.push('pushed' in x ? `  signatures and referrers pushed beside it: ${x.pushed.join(', ')}` : 'kept' in x ? `  signatures and referrers kept in the layout's index.json: ${x.kept.join(', ')}` : `  ${plural(x.skipped, 'signature or referrer')} not delivered: ${x.why}`);
   }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
@@ -125,6 +129,7 @@ export async function runPatchInspect(path: string, opts: { json?: boolean; veri
     for (const i of r.images) {
       const how = [i.fromSite && `${i.fromSite} from the site`, i.patched && `${i.patched} patched`, i.whole && `${i.whole} whole`, i.shared && `${i.shared} shared with an image above`].filter(Boolean).join(', ');
       out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta${i.manifestDigest ? `; upstream's manifest ${i.manifestDigest}` : ''}`);
+      for (const x of i.referrers ?? []) out.push(`  refers to it: ${x.tag ?? x.digest} (${x.mediaType}, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
     }
     for (const [k, l] of r.layers.entries()) {
       const recompressed = l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : '';

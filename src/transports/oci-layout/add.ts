@@ -217,3 +217,21 @@ async function mergeIntoIndex(dir: string, added: Descriptor[]): Promise<void> {
     }
   });
 }
+
+/**
+ * Issue 20 item 3 (signatures travel): blobs that are no image's (a signature's manifest and its blobs) added to an
+ * existing layout the same safe way, each proved by the caller's stream, then `added` merged into index.json.
+ */
+export async function addBlobsToLayout(dir: string, blobs: { digest: string; size: number; body: () => AsyncIterable<Buffer> }[], added: Descriptor[]): Promise<void> {
+  const sink = new LayoutAddSink(dir);
+  try {
+    for (const b of blobs) {
+      const name = `blobs/${b.digest.replace(':', '/')}`;
+      if (!sink.has(name)) await sink.stream(name, b.size, b.body());
+    }
+    await sink.placeAll();
+    await mergeIntoIndex(dir, added);
+  } finally {
+    await sink.dropAll();
+  }
+}

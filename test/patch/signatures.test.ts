@@ -1,0 +1,228 @@
+/**
+ * Signatures travel (issue 20 item 3): an app pushed v1 and v2 to the real CNCF registry as made (its manifest
+ * digest kept), v2 signed by the real cosign 3.1 offline with a key made here, both in cosign's `.sig` tag scheme and
+ * as a sigstore bundle referrer (the referrers tag scheme, the registry having no referrers API). `delta --patch` v2
+ * against v1 carries the signatures; `apply` into a site registry holding v1 pushes them beside v2, and
+ * `cosign verify --key` passes offline there, by both schemes, with nothing but the delta crossing; an unsigned image
+ * is still refused. A delta whose signature blob was altered fails in one line and tags nothing.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { layerTar, writeTar } from '../helpers/archive.js';
+import { json, oneLineError, stowage } from '../helpers/cli.js';
+import { ROOT, scratch } from '../helpers/paths.js';
+import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+
+const FORKY = process.env.STOWAGE_FORKY ?? '/opt/stowage-forky';
+const COSIGN_SKIP = !existsSync(join(FORKY, 'usr/bin/cosign')) ? `cosign is not installed in the forky chroot ${FORKY} (scripts/peers/modern-engine.sh setup installs it; CI does)`
+  : process.getuid?.() !== 0 ? 'running cosign in the forky chroot needs root (CI runs as root)' : false;
+
+const tmp = scratch('stowage-sigs-');
+const p = (n: string) => join(tmp, n);
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+
+/** cosign in the chroot (which shares /tmp and the loopback network), offline: no Rekor, no TUF, no signing config. */
+function cosign(args: string[]): { status: number; out: string } {
+  const r = spawnSync(join(ROOT, 'scripts/peers/modern-engine.sh'), ['run', 'env', `HOME=${tmp}`, 'COSIGN_PASSWORD=', 'cosign', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+const signArgs = ['--key', p('cosign.key'), '--tlog-upload=false', '--use-signing-config=false', '-y', '--allow-http-registry', '--allow-insecure-registry'];
+const verifyArgs = ['--key', p('cosign.pub'), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry'];
+
+/** An OCI layout holding one image with a Docker manifest as `docker push` makes it; layers gzip'd by Node. */
+async function upstream(dir: string, version: number): Promise<{ digest: string }> {
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const tars = [await layerTar({ 'etc/base.txt': 'base '.repeat(4000) }), await layerTar({ 'app/main.txt': `app v${version} `.repeat(4000 + version) })];
+  const blobs = tars.map((t) => gzipSync(t, { level: 9 }));
+  const put = (b: Buffer) => { writeFileSync(join(dir, 'blobs/sha256', sha(b).slice(7)), b); return sha(b); };
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/app'] }, rootfs: { type: 'layers', diff_ids: tars.map(sha) } }));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: DOCKER_MANIFEST,
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: put(config) },
+    layers: blobs.map((b) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: b.length, digest: put(b) })),
+  }, null, 3));
+  const digest = put(manifest);
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: DOCKER_MANIFEST, digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': String(version) } }] }));
+  return { digest };
+}
+
+/** The entries of a small tar (a test delta), and the same tar written again with one blob's bytes altered. */
+function readEntries(b: Buffer): { name: string; data: Buffer }[] {
+  const out: { name: string; data: Buffer }[] = [];
+  for (let at = 0; at + 512 <= b.length;) {
+    const h = b.subarray(at, at + 512);
+    if (h.every((x) => x === 0)) break;
+    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
+    out.push({ name, data: Buffer.from(b.subarray(at + 512, at + 512 + size)) });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+async function tags(reg: Registry, repo: string): Promise<string[]> {
+  return ((await (await fetch(`http://${reg.addr}/v2/${repo}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
+}
+
+describe('signatures travel through a patch delta (cosign, offline)', { skip: REGISTRY_SKIP || COSIGN_SKIP }, () => {
+  let up: Registry;
+  let site: Registry;
+  let v1: { digest: string };
+  let v2: { digest: string };
+  let report: any;
+  let hex: string;
+  before(async () => {
+    v1 = await upstream(p('up-1'), 1);
+    v2 = await upstream(p('up-2'), 2);
+    hex = v2.digest.slice(7);
+    [up, site] = await Promise.all([startRegistry(), startRegistry()]);
+    for (const [v, reg] of [[1, up], [2, up], [1, site]] as const) {
+      const r = stowage(['copy', `oci:${p(`up-${v}`)}:${v}`, `docker://${reg.addr}/app:${v}`]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    let c = cosign(['generate-key-pair', '--output-key-prefix', p('cosign')]);
+    assert.equal(c.status, 0, c.out);
+    // Both schemes: the legacy `.sig` tag, and the default sigstore bundle (a referrer in the referrers tag scheme).
+    c = cosign(['sign', ...signArgs, '--new-bundle-format=false', `${up.addr}/app@${v2.digest}`]);
+    assert.equal(c.status, 0, c.out);
+    c = cosign(['sign', ...signArgs, `${up.addr}/app@${v2.digest}`]);
+    assert.equal(c.status, 0, c.out);
+    const r = stowage(['delta', `docker://${up.addr}/app:2`, '--base', `docker://${up.addr}/app:1`, '--patch', '-o', p('d.patch'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    report = JSON.parse(r.stdout);
+  });
+  after(() => { up?.stop(); site?.stop(); });
+
+  it('upstream holds both signatures, and cosign verifies there (the premise)', async () => {
+    const t = await tags(up, 'app');
+    assert.ok(t.includes(`sha256-${hex}.sig`), t.join(' '));
+    assert.ok(t.includes(`sha256-${hex}`), t.join(' '));
+    const c = cosign(['verify', ...verifyArgs, `${up.addr}/app@${v2.digest}`]);
+    assert.equal(c.status, 0, c.out);
+  });
+
+  it('delta --patch carries the .sig tag, the referrers index and the bundle it lists, and inspect lists them', () => {
+    const img = report.images[0];
+    assert.equal(img.exact, true, img.notExact);
+    const refs = img.referrers as { tag?: string; digest: string; mediaType: string }[];
+    assert.ok(refs.some((r) => r.tag === `sha256-${hex}.sig`));
+    assert.ok(refs.some((r) => r.tag === `sha256-${hex}` && r.mediaType === 'application/vnd.oci.image.index.v1+json'));
+    assert.ok(refs.some((r) => !r.tag), 'the bundle listed in the referrers index');
+    const i = stowage(['inspect', p('d.patch'), '--json']);
+    assert.equal(i.status, 0, i.stderr);
+    const listed = json(i).images[0].referrers as { digest: string }[];
+    assert.deepEqual(listed.map((r) => r.digest).sort(), refs.map((r) => r.digest).sort());
+  });
+
+  it('a delta with an altered signature blob fails in one line and tags nothing', async () => {
+    const entries = readEntries(readFileSync(p('d.patch')));
+    const index = JSON.parse(entries[0]!.data.toString('utf8'));
+    const sig = index.images[0].referrers.find((r: any) => r.tag?.endsWith('.sig'));
+    const layer = sig.blobs.find((b: any) => b.mediaType === 'application/vnd.dev.cosign.simplesigning.v1+json');
+    const e = entries.find((x) => x.name === `blobs/sha256/${layer.digest.slice(7)}`)!;
+    e.data[e.data.length - 3] ^= 1;
+    await writeTar(p('bad.patch'), entries);
+    const r = stowage(['apply', p('bad.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), new RegExp(`bad\\.patch: blobs/sha256/${layer.digest.slice(7)} does not hash to its name`));
+    assert.deepEqual(await tags(site, 'app'), ['1']);
+  });
+
+  it('an index whose referrer would move another tag (the image\'s own) is refused in one line, nothing written', async () => {
+    const entries = readEntries(readFileSync(p('d.patch')));
+    const index = JSON.parse(entries[0]!.data.toString('utf8'));
+    index.images[0].referrers.find((r: any) => r.tag?.endsWith('.sig')).tag = '1';
+    entries[0]!.data = Buffer.from(JSON.stringify(index));
+    await writeTar(p('retag.patch'), entries);
+    const r = stowage(['apply', p('retag.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /retag\.patch.*images\[0\]\.referrers\[\d+\]\.tag must be sha256-<hex>/);
+    assert.deepEqual(await tags(site, 'app'), ['1']);
+    assert.equal((await fetch(`http://${site.addr}/v2/app/manifests/1`, { method: 'HEAD', headers: { Accept: DOCKER_MANIFEST } })).headers.get('docker-content-digest'), v1.digest);
+  });
+
+  it('apply into the site registry pushes them beside v2, and cosign verify --key passes there offline', async () => {
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = json(r).images[0];
+    assert.equal(img.manifestDigest, v2.digest);
+    assert.ok(img.referrers.pushed.length >= 3, JSON.stringify(img.referrers));
+    const t = await tags(site, 'app');
+    assert.ok(t.includes(`sha256-${hex}.sig`) && t.includes(`sha256-${hex}`), t.join(' '));
+    // Each referrer's manifest is served with its own digest: byte for byte.
+    for (const ref of report.images[0].referrers) {
+      const res = await fetch(`http://${site.addr}/v2/app/manifests/${ref.digest}`, { headers: { Accept: ref.mediaType } });
+      assert.equal(res.status, 200);
+      assert.equal(sha(Buffer.from(await res.arrayBuffer())), ref.digest);
+    }
+    // A plain verify (the bundle), then the legacy `.sig` alone.
+    let c = cosign(['verify', ...verifyArgs, `${site.addr}/app:2`]);
+    assert.equal(c.status, 0, c.out);
+    c = cosign(['verify', ...verifyArgs, '--new-bundle-format=false', `${site.addr}/app:2`]);
+    assert.equal(c.status, 0, c.out);
+    assert.match(c.out, /cosign container image signature/);
+    // Still refused: the unsigned v1.
+    c = cosign(['verify', ...verifyArgs, `${site.addr}/app:1`]);
+    assert.notEqual(c.status, 0, c.out);
+  });
+
+  it('into an OCI layout the image arrives exact and its signatures are kept in index.json, byte for byte', async () => {
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `oci:${p('layout')}:2`, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = json(r).images[0];
+    assert.equal(img.manifestDigest, v2.digest);
+    const refs = report.images[0].referrers as { tag?: string; digest: string; mediaType: string }[];
+    assert.equal(img.referrers.kept.length, refs.length);
+    const index = JSON.parse(readFileSync(p('layout/index.json'), 'utf8'));
+    for (const ref of refs) {
+      const e = index.manifests.find((m: any) => m.digest === ref.digest);
+      assert.ok(e, `index.json lists ${ref.digest}`);
+      assert.equal(e.annotations['io.stowage.referrer-of'], v2.digest);
+      assert.equal(e.annotations['org.opencontainers.image.ref.name'], ref.tag);
+      // The manifest as upstream's registry serves it, and every blob it names, under its digest.
+      const kept = readFileSync(p(`layout/blobs/sha256/${ref.digest.slice(7)}`));
+      const res = await fetch(`http://${up.addr}/v2/app/manifests/${ref.digest}`, { headers: { Accept: ref.mediaType } });
+      assert.deepEqual(kept, Buffer.from(await res.arrayBuffer()));
+      const doc = JSON.parse(kept.toString('utf8'));
+      for (const d of [doc.config, ...(doc.layers ?? [])].filter(Boolean)) assert.equal(sha(readFileSync(p(`layout/blobs/sha256/${d.digest.slice(7)}`))), d.digest);
+    }
+    // The layout still reads: the image by its tag, and the whole layout.
+    const v = stowage(['verify', `oci:${p('layout')}:2`]);
+    assert.equal(v.status, 0, v.stderr);
+    const all = stowage(['inspect', `oci:${p('layout')}`, '--json']);
+    assert.equal(all.status, 0, all.stderr);
+    assert.ok(json(all).images.some((m: any) => m.manifest.digest === v2.digest));
+  });
+
+  it('into a docker archive the report says the signatures were left behind', () => {
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', p('app.tar'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = json(r).images[0];
+    assert.equal(img.referrers.skipped, report.images[0].referrers.length);
+    assert.match(img.referrers.why, /makes its own manifests/);
+  });
+
+  it('copy docker://UP docker://OTHER keeps the manifest and carries the signatures: cosign verify passes there', async () => {
+    const other = await startRegistry();
+    try {
+      const r = stowage(['copy', `docker://${up.addr}/app:2`, `docker://${other.addr}/mirror/app:2`, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const c = json(r);
+      assert.equal(c.registry.digest, v2.digest);
+      assert.equal(c.referrers.length, report.images[0].referrers.length, JSON.stringify(c.referrers));
+      let v = cosign(['verify', ...verifyArgs, `${other.addr}/mirror/app:2`]);
+      assert.equal(v.status, 0, v.out);
+      v = cosign(['verify', ...verifyArgs, '--new-bundle-format=false', `${other.addr}/mirror/app:2`]);
+      assert.equal(v.status, 0, v.out);
+    } finally {
+      other.stop();
+    }
+  });
+});
