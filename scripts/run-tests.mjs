@@ -2,7 +2,7 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with node:test. Node 20's --test does not expand globs,
 // so the files are listed here. Extra arguments are passed to node (for example --test-name-pattern=verify).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -39,9 +39,19 @@ const engineBefore = existsSync(dockerHost.replace(/^unix:\/\//, '')) && process
 const runsDir = join(process.env.STOWAGE_PEERS ?? '/tmp/stowage-peers', 'test-runs');
 const marker = join(runsDir, String(process.pid));
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+// A run started by a test of another run (its ancestor) is part of that run, not another one.
+const ancestors = new Set();
+for (let pid = process.ppid, n = 0; pid > 1 && n < 64; n++) {
+  ancestors.add(pid);
+  try {
+    pid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  } catch {
+    break;
+  }
+}
 const othersLive = () => {
   try {
-    return readdirSync(runsDir).map(Number).filter((pid) => pid !== process.pid && pid > 0 && alive(pid));
+    return readdirSync(runsDir).map(Number).filter((pid) => pid !== process.pid && !ancestors.has(pid) && pid > 0 && alive(pid));
   } catch {
     return [];
   }
