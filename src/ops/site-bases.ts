@@ -17,6 +17,11 @@ export function baseNames(index: PatchIndex): string[] {
   return [...new Set([...(index.baseImages ?? []), ...(index.sites ?? []).flatMap((s) => s.images)])].filter((n) => !n.startsWith('sha256:'));
 }
 
+/** An image the place does not hold (an engine's "no image", a registry's "manifest unknown"): not a failure here. */
+export function isNotThere(e: unknown): boolean {
+  return e instanceof StowageError && (e.code === 'not-found' || /no such|not found|manifest unknown/i.test(e.message));
+}
+
 /** Opens what it can of `names` through `open`; a name that is not there is skipped. */
 async function openEach(names: string[], open: (n: string) => Promise<ImageSource>): Promise<ImageSource[]> {
   const out: ImageSource[] = [];
@@ -25,7 +30,7 @@ async function openEach(names: string[], open: (n: string) => Promise<ImageSourc
       out.push(await open(n));
     } catch (e) {
       // Not there (another release's image): skipped; anything else (a refused connection, no engine) is said.
-      if (!(e instanceof StowageError) || !(e.code === 'not-found' || /no such|not found|manifest unknown/i.test(e.message))) throw e;
+      if (!isNotThere(e)) throw e;
     }
   }
   return out;

@@ -16,6 +16,7 @@ import { parseDestSpec, writeImages } from '../transports/dest.js';
 import { openSource } from '../transports/open.js';
 import { splitPrefix } from '../transports/spec.js';
 import { nameOnSite, registryRoot } from './site-names.js';
+import { isNotThere } from './site-bases.js';
 
 export interface LandingResult extends WriteResult {
   /** For a registry's root: the references the images landed under. */
@@ -82,7 +83,7 @@ async function holds(dest: string, img: WritableImage, layout?: Map<string, stri
       }
     }
   } catch (e) {
-    if (e instanceof StowageError && (e.code === 'not-found' || /no such|not found|manifest unknown/i.test(e.message))) return false;
+    if (isNotThere(e)) return false;
     throw e;
   }
   return false;

@@ -4,6 +4,7 @@
  * CRC-32 and the input length mod 2^32, little-endian. zlib's own gzip wrapper (deflateInit2 with windowBits 31 and
  * no header given) writes the same 10 bytes, so with the ZLIB_1_2_13 flavor this is zlib's gzip stream.
  */
+import { encodeStream } from '../stream-encoder.js';
 import { crc32 } from 'node:zlib';
 import { GnuBlockWriter } from './block-writer.js';
 import { GnuDeflater } from './deflater.js';
@@ -44,19 +45,7 @@ export class GnuGzipWriter {
 
 /** Yields `input` gzip'd exactly as GNU gzip 1.12 `-N -n` makes it from a file (or as `flavor` says). */
 export async function* gnuGzip(input: AsyncIterable<Uint8Array>, level: number, flavor: DeflateFlavor = GNU_GZIP_1_12): AsyncGenerator<Buffer> {
-  let pending: Uint8Array[] = [];
-  const w = new GnuGzipWriter(level, (b) => pending.push(b), flavor);
-  const take = () => {
-    const out = pending.length === 1 ? Buffer.from(pending[0].buffer, pending[0].byteOffset, pending[0].length) : Buffer.concat(pending);
-    pending = [];
-    return out;
-  };
-  for await (const chunk of input) {
-    w.write(chunk);
-    if (pending.length > 0) yield take();
-  }
-  w.end();
-  yield take();
+  return yield* encodeStream(input, (emit) => new GnuGzipWriter(level, emit, flavor));
 }
 
 /** Yields `input` gzip'd exactly as vanilla zlib 1.2.13 makes it (windowBits 31, memLevel 8, default strategy). */

@@ -3,6 +3,7 @@
  * (no name, no comment, no extra field): a 10-byte header (ID, method 8, flags 0, mtime, XFL 4 at level 1 and 2 at
  * level 9 else 0, OS 255), the deflate stream, then CRC-32 and the length mod 2^32, little-endian.
  */
+import { encodeStream } from '../stream-encoder.js';
 import { crc32 } from 'node:zlib';
 import { BlockWriter } from './block-writer.js';
 import { FastDeflater } from './fast-deflater.js';
@@ -54,17 +55,5 @@ export class GoGzipWriter {
 
 /** Yields `input` gzip'd exactly as Go 1.8-1.26's compress/gzip at `level` makes it. */
 export async function* goGzip(input: AsyncIterable<Uint8Array>, level: number, opts: GoGzipOptions = {}): AsyncGenerator<Buffer> {
-  let pending: Uint8Array[] = [];
-  const w = new GoGzipWriter(level, (b) => pending.push(b), opts);
-  const take = () => {
-    const out = pending.length === 1 ? Buffer.from(pending[0].buffer, pending[0].byteOffset, pending[0].length) : Buffer.concat(pending);
-    pending = [];
-    return out;
-  };
-  for await (const chunk of input) {
-    w.write(chunk);
-    if (pending.length > 0) yield take();
-  }
-  w.end();
-  yield take();
+  return yield* encodeStream(input, (emit) => new GoGzipWriter(level, emit, opts));
 }
