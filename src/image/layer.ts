@@ -51,6 +51,8 @@ export interface LayerRecord {
   path?: string;
   /** Whether the source holds the layer's bytes (a thin archive leaves some out). */
   present: boolean;
+  /** Why the bytes are not there, for the message of a read that needs them (default: a thin archive's reason). */
+  absentBecause?: string;
   /** The file the path resolved to after archive links, when it was a link (repeated layers in `docker save`). */
   linkedTo?: string;
   /** Bytes as stored. */

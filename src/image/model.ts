@@ -11,7 +11,7 @@ import type { Layer, LayerRecord } from './layer.js';
 
 export type { LayerRecord };
 
-export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'registry';
+export type SourceFormat = 'docker-archive' | 'oci-layout' | 'oci-archive' | 'registry' | 'patch-delta';
 
 export interface ManifestInfo {
   bytes: Buffer;

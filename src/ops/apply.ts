@@ -7,7 +7,8 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageSource } from '../image/model.js';
 import { writableFrom, type WritableImage, type WritableLayer } from '../image/writable.js';
-import { parseDestSpec, writeImages, type EngineTagMove } from '../transports/dest.js';
+import { parseDestSpec, type EngineTagMove } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { readDeltaMeta } from './check.js';
 
 export interface ApplyReport {
@@ -38,6 +39,11 @@ export function baseLayers(bases: ImageSource[]): Map<Digest, { take(): Writable
 }
 
 export async function apply(delta: ImageSource, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ApplyReport> {
+  return produce(await makeApply(delta, bases, output, opts));
+}
+
+/** The thin archive's images with the base's layers filled in, ready for the write pipeline (`produce`). */
+export async function makeApply(delta: ImageSource, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ImagesMade<ApplyReport>> {
   const meta = await readDeltaMeta(delta);
   const available = baseLayers(bases);
   const report: ApplyReport = { schema: 'stowage.apply/v1', output, images: [], bytes: 0 };
@@ -70,12 +76,15 @@ export async function apply(delta: ImageSource, bases: ImageSource[], output: st
   }
   if (!images.length) throw new StowageError(`${delta.spec}: holds no images`);
   const dest = parseDestSpec(output, 'docker-archive');
-  const r = await writeImages(dest, images, {
-    layout: opts.layout ?? 'legacy',
-    ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
-  });
-  report.bytes = r.bytes;
-  if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
-  if (r.tagged) report.tagged = r.tagged;
-  return report;
+  return {
+    images,
+    dest,
+    write: { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}) },
+    report: (r) => {
+      report.bytes = r.bytes;
+      if (r.loaded) report.loaded = r.loaded;
+      if (r.tagged) report.tagged = r.tagged;
+      return report;
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { Digest } from '../oci/digest.js';
 import type { PatchIndex } from '../patch/format.js';
 import { scanParts } from '../parts/scan.js';
-import { readDeltaInput } from './delta-input.js';
+import type { PatchDelta } from '../patch/read-delta.js';
 import { describePatchDelta, type PatchDescription } from './patch-inspect.js';
 
 /** How one layer of one image reaches the site: held there, patched, whole, or in the bundle for an image above. */
@@ -136,52 +136,47 @@ function perImage(idx: PatchIndex): { images: BundleReportImage[]; usedBy: Map<D
   return { images, usedBy };
 }
 
-/** Reads and proves a bundle (a file, `-`, or parts) and describes it for the page. */
-export async function buildBundleReport(inputs: string[], generator: string): Promise<BundleReportData> {
-  const d = await readDeltaInput(inputs);
-  try {
-    const desc = describePatchDelta(d);
-    const idx = d.index;
-    /** Which images hold a DiffID among the layers the sites hold: a patch's bases, named for a person. */
-    const heldBy = new Map<Digest, Set<string>>();
-    for (const l of idx.layers) if (l.how === 'base') for (const p of l.providedBy ?? []) (heldBy.get(l.diffId) ?? heldBy.set(l.diffId, new Set()).get(l.diffId)!).add(p);
-    const { images, usedBy } = perImage(idx);
-    const layers: BundleReportLayer[] = desc.layers.map((l, k) => ({
-      number: k + 1, diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size, shipped: l.shipped,
-      storedCompression: l.storedCompression, providedBy: l.providedBy,
-      bases: l.bases.map((b) => ({ diffId: b, heldBy: [...(heldBy.get(b) ?? [])] })),
-      usedBy: usedBy.get(l.chainId) ?? [],
-    }));
-    const sum = (how: string, f: (l: BundleReportLayer) => number) => layers.filter((l) => l.how === how).reduce((n, l) => n + f(l), 0);
-    // A patched layer's size is its tar's (the same as stored when it was stored uncompressed); a whole one ships as stored.
-    const lackingBytes = sum('patch', (l) => l.size) + sum('whole', (l) => l.shipped);
-    // Distinct configs: two entries naming one config carry one blob.
-    const configBytes = [...new Map(idx.images.map((m) => [m.config.digest, m.config.size])).values()].reduce((n, x) => n + x, 0);
-    const parts = d.parts ? await partFiles(inputs, d.parts) : null;
-    const blobSizes = [...new Map([...idx.images.flatMap((m) => [[m.config.digest, m.config.size] as const, ...(m.manifest ? [[m.manifest.digest, m.manifest.size] as const] : [])]),
-      ...(idx.index ? [[idx.index.digest, idx.index.size] as const] : []),
-      ...idx.layers.flatMap((l) => [...(l.patch ? [[l.patch.digest, l.patch.size] as const] : l.whole ? [[l.whole.digest, l.whole.size] as const] : []),
-        ...(l.alternatives ?? []).map((a) => [a.digest, a.size] as const)])]).values()];
-    const single = !d.parts && inputs[0] !== '-' ? (await stat(inputs[0]!)).size : null;
-    const bundleBytes = single ?? (parts?.files.length ? parts.files.reduce((n, p) => n + p.payload, 0) : deltaTarBytes(idx, blobSizes));
-    return {
-      schema: 'stowage.report-bundle/v1', generator, source: d.what, format: desc.format, created: desc.created,
-      madeAgainst: desc.madeAgainst, sites: desc.sites, images, layers, parts,
-      totals: {
-        bundleBytes,
-        partFileBytes: parts?.files.length ? parts.files.reduce((n, p) => n + p.bytes, 0) : null,
-        lackingBytes,
-        lackingExact: !idx.layers.some((l) => l.how === 'patch' && l.storedCompression !== 'none'),
-        fromSite: { layers: layers.filter((l) => l.how === 'base').length, bytes: sum('base', (l) => l.size) },
-        patched: { layers: layers.filter((l) => l.how === 'patch').length, bytes: sum('patch', (l) => l.shipped) },
-        whole: { layers: layers.filter((l) => l.how === 'whole').length, bytes: sum('whole', (l) => l.shipped) },
-        configBytes,
-      },
-      blobsVerified: desc.blobsVerified,
-    };
-  } finally {
-    await d.close();
-  }
+/** Describes a bundle (read and proved from a file, `-`, or parts: `inputs`) for the page; the caller closes it. */
+export async function buildBundleReport(d: PatchDelta & { parts?: number }, inputs: string[], generator: string): Promise<BundleReportData> {
+  const desc = describePatchDelta(d);
+  const idx = d.index;
+  /** Which images hold a DiffID among the layers the sites hold: a patch's bases, named for a person. */
+  const heldBy = new Map<Digest, Set<string>>();
+  for (const l of idx.layers) if (l.how === 'base') for (const p of l.providedBy ?? []) (heldBy.get(l.diffId) ?? heldBy.set(l.diffId, new Set()).get(l.diffId)!).add(p);
+  const { images, usedBy } = perImage(idx);
+  const layers: BundleReportLayer[] = desc.layers.map((l, k) => ({
+    number: k + 1, diffId: l.diffId, chainId: l.chainId, how: l.how, size: l.size, shipped: l.shipped,
+    storedCompression: l.storedCompression, providedBy: l.providedBy,
+    bases: l.bases.map((b) => ({ diffId: b, heldBy: [...(heldBy.get(b) ?? [])] })),
+    usedBy: usedBy.get(l.chainId) ?? [],
+  }));
+  const sum = (how: string, f: (l: BundleReportLayer) => number) => layers.filter((l) => l.how === how).reduce((n, l) => n + f(l), 0);
+  // A patched layer's size is its tar's (the same as stored when it was stored uncompressed); a whole one ships as stored.
+  const lackingBytes = sum('patch', (l) => l.size) + sum('whole', (l) => l.shipped);
+  // Distinct configs: two entries naming one config carry one blob.
+  const configBytes = [...new Map(idx.images.map((m) => [m.config.digest, m.config.size])).values()].reduce((n, x) => n + x, 0);
+  const parts = d.parts ? await partFiles(inputs, d.parts) : null;
+  const blobSizes = [...new Map([...idx.images.flatMap((m) => [[m.config.digest, m.config.size] as const, ...(m.manifest ? [[m.manifest.digest, m.manifest.size] as const] : [])]),
+    ...(idx.index ? [[idx.index.digest, idx.index.size] as const] : []),
+    ...idx.layers.flatMap((l) => [...(l.patch ? [[l.patch.digest, l.patch.size] as const] : l.whole ? [[l.whole.digest, l.whole.size] as const] : []),
+      ...(l.alternatives ?? []).map((a) => [a.digest, a.size] as const)])]).values()];
+  const single = !d.parts && inputs[0] !== '-' ? (await stat(inputs[0]!)).size : null;
+  const bundleBytes = single ?? (parts?.files.length ? parts.files.reduce((n, p) => n + p.payload, 0) : deltaTarBytes(idx, blobSizes));
+  return {
+    schema: 'stowage.report-bundle/v1', generator, source: d.what, format: desc.format, created: desc.created,
+    madeAgainst: desc.madeAgainst, sites: desc.sites, images, layers, parts,
+    totals: {
+      bundleBytes,
+      partFileBytes: parts?.files.length ? parts.files.reduce((n, p) => n + p.bytes, 0) : null,
+      lackingBytes,
+      lackingExact: !idx.layers.some((l) => l.how === 'patch' && l.storedCompression !== 'none'),
+      fromSite: { layers: layers.filter((l) => l.how === 'base').length, bytes: sum('base', (l) => l.size) },
+      patched: { layers: layers.filter((l) => l.how === 'patch').length, bytes: sum('patch', (l) => l.shipped) },
+      whole: { layers: layers.filter((l) => l.how === 'whole').length, bytes: sum('whole', (l) => l.shipped) },
+      configBytes,
+    },
+    blobsVerified: desc.blobsVerified,
+  };
 }
 
 /** The part files read (headers only: the set was proved whole by reading it); none when they came on a pipe. */

@@ -11,7 +11,8 @@ import { copyReferrers } from './referrers-copy.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom } from '../image/writable.js';
-import { destAccepts, parseDestSpec, writeImages, type DestKind, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, parseDestSpec, type DestKind, type EngineTagMove, type WriteResult } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { defaultDestKind } from '../transports/table.js';
 import { filterPlatform, openSource, pickOne } from '../transports/open.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
@@ -96,53 +97,59 @@ export async function copyImages(sourceText: string, destText: string, opts: Cop
   const started = process.hrtime.bigint();
   const src = await openSource(sourceText, { seekable: true, ...(opts.source ? { registry: opts.source } : {}) });
   try {
-    const fallback: DestKind = opts.format ?? defaultDestKind(src.format, destText, opts.layoutGiven);
-    const dest = parseDestSpec(destText, fallback);
-    const toRegistry = destAccepts(dest).shape === 'registry';
-    const images = choose(src, toRegistry, opts);
-    const push: PushOptions = { ...opts.push };
-    if (toRegistry) {
-      if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
-      if (images.length > 1) {
-        push.platforms = images.map((i) => i.platform);
-        const index = await sourceIndex(src, images);
-        if (index) push.index = index;
-      }
-    }
-    // How each copied layer is checked (a registry blob's stream checks itself) is writableFrom's rule.
-    const writables = images.map((i) => writableFrom(src, i, opts.verify === false ? { verify: false } : {}));
-    const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
-    const r = await writeImages(dest, writables, {
-      layout: opts.layout ?? 'legacy',
-      onLayer: (n) => progress.onLayer(n),
-      push,
-      ...(opts.verify === false ? { verify: false } : {}),
-    });
-    return {
-      schema: 'stowage.copy/v1',
-      source: sourceText,
-      dest: destText,
-      images: images.map((i) => ({ tags: i.tags, imageId: i.config.digest, platform: formatPlatform(i.platform) })),
-      layersWritten: r.layersWritten,
-      bytes: r.bytes,
-      tagged: r.tagged ?? null,
-      registry: r.push
-        ? {
-            reference: r.push.reference,
-            digest: r.push.digest,
-            mediaType: r.push.mediaType,
-            manifests: r.push.manifests,
-            uploaded: r.push.uploaded,
-            mounted: r.push.mounted,
-            existing: r.push.existing,
-            bytesUploaded: r.push.bytesUploaded,
-          }
-        : null,
-      // Issue 20 item 3: signatures and attestations of each manifest copied unchanged go with it.
-      ...(r.push && src.registry ? { referrers: await copyReferrers(src, r.push, destText, opts.source, opts.push) } : {}),
-      seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    };
+    return await produce(await makeCopy(src, sourceText, destText, opts, started));
   } finally {
     await src.close();
   }
+}
+
+/** The images a copy writes (each layer checked as writableFrom says), for the write pipeline (`produce`). */
+export async function makeCopy(src: ImageSource, sourceText: string, destText: string, opts: CopyOptions = {}, started = process.hrtime.bigint()): Promise<ImagesMade<CopyReport>> {
+  const fallback: DestKind = opts.format ?? defaultDestKind(src.format, destText, opts.layoutGiven);
+  const dest = parseDestSpec(destText, fallback);
+  const toRegistry = destAccepts(dest).shape === 'registry';
+  const images = choose(src, toRegistry, opts);
+  const push: PushOptions = { ...opts.push };
+  if (toRegistry) {
+    if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
+    if (images.length > 1) {
+      push.platforms = images.map((i) => i.platform);
+      const index = await sourceIndex(src, images);
+      if (index) push.index = index;
+    }
+  }
+  // How each copied layer is checked (a registry blob's stream checks itself) is writableFrom's rule.
+  const writables = images.map((i) => writableFrom(src, i, opts.verify === false ? { verify: false } : {}));
+  const progress = trackProgress(writables, (d, t, l) => opts.onProgress?.(d, t, l));
+  const write = {
+    layout: opts.layout ?? 'legacy',
+    onLayer: (n: number) => progress.onLayer(n),
+    push,
+    ...(opts.verify === false ? { verify: false } : {}),
+  } as const;
+  const report = async (r: WriteResult): Promise<CopyReport> => ({
+    schema: 'stowage.copy/v1',
+    source: sourceText,
+    dest: destText,
+    images: images.map((i) => ({ tags: i.tags, imageId: i.config.digest, platform: formatPlatform(i.platform) })),
+    layersWritten: r.layersWritten,
+    bytes: r.bytes,
+    tagged: r.tagged ?? null,
+    registry: r.push
+      ? {
+          reference: r.push.reference,
+          digest: r.push.digest,
+          mediaType: r.push.mediaType,
+          manifests: r.push.manifests,
+          uploaded: r.push.uploaded,
+          mounted: r.push.mounted,
+          existing: r.push.existing,
+          bytesUploaded: r.push.bytesUploaded,
+        }
+      : null,
+    // Issue 20 item 3: signatures and attestations of each manifest copied unchanged go with it.
+    ...(r.push && src.registry ? { referrers: await copyReferrers(src, r.push, destText, opts.source, opts.push) } : {}),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  });
+  return { images: writables, dest, write, report };
 }

@@ -17,7 +17,8 @@ import { layerTypeCompression, OCI_LAYER } from '../oci/mediatypes.js';
 import type { Descriptor } from '../oci/types.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { writableFrom, type WritableImage } from '../image/writable.js';
-import { destAccepts, parseDestSpec, writeImages } from '../transports/dest.js';
+import { destAccepts, parseDestSpec } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { DELTA_META, type DeltaMeta, type DeltaRequirement } from './delta-meta.js';
 import type { HaveSet } from './have.js';
 
@@ -115,11 +116,14 @@ function nameLeftOut(w: WritableImage, i: number, l: LayerRecord, blob: Descript
 
 /** Writes the thin archive for every image of the (seekable) target sources. */
 export async function writeDelta(targets: ImageSource[], have: HaveSet, output: string, onLayer?: (n: number) => void, opts: { verify?: boolean; layout?: DeltaLayout } = {}): Promise<DeltaReport> {
+  return produce(makeDelta(targets, have, output, onLayer, opts));
+}
+
+/** The thin archive's images (the layers the target lacks, and the names of the others), for the pipeline (`produce`). */
+export function makeDelta(targets: ImageSource[], have: HaveSet, output: string, onLayer?: (n: number) => void, opts: { verify?: boolean; layout?: DeltaLayout } = {}): ImagesMade<DeltaReport> {
   const layout = opts.layout ?? 'oci';
   const writables: WritableImage[] = [];
   const plans: DeltaReport['images'] = [];
-  return write();
-  async function write(): Promise<DeltaReport> {
   for (const src of targets) {
     for (const img of src.images) {
       const missing = img.layers.filter((l) => !l.present && !have.has(l.chainId));
@@ -153,22 +157,25 @@ export async function writeDelta(targets: ImageSource[], have: HaveSet, output: 
   if (!destAccepts(dest).thin) {
     throw new StowageError(`${output}: a delta is a docker save archive; write it to a file, - or docker-daemon:`);
   }
-  const r = await writeImages(dest, writables, {
-    layout,
-    include: (_img, _i, chainId) => !have.has(chainId),
-    extraFiles: { [DELTA_META]: Buffer.from(JSON.stringify(meta, null, 2) + '\n') },
-    ...(onLayer ? { onLayer } : {}),
-  });
   return {
-    schema: 'stowage.delta/v1',
-    output,
-    layout,
-    images: plans,
-    included: sum.included,
-    omitted: sum.omitted,
-    archiveBytes: destAccepts(dest).shape === 'engine' ? null : r.bytes,
-    fullBytes: r.bytes + sum.omitted.bytes + sum.omitted.layers * LAYER_DIR_OVERHEAD,
-    nothingMissing: sum.nothingMissing,
+    images: writables,
+    dest,
+    write: {
+      layout,
+      include: (_img, _i, chainId) => !have.has(chainId),
+      extraFiles: { [DELTA_META]: Buffer.from(JSON.stringify(meta, null, 2) + '\n') },
+      ...(onLayer ? { onLayer } : {}),
+    },
+    report: (r) => ({
+      schema: 'stowage.delta/v1',
+      output,
+      layout,
+      images: plans,
+      included: sum.included,
+      omitted: sum.omitted,
+      archiveBytes: destAccepts(dest).shape === 'engine' ? null : r.bytes,
+      fullBytes: r.bytes + sum.omitted.bytes + sum.omitted.layers * LAYER_DIR_OVERHEAD,
+      nothingMissing: sum.nothingMissing,
+    }),
   };
-  }
 }

@@ -17,7 +17,8 @@ import { writableFrom, type WritableImage } from '../image/writable.js';
 import type { Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
 import type { ImageConfig } from '../oci/types.js';
-import { destAccepts, writeImages, writtenLayout, type DestSpec, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, writtenLayout, type DestSpec, type EngineTagMove } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { storesManifest, transportEntry } from '../transports/table.js';
 import { parseSourceSpec } from '../transports/spec.js';
 import { DELTA_META } from './delta-meta.js';
@@ -147,6 +148,11 @@ export async function refuseSameOutput(sourceText: string, dest: DestSpec): Prom
 
 /** Plans the edit and writes the result to `opts.dest`. */
 export async function edit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditWriteOptions): Promise<EditReport> {
+  return produce(await makeEdit(src, img, req, opts));
+}
+
+/** The edited image, ready for the write pipeline (`produce`), and how the write completes the report. */
+export async function makeEdit(src: ImageSource, img: SourceImage, req: EditRequest, opts: EditWriteOptions): Promise<ImagesMade<EditReport>> {
   const { dest } = opts;
   // Thin: the Docker 25+ layout by default, which loads thin on both image stores (see ops/delta.ts); the legacy
   // layout loads thin on the classic store only. An OCI layout or archive must hold every blob.
@@ -161,30 +167,36 @@ export async function edit(src: ImageSource, img: SourceImage, req: EditRequest,
   if (noManifest && req.annotations.length) {
     report.warnings.push(LEGACY_DROPS_ANNOTATIONS);
   }
-  const r = await writeImages(dest, [image], {
-    layout,
-    ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
-    ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
-    ...(opts.verify === false ? { verify: false } : {}),
-  });
-  report.dryRun = false;
-  if (dest.tag) report.after.tags = [dest.tag];
-  // writeImages learnt every layer digest (ensureDigests) for the formats that store a manifest.
-  report.after.manifestDigest = noManifest || !isLocal(dest) ? null : manifestFor(image).digest;
-  report.written = {
-    dest: dest.text,
-    format: dest.kind,
-    layout: writtenLayout(dest, layout),
-    thin: !!opts.thin,
-    layersWritten: r.layersWritten,
-    layerBytes: r.layerBytes,
-    bytes: r.bytes,
-    tagged: r.tagged ?? null,
+  return {
+    images: [image],
+    dest,
+    write: {
+      layout,
+      ...(opts.thin ? { include: () => false, extraFiles: { [DELTA_META]: thinMeta(src, img, image) } } : {}),
+      ...(opts.onLayer ? { onLayer: opts.onLayer } : {}),
+      ...(opts.verify === false ? { verify: false } : {}),
+    },
+    report: (r) => {
+      report.dryRun = false;
+      if (dest.tag) report.after.tags = [dest.tag];
+      // writeImages learnt every layer digest (ensureDigests) for the formats that store a manifest.
+      report.after.manifestDigest = noManifest || !isLocal(dest) ? null : manifestFor(image).digest;
+      report.written = {
+        dest: dest.text,
+        format: dest.kind,
+        layout: writtenLayout(dest, layout),
+        thin: !!opts.thin,
+        layersWritten: r.layersWritten,
+        layerBytes: r.layerBytes,
+        bytes: r.bytes,
+        tagged: r.tagged ?? null,
+      };
+      if (!report.changes.length && report.before.imageId === report.after.imageId && !req.tags) {
+        report.warnings.push('nothing changed: the output holds the same image');
+      }
+      return report;
+    },
   };
-  if (!report.changes.length && report.before.imageId === report.after.imageId && !req.tags) {
-    report.warnings.push('nothing changed: the output holds the same image');
-  }
-  return report;
 }
 
 /** stowage-delta.json of a thin edit: every layer is left out, provided by the source image. */

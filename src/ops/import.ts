@@ -21,7 +21,8 @@ import { hostPlatform } from '../oci/platform.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
 import { StreamByteSource, type ByteSource } from '../tar/bytesource.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
-import { destAccepts, writeImages, writtenLayout, type DestSpec } from '../transports/dest.js';
+import { destAccepts, writtenLayout, type DestSpec, type WriteResult } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { storesManifest } from '../transports/table.js';
 import { applyEdit, LEGACY_DROPS_ANNOTATIONS, newImage } from '../image/mutate.js';
 import { peek } from '../hash/layer-digest.js';
@@ -118,6 +119,11 @@ function baseConfig(diffId: Digest, created: string, history: HistoryEntry, from
 }
 
 export async function importRootfs(input: string, opts: ImportOptions): Promise<ImportReport> {
+  return produce(await makeImport(input, opts));
+}
+
+/** The imported image, ready for the write pipeline (`produce`); its layer's file goes when the write is over. */
+export async function makeImport(input: string, opts: ImportOptions): Promise<ImagesMade<ImportReport>> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
   if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
@@ -143,9 +149,8 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
     const { image } = fin;
     warnings.push(...fin.warnings);
     if (Object.keys(fin.annotations.after).length && !storesManifest(destAccepts(dest), layout)) warnings.push(LEGACY_DROPS_ANNOTATIONS);
-    const r = await writeImages(dest, [image], { layout });
     const parsed = JSON.parse(image.config.toString('utf8')) as ImageConfig;
-    return {
+    const report = (r: WriteResult): ImportReport => ({
       schema: 'stowage.import/v1',
       input,
       compression,
@@ -161,8 +166,10 @@ export async function importRootfs(input: string, opts: ImportOptions): Promise<
       changes: fin.changes,
       warnings,
       written: { dest: dest.text, format: dest.kind, layout: writtenLayout(dest, layout), bytes: r.bytes },
-    };
-  } finally {
+    });
+    return { images: [image], dest, write: { layout }, report, release: () => layer.remove() };
+  } catch (e) {
     await layer.remove();
+    throw e;
   }
 }

@@ -18,7 +18,8 @@ import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { EngineTagMove } from '../transports/dest.js';
-import { writeWhereTheyLand, landingDest } from './site-write.js';
+import { landingDest } from './site-write.js';
+import { produce, type ImagesMade } from './produce.js';
 import { digestOf, verified } from '../hash/verified.js';
 import { encodeThreaded } from '../compress/recipes/encode-threaded.js';
 import { describeRecipe } from '../compress/recipes/recipe.js';
@@ -68,6 +69,14 @@ export interface PatchApplyImage {
 interface BaseRef { src: ImageSource; layer: Layer; n: number }
 
 export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<PatchApplyReport> {
+  return produce(await makePatchApply(delta, bases, output, opts));
+}
+
+/**
+ * The images a patch delta rebuilds (each layer proved as it is made, exact ones recompressed by their recipes), for
+ * the write pipeline (`produce`): they land one at a time where `output` says, then their referrers go beside them.
+ */
+export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ImagesMade<PatchApplyReport>> {
   // Whole base layers by ChainID (as apply takes them), and every base layer by DiffID for the patches to read.
   const byChain = baseLayers(bases);
   const byDiff = new Map<Digest, BaseRef>();
@@ -114,6 +123,9 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     }
   })();
   const report: PatchApplyReport = { schema: 'stowage.apply/v1', output, patch: true, images: [], uncompressed: [], bytes: 0 };
+  const closeFiles = async () => {
+    for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
+  };
   try {
     // A rebuilt layer is proved as it is written (the write pipeline stages every destination, so a layer that
     // does not rebuild leaves nothing behind: no second decode), and a mismatch says why.
@@ -209,16 +221,24 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
         report.index = { exact: true, digest: index.index.digest };
       }
     }
-    const r = await writeWhereTheyLand(output, images, { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(push.index ? { push } : {}) });
-    if (r.landed) report.landed = r.landed;
-    if (r.alreadyThere?.length) report.alreadyThere = r.alreadyThere;
-    report.bytes = r.bytes;
-    if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
-    if (r.tagged) report.tagged = r.tagged;
-    await deliverReferrers(delta, output, images, referrers, report);
-    return report;
-  } finally {
-    for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
+    return {
+      images,
+      dest: { landing: output },
+      write: { layout: opts.layout ?? 'legacy', ...(opts.onLayer ? { onLayer: opts.onLayer } : {}), ...(push.index ? { push } : {}) },
+      report: async (r) => {
+        if (r.landed) report.landed = r.landed;
+        if (r.alreadyThere?.length) report.alreadyThere = r.alreadyThere;
+        report.bytes = r.bytes;
+        if (r.loaded) report.loaded = r.loaded;
+        if (r.tagged) report.tagged = r.tagged;
+        await deliverReferrers(delta, output, images, referrers, report);
+        return report;
+      },
+      release: closeFiles,
+    };
+  } catch (e) {
+    await closeFiles();
+    throw e;
   }
 }
 

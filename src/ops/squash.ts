@@ -19,7 +19,8 @@ import type { Digest } from '../oci/digest.js';
 import { chainIds } from '../oci/identities.js';
 import { isRecord } from '../oci/json.js';
 import type { HistoryEntry, ImageConfig } from '../oci/types.js';
-import { destAccepts, writeImages, writtenLayout, type DestSpec } from '../transports/dest.js';
+import { destAccepts, writtenLayout, type DestSpec, type WriteResult } from '../transports/dest.js';
+import { produce, type ImagesMade } from './produce.js';
 import { storesManifest } from '../transports/table.js';
 import { refuseSameOutput } from './edit.js';
 
@@ -103,6 +104,11 @@ export function squashHistory(history: HistoryEntry[], n: number, kept: number):
 }
 
 export async function squash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<SquashReport> {
+  return produce(await makeSquash(src, img, opts));
+}
+
+/** The squashed image, ready for the write pipeline (`produce`); its merged layer's file goes when the write is over. */
+export async function makeSquash(src: ImageSource, img: SourceImage, opts: SquashOptions): Promise<ImagesMade<SquashReport>> {
   const { dest } = opts;
   if (dest.tag && opts.request?.tags) throw new UsageError(`${dest.text}: names a tag, and the edit request sets tags too: give one of them`);
   await refuseSameOutput(src.spec, dest);
@@ -115,7 +121,7 @@ export async function squash(src: ImageSource, img: SourceImage, opts: SquashOpt
   return squashMerged(src, img, opts, kept, warnings, madeFrom);
 }
 
-async function squashMerged(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], madeFrom: (() => Promise<void>)[]): Promise<SquashReport> {
+async function squashMerged(src: ImageSource, img: SourceImage, opts: SquashOptions, kept: number, warnings: string[], madeFrom: (() => Promise<void>)[]): Promise<ImagesMade<SquashReport>> {
   const { dest } = opts;
   const layout = opts.layout ?? 'legacy';
   const n = img.layers.length;
@@ -149,8 +155,7 @@ async function squashMerged(src: ImageSource, img: SourceImage, opts: SquashOpti
     const { image } = fin;
     warnings.push(...fin.warnings);
     if (Object.keys(fin.annotations.after).length && !storesManifest(destAccepts(dest), layout)) warnings.push(LEGACY_DROPS_ANNOTATIONS);
-    const r = await writeImages(dest, [{ ...image, madeFrom }], { layout, ...(opts.verify === false ? { verify: false } : {}) });
-    return {
+    const report = (r: WriteResult): SquashReport => ({
       schema: 'stowage.squash/v1',
       source: src.spec,
       before: { tags: img.tags, imageId: img.config.digest, layers: n },
@@ -160,8 +165,10 @@ async function squashMerged(src: ImageSource, img: SourceImage, opts: SquashOpti
       changes: fin.changes,
       warnings,
       written: { dest: dest.text, format: dest.kind, layout: writtenLayout(dest, layout), bytes: r.bytes },
-    };
-  } finally {
+    });
+    return { images: [{ ...image, madeFrom }], dest, write: { layout, ...(opts.verify === false ? { verify: false } : {}) }, report, release: () => layer.remove() };
+  } catch (e) {
     await layer.remove();
+    throw e;
   }
 }

@@ -215,7 +215,7 @@ async function stdinIsPatchDelta(): Promise<boolean> {
 }
 
 /** The blobs an index names, each with its size (one size per digest: the index was validated). */
-function namedBlobs(index: PatchIndex): Map<Digest, number> {
+export function namedBlobs(index: PatchIndex): Map<Digest, number> {
   const need = new Map<Digest, number>();
   const add = (d: Digest, size: number, field: string) => {
     const had = need.get(d);

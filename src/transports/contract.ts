@@ -56,6 +56,11 @@ export interface OpenOptions {
   seekable?: boolean;
   /** Credentials, TLS and retry settings for a `docker://` source. */
   registry?: RegistryOptions;
+  /**
+   * Sources that are not images to read but inputs an operation works on as such (a patch delta: apply, inspect,
+   * verify, check, report), which this operation takes. Any other operation given one is told what takes it.
+   */
+  also?: Transport[];
 }
 
 /** What a destination takes, stated once so ops and the CLI ask it rather than test its name. */
@@ -143,6 +148,14 @@ export interface DestinationEntry {
 export interface SourceEntry {
   open(spec: SourceSpec, opts: OpenOptions): Promise<ImageSource>;
   /**
+   * A source with no prefix, told by its content: whether a bare path or standard input is one (tried before the
+   * file-tree formats; never throws). Standard input is asked only by an operation that takes this transport.
+   */
+  claims?(spec: SourceSpec, opts: OpenOptions): Promise<boolean>;
+  /** Whether several arguments together are one source of this transport (a bundle's parts), and opening them. */
+  claimsAll?(texts: string[]): Promise<boolean>;
+  openAll?(texts: string[], opts: OpenOptions): Promise<ImageSource>;
+  /**
    * The docker save stream of a source that is one (standard input, an engine's export), for one-pass readers,
    * with the label that names it in messages.
    */
@@ -161,4 +174,6 @@ export interface TransportEntry {
   help?: { form: string; what: string };
   source: SourceEntry;
   dest?: DestinationEntry;
+  /** For a source only some operations take (`OpenOptions.also`): the one line any other operation is refused with. */
+  refused?(spec: SourceSpec): string;
 }

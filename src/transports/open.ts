@@ -2,13 +2,13 @@
  * Opens any image source the command line can name (see spec.ts) through its transport's entry (table.ts), and
  * picks images from it.
  */
-import { StowageError } from '../errors.js';
+import { StowageError, UsageError } from '../errors.js';
 import { hostPlatform, platformMatches, formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
-import type { OpenOptions } from './contract.js';
+import type { OpenOptions, SourceSpec, TransportEntry } from './contract.js';
 import { parseSourceSpec } from './spec.js';
 import { noSuchSource } from './suggest.js';
-import { transportEntry } from './table.js';
+import { claimingEntries, transportEntry } from './table.js';
 import { NoSuchSource } from './tree-source.js';
 
 export type { OpenOptions };
@@ -17,12 +17,44 @@ export type { OpenOptions };
 export async function openSource(text: string, opts: OpenOptions = {}): Promise<ImageSource> {
   const spec = parseSourceSpec(text);
   try {
+    const claimed = await claimedBy(spec, opts);
+    if (claimed) return await claimed.source.open(spec, opts);
     return await transportEntry(spec.transport).source.open(spec, opts);
   } catch (e) {
     // Name what was typed, selector and all (app:2, not app), and what would have worked.
     if (e instanceof NoSuchSource && spec.transport === 'auto') throw new StowageError(noSuchSource(spec.text));
     throw e;
   }
+}
+
+/**
+ * Opens what several arguments name together (a bundle's parts, in any order), or the one source a single argument
+ * names; `several` says, for the message, what else the command takes.
+ */
+export async function openSources(texts: string[], opts: OpenOptions, several: string): Promise<ImageSource> {
+  for (const e of claimingEntries()) {
+    if (!e.source.claimsAll || !e.source.openAll || !(await e.source.claimsAll(texts))) continue;
+    if (!opts.also?.includes(e.transport)) throw new StowageError(e.refused?.({ transport: e.transport, path: texts[0]!, text: texts[0]! }) ?? `${texts[0]}: not taken here`);
+    return e.source.openAll(texts, opts);
+  }
+  if (texts.length !== 1) throw new UsageError(several);
+  return openSource(texts[0]!, opts);
+}
+
+/**
+ * The prefix-less transport whose content a bare path or standard input is (a patch delta), if any; refused in one
+ * line when the operation does not take it. Standard input is peeked at only by an operation that takes one.
+ */
+async function claimedBy(spec: SourceSpec, opts: OpenOptions): Promise<TransportEntry | undefined> {
+  if (spec.transport !== 'auto' && spec.transport !== 'stdin') return undefined;
+  for (const e of claimingEntries()) {
+    const takes = opts.also?.includes(e.transport) ?? false;
+    if (!e.source.claims || (spec.transport === 'stdin' && !takes)) continue;
+    if (!(await e.source.claims(spec, opts))) continue;
+    if (!takes) throw new StowageError(e.refused?.(spec) ?? `${spec.text}: not taken here`);
+    return e;
+  }
+  return undefined;
 }
 
 /** Keeps the images of a platform; an error names the platforms there are when none matches. */

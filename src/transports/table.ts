@@ -10,6 +10,7 @@ import type { DestAccepts, DestKind, SourceEntry, Transport, TransportEntry } fr
 import { dockerArchive } from './docker-archive/entry.js';
 import { dockerDaemon } from './docker-daemon/entry.js';
 import { ociArchive, ociLayout } from './oci-layout/entry.js';
+import { patchDelta } from './patch-delta/entry.js';
 import { registry } from './registry/entry.js';
 import { openTreeSource } from './tree-source.js';
 
@@ -25,7 +26,7 @@ const stdin: TransportEntry = { transport: 'stdin', source: { open: (spec, opts)
 const auto: TransportEntry = { transport: 'auto', source: { open: (spec, opts) => openTreeSource(spec, opts) } };
 
 /** In the order a mistyped prefix is matched against (suggest.ts). Tests may add an entry (`registerTransport`). */
-const entries: TransportEntry[] = [dockerDaemon, dockerArchive, ociArchive, ociLayout, registry, stdin, auto];
+const entries: TransportEntry[] = [dockerDaemon, dockerArchive, ociArchive, ociLayout, registry, patchDelta, stdin, auto];
 export const TRANSPORTS: readonly TransportEntry[] = entries;
 
 /**
@@ -35,6 +36,11 @@ export const TRANSPORTS: readonly TransportEntry[] = entries;
 export function registerTransport(e: TransportEntry): void {
   if (e.prefix && entries.some((x) => x.prefix === e.prefix)) throw new Error(`a transport with the prefix ${e.prefix} exists`);
   entries.splice(entries.length - 2, 0, e);
+}
+
+/** The transports with no prefix that claim a bare path or standard input by its content (a patch delta). */
+export function claimingEntries(): TransportEntry[] {
+  return entries.filter((e) => e.source.claims || e.source.claimsAll);
 }
 
 export function transportEntry(t: Transport): TransportEntry {

@@ -40,9 +40,10 @@ class TreeLayer implements Layer {
   get present() { return this.record.present && !!this.record.path; }
   get size() { return this.record.storedSize ?? this.record.descriptor?.size ?? 0; }
   get compression() { return this.record.compression ?? 'unknown'; }
+  private get absentBecause() { return this.record.absentBecause ?? 'a thin archive leaves it out'; }
 
   private get path(): string {
-    if (!this.present) throw new StowageError(`${this.what}: not in the source (a thin archive leaves it out)`);
+    if (!this.present) throw new StowageError(`${this.what}: not in the source (${this.absentBecause})`);
     return this.record.path!;
   }
 
@@ -53,6 +54,8 @@ class TreeLayer implements Layer {
   }
 
   uncompressed(): AsyncIterable<Buffer> {
+    // An absent layer says why it is absent (its compression is unknown because nothing of it is here).
+    if (!this.present) void this.path;
     const kind = this.compression;
     if (kind === 'none') return checked(this.bytes.tree.open(this.path), this.what, this.diffId, this.record.storedSize);
     if (kind !== 'gzip' && kind !== 'zstd') throw new StowageError(`${this.what}: ${describeCompression(kind)}; cannot read its files`);
@@ -60,7 +63,7 @@ class TreeLayer implements Layer {
   }
 
   async tar(what: string): Promise<ByteSource> {
-    if (!this.present) throw new StowageError(`${what}: not in the source (a thin archive leaves it out); this needs every layer's files`);
+    if (!this.present) throw new StowageError(`${what}: not in the source (${this.absentBecause}); this needs every layer's files`);
     const kind = this.compression;
     const tree = this.bytes.tree;
     if (kind === 'none') {

@@ -4,12 +4,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { toOutput } from '../reader-gone.js';
 import { apply } from '../../ops/apply.js';
-import { openSource } from '../../transports/open.js';
+import { openSource, openSources } from '../../transports/open.js';
 import type { ImageSource } from '../../image/model.js';
 import { formatBytes, plural } from '../format.js';
 import { collect, parseLayout, printReport, progressFor } from '../output-options.js';
-import { isPatchDelta } from '../../patch/read-delta.js';
-import { arePartSources } from '../../parts/sniff.js';
+import { patchDeltaOf } from '../../transports/patch-delta/source.js';
 
 export function registerApply(program: Command): void {
   program
@@ -38,35 +37,37 @@ Examples:
 }
 
 async function run(deltaPaths: string[], opts: { base: string[]; output: string; layout: string; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
-  {
-    {
-      const layout = parseLayout(opts.layout) ?? 'legacy';
-      // A patch delta (delta --patch) or a bundle is rebuilt layer by layer from the base's files; with no --base,
-      // the bases are read from the destination.
-      if (await arePartSources(deltaPaths)) return (await import('./patch.js')).runPatchApply(deltaPaths, opts.base, opts.output, { ...opts, layout });
-      if (deltaPaths.length > 1) throw new UsageError(`apply takes one delta (several only when they are a bundle's parts): ${deltaPaths.slice(1).join(', ')} ${deltaPaths.length === 2 ? 'is not' : 'are not'} parts of it`);
-      const deltaPath = deltaPaths[0]!;
-      if (await isPatchDelta(deltaPath)) return (await import('./patch.js')).runPatchApply(deltaPaths, opts.base, opts.output, { ...opts, layout });
-      if (opts.receipt) throw new UsageError('--receipt is for a patch delta or a bundle; after a thin archive, run stowage have on the destination');
-      if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
-      const delta = await openSource(deltaPath, { seekable: true });
-      const bases: ImageSource[] = [];
-      try {
-        for (const b of opts.base) bases.push(await openSource(b, { seekable: true }));
-        const progress = progressFor('writing', { quiet: opts.quiet });
-        let done = 0;
-        const r = await apply(delta, bases, opts.output, { layout, onLayer: (n) => progress.update((done += n)) });
-        progress.done();
-        // With the archive on standard output, reports go to standard error.
-        printReport(r, opts, (r) => [
-          ...r.images.map((i) => `${i.tags.join(', ') || i.imageId}: ${plural(i.fromDelta, 'layer')} from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`),
-          r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${opts.output}`,
-          ...describeTagMoves(r.tagged ?? []).map((l) => `  ${l}`),
-        ].join('\n'));
-      } finally {
-        await delta.close();
-        for (const b of bases) await b.close();
-      }
+  const layout = parseLayout(opts.layout) ?? 'legacy';
+  // A patch delta (delta --patch) or a bundle (a file, its parts, -) is rebuilt layer by layer from the base's
+  // files; with no --base, the bases are read from the destination. Otherwise a thin archive.
+  const several = `apply takes one delta (several only when they are a bundle's parts): ${deltaPaths.slice(1).join(', ')} ${deltaPaths.length === 2 ? 'is not' : 'are not'} parts of it`;
+  const delta = await openSources(deltaPaths, { seekable: true, also: ['patch-delta'] }, several);
+  const patch = patchDeltaOf(delta);
+  if (patch) {
+    try {
+      return await (await import('./patch.js')).runPatchApply(patch, opts.base, opts.output, { ...opts, layout });
+    } finally {
+      await delta.close();
     }
+  }
+  if (opts.receipt || !opts.base.length) await delta.close();
+  if (opts.receipt) throw new UsageError('--receipt is for a patch delta or a bundle; after a thin archive, run stowage have on the destination');
+  if (!opts.base.length) throw new UsageError('apply needs --base SOURCE: the image the delta was made against');
+  const bases: ImageSource[] = [];
+  try {
+    for (const b of opts.base) bases.push(await openSource(b, { seekable: true }));
+    const progress = progressFor('writing', { quiet: opts.quiet });
+    let done = 0;
+    const r = await apply(delta, bases, opts.output, { layout, onLayer: (n) => progress.update((done += n)) });
+    progress.done();
+    // With the archive on standard output, reports go to standard error.
+    printReport(r, opts, (r) => [
+      ...r.images.map((i) => `${i.tags.join(', ') || i.imageId}: ${plural(i.fromDelta, 'layer')} from the delta, ${plural(i.fromBase, 'layer')} from the base, DiffIDs verified`),
+      r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${opts.output}`,
+      ...describeTagMoves(r.tagged ?? []).map((l) => `  ${l}`),
+    ].join('\n'));
+  } finally {
+    await delta.close();
+    for (const b of bases) await b.close();
   }
 }

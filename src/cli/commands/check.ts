@@ -1,6 +1,6 @@
 /** `stowage check DELTA [--have FILE | --docker]`: will a plain docker load of this thin archive succeed here? */
 import type { Command } from 'commander';
-import { isPatchDelta } from '../../patch/read-delta.js';
+import { patchDeltaOf } from '../../transports/patch-delta/source.js';
 import { ReportedFailure, UsageError } from '../../errors.js';
 import { check, type CheckReport } from '../../ops/check.js';
 import { gatherHave, haveFromEngine } from '../../ops/have-sources.js';
@@ -68,9 +68,10 @@ Examples:
       if (opts.have.length) sets.push(await gatherHave([], opts.have));
       const have = mergeHave(sets);
       // A patch delta (delta --patch): needs stowage apply; check says whether its base layers are there.
-      if (deltaPath !== '-' && (await isPatchDelta(deltaPath))) return (await import('./patch.js')).runPatchCheck(deltaPath, have, opts);
-      const delta = await openSource(deltaPath, { digest: false });
+      const delta = await openSource(deltaPath, { digest: false, also: ['patch-delta'] });
       try {
+        const patch = patchDeltaOf(delta);
+        if (patch) return await (await import('./patch.js')).runPatchCheck(patch, have, opts);
         const r = await check(delta, have);
         if (opts.json) printJson(r);
         else print(renderCheck(r));

@@ -1,6 +1,6 @@
 /** `stowage inspect SOURCE`: every identity of every image, each explained. */
 import type { Command } from 'commander';
-import { isPatchDelta } from '../../patch/read-delta.js';
+import { patchDeltaOf } from '../../transports/patch-delta/source.js';
 import { inspect, type InspectImage, type InspectLayer, type InspectReport } from '../../ops/inspect.js';
 import { filterPlatform, openSource } from '../../transports/open.js';
 import { parsePlatform } from '../../oci/platform.js';
@@ -118,9 +118,10 @@ Examples:
       const source = sources[0]!;
       const raw = opts.raw === undefined ? undefined : parseRawKind(opts.raw);
       if (raw && opts.json) throw new UsageError('--raw prints the document itself; leave out --json');
-      if (!raw && source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, opts); // a patch delta (delta --patch)
-      const src = await openSource(source, { digest: false });
+      const src = await openSource(source, { digest: false, ...(raw ? {} : { also: ['patch-delta'] }) });
       try {
+        const delta = patchDeltaOf(src); // a patch delta (delta --patch) or a bundle
+        if (delta) return await (await import('./patch.js')).runPatchInspect(delta, opts);
         if (raw) {
           const doc = rawDocument(src, raw, opts.platform ? parsePlatform(opts.platform) : undefined);
           if (doc.note) warn(doc.note);

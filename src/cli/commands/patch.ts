@@ -6,7 +6,7 @@ import { ReportedFailure, StowageError, UsageError } from '../../errors.js';
 import type { ImageSource } from '../../image/model.js';
 import { applyPatchDelta, type PatchApplyReport } from '../../ops/patch-apply.js';
 import { writePatchDelta, type PatchDeltaReport } from '../../ops/patch-delta.js';
-import { readPatchDelta } from '../../patch/read-delta.js';
+import type { PatchDelta } from '../../patch/read-delta.js';
 import { openSource } from '../../transports/open.js';
 import { describeTagMoves } from '../../transports/dest.js';
 import { formatBytes, plural } from '../format.js';
@@ -15,7 +15,6 @@ import type { HaveSet } from '../../ops/have.js';
 import { checkPatchDelta, describePatchDelta } from '../../ops/patch-inspect.js';
 import { baseNames, basesAtDestination } from '../../ops/site-bases.js';
 import { writeReceipt } from '../../ops/receipt.js';
-import { readDeltaInput } from '../../ops/delta-input.js';
 
 export function renderPatchDelta(r: PatchDeltaReport): string {
   const out: string[] = [];
@@ -83,9 +82,8 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
   return out;
 }
 
-/** apply with a patch delta or bundle: `deltaPath` is a file or - (read in one pass). */
-export async function runPatchApply(inputs: string[], baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
-  const delta = await readDeltaInput(inputs);
+/** apply with a patch delta or bundle (opened by the caller, who closes it). */
+export async function runPatchApply(delta: PatchDelta, baseSpecs: string[], output: string, opts: { layout: 'legacy' | 'oci'; json?: boolean; quiet?: boolean; receipt?: string }): Promise<void> {
   const bases: ImageSource[] = [];
   try {
     // No --base: what the site holds is where the images go (an engine, a layout, the site's registry).
@@ -113,58 +111,47 @@ export async function runPatchApply(inputs: string[], baseSpecs: string[], outpu
     else if (opts.json) printJson(r);
     else if (!opts.quiet) process.stderr.write(renderPatchApply(r).join('\n') + '\n');
   } finally {
-    await delta.close();
     for (const b of bases) await b.close();
   }
 }
 
 /** inspect and verify of a patch delta (verify: every blob was hashed against its name while it was read). */
-export async function runPatchInspect(path: string, opts: { json?: boolean; verify?: boolean }): Promise<void> {
-  const d = await readPatchDelta(path);
-  try {
-    const r = describePatchDelta(d);
-    if (opts.json) return printJson(r);
-    const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
-    if (r.sites.length) out.push(`a bundle for ${plural(r.sites.length, 'site state')}: it applies on a site holding any one of them (${r.sites.map((s) => `${s.name}: ${plural(s.images.length, 'image')}`).join('; ')})`);
-    for (const i of r.images) {
-      const how = [i.fromSite && `${i.fromSite} from the site`, i.patched && `${i.patched} patched`, i.whole && `${i.whole} whole`, i.shared && `${i.shared} shared with an image above`].filter(Boolean).join(', ');
-      out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta${i.manifestDigest ? `; upstream's manifest ${i.manifestDigest}` : ''}`);
-      for (const x of i.referrers ?? []) out.push(`  refers to it: ${x.tag ?? x.digest} (${x.mediaType}, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
-    }
-    for (const [k, l] of r.layers.entries()) {
-      const recompressed = l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : '';
-      const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
-        : l.how === 'patch' && l.alternatives ? `${l.alternatives + 1} patches of ${formatBytes(l.shipped)} in all, one for each site release (apply takes the one whose base layers the site holds)${recompressed}`
-        : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${recompressed}`
-        : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${recompressed}`
-        : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
-      out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
-    }
-    if (opts.verify) out.push(`OK: ${plural(r.blobsVerified, 'blob')} hashed against their names; the DiffIDs of rebuilt layers are proved by stowage apply`);
-    print(out.join('\n'));
-  } finally {
-    await d.close();
+export async function runPatchInspect(d: PatchDelta, opts: { json?: boolean; verify?: boolean }): Promise<void> {
+  const r = describePatchDelta(d);
+  if (opts.json) return printJson(r);
+  const out = [`${r.delta}: a stowage patch delta (${r.format}), made against ${r.madeAgainst.join(', ') || '?'}; it needs \`stowage apply\``];
+  if (r.sites.length) out.push(`a bundle for ${plural(r.sites.length, 'site state')}: it applies on a site holding any one of them (${r.sites.map((s) => `${s.name}: ${plural(s.images.length, 'image')}`).join('; ')})`);
+  for (const i of r.images) {
+    const how = [i.fromSite && `${i.fromSite} from the site`, i.patched && `${i.patched} patched`, i.whole && `${i.whole} whole`, i.shared && `${i.shared} shared with an image above`].filter(Boolean).join(', ');
+    out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta${i.manifestDigest ? `; upstream's manifest ${i.manifestDigest}` : ''}`);
+    for (const x of i.referrers ?? []) out.push(`  refers to it: ${x.tag ?? x.digest} (${x.mediaType}, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
   }
+  for (const [k, l] of r.layers.entries()) {
+    const recompressed = l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : '';
+    const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`
+      : l.how === 'patch' && l.alternatives ? `${l.alternatives + 1} patches of ${formatBytes(l.shipped)} in all, one for each site release (apply takes the one whose base layers the site holds)${recompressed}`
+      : l.how === 'patch' && !l.bases.length ? `coded without a base (${formatBytes(l.shipped)})${recompressed}`
+      : l.how === 'patch' ? `patch of ${formatBytes(l.shipped)} against base layer${l.bases.length === 1 ? '' : 's'} ${l.bases.map((b) => b.slice(0, 19) + '…').join(', ')}${recompressed}`
+      : `whole in the delta (${formatBytes(l.shipped)}, ${l.storedCompression})`;
+    out.push(`  layer ${k + 1}  ${formatBytes(l.size).padStart(8)}  ${l.diffId.slice(0, 19)}…  ${how}`);
+  }
+  if (opts.verify) out.push(`OK: ${plural(r.blobsVerified, 'blob')} hashed against their names; the DiffIDs of rebuilt layers are proved by stowage apply`);
+  print(out.join('\n'));
 }
 
 /** check of a patch delta: it never loads with docker load; does the target hold every base layer it needs? */
-export async function runPatchCheck(path: string, have: HaveSet, opts: { json?: boolean }): Promise<void> {
-  const d = await readPatchDelta(path);
-  try {
-    const r = checkPatchDelta(d, have);
-    if (opts.json) printJson(r);
-    else {
-      const out = [`${r.delta}: a patch delta, checked against ${r.against.join(', ')}`];
-      for (const l of r.layers) {
-        const needs = l.needs.map((n) => `${n.what === 'layer' ? 'layer ChainID' : 'base layer DiffID'} ${n.digest.slice(0, 19)}… ${n.held ? 'on the target' : 'MISSING'}`);
-        out.push(`  layer ${l.index + 1}  ${l.diffId.slice(0, 19)}…  ${l.how}${needs.length ? `: ${needs.join('; ')}` : ''}`);
-      }
-      out.push(r.ok ? 'OK: the target holds every base layer it refers to; rebuild it there with `stowage apply DELTA --base docker-daemon: -o docker-daemon:` (docker load does not take a patch delta)'
-        : `FAIL: ${plural(r.missing.length, 'base layer')} missing on the target; a plain docker load never takes a patch delta either: it needs stowage apply with the base`);
-      print(out.join('\n'));
+export async function runPatchCheck(d: PatchDelta, have: HaveSet, opts: { json?: boolean }): Promise<void> {
+  const r = checkPatchDelta(d, have);
+  if (opts.json) printJson(r);
+  else {
+    const out = [`${r.delta}: a patch delta, checked against ${r.against.join(', ')}`];
+    for (const l of r.layers) {
+      const needs = l.needs.map((n) => `${n.what === 'layer' ? 'layer ChainID' : 'base layer DiffID'} ${n.digest.slice(0, 19)}… ${n.held ? 'on the target' : 'MISSING'}`);
+      out.push(`  layer ${l.index + 1}  ${l.diffId.slice(0, 19)}…  ${l.how}${needs.length ? `: ${needs.join('; ')}` : ''}`);
     }
-    if (!r.ok) throw new ReportedFailure('verification failed');
-  } finally {
-    await d.close();
+    out.push(r.ok ? 'OK: the target holds every base layer it refers to; rebuild it there with `stowage apply DELTA --base docker-daemon: -o docker-daemon:` (docker load does not take a patch delta)'
+      : `FAIL: ${plural(r.missing.length, 'base layer')} missing on the target; a plain docker load never takes a patch delta either: it needs stowage apply with the base`);
+    print(out.join('\n'));
   }
+  if (!r.ok) throw new ReportedFailure('verification failed');
 }

@@ -4,12 +4,13 @@
  */
 import { withOutput } from '../../fs/atomic-output.js';
 import { buildBundleReport } from '../../ops/bundle-report.js';
+import type { OpenedDelta } from '../../transports/patch-delta/source.js';
 import { renderBundleReport } from '../../report/bundle-html.js';
 import { formatBytes, plural } from '../format.js';
 import { printJson } from '../output.js';
 
-export async function runBundleReport(inputs: string[], output: string, generator: string, opts: { json?: boolean; quiet?: boolean }): Promise<void> {
-  const d = await buildBundleReport(inputs, generator);
+export async function runBundleReport(delta: OpenedDelta, inputs: string[], output: string, generator: string, opts: { json?: boolean; quiet?: boolean }): Promise<void> {
+  const d = await buildBundleReport(delta, inputs, generator);
   const html = renderBundleReport(d);
   const bytes = Buffer.byteLength(html);
   await withOutput(output, async (out) => {

@@ -7,9 +7,8 @@ import type { ImageSource } from '../../image/model.js';
 import { buildReport } from '../../ops/report.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { renderReport } from '../../report/html.js';
-import { openSource, pickOne } from '../../transports/open.js';
-import { isPatchDelta } from '../../patch/read-delta.js';
-import { arePartSources } from '../../parts/sniff.js';
+import { openSource, openSources, pickOne } from '../../transports/open.js';
+import { patchDeltaOf } from '../../transports/patch-delta/source.js';
 import { formatBytes } from '../format.js';
 import { printJson, warn } from '../output.js';
 import { progressFor, refuseJsonOnStdout } from '../output-options.js';
@@ -61,18 +60,17 @@ Examples:
     .action(async (sources: string[], opts: ReportCliOptions) => {
       const output = opts.output!;
       refuseJsonOnStdout({ json: opts.json, output }, 'the page uses; give -o FILE');
-      // A bundle or its parts: the bundle view (src/report/bundle-html.ts).
-      if ((sources.length === 1 && (await isPatchDelta(sources[0]!))) || (await arePartSources(sources))) {
-        if (opts.base || opts.platform) throw new UsageError('a bundle\'s report takes no --base or --platform: the bundle names the site states it applies to');
-        return (await import('./report-bundle.js')).runBundleReport(sources, output, generator(), opts);
-      }
-      if (sources.length > 1) throw new UsageError('report takes one image (several sources only when they are the parts of a bundle)');
-      const source = sources[0]!;
-      if (source === '-' && opts.base === '-') throw new UsageError('only one of SOURCE and --base can be standard input');
+      if (sources[0] === '-' && opts.base === '-') throw new UsageError('only one of SOURCE and --base can be standard input');
       const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-      const src = await openSource(source, { seekable: true });
+      const src = await openSources(sources, { seekable: true, also: ['patch-delta'] }, 'report takes one image (several sources only when they are the parts of a bundle)');
       let base: ImageSource | undefined;
       try {
+        // A bundle, a patch delta or a bundle's parts: the bundle view (src/report/bundle-html.ts).
+        const delta = patchDeltaOf(src);
+        if (delta) {
+          if (opts.base || opts.platform) throw new UsageError('a bundle\'s report takes no --base or --platform: the bundle names the site states it applies to');
+          return await (await import('./report-bundle.js')).runBundleReport(delta, sources, output, generator(), opts);
+        }
         const img = pickOne(src, platform);
         base = opts.base ? await openSource(opts.base, { seekable: true }) : undefined;
         const baseImg = base ? pickOne(base, platform) : undefined;

@@ -1,6 +1,6 @@
 /** `stowage verify SOURCE`: re-hash every byte and prove every identity. */
 import type { Command } from 'commander';
-import { isPatchDelta } from '../../patch/read-delta.js';
+import { patchDeltaOf } from '../../transports/patch-delta/source.js';
 import { ReportedFailure, UsageError } from '../../errors.js';
 import { arePartSources } from '../../parts/sniff.js';
 import { verify, type VerifyReport } from '../../ops/verify.js';
@@ -65,10 +65,12 @@ Examples:
       const source = sources[0]!;
       const progress = progressFor('reading', opts);
       const startedAt = process.hrtime.bigint();
-      if (source !== '-' && (await isPatchDelta(source))) return (await import('./patch.js')).runPatchInspect(source, { ...opts, verify: true }); // a patch delta (delta --patch)
-      const src = await openSource(source, { onFile: (_p, size) => progress.update(size) });
+      const src = await openSource(source, { onFile: (_p, size) => progress.update(size), also: ['patch-delta'] });
       progress.done();
       try {
+        // A patch delta or a bundle: every blob was hashed against its name as it was read.
+        const delta = patchDeltaOf(src);
+        if (delta) return await (await import('./patch.js')).runPatchInspect(delta, { ...opts, verify: true });
         if (opts.platform) src.images = filterPlatform(src.images, parsePlatform(opts.platform));
         const hashing = progressFor('hashing', opts);
         // A thin archive (stowage delta) leaves out, on purpose, the layers its stowage-delta.json names.

@@ -5,7 +5,7 @@
  * end, and the bundle's index against the set id every part carries (an index altered and re-checksummed fails).
  */
 import { StreamByteSource } from '../tar/bytesource.js';
-import { readPatchDelta, readPatchDeltaFrom, type PatchDelta } from '../patch/read-delta.js';
+import { readPatchDelta, readPatchDeltaFrom, type PatchDelta } from './read-delta.js';
 import { openPartSet } from '../parts/part-set.js';
 import { readPartStream } from '../parts/part-stream.js';
 import { arePartSources } from '../parts/sniff.js';
