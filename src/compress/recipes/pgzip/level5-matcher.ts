@@ -35,25 +35,22 @@ const MIN_NON_LITERAL_BLOCK = 13;
 const BUFFER_RESET = 0x7fffffff - HISTORY - 65535 - 1;
 
 const PRIME4 = 0x9e3779b1 | 0;
-// The 7-byte prime 0xCF1BBCDCBFA563 in 32-bit halves, and the low half in 16-bit halves for the high product.
-const P7_HI = 0x00cf1bbc;
-const P7_LO = 0xdcbfa563 | 0;
-const P7_LO_LO = 0xa563;
-const P7_LO_HI = 0xdcbf;
+/**
+ * (u << 8) * P mod 2^64 is u * (P << 8) mod 2^64 (u's top byte falls out either way), so the 7-byte hash is the top
+ * 15 bits of u * 0xCF1BBCDCBFA56300. Its high word is lo * PH + hi * PL + the high word of lo * PL, with
+ * PL = 0xBFA563 << 8; that last product is taken in doubles from lo's 16-bit halves, each part exact.
+ */
+const PH = 0xcf1bbcdc | 0;
+const PL = 0xbfa56300 | 0;
+const K = 0xbfa563;
 
 const hash4 = (lo: number) => Math.imul(lo, PRIME4) >>> (32 - TABLE_BITS);
 
-/** The top 15 bits of ((u << 8) * P7) mod 2^64, u given as two little-endian 32-bit words. */
+/** The hash of the low 7 bytes of the 64-bit little-endian word (lo, hi). */
 function hash7(lo: number, hi: number): number {
-  const vlo = (lo << 8) >>> 0;
-  const vhi = ((hi << 8) | (lo >>> 24)) >>> 0;
-  // High 32 bits of vlo * P7_LO (unsigned), from 16-bit halves.
-  const a0 = vlo & 0xffff;
-  const a1 = vlo >>> 16;
-  const mid = a1 * P7_LO_LO + a0 * P7_LO_HI + ((a0 * P7_LO_LO) >>> 16);
-  const carry = a1 * P7_LO_HI + Math.floor(mid / 65536);
-  const top = (Math.imul(vhi, P7_LO) + Math.imul(vlo, P7_HI) + (carry | 0)) >>> 0;
-  return top >>> (32 - TABLE_BITS);
+  const u = lo >>> 0;
+  const carry = Math.floor(((u >>> 16) * K + Math.floor(((u & 0xffff) * K) / 65536)) / 256);
+  return (Math.imul(lo, PH) + Math.imul(hi, PL) + carry) >>> (32 - TABLE_BITS);
 }
 
 export class Level5Matcher {
@@ -148,9 +145,10 @@ export class Level5Matcher {
       let nextS = s;
       let l = 0;
       let t = 0;
+      // The hashes at s, carried over from the step before when it looked at nextS and took nothing.
+      let hS = hash4(cvLo);
+      let hL = hash7(cvLo, cvHi);
       for (;;) {
-        const hS = hash4(cvLo);
-        const hL = hash7(cvLo, cvHi);
         s = nextS;
         nextS = s + 1 + ((s - nextEmit) >> 6);
         if (nextS > sLimit) return this.remainder(dst, nextEmit);
@@ -222,6 +220,8 @@ export class Level5Matcher {
         }
         cvLo = nextLo;
         cvHi = nextHi;
+        hS = hS2;
+        hL = hL2;
       }
 
       if (l === 0) l = matchlenLong(s + 4, t + 4) + 4;
@@ -249,7 +249,18 @@ export class Level5Matcher {
         t--;
         l++;
       }
-      while (nextEmit < s) dst.literal(h[nextEmit++]);
+      if (nextEmit < s) {
+        // The literals before the match, added in place (Tokens.literal, inlined: the hottest loop here).
+        const toks = dst.tokens;
+        const lf = dst.litFreq;
+        let n = dst.n;
+        while (nextEmit < s) {
+          const b = h[nextEmit++];
+          toks[n++] = b;
+          lf[b]++;
+        }
+        dst.n = n;
+      }
       dst.match(l, s - t - 1);
       s += l;
       nextEmit = s;
@@ -282,7 +293,15 @@ export class Level5Matcher {
   private remainder(dst: Tokens, nextEmit: number): void {
     if (nextEmit < this.histLen && dst.n > 0) {
       const h = this.hist;
-      for (let i = nextEmit; i < this.histLen; i++) dst.literal(h[i]);
+      const toks = dst.tokens;
+      const lf = dst.litFreq;
+      let n = dst.n;
+      for (let i = nextEmit; i < this.histLen; i++) {
+        const b = h[i];
+        toks[n++] = b;
+        lf[b]++;
+      }
+      dst.n = n;
     }
   }
 }
