@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { findRecipe, parseRecipe, pgzip, reproduceBlob, type KlauspostVersion } from '../../src/compress/recipes/index.js';
+import { encodeThreaded } from '../../src/compress/recipes/encode-threaded.js';
 import { StowageError } from '../../src/errors.js';
 import { layerTar } from '../helpers/archive.js';
 import { mixed, noise, shapes, text } from './inputs.js';
@@ -164,6 +165,18 @@ describe('pgzip recipe is the real tools\' layer blobs: podman 5.8 (klauspost 1.
     assert.deepEqual(await find(bySkopeo[0]!), { encoder: 'pgzip', version: '1.20.0', level: 5 });
     const wrong = await findRecipe(once(bySkopeo[2]!), digestOf(bySkopeo[2]!), 'layer');
     assert.match(wrong.trials[0]!.result, /^differs at byte \d+$/);
+  });
+});
+
+describe('pgzip recipe on a thread of its own (no peer)', () => {
+  it('makes the same bytes as the encoder in this thread, for both klauspost versions', async () => {
+    const input = Buffer.concat([text(MiB + 5000), noise(20000)]);
+    for (const version of ['1.20.0', '1.18.1'] as const) {
+      const out: Buffer[] = [];
+      async function* chunks() { for (let o = 0; o < input.length; o += 300000) yield input.subarray(o, o + 300000); }
+      for await (const c of encodeThreaded({ encoder: 'pgzip', version, level: 5 }, chunks(), 'layer')) out.push(c);
+      sameBytes(Buffer.concat(out), await ours(input, version), `thread, ${version}`);
+    }
   });
 });
 
