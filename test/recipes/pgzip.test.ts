@@ -62,6 +62,10 @@ function edgeShapes(): [string, Buffer][] {
     ...sizes.map((s): [string, Buffer] => [`${s} bytes of text`, t.subarray(0, s)]),
     ...[MiB, MiB + 1, 2 * MiB + 100].map((s): [string, Buffer] => [`${s} bytes of noise`, n.subarray(0, s)]),
     ['3 MiB of zeros', Buffer.alloc(3 * MiB)],
+    // Periods at the farthest distance a match may reach (32767) and just past it, and long matches over 258 bytes
+    // running across windows and blocks.
+    ...[32767, 32768].map((p): [string, Buffer] => [`noise of period ${p}`, Buffer.concat(Array(40).fill(noise(p, `p${p}`)))]),
+    ['1000 bytes of noise repeated 2500 times', Buffer.concat(Array(2500).fill(noise(1000, 'r')))],
     ['text, noise and zeros across blocks', Buffer.concat([t.subarray(0, MiB - 5000), n.subarray(0, 70000), Buffer.alloc(MiB), mixed()])],
   ];
 }
