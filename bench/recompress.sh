@@ -3,6 +3,8 @@
 # 1.19) on the same tar, at the levels producers use (1: crane/ko/kaniko, 6: docker push, containerd, BuildKit).
 # Checks first that both make the same bytes, then prints best-of-N seconds, MB/s, peak RSS and the ratio of
 # stowage's throughput to Go's (the goal: at least 0.5, one stream on one core; layers run in parallel).
+# LEVELS may hold "pgzip": stowage's pgzip recipe against the real pgzip 1.2.6 over klauspost/compress 1.20.0
+# (podman's), built in the forky chroot of scripts/peers/modern-engine.sh, both on one thread (pgzip -threads 1).
 # Usage: bench/recompress.sh [TAR] [LEVELS] [N]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,11 @@ npm run build --silent
 T=$(mktemp -d /tmp/stowage-recompress.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 GO111MODULE=off GOCACHE="$T/cache" go build -o "$T/gzipper" test/recipes/go/gzipper.go
+case " ${2:-} " in *" pgzip "*)
+  cp test/recipes/go-pgzip/pgzipper.go "$T/"
+  scripts/peers/modern-engine.sh run env GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$T/cache-pgzip" GOFLAGS= \
+    go build -o "$T/pgzipper" "$T/pgzipper.go" ;;
+esac
 TAR=${1:-}
 if [ -z "$TAR" ]; then
   TAR=$T/input.tar
@@ -21,14 +28,16 @@ LEVELS=${2:-1 6}
 N=${3:-3}
 BYTES=$(stat -c %s "$TAR")
 echo "input: $TAR, $((BYTES / 1000000)) MB; $(go version); node $(node --version)"
-printf '%-6s %-9s %8s %8s %8s  %s\n' level encoder seconds MB/s rss_MB "ratio (stowage/Go throughput)"
+printf '%-6s %-9s %8s %8s %8s  %s\n' level encoder seconds MB/s rss_MB "ratio (stowage/peer throughput)"
 for L in $LEVELS; do
-  a=$("$T/gzipper" -level "$L" < "$TAR" | sha256sum | cut -c1-64)
-  b=$(node dist/bench/recompress-encode.js "$TAR" "$L" | sha256sum | cut -c1-64)
-  [ "$a" = "$b" ] || { echo "level $L: stowage's bytes differ from Go's ($b vs $a)" >&2; exit 1; }
-  read -r _ gs grss < <(measure go "$N" "$T/gzipper" -level "$L" "<" "$TAR")
-  read -r _ ss srss < <(measure stowage "$N" node dist/bench/recompress-encode.js "$TAR" "$L")
+  if [ "$L" = pgzip ]; then ref=("$T/pgzipper" -threads 1); ours=(node dist/bench/pgzip-encode.js "$TAR"); peer=pgzip
+  else ref=("$T/gzipper" -level "$L"); ours=(node dist/bench/recompress-encode.js "$TAR" "$L"); peer=go; fi
+  a=$("${ref[@]}" < "$TAR" | sha256sum | cut -c1-64)
+  b=$("${ours[@]}" | sha256sum | cut -c1-64)
+  [ "$a" = "$b" ] || { echo "level $L: stowage's bytes differ from $peer's ($b vs $a)" >&2; exit 1; }
+  read -r _ gs grss < <(measure "$peer" "$N" "${ref[@]}" "<" "$TAR")
+  read -r _ ss srss < <(measure stowage "$N" "${ours[@]}")
   mbs() { python3 -c "print(f'{$BYTES/$1/1e6:.1f}')"; }
-  printf '%-6s %-9s %8s %8s %8s\n' "$L" go "$gs" "$(mbs "$gs")" "$grss"
+  printf '%-6s %-9s %8s %8s %8s\n' "$L" "$peer" "$gs" "$(mbs "$gs")" "$grss"
   printf '%-6s %-9s %8s %8s %8s  %s (same sha256 %s)\n' "$L" stowage "$ss" "$(mbs "$ss")" "$srss" "$(ratio "$gs" "$ss")" "${a:0:16}"
 done

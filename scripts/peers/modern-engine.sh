@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Docker 28.5 from Debian forky (testing) in a chroot, beside the host's dockerd 20.10: once with the classic image
 # store and once with the containerd image store (the default of new Docker 29 installs). The same chroot brings the
-# current peers: skopeo 1.22, crane 0.20, podman 5.8, umoci 0.6, zstd, cosign 3.1. Needs root and Debian's package mirror.
+# current peers: skopeo 1.22, crane 0.20, podman 5.8, umoci 0.6, zstd, cosign 3.1, and Go 1.27 with klauspost's compress
+# and pgzip sources (the pgzip recipe's reference). Needs root and Debian's package mirror.
 #
 #   modern-engine.sh setup                      build the chroot once (about 5 minutes), install the engine and peers
 #   modern-engine.sh start classic|containerd   start that engine; prints its DOCKER_HOST
@@ -58,6 +59,13 @@ setup() {
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install cosign || { ${APT[*]} update && ${APT[*]} install cosign; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
+  # Go 1.27 with klauspost's compress and pgzip sources (issue 20: the pgzip recipe's reference, a program built
+  # against them, test/recipes/go-pgzip/pgzipper.go), added later: installed once when absent.
+  if [ ! -x "$FORKY/usr/bin/go" ] || [ ! -f "$FORKY/usr/share/gocode/src/github.com/klauspost/pgzip/gzip.go" ]; then
+    local pk="golang-go golang-github-klauspost-compress-dev golang-github-klauspost-pgzip-dev"
+    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
+      || { tail -20 "$LOG" >&2; exit 1; }
+  fi
   chroot "$FORKY" bash -c 'echo "dockerd $(dockerd --version | cut -d" " -f3 | tr -d ,), $(skopeo --version), $(podman --version), crane $(dpkg-query -W -f="\${Version}" crane)"' >&2
 }
 
@@ -106,5 +114,5 @@ case ${1:-} in
     wd=/; [ -d "$FORKY$PWD" ] && wd=$PWD
     chroot "$FORKY" env -C "$wd" "$@" ;;
   teardown) stop classic; stop containerd; umount -R "$FORKY" 2>/dev/null || true ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -63,7 +63,7 @@ describe('gnu-gzip recipe: parsing and candidates (no peer)', () => {
       [{ encoder: 'gnu-gzip', version: '1.12', level: -1 }, /level -1 is out of range/],
       [{ encoder: 'gnu-gzip', version: '1.12', level: Number.NaN }, /level null is out of range/],
       [{ encoder: 'gnu-gzip', version: '1.12', level: 9, name: 'changelog' }, /gnu-gzip recipe has unknown field "name"/],
-      [{ encoder: 'GNU-gzip', version: '1.12', level: 9 }, /unknown recipe encoder "GNU-gzip" \(known: go-flate, gnu-gzip, zlib\)/],
+      [{ encoder: 'GNU-gzip', version: '1.12', level: 9 }, /unknown recipe encoder "GNU-gzip" \(known: go-flate, gnu-gzip, zlib[^)]*\)/],
       [{ encoder: 'gnu-gzip', version: { toString: 1 }, level: 9 }, /version \{"toString":1\} is not one/],
     ];
     for (const [value, pattern] of bad) assert.throws(() => parseRecipe(value, 'layer 2'), (e) => oneLine(e, pattern));

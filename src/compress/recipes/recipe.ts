@@ -17,16 +17,26 @@
  *
  * zlib: vanilla zlib 1.2.13's gzip stream (deflateInit2 with windowBits 31, memLevel 8, default strategy, no gzip
  * header given: mtime 0, OS 3), as Python's zlib, Java's java.util.zip and libarchive on a system libz make it.
+ *
+ *   { "encoder": "pgzip", "version": "1.20.0", "level": 5 }
+ *
+ * pgzip: klauspost's pgzip 1.2.6 at its default level (klauspost/compress flate level 5, 1 MiB blocks), as
+ * containers/image writes layers (podman, buildah, skopeo); the version is klauspost/compress's, which decides the
+ * bytes (1.20.0: podman 5.8.6 in Debian forky; 1.18.1: skopeo 1.22.0 there).
  */
 import { StowageError } from '../../errors.js';
 import { GoGzipWriter, goGzip } from './go-flate/gzip-writer.js';
 import { ZLIB_1_2_13 } from './gnu-gzip/flavor.js';
 import { GnuGzipWriter, gnuGzip, zlibGzip } from './gnu-gzip/gzip-writer.js';
+import { PgzipWriter, pgzip } from './pgzip/gzip-writer.js';
 
 export const GO_FLATE_VERSIONS = ['1.8-1.26'] as const;
 export const GNU_GZIP_VERSIONS = ['1.12'] as const;
 export const ZLIB_VERSIONS = ['1.2.13'] as const;
-export const RECIPE_ENCODERS = ['go-flate', 'gnu-gzip', 'zlib'] as const;
+export const PGZIP_VERSIONS = ['1.20.0', '1.18.1'] as const;
+/** pgzip is reproduced at its default level only (what containers/image uses unless told a level). */
+export const PGZIP_LEVELS = [5] as const;
+export const RECIPE_ENCODERS = ['go-flate', 'gnu-gzip', 'zlib', 'pgzip'] as const;
 
 export interface GoFlateRecipe {
   encoder: 'go-flate';
@@ -46,7 +56,14 @@ export interface ZlibRecipe {
   level: number;
 }
 
-export type Recipe = GoFlateRecipe | GnuGzipRecipe | ZlibRecipe;
+export interface PgzipRecipe {
+  encoder: 'pgzip';
+  /** klauspost/compress's version (pgzip itself is 1.2.6). */
+  version: (typeof PGZIP_VERSIONS)[number];
+  level: (typeof PGZIP_LEVELS)[number];
+}
+
+export type Recipe = GoFlateRecipe | GnuGzipRecipe | ZlibRecipe | PgzipRecipe;
 
 /** A synchronous encoder by recipe: compressed bytes go to `emit` as they are made. */
 export interface RecipeWriter {
@@ -61,17 +78,21 @@ export function parseRecipe(value: unknown, what: string): Recipe {
   }
   const v = value as Record<string, unknown>;
   const encoder = v.encoder;
-  if (encoder !== 'go-flate' && encoder !== 'gnu-gzip' && encoder !== 'zlib') {
+  if (encoder !== 'go-flate' && encoder !== 'gnu-gzip' && encoder !== 'zlib' && encoder !== 'pgzip') {
     throw new StowageError(`${what}: unknown recipe encoder ${short(encoder)} (known: ${RECIPE_ENCODERS.join(', ')})`);
   }
   const extra = Object.keys(v).filter((k) => !['encoder', 'version', 'level'].includes(k));
   if (extra.length) throw new StowageError(`${what}: ${encoder} recipe has unknown field ${short(extra[0])}`);
-  const versions: readonly string[] = encoder === 'go-flate' ? GO_FLATE_VERSIONS : encoder === 'gnu-gzip' ? GNU_GZIP_VERSIONS : ZLIB_VERSIONS;
+  const versions: readonly string[] = encoder === 'go-flate' ? GO_FLATE_VERSIONS : encoder === 'gnu-gzip' ? GNU_GZIP_VERSIONS : encoder === 'pgzip' ? PGZIP_VERSIONS : ZLIB_VERSIONS;
   if (!versions.includes(v.version as never)) {
     throw new StowageError(`${what}: ${encoder} recipe version ${short(v.version)} is not one stowage reproduces (known: ${versions.join(', ')})`);
   }
   if (typeof v.level !== 'number' || !Number.isInteger(v.level) || v.level < 1 || v.level > 9) {
     throw new StowageError(`${what}: ${encoder} recipe level ${short(v.level)} is out of range (1 to 9)`);
+  }
+  if (encoder === 'pgzip') {
+    if (!PGZIP_LEVELS.includes(v.level as never)) throw new StowageError(`${what}: pgzip recipe level ${v.level} is not one stowage reproduces (known: ${PGZIP_LEVELS.join(', ')})`);
+    return { encoder, version: v.version as PgzipRecipe['version'], level: v.level as PgzipRecipe['level'] };
   }
   if (encoder === 'go-flate') return { encoder, version: v.version as GoFlateRecipe['version'], level: v.level };
   if (encoder === 'gnu-gzip') return { encoder, version: v.version as GnuGzipRecipe['version'], level: v.level };
@@ -86,6 +107,7 @@ export function describeRecipe(r: Recipe): string {
 export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): RecipeWriter {
   if (r.encoder === 'gnu-gzip') return new GnuGzipWriter(r.level, emit);
   if (r.encoder === 'zlib') return new GnuGzipWriter(r.level, emit, ZLIB_1_2_13);
+  if (r.encoder === 'pgzip') return new PgzipWriter(r.version, emit);
   return new GoGzipWriter(r.level, emit);
 }
 
@@ -93,6 +115,7 @@ export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): Reci
 export function encodeByRecipe(r: Recipe, input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   if (r.encoder === 'gnu-gzip') return gnuGzip(input, r.level);
   if (r.encoder === 'zlib') return zlibGzip(input, r.level);
+  if (r.encoder === 'pgzip') return pgzip(input, r.version);
   return goGzip(input, r.level);
 }
 
