@@ -58,6 +58,12 @@ setup() {
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install cosign || { ${APT[*]} update && ${APT[*]} install cosign; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
+  # Go 1.27 (issue 20: its new compress/flate is a recipe; test/recipes/go127.test.ts builds its reference with it),
+  # added after the chroot's first build: installed once when absent.
+  if [ ! -x "$FORKY/usr/lib/go-1.27/bin/go" ]; then
+    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install golang-go || { ${APT[*]} update && ${APT[*]} install golang-go; }" >>"$LOG" 2>&1 \
+      || { tail -20 "$LOG" >&2; exit 1; }
+  fi
   chroot "$FORKY" bash -c 'echo "dockerd $(dockerd --version | cut -d" " -f3 | tr -d ,), $(skopeo --version), $(podman --version), crane $(dpkg-query -W -f="\${Version}" crane)"' >&2
 }
 
