@@ -8,6 +8,10 @@
 import { BlockWriter127 } from './block-writer.js';
 import { BLOCK } from './history.js';
 import { Level1 } from './level1.js';
+import { Level2 } from './level2.js';
+import { Level3 } from './level3.js';
+import { Level4 } from './level4.js';
+import { Level5 } from './level5.js';
 import { Level6 } from './level6.js';
 import { Tokens } from './tokens.js';
 
@@ -16,7 +20,7 @@ interface Matcher {
 }
 
 /** The levels written so far; the others are refused where a recipe is checked. */
-export const GO127_LEVELS = [1, 6] as const;
+export const GO127_LEVELS = [1, 2, 3, 4, 5, 6] as const;
 
 export class FastDeflater127 {
   private readonly window = new Uint8Array(BLOCK);
@@ -25,9 +29,10 @@ export class FastDeflater127 {
   private readonly matcher: Matcher;
 
   constructor(level: number, private readonly w: BlockWriter127) {
-    if (level === 1) this.matcher = new Level1();
-    else if (level === 6) this.matcher = new Level6();
-    else throw new RangeError(`go-flate 1.27 level ${level}: only levels ${GO127_LEVELS.join(' and ')} are reproduced`);
+    const matchers = [Level1, Level2, Level3, Level4, Level5, Level6];
+    const M = matchers[level - 1];
+    if (!M) throw new RangeError(`go-flate 1.27 level ${level}: only levels ${GO127_LEVELS.join(', ')} are reproduced`);
+    this.matcher = new M();
   }
 
   write(data: Uint8Array): void {

@@ -65,11 +65,15 @@ export function hash4(view: DataView, p: number): number {
   return Math.imul(view.getUint32(p, true), 0x9e3779b1 | 0) >>> SHIFT;
 }
 
-/** The 5 bytes at p, shifted up by 24 bits, times 889523592379 (0xcf_1bbcdcbb); the top 15 bits. */
-export function hash5(buf: Uint8Array, view: DataView, p: number): number {
-  const b0 = buf[p];
-  const hi = Math.imul(view.getUint32(p + 1, true), 0x1bbcdcbb) + (((b0 * 0xcf) & 0xff) * 0x1000000) + Math.floor((b0 * 0x1bbcdcbb) / 256);
-  return hi >>> SHIFT;
+/** The 5 bytes at p, shifted up by 24 bits, times 889523592379 (0xcf_1bbcdcbb); the top 32 - shift bits. */
+export function hash5(buf: Uint8Array, view: DataView, p: number, shift = SHIFT): number {
+  return hash5Of(buf[p], view.getUint32(p + 1, true), shift);
+}
+
+/** hash5 of the 5 bytes b0, then the 4 bytes of `rest` (little-endian), which a caller may give with zeros at the top. */
+export function hash5Of(b0: number, rest: number, shift: number): number {
+  const hi = Math.imul(rest, 0x1bbcdcbb) + (((b0 * 0xcf) & 0xff) * 0x1000000) + Math.floor((b0 * 0x1bbcdcbb) / 256);
+  return hi >>> shift;
 }
 
 /** The 7 bytes at p, shifted up by 8 bits, times 58295818150454627 (0xcf1bbc_dcbfa563); the top 15 bits. */
@@ -79,6 +83,16 @@ export function hash7(buf: Uint8Array, view: DataView, p: number): number {
   const carry = Math.floor((low * 0xdcbf + Math.floor((low * 0xa563) / 65536)) / 256);
   const hi = Math.imul(view.getUint32(p + 3, true), 0xdcbfa563 | 0) + Math.imul(low << 8, 0x00cf1bbc) + carry;
   return hi >>> SHIFT;
+}
+
+/**
+ * Go's wraparound guard for a table of (newest, older) position pairs: an older position is dropped with a dropped
+ * newer one (the single tables go through History.rebase after this).
+ */
+export function dropPairs(h: History, newest: Int32Array, older: Int32Array): void {
+  if (h.len === 0) return;
+  const minOff = h.cur + h.len - MAX_DISTANCE;
+  for (let i = 0; i < newest.length; i++) if (newest[i] <= minOff) older[i] = 0;
 }
 
 /** Length of the common prefix of buf[s, end) and buf[t, ...), t < s. */

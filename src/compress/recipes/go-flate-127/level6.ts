@@ -10,7 +10,7 @@
  * long table and every second into the short one; after the last match of a block, every second position to the
  * end goes into both.
  */
-import { History, MAX_DISTANCE, TABLE_SIZE, hash4, hash7, matchLen } from './history.js';
+import { History, MAX_DISTANCE, TABLE_SIZE, dropPairs, hash4, hash7, matchLen } from './history.js';
 import type { Tokens } from './tokens.js';
 
 const INPUT_MARGIN = 11;
@@ -25,7 +25,10 @@ export class Level6 {
 
   encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
     const h = this.hist;
-    if (h.needsRebase()) this.rebase();
+    if (h.needsRebase()) {
+      dropPairs(h, this.longCur, this.longPrev);
+      h.rebase([this.table, this.longCur, this.longPrev]);
+    }
     let s = h.add(src, start, end);
     if (end - start < MIN_NON_LITERAL_BLOCK) {
       dst.n = end - start;
@@ -184,17 +187,5 @@ export class Level6 {
       }
     }
     if (nextEmit < len && dst.n !== 0) dst.literals(buf, nextEmit, len);
-  }
-
-  /** Go's wraparound guard for the two tables (a long entry's older position is dropped with a dropped newer one). */
-  private rebase(): void {
-    const h = this.hist;
-    if (h.len === 0) {
-      h.rebase([this.table, this.longCur, this.longPrev]);
-      return;
-    }
-    const minOff = h.cur + h.len - MAX_DISTANCE;
-    for (let i = 0; i < TABLE_SIZE; i++) if (this.longCur[i] <= minOff) this.longPrev[i] = 0;
-    h.rebase([this.table, this.longCur, this.longPrev]);
   }
 }
