@@ -132,10 +132,12 @@ export class BlockWriter127 {
   }
 
   /**
-   * Go's writeBlockDynamic: the tokens of input[start, end) (at most 65535 bytes, so storable). `sync` ends the
-   * block; otherwise it may stay open.
+   * Go's writeBlockDynamic: the tokens of input[start, end); `input` null when the block's bytes are no longer in
+   * the window (levels 7-9), and then, as over 65535 bytes, it cannot be stored. `sync` ends the block; otherwise it
+   * may stay open.
    */
-  dynamic(t: Tokens, input: Uint8Array, start: number, end: number, sync: boolean): void {
+  dynamic(t: Tokens, input: Uint8Array | null, start: number, end: number, sync: boolean): void {
+    const storable = input !== null && end - start <= MAX_STORED;
     if (sync) t.endOfBlock();
     else t.extraHist[0] = 1;
     if (this.openIsLiteralsOnly && this.openHeader > 0) {
@@ -144,8 +146,9 @@ export class BlockWriter127 {
     }
     if (this.openHeader > 0 && !this.canReuse(t)) this.closeOpen();
     const [nl, nd] = this.index(t);
-    const storedBits = (end - start + 5) * 8;
-    const extra = this.extraBits();
+    const storedBits = storable ? (end - start + 5) * 8 : NOT_ENCODABLE;
+    // Go counts the extra bits only when they can change the choice it makes: against stored, or an open code.
+    const extra = storable || this.openHeader > 0 ? this.extraBits() : 0;
     let size: number;
     if (this.openHeader > 0) {
       let fresh = this.openHeader + t.estimatedBits();
@@ -159,7 +162,7 @@ export class BlockWriter127 {
       }
       if (t.n < MAX_FIXED_TOKENS && this.fixedSize(extra) + 7 < size) {
         if (storedBits <= size) {
-          this.stored(input, start, end, false);
+          this.stored(input!, start, end, false);
           return;
         }
         this.fixedHeader();
@@ -168,7 +171,7 @@ export class BlockWriter127 {
         return;
       }
       if (storedBits <= size) {
-        this.stored(input, start, end, false);
+        this.stored(input!, start, end, false);
         return;
       }
     }
@@ -184,7 +187,7 @@ export class BlockWriter127 {
         const fixed = this.fixedSize(extra);
         if (fixed <= size) {
           if (storedBits <= fixed) {
-            this.stored(input, start, end, false);
+            this.stored(input!, start, end, false);
             return;
           }
           this.fixedHeader();
@@ -194,7 +197,7 @@ export class BlockWriter127 {
         }
       }
       if (storedBits <= size) {
-        this.stored(input, start, end, false);
+        this.stored(input!, start, end, false);
         return;
       }
       this.dynamicHeader(nl, nd, numCodegens);

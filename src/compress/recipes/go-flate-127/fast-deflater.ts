@@ -19,9 +19,6 @@ interface Matcher {
   encode(dst: Tokens, src: Uint8Array, start: number, end: number): void;
 }
 
-/** The levels written so far; the others are refused where a recipe is checked. */
-export const GO127_LEVELS = [1, 2, 3, 4, 5, 6] as const;
-
 export class FastDeflater127 {
   private readonly window = new Uint8Array(BLOCK);
   private windowEnd = 0;
@@ -31,7 +28,7 @@ export class FastDeflater127 {
   constructor(level: number, private readonly w: BlockWriter127) {
     const matchers = [Level1, Level2, Level3, Level4, Level5, Level6];
     const M = matchers[level - 1];
-    if (!M) throw new RangeError(`go-flate 1.27 level ${level}: only levels ${GO127_LEVELS.join(', ')} are reproduced`);
+    if (!M) throw new RangeError(`go-flate 1.27 fast level ${level}: want 1 to 6`);
     this.matcher = new M();
   }
 

@@ -6,17 +6,18 @@ import { crc32 } from 'node:zlib';
 import { encodeStream } from '../stream-encoder.js';
 import { BlockWriter127 } from './block-writer.js';
 import { FastDeflater127 } from './fast-deflater.js';
+import { LazyDeflater127 } from './lazy-deflater.js';
 
 export class Go127GzipWriter {
   private readonly blocks: BlockWriter127;
-  private readonly deflater: FastDeflater127;
+  private readonly deflater: FastDeflater127 | LazyDeflater127;
   private crc = 0;
   private size = 0;
 
   constructor(level: number, private readonly emit: (bytes: Uint8Array) => void) {
     if (!Number.isInteger(level) || level < 1 || level > 9) throw new RangeError(`go-flate level ${level}: want 1 to 9`);
     this.blocks = new BlockWriter127(emit, level <= 6 ? 7 : 8);
-    this.deflater = new FastDeflater127(level, this.blocks);
+    this.deflater = level <= 6 ? new FastDeflater127(level, this.blocks) : new LazyDeflater127(level, this.blocks);
     const header = new Uint8Array(10);
     header.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 1 ? 4 : level === 9 ? 2 : 0, 255]);
     emit(header);
