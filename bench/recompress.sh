@@ -3,31 +3,47 @@
 # 1.19) on the same tar, at the levels producers use (1: crane/ko/kaniko, 6: docker push, containerd, BuildKit).
 # Checks first that both make the same bytes, then prints best-of-N seconds, MB/s, peak RSS and the ratio of
 # stowage's throughput to Go's (the goal: at least 0.5, one stream on one core; layers run in parallel).
-# Usage: bench/recompress.sh [TAR] [LEVELS] [N]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3)
+# VERSION 1.27: the go-flate 1.27 recipe against Go 1.27 (the forky chroot's golang-go, built there as root; its
+# binary is static and runs here), on a tar of Go 1.27's own src/cmd and pkg/tool by default.
+# Usage: bench/recompress.sh [TAR] [LEVELS] [N] [VERSION]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3,
+# 1.8-1.26)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-command -v go >/dev/null || { echo "recompress.sh: needs go (scripts/peers/install.sh installs golang-go)" >&2; exit 1; }
+VERSION=${4:-1.8-1.26}
 npm run build --silent
 T=$(mktemp -d /tmp/stowage-recompress.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-GO111MODULE=off GOCACHE="$T/cache" go build -o "$T/gzipper" test/recipes/go/gzipper.go
+if [ "$VERSION" = 1.27 ]; then
+  FORKY=${STOWAGE_FORKY:-/opt/stowage-forky}
+  [ -x "$FORKY/usr/lib/go-1.27/bin/go" ] || { echo "recompress.sh: needs Go 1.27 in the forky chroot (scripts/peers/modern-engine.sh setup)" >&2; exit 1; }
+  cp test/recipes/go/gzipper.go "$T/"   # the chroot sees /tmp, not the project
+  scripts/peers/modern-engine.sh run env GO111MODULE=off CGO_ENABLED=0 GOCACHE="$T/cache" HOME="$T" \
+    /usr/lib/go-1.27/bin/go build -o "$T/gzipper" "$T/gzipper.go"
+  GOROOT_DIR=$FORKY/usr/lib/go-1.27
+  GOVERSION=$(scripts/peers/modern-engine.sh run /usr/lib/go-1.27/bin/go version)
+else
+  command -v go >/dev/null || { echo "recompress.sh: needs go (scripts/peers/install.sh installs golang-go)" >&2; exit 1; }
+  GO111MODULE=off GOCACHE="$T/cache" go build -o "$T/gzipper" test/recipes/go/gzipper.go
+  GOROOT_DIR=$(go env GOROOT)
+  GOVERSION=$(go version)
+fi
 TAR=${1:-}
 if [ -z "$TAR" ]; then
   TAR=$T/input.tar
-  tar -chf "$TAR" -C "$(go env GOROOT)" src/cmd pkg/tool
+  tar -chf "$TAR" -C "$GOROOT_DIR" src/cmd pkg/tool
 fi
 LEVELS=${2:-1 6}
 N=${3:-3}
 BYTES=$(stat -c %s "$TAR")
-echo "input: $TAR, $((BYTES / 1000000)) MB; $(go version); node $(node --version)"
+echo "input: $TAR, $((BYTES / 1000000)) MB; $GOVERSION against the go-flate $VERSION recipe; node $(node --version)"
 printf '%-6s %-9s %8s %8s %8s  %s\n' level encoder seconds MB/s rss_MB "ratio (stowage/Go throughput)"
 for L in $LEVELS; do
   a=$("$T/gzipper" -level "$L" < "$TAR" | sha256sum | cut -c1-64)
-  b=$(node dist/bench/recompress-encode.js "$TAR" "$L" | sha256sum | cut -c1-64)
+  b=$(node dist/bench/recompress-encode.js "$TAR" "$L" "$VERSION" | sha256sum | cut -c1-64)
   [ "$a" = "$b" ] || { echo "level $L: stowage's bytes differ from Go's ($b vs $a)" >&2; exit 1; }
   read -r _ gs grss < <(measure go "$N" "$T/gzipper" -level "$L" "<" "$TAR")
-  read -r _ ss srss < <(measure stowage "$N" node dist/bench/recompress-encode.js "$TAR" "$L")
+  read -r _ ss srss < <(measure stowage "$N" node dist/bench/recompress-encode.js "$TAR" "$L" "$VERSION")
   mbs() { python3 -c "print(f'{$BYTES/$1/1e6:.1f}')"; }
   printf '%-6s %-9s %8s %8s %8s\n' "$L" go "$gs" "$(mbs "$gs")" "$grss"
   printf '%-6s %-9s %8s %8s %8s  %s (same sha256 %s)\n' "$L" stowage "$ss" "$(mbs "$ss")" "$srss" "$(ratio "$gs" "$ss")" "${a:0:16}"

@@ -72,15 +72,19 @@ export function hash5(buf: Uint8Array, view: DataView, p: number, shift = SHIFT)
 
 /** hash5 of the 5 bytes b0, then the 4 bytes of `rest` (little-endian), which a caller may give with zeros at the top. */
 export function hash5Of(b0: number, rest: number, shift: number): number {
-  const hi = Math.imul(rest, 0x1bbcdcbb) + (((b0 * 0xcf) & 0xff) * 0x1000000) + Math.floor((b0 * 0x1bbcdcbb) / 256);
-  return hi >>> shift;
+  return (Math.imul(rest, 0x1bbcdcbb) + HASH5_LOW[b0]) >>> shift;
 }
+
+/** The part of hash5's high word that comes from the lowest byte alone (b0 << 24 times the prime). */
+const HASH5_LOW = new Float64Array(256);
+for (let b0 = 0; b0 < 256; b0++) HASH5_LOW[b0] = ((b0 * 0xcf) & 0xff) * 0x1000000 + Math.floor((b0 * 0x1bbcdcbb) / 256);
 
 /** The 7 bytes at p, shifted up by 8 bits, times 58295818150454627 (0xcf1bbc_dcbfa563); the top 15 bits. */
 export function hash7(buf: Uint8Array, view: DataView, p: number): number {
   const low = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16);
-  // high word of (low << 8) * 0xdcbfa563, from the two 16-bit halves of the prime
-  const carry = Math.floor((low * 0xdcbf + Math.floor((low * 0xa563) / 65536)) / 256);
+  // The high word of (low << 8) * 0xdcbfa563 is floor(low * 0xdcbfa563 / 2^24): with the prime split as
+  // 0xdc * 2^24 + 0xbfa563, low * 0xdc + floor(low * 0xbfa563 / 2^24), both products exact in a double.
+  const carry = low * 0xdc + Math.floor(low * 0xbfa563 * (1 / 16777216));
   const hi = Math.imul(view.getUint32(p + 3, true), 0xdcbfa563 | 0) + Math.imul(low << 8, 0x00cf1bbc) + carry;
   return hi >>> SHIFT;
 }

@@ -45,9 +45,10 @@ export class Level6 {
       let nextS = s;
       let l = 0;
       let t = 0;
+      // The hashes of the position about to be tried; each step computes those of the next one anyway.
+      let hs = hash4(view, nextS);
+      let hl = hash7(buf, view, nextS);
       for (;;) {
-        let hs = hash4(view, nextS);
-        let hl = hash7(buf, view, nextS);
         s = nextS;
         nextS = s + 1 + ((s - nextEmit) >> 7);
         if (nextS > sLimit) break outer;
