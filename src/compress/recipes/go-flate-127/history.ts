@@ -90,13 +90,13 @@ export function hash7(buf: Uint8Array, view: DataView, p: number): number {
 }
 
 /**
- * Go's wraparound guard for a table of (newest, older) position pairs: an older position is dropped with a dropped
- * newer one (the single tables go through History.rebase after this).
+ * Go's wraparound guard for a table of (newest, older) position pairs, kept side by side as Go's struct keeps them
+ * (one cache line for both): an older position is dropped with a dropped newer one (History.rebase does the rest).
  */
-export function dropPairs(h: History, newest: Int32Array, older: Int32Array): void {
+export function dropPairs(h: History, pairs: Int32Array): void {
   if (h.len === 0) return;
   const minOff = h.cur + h.len - MAX_DISTANCE;
-  for (let i = 0; i < newest.length; i++) if (newest[i] <= minOff) older[i] = 0;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] <= minOff) pairs[i + 1] = 0;
 }
 
 /** Length of the common prefix of buf[s, end) and buf[t, ...), t < s. */

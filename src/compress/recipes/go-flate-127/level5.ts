@@ -16,29 +16,29 @@ const LIMITED = 258 - 4;
 export class Level5 {
   readonly hist = new History();
   private readonly table = new Int32Array(TABLE_SIZE);
-  private readonly longCur = new Int32Array(TABLE_SIZE);
-  private readonly longPrev = new Int32Array(TABLE_SIZE);
+  /** The long table: [2e] the newest position of hash e, [2e + 1] the one before. */
+  private readonly long = new Int32Array(2 * TABLE_SIZE);
 
   encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
     const h = this.hist;
     if (h.needsRebase()) {
-      dropPairs(h, this.longCur, this.longPrev);
-      h.rebase([this.table, this.longCur, this.longPrev]);
+      dropPairs(h, this.long);
+      h.rebase([this.table, this.long]);
     }
     let s = h.add(src, start, end);
     if (end - start < MIN_NON_LITERAL_BLOCK) {
       dst.n = end - start;
       return;
     }
-    const buf = h.buf, view = h.view, table = this.table, longCur = this.longCur, longPrev = this.longPrev;
+    const buf = h.buf, view = h.view, table = this.table, long = this.long;
     const len = h.len;
     const cur = h.cur;
     let nextEmit = s;
     const sLimit = len - INPUT_MARGIN;
     const limited = (a: number, b: number) => matchLen(buf, view, a, b, Math.min(a + LIMITED, len));
     const push = (e: number, pos: number) => {
-      longPrev[e] = longCur[e];
-      longCur[e] = pos;
+      long[(e << 1) + 1] = long[e << 1];
+      long[e << 1] = pos;
     };
     outer: for (;;) {
       let nextS = s;
@@ -52,7 +52,7 @@ export class Level5 {
         nextS = s + 1 + ((s - nextEmit) >> 6);
         if (nextS > sLimit) break outer;
         const sCand = table[hs];
-        let lCur = longCur[hl], lPrev = longPrev[hl];
+        let lCur = long[hl << 1], lPrev = long[(hl << 1) + 1];
         const cv = view.getUint32(s, true);
         table[hs] = s + cur;
         push(hl, s + cur);
@@ -84,8 +84,8 @@ export class Level5 {
         t = sCand - cur;
         if (s - t < MAX_DISTANCE && cv === view.getUint32(t, true)) {
           l = limited(s + 4, t + 4) + 4;
-          lCur = longCur[hl];
-          lPrev = longPrev[hl];
+          lCur = long[hl << 1];
+          lPrev = long[(hl << 1) + 1];
           table[hs] = nextS + cur;
           push(hl, nextS + cur);
           let t2 = lCur - cur;
@@ -117,7 +117,7 @@ export class Level5 {
       else if (l === 258) l += matchLen(buf, view, s + l, t + l, len);
       const sAt = s + l;
       if (l < 30 && sAt < sLimit) {
-        const t2 = longCur[hash7(buf, view, sAt)] - cur - l + 2;
+        const t2 = long[(hash7(buf, view, sAt)) << 1] - cur - l + 2;
         const s2 = s + 2;
         const off = s2 - t2;
         if (t2 >= 0 && off < MAX_DISTANCE && off > 0) {

@@ -20,21 +20,21 @@ const LIMITED = 258 - 4;
 export class Level6 {
   readonly hist = new History();
   private readonly table = new Int32Array(TABLE_SIZE);
-  private readonly longCur = new Int32Array(TABLE_SIZE);
-  private readonly longPrev = new Int32Array(TABLE_SIZE);
+  /** The long table: [2e] the newest position of hash e, [2e + 1] the one before. */
+  private readonly long = new Int32Array(2 * TABLE_SIZE);
 
   encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
     const h = this.hist;
     if (h.needsRebase()) {
-      dropPairs(h, this.longCur, this.longPrev);
-      h.rebase([this.table, this.longCur, this.longPrev]);
+      dropPairs(h, this.long);
+      h.rebase([this.table, this.long]);
     }
     let s = h.add(src, start, end);
     if (end - start < MIN_NON_LITERAL_BLOCK) {
       dst.n = end - start;
       return;
     }
-    const buf = h.buf, view = h.view, table = this.table, longCur = this.longCur, longPrev = this.longPrev;
+    const buf = h.buf, view = h.view, table = this.table, long = this.long;
     const len = h.len;
     const cur = h.cur;
     let nextEmit = s;
@@ -53,19 +53,19 @@ export class Level6 {
         nextS = s + 1 + ((s - nextEmit) >> 7);
         if (nextS > sLimit) break outer;
         const sCand = table[hs];
-        let lCur = longCur[hl], lPrev = longPrev[hl];
+        let lCur = long[hl << 1], lPrev = long[(hl << 1) + 1];
         const cv = view.getUint32(s, true);
         table[hs] = s + cur;
-        longPrev[hl] = longCur[hl];
-        longCur[hl] = s + cur;
+        long[(hl << 1) + 1] = long[hl << 1];
+        long[hl << 1] = s + cur;
         hs = hash4(view, nextS);
         hl = hash7(buf, view, nextS);
         t = lCur - cur;
         if (s - t < MAX_DISTANCE) {
           if (cv === view.getUint32(t, true)) {
             table[hs] = nextS + cur;
-            longPrev[hl] = longCur[hl];
-            longCur[hl] = nextS + cur;
+            long[(hl << 1) + 1] = long[hl << 1];
+            long[hl << 1] = nextS + cur;
             const t2 = lPrev - cur;
             if (s - t2 < MAX_DISTANCE && cv === view.getUint32(t2, true)) {
               l = limited(s + 4, t + 4) + 4;
@@ -80,19 +80,19 @@ export class Level6 {
           t = lPrev - cur;
           if (s - t < MAX_DISTANCE && cv === view.getUint32(t, true)) {
             table[hs] = nextS + cur;
-            longPrev[hl] = longCur[hl];
-            longCur[hl] = nextS + cur;
+            long[(hl << 1) + 1] = long[hl << 1];
+            long[hl << 1] = nextS + cur;
             break;
           }
         }
         t = sCand - cur;
         if (s - t < MAX_DISTANCE && cv === view.getUint32(t, true)) {
           l = limited(s + 4, t + 4) + 4;
-          lCur = longCur[hl];
-          lPrev = longPrev[hl];
+          lCur = long[hl << 1];
+          lPrev = long[(hl << 1) + 1];
           table[hs] = nextS + cur;
-          longPrev[hl] = longCur[hl];
-          longCur[hl] = nextS + cur;
+          long[(hl << 1) + 1] = long[hl << 1];
+          long[hl << 1] = nextS + cur;
           let t2 = s - repeat + 1;
           if (view.getUint32(t2, true) === view.getUint32(s + 1, true)) {
             const ml = limited(s + 5, t2 + 4) + 4;
@@ -133,7 +133,7 @@ export class Level6 {
       if (sAt < sLimit) {
         // A longer match through the long table at the end of this one, allowing 2 bytes at its start to differ.
         const e = hash7(buf, view, sAt);
-        let t2 = longCur[e] - cur - l + 2;
+        let t2 = long[e << 1] - cur - l + 2;
         const s2 = s + 2;
         let off = s2 - t2;
         if (off < MAX_DISTANCE) {
@@ -145,7 +145,7 @@ export class Level6 {
               s = s2;
             }
           }
-          t2 = longPrev[e] - cur - l + 2;
+          t2 = long[(e << 1) + 1] - cur - l + 2;
           off = s2 - t2;
           if (off > 0 && off < MAX_DISTANCE && t2 >= 0) {
             const l2 = matchLen(buf, view, s2, t2, len);
@@ -172,8 +172,8 @@ export class Level6 {
         for (let i = nextS + 1; i < len - 8; i += 2) {
           table[hash4(view, i)] = i + cur;
           const e = hash7(buf, view, i);
-          longPrev[e] = longCur[e];
-          longCur[e] = i + cur;
+          long[(e << 1) + 1] = long[e << 1];
+          long[e << 1] = i + cur;
         }
         break outer;
       }
@@ -181,10 +181,10 @@ export class Level6 {
         const e1 = hash7(buf, view, i);
         const e2 = hash7(buf, view, i + 1);
         table[hash4(view, i)] = i + cur;
-        longPrev[e1] = longCur[e1];
-        longCur[e1] = i + cur;
-        longPrev[e2] = longCur[e2];
-        longCur[e2] = i + 1 + cur;
+        long[(e1 << 1) + 1] = long[e1 << 1];
+        long[e1 << 1] = i + cur;
+        long[(e2 << 1) + 1] = long[e2 << 1];
+        long[e2 << 1] = i + 1 + cur;
       }
     }
     if (nextEmit < len && dst.n !== 0) dst.literals(buf, nextEmit, len);
