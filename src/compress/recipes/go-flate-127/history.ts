@@ -81,11 +81,12 @@ for (let b0 = 0; b0 < 256; b0++) HASH5_LOW[b0] = ((b0 * 0xcf) & 0xff) * 0x100000
 
 /** The 7 bytes at p, shifted up by 8 bits, times 58295818150454627 (0xcf1bbc_dcbfa563); the top 15 bits. */
 export function hash7(buf: Uint8Array, view: DataView, p: number): number {
-  const low = buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16);
+  const w0 = view.getUint32(p, true);
+  const low = w0 & 0xffffff;
   // The high word of (low << 8) * 0xdcbfa563 is floor(low * 0xdcbfa563 / 2^24): with the prime split as
   // 0xdc * 2^24 + 0xbfa563, low * 0xdc + floor(low * 0xbfa563 / 2^24), both products exact in a double.
   const carry = low * 0xdc + Math.floor(low * 0xbfa563 * (1 / 16777216));
-  const hi = Math.imul(view.getUint32(p + 3, true), 0xdcbfa563 | 0) + Math.imul(low << 8, 0x00cf1bbc) + carry;
+  const hi = Math.imul(view.getUint32(p + 3, true), 0xdcbfa563 | 0) + Math.imul(w0 << 8, 0x00cf1bbc) + carry;
   return hi >>> SHIFT;
 }
 
