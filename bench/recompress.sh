@@ -5,15 +5,31 @@
 # stowage's throughput to Go's (the goal: at least 0.5, one stream on one core; layers run in parallel).
 # LEVELS may hold "pgzip": stowage's pgzip recipe against the real pgzip 1.2.6 over klauspost/compress 1.20.0
 # (podman's), built in the forky chroot of scripts/peers/modern-engine.sh, both on one thread (pgzip -threads 1).
-# Usage: bench/recompress.sh [TAR] [LEVELS] [N]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3)
+# VERSION 1.27: the go-flate 1.27 recipe against Go 1.27 (the forky chroot's golang-go, built there as root; its
+# binary is static and runs here), on a tar of Go 1.27's own src/cmd and pkg/tool by default.
+# Usage: bench/recompress.sh [TAR] [LEVELS] [N] [VERSION]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3,
+# 1.8-1.26)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-command -v go >/dev/null || { echo "recompress.sh: needs go (scripts/peers/install.sh installs golang-go)" >&2; exit 1; }
+VERSION=${4:-1.8-1.26}
 npm run build --silent
 T=$(mktemp -d /tmp/stowage-recompress.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-GO111MODULE=off GOCACHE="$T/cache" go build -o "$T/gzipper" test/recipes/go/gzipper.go
+if [ "$VERSION" = 1.27 ]; then
+  FORKY=${STOWAGE_FORKY:-/opt/stowage-forky}
+  [ -x "$FORKY/usr/lib/go-1.27/bin/go" ] || { echo "recompress.sh: needs Go 1.27 in the forky chroot (scripts/peers/modern-engine.sh setup)" >&2; exit 1; }
+  cp test/recipes/go/gzipper.go "$T/"   # the chroot sees /tmp, not the project
+  scripts/peers/modern-engine.sh run env GO111MODULE=off CGO_ENABLED=0 GOCACHE="$T/cache" HOME="$T" \
+    /usr/lib/go-1.27/bin/go build -o "$T/gzipper" "$T/gzipper.go"
+  GOROOT_DIR=$FORKY/usr/lib/go-1.27
+  GOVERSION=$(scripts/peers/modern-engine.sh run /usr/lib/go-1.27/bin/go version)
+else
+  command -v go >/dev/null || { echo "recompress.sh: needs go (scripts/peers/install.sh installs golang-go)" >&2; exit 1; }
+  GO111MODULE=off GOCACHE="$T/cache" go build -o "$T/gzipper" test/recipes/go/gzipper.go
+  GOROOT_DIR=$(go env GOROOT)
+  GOVERSION=$(go version)
+fi
 case " ${2:-} " in *" pgzip "*)
   cp test/recipes/go-pgzip/pgzipper.go "$T/"
   scripts/peers/modern-engine.sh run env GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$T/cache-pgzip" GOFLAGS= \
@@ -22,16 +38,16 @@ esac
 TAR=${1:-}
 if [ -z "$TAR" ]; then
   TAR=$T/input.tar
-  tar -chf "$TAR" -C "$(go env GOROOT)" src/cmd pkg/tool
+  tar -chf "$TAR" -C "$GOROOT_DIR" src/cmd pkg/tool
 fi
 LEVELS=${2:-1 6}
 N=${3:-3}
 BYTES=$(stat -c %s "$TAR")
-echo "input: $TAR, $((BYTES / 1000000)) MB; $(go version); node $(node --version)"
+echo "input: $TAR, $((BYTES / 1000000)) MB; $GOVERSION against the go-flate $VERSION recipe; node $(node --version)"
 printf '%-6s %-9s %8s %8s %8s  %s\n' level encoder seconds MB/s rss_MB "ratio (stowage/peer throughput)"
 for L in $LEVELS; do
   if [ "$L" = pgzip ]; then ref=("$T/pgzipper" -threads 1); ours=(node dist/bench/pgzip-encode.js "$TAR"); peer=pgzip
-  else ref=("$T/gzipper" -level "$L"); ours=(node dist/bench/recompress-encode.js "$TAR" "$L"); peer=go; fi
+  else ref=("$T/gzipper" -level "$L"); ours=(node dist/bench/recompress-encode.js "$TAR" "$L" "$VERSION"); peer=go; fi
   a=$("${ref[@]}" < "$TAR" | sha256sum | cut -c1-64)
   b=$("${ours[@]}" | sha256sum | cut -c1-64)
   [ "$a" = "$b" ] || { echo "level $L: stowage's bytes differ from $peer's ($b vs $a)" >&2; exit 1; }

@@ -60,8 +60,9 @@ setup() {
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
   # Go 1.27 with klauspost's compress and pgzip sources (issue 20: the pgzip recipe's reference, a program built
-  # against them, test/recipes/go-pgzip/pgzipper.go), added later: installed once when absent.
-  if [ ! -x "$FORKY/usr/bin/go" ] || [ ! -f "$FORKY/usr/share/gocode/src/github.com/klauspost/pgzip/gzip.go" ]; then
+  # against them, test/recipes/go-pgzip/pgzipper.go; and Go 1.27's own compress/flate, a recipe too:
+  # test/recipes/go127.test.ts), added later: installed once when absent.
+  if [ ! -x "$FORKY/usr/lib/go-1.27/bin/go" ] || [ ! -f "$FORKY/usr/share/gocode/src/github.com/klauspost/pgzip/gzip.go" ]; then
     local pk="golang-go golang-github-klauspost-compress-dev golang-github-klauspost-pgzip-dev"
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }

@@ -1,6 +1,7 @@
 /**
  * Which recipes could have made a gzip blob, told from its header (RFC 1952 2.3) alone: Go's compress/gzip writes
- * flags 0, mtime 0 (unless ModTime is set), XFL 4 at level 1, 2 at level 9 and 0 otherwise, OS 255. pgzip
+ * flags 0, mtime 0 (unless ModTime is set), XFL 4 at level 1, 2 at level 9 and 0 otherwise, OS 255 (Go 1.8-1.26 and
+ * Go 1.27 alike, so both encoders are candidates). pgzip
  * (containers/image) writes mtime 0x886E0900 (Go's zero time), XFL 0 at its default level, OS 255. GNU gzip with -n writes flags 0, mtime 0,
  * XFL 4 at level 1, 2 at level 9 and 0 otherwise, and OS 3 (Unix), which zlib's gzip wrapper (Node's zlib, pigz,
  * Python's zlib) writes too. The header only narrows the search; a recipe is confirmed by recompressing and
@@ -23,7 +24,8 @@ export const PGZIP_MTIME = 0x886e0900;
 export function recipeCandidates(head: Uint8Array): { candidates: Recipe[]; why: string } {
   const h = readGzipHeader(head);
   if (!h) return { candidates: [], why: 'not a gzip stream' };
-  const go = (level: number): Recipe => ({ encoder: 'go-flate', version: '1.8-1.26', level });
+  // Go 1.27 writes the same header as 1.8-1.26 with other deflate bytes: both versions are tried, side by side.
+  const go = (level: number): Recipe[] => [{ encoder: 'go-flate', version: '1.8-1.26', level }, { encoder: 'go-flate', version: '1.27', level }];
   // GNU gzip first (Debian's .gz files), then zlib at the same level; on small inputs the two make the same bytes.
   const gnu = (level: number): Recipe[] => [{ encoder: 'gnu-gzip', version: '1.12', level }, { encoder: 'zlib', version: '1.2.13', level }];
   if (h.mtime === PGZIP_MTIME) {
@@ -40,8 +42,8 @@ export function recipeCandidates(head: Uint8Array): { candidates: Recipe[]; why:
   if (h.flags !== 0 || h.os !== 255 || h.mtime !== 0) {
     return { candidates: [], why: `a gzip header no reproduced encoder writes (flags ${h.flags}, mtime ${h.mtime}, XFL ${h.xfl}, OS ${h.os})` };
   }
-  if (h.xfl === 4) return { candidates: [go(1)], why: "Go's compress/gzip at BestSpeed (go-containerregistry: crane, ko, kaniko)" };
-  if (h.xfl === 2) return { candidates: [go(9)], why: "Go's compress/gzip at BestCompression" };
-  if (h.xfl === 0) return { candidates: [6, 2, 3, 4, 5, 7, 8].map(go), why: "Go's compress/gzip at level 2-8 (6: moby, containerd, BuildKit)" };
+  if (h.xfl === 4) return { candidates: go(1), why: "Go's compress/gzip at BestSpeed (go-containerregistry: crane, ko, kaniko)" };
+  if (h.xfl === 2) return { candidates: go(9), why: "Go's compress/gzip at BestCompression" };
+  if (h.xfl === 0) return { candidates: [6, 2, 3, 4, 5, 7, 8].flatMap(go), why: "Go's compress/gzip at level 2-8 (6: moby, containerd, BuildKit)" };
   return { candidates: [], why: `a gzip header no reproduced encoder writes (XFL ${h.xfl}, OS ${h.os})` };
 }

@@ -7,6 +7,7 @@
  *
  * go-flate: Go's compress/gzip at `level` (1-9) as Go 1.8 to 1.26 write it, header mtime 0, no name (moby's
  * `docker push`, containerd and BuildKit use level 6; go-containerregistry, so crane, ko and kaniko, level 1).
+ * Version "1.27": Go 1.27's new compress/flate (every level writes other bytes than 1.26; same gzip header).
  *
  *   { "encoder": "gnu-gzip", "version": "1.12", "level": 9 }
  *
@@ -26,11 +27,12 @@
  */
 import { StowageError } from '../../errors.js';
 import { GoGzipWriter, goGzip } from './go-flate/gzip-writer.js';
+import { Go127GzipWriter, go127Gzip } from './go-flate-127/gzip-writer.js';
 import { ZLIB_1_2_13 } from './gnu-gzip/flavor.js';
 import { GnuGzipWriter, gnuGzip, zlibGzip } from './gnu-gzip/gzip-writer.js';
 import { PgzipWriter, pgzip } from './pgzip/gzip-writer.js';
 
-export const GO_FLATE_VERSIONS = ['1.8-1.26'] as const;
+export const GO_FLATE_VERSIONS = ['1.8-1.26', '1.27'] as const;
 export const GNU_GZIP_VERSIONS = ['1.12'] as const;
 export const ZLIB_VERSIONS = ['1.2.13'] as const;
 export const PGZIP_VERSIONS = ['1.20.0', '1.18.1'] as const;
@@ -108,6 +110,7 @@ export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): Reci
   if (r.encoder === 'gnu-gzip') return new GnuGzipWriter(r.level, emit);
   if (r.encoder === 'zlib') return new GnuGzipWriter(r.level, emit, ZLIB_1_2_13);
   if (r.encoder === 'pgzip') return new PgzipWriter(r.version, emit);
+  if (r.version === '1.27') return new Go127GzipWriter(r.level, emit);
   return new GoGzipWriter(r.level, emit);
 }
 
@@ -116,6 +119,7 @@ export function encodeByRecipe(r: Recipe, input: AsyncIterable<Uint8Array>): Asy
   if (r.encoder === 'gnu-gzip') return gnuGzip(input, r.level);
   if (r.encoder === 'zlib') return zlibGzip(input, r.level);
   if (r.encoder === 'pgzip') return pgzip(input, r.version);
+  if (r.version === '1.27') return go127Gzip(input, r.level);
   return goGzip(input, r.level);
 }
 
