@@ -2,7 +2,8 @@
  * Delivering an image's referrers (issue 20 item 3) where a patch delta lands: each manifest kept byte for byte in
  * the delta is first held against the blobs the index lists for it (before anything is written), then, into a
  * registry after the image itself, pushed as it was: its blobs (those the repository lacks), the manifest by digest,
- * then under its tag. Its digest does not change, so a signature over the image's manifest digest verifies there.
+ * then under its tag. Its digest does not change, so a signature over the image's manifest digest verifies there. A
+ * referrers index the site already holds under the same tag is merged with upstream's (referrers-index.ts).
  */
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
@@ -15,6 +16,7 @@ import { REF_NAME } from '../transports/oci-layout/read.js';
 import { verified } from '../hash/verified.js';
 import type { Descriptor } from '../oci/types.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
+import { REFERRERS_INDEX_TAG, mergeReferrersIndex, referrerDescriptor } from './referrers-index.js';
 
 /** The annotation naming, on an OCI layout's index.json entry, the manifest digest a referrer refers to. */
 export const REFERRER_OF = 'io.stowage.referrer-of';
@@ -66,6 +68,18 @@ export async function pushReferrersFrom(stream: (d: Digest) => AsyncIterable<Buf
       if ((await client.headBlob(b.digest)) === b.size) continue;
       await client.upload({ digest: b.digest, size: b.size, open: () => stream(b.digest), what: `${from}: referrer blob ${b.digest}` });
     }
+    // The referrers tag scheme's index: the site may already hold one under the tag (its own signature, one landed
+    // before); what it lists is kept and upstream's entries are added, never replaced. (Read, then written: two
+    // writers at once may lose one's entries, as with every client of the tag scheme.)
+    if (r.tag && REFERRERS_INDEX_TAG.test(r.tag) && (await client.headManifest(r.tag)) !== undefined) {
+      const held = await client.getManifest(r.tag);
+      if (held.digest !== r.digest) {
+        const merged = mergeReferrersIndex(held, r.bytes, `${client.name}:${r.tag}`);
+        if (merged) await client.putManifest(r.tag, merged, r.mediaType);
+        pushed.push(`${client.name}:${r.tag}`);
+        continue;
+      }
+    }
     await client.putManifest(r.digest, r.bytes, r.mediaType);
     if (r.tag) await client.putManifest(r.tag, r.bytes, r.mediaType);
     pushed.push(`${client.name}:${r.tag ?? r.digest}`.replace(/:sha256:/, '@sha256:'));
@@ -90,10 +104,12 @@ export async function keepReferrersInLayout(delta: PatchDelta, dir: string, subj
     for (const b of r.blobs) add(b.digest, b.size);
     add(r.digest, r.size);
   }
-  const entries: Descriptor[] = referrers.map((r) => ({
-    mediaType: r.mediaType, digest: r.digest, size: r.size,
-    annotations: { [REFERRER_OF]: subject, ...(r.tag ? { [REF_NAME]: r.tag } : {}) },
-  }));
+  // Each entry as a referrers index lists it (artifactType, the manifest's annotations: what notation's and oras's
+  // layout readers filter on), plus where it belongs.
+  const entries: Descriptor[] = referrers.map((r) => {
+    const d = referrerDescriptor(r.bytes, r.digest, r.mediaType);
+    return { ...d, annotations: { ...d.annotations, [REFERRER_OF]: subject, ...(r.tag ? { [REF_NAME]: r.tag } : {}) } };
+  });
   await addBlobsToLayout(dir, blobs, entries);
   return referrers.map((r) => r.tag ?? r.digest);
 }
