@@ -37,7 +37,7 @@ export interface PatchApplyReport {
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
   /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
-  index?: { exact: boolean; digest?: Digest; notExact?: string };
+  index?: { exact: boolean; digest?: Digest; notExact?: string; referrers?: { pushed: string[] } | { skipped: number; why: string } };
   loaded?: string[];
   tagged?: EngineTagMove[];
   /** For a registry's root (`docker://SITE/`): the references the images landed under. */
@@ -129,6 +129,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     const images: WritableImage[] = [];
     // Issue 20 item 3: each image's referrers, held against the index before anything is written.
     const referrers: ReadyReferrer[][] = [];
+    const indexReferrers = index.index ? await readyReferrers(delta, index.index, 'index') : [];
     for (const img of index.images) {
       referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`));
       const config = await delta.bytes(img.config.digest);
@@ -216,6 +217,7 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     if ('loaded' in r) report.loaded = (r as { loaded: string[] }).loaded;
     if (r.tagged) report.tagged = r.tagged;
     await deliverReferrers(delta, output, images, referrers, report);
+    if (indexReferrers.length) await deliverIndexReferrers(delta, output, images, indexReferrers, report);
     return report;
   } finally {
     for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
@@ -265,10 +267,29 @@ async function deliverReferrers(delta: PatchDelta, output: string, images: Writa
     else if (layout) line.referrers = { kept: await keepReferrersInLayout(delta, layout, line.manifestDigest!, list) };
     else {
       // The repositories the image landed in: each of its names at a registry's root, else the one named.
-      const repos = host ? [...new Set(images[i]!.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];
       const pushed: string[] = [];
-      for (const repo of repos) pushed.push(...await pushReferrers(delta, repo, list));
+      for (const repo of landedIn(output, host, images[i]!)) pushed.push(...await pushReferrers(delta, repo, list));
       line.referrers = { pushed };
     }
   }
+}
+
+/** The repositories an image landed in: each of its names at a registry's root, else the one named. */
+function landedIn(output: string, host: string | undefined, img: WritableImage): string[] {
+  return host ? [...new Set(img.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];
+}
+
+/**
+ * Issue 20 item 3: the signatures of a multi-platform image's index digest go beside the index when it arrived as
+ * upstream's (a registry); elsewhere (an OCI layout lists the images in an index of its own) the report says why not.
+ */
+async function deliverIndexReferrers(delta: PatchDelta, output: string, images: WritableImage[], list: ReadyReferrer[], report: PatchApplyReport): Promise<void> {
+  if (!report.index?.exact) {
+    if (report.index) report.index.referrers = { skipped: list.length, why: 'the index did not arrive with upstream\'s digest, which they sign' };
+    return;
+  }
+  const host = registryRoot(output);
+  const pushed: string[] = [];
+  for (const repo of new Set(images.flatMap((img) => landedIn(output, host, img)))) pushed.push(...await pushReferrers(delta, repo, list));
+  report.index.referrers = { pushed };
 }

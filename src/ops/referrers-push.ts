@@ -8,7 +8,7 @@
 import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { isRecord } from '../oci/json.js';
-import type { PatchImage, PatchReferrer } from '../patch/format.js';
+import type { PatchReferrer } from '../patch/format.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import { clientFor, registryReference } from '../transports/registry/source.js';
 import { addBlobsToLayout } from '../transports/oci-layout/add.js';
@@ -24,10 +24,10 @@ export const REFERRER_OF = 'io.stowage.referrer-of';
 export interface ReadyReferrer extends PatchReferrer { bytes: Buffer }
 
 /**
- * The image's referrers, their manifest bytes read from the delta (proved against their names when it was read),
+ * The referrers of an image (or of the index, `at` 'index'), their manifest bytes read from the delta (proved against their names when it was read),
  * each naming only blobs the index lists for it and, for a referrers index, only other referrers of the image.
  */
-export async function readyReferrers(delta: PatchDelta, img: PatchImage, at: string): Promise<ReadyReferrer[]> {
+export async function readyReferrers(delta: PatchDelta, img: { referrers?: PatchReferrer[] }, at: string): Promise<ReadyReferrer[]> {
   const list = img.referrers ?? [];
   const out: ReadyReferrer[] = [];
   const digests = new Set(list.map((r) => r.digest));
