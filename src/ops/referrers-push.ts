@@ -17,6 +17,10 @@ import { verified } from '../hash/verified.js';
 import type { Descriptor } from '../oci/types.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
 import { REFERRERS_INDEX_TAG, mergeReferrersIndex, referrerDescriptor } from './referrers-index.js';
+import { referrersFromApi } from './referrers-api.js';
+import { subjectOf } from './referrers-find.js';
+import type { RegistryClient } from '../transports/registry/client.js';
+import { OCI_INDEX } from '../oci/mediatypes.js';
 
 /** The annotation naming, on an OCI layout's index.json entry, the manifest digest a referrer refers to. */
 export const REFERRER_OF = 'io.stowage.referrer-of';
@@ -84,7 +88,42 @@ export async function pushReferrersFrom(stream: (d: Digest) => AsyncIterable<Buf
     if (r.tag) await client.putManifest(r.tag, r.bytes, r.mediaType);
     pushed.push(`${client.name}:${r.tag ?? r.digest}`.replace(/:sha256:/, '@sha256:'));
   }
+  pushed.push(...await indexLoose(client, referrers));
   return pushed;
+}
+
+/**
+ * Referrers that came without a referrers tag index (found through the source's referrers API) are findable at a
+ * site without that API only through one: each is added to the site's `sha256-<hex>` index of its subject (made, or
+ * merged with the one the site holds). A site that answers the referrers API lists them by itself.
+ */
+async function indexLoose(client: RegistryClient, referrers: ReadyReferrer[]): Promise<string[]> {
+  const listed = new Set(referrers.filter((r) => r.tag && REFERRERS_INDEX_TAG.test(r.tag)).flatMap((r) => listedIn(r.bytes)));
+  const bySubject = new Map<string, ReadyReferrer[]>();
+  for (const r of referrers) {
+    const subject = r.tag || listed.has(r.digest) ? undefined : subjectOf(r.bytes);
+    if (subject?.startsWith('sha256:')) bySubject.set(subject, [...bySubject.get(subject) ?? [], r]);
+  }
+  const out: string[] = [];
+  for (const [subject, list] of bySubject) {
+    if ((await referrersFromApi(client, subject as Digest, client.name)) !== undefined) continue;
+    const tag = `sha256-${subject.slice('sha256:'.length)}`;
+    const made = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: list.map((r) => referrerDescriptor(r.bytes, r.digest, r.mediaType)) }));
+    const held = (await client.headManifest(tag)) !== undefined ? await client.getManifest(tag) : undefined;
+    const bytes = held ? mergeReferrersIndex(held, made, `${client.name}:${tag}`) : made;
+    if (bytes) await client.putManifest(tag, bytes, OCI_INDEX);
+    out.push(`${client.name}:${tag}`);
+  }
+  return out;
+}
+
+function listedIn(bytes: Buffer): string[] {
+  try {
+    const doc: unknown = JSON.parse(bytes.toString('utf8'));
+    return isRecord(doc) && Array.isArray(doc.manifests) ? doc.manifests.filter(isRecord).map((m) => String(m.digest)) : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
