@@ -134,12 +134,12 @@ describe('notation signatures travel through a patch delta (offline)', { skip: R
     const img = json(r).images[0];
     assert.equal(img.manifestDigest, v2.digest);
     assert.equal(img.referrers.kept.length, 2);
-    const index = JSON.parse(readFileSync(p('layout/index.json'), 'utf8'));
-    const sig = index.manifests.find((m: any) => m.artifactType === NOTATION_SIGNATURE);
-    assert.ok(sig, `index.json lists the signature with its artifactType: ${JSON.stringify(index.manifests)}`);
     const v = notation(['verify', '--oci-layout', '--scope', 'site.test/app', `${p('layout')}@${v2.digest}`]);
     assert.equal(v.status, 0, v.out);
     assert.match(v.out, /Successfully verified signature/);
+    const index = JSON.parse(readFileSync(p('layout/index.json'), 'utf8'));
+    const sig = index.manifests.find((m: any) => m.artifactType === NOTATION_SIGNATURE);
+    assert.ok(sig, `index.json lists the signature with its artifactType: ${JSON.stringify(index.manifests)}`);
   });
 
   it('copy docker://UP docker://OTHER keeps the manifest and carries the signature: notation verify passes there', async () => {
