@@ -42,7 +42,7 @@ export function referrerDescriptor(bytes: Buffer, digest: Digest, mediaType: str
 export function mergeReferrersIndex(held: { bytes: Buffer; mediaType: string }, arriving: Buffer, what: string): Buffer | undefined {
   const doc = parse(held.bytes);
   if (held.mediaType !== OCI_INDEX || !doc || !Array.isArray(doc.manifests)) {
-    throw new StowageError(`${what}: the site holds a ${held.mediaType} under the referrers tag, not a referrers index; left as it is`, { code: 'invalid' });
+    throw new StowageError(`${what}: the site holds an ${held.mediaType} manifest under the referrers tag, not a referrers index; left as it is`, { code: 'invalid' });
   }
   const incoming = parse(arriving);
   const listed = Array.isArray(incoming?.manifests) ? incoming.manifests.filter(isRecord) : [];

@@ -140,6 +140,10 @@ describe('signatures of a multi-platform index travel with the index (cosign and
     assert.equal(a.index.exact, false);
     assert.equal(a.index.referrers.skipped, 4);
     assert.match(a.index.referrers.why, /did not arrive with upstream's digest/);
+    // The text report says so too.
+    const t = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `oci:${p('layout-text')}`]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(`${t.stdout}${t.stderr}`, /4 signatures or referrers of the index not delivered: the index did not arrive with upstream's digest/);
   });
 
   it('copy docker://UP docker://OTHER of the index carries its signatures: cosign and notation verify there', async () => {

@@ -128,6 +128,18 @@ describe('notation signatures travel through a patch delta (offline)', { skip: R
     assert.deepEqual((await manifestAt(site, 'own', `sha256-${hex}`)).bytes, held);
   });
 
+  it('a site whose referrers tag holds an image, not an index: one line, exit 1, the tag left as it was', async () => {
+    // The site's repository "odd" has v2, and v1's manifest pushed under v2's referrers tag (not a referrers index).
+    for (const [v, tag] of [[1, '1'], [2, '2'], [1, `sha256-${hex}`]] as const) {
+      const c = stowage(['copy', `oci:${p(`up-${v}`)}:${v}`, `docker://${site.addr}/odd:${tag}`]);
+      assert.equal(c.status, 0, c.stderr);
+    }
+    const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/odd:1`, '-o', `docker://${site.addr}/odd:2`]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(oneLineError(r), new RegExp(`odd:sha256-${hex}: the site holds an application/vnd.docker.distribution.manifest.v2\\+json manifest under the referrers tag, not a referrers index; left as it is`));
+    assert.equal((await manifestAt(site, 'odd', `sha256-${hex}`, DOCKER_MANIFEST)).digest, v1.digest);
+  });
+
   it('into an OCI layout the signature is kept beside v2, and notation verify --oci-layout passes offline', () => {
     const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `oci:${p('layout')}:2`, '--json']);
     assert.equal(r.status, 0, r.stderr);
