@@ -66,7 +66,9 @@ setup() {
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
-  STOWAGE_FORKY=$FORKY "$(dirname "$0")/referrers-registry.sh" >>"$LOG" 2>&1 || { tail -20 "$LOG" >&2; exit 1; }
+  # Not fatal: without it only the referrers API test skips (and says why).
+  STOWAGE_FORKY=$FORKY "$(dirname "$0")/referrers-registry.sh" >>"$LOG" 2>&1 \
+    || echo "modern-engine.sh: the referrers registry did not build (see $LOG); its test will skip" >&2
   chroot "$FORKY" bash -c 'echo "dockerd $(dockerd --version | cut -d" " -f3 | tr -d ,), $(skopeo --version), $(podman --version), crane $(dpkg-query -W -f="\${Version}" crane)"' >&2
 }
 
