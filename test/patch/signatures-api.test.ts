@@ -27,6 +27,8 @@ async function startApiRegistry(): Promise<{ addr: string; stop: () => void }> {
   const addr = `127.0.0.1:${await freePort()}`;
   const child: ChildProcess = spawn(BINARY, [addr], { stdio: 'ignore' });
   process.on('exit', () => child.kill());
+  // A test process killed from outside runs no exit handler: a watchdog stops the registry then.
+  spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill "$1" 2>/dev/null', String(process.pid), String(child.pid)], { detached: true, stdio: 'ignore' }).unref();
   for (let i = 0; i < 200; i++) {
     const ok = await fetch(`http://${addr}/v2/`).then((r) => r.status === 200, () => false);
     if (ok) return { addr, stop: () => child.kill() };
