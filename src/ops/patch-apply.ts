@@ -129,9 +129,9 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
     const images: WritableImage[] = [];
     // Issue 20 item 3: each image's referrers, held against the index before anything is written.
     const referrers: ReadyReferrer[][] = [];
-    const indexReferrers = index.index ? await readyReferrers(delta, index.index, 'index') : [];
+    const indexReferrers = index.index ? await readyReferrers(delta, index.index, 'index', index.index.digest) : [];
     for (const img of index.images) {
-      referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`));
+      referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`, img.manifest?.digest));
       const config = await delta.bytes(img.config.digest);
       const line: PatchApplyImage = { tags: img.tags, imageId: img.config.digest, fromDelta: 0, fromBase: 0, patched: 0, recompressed: 0, exact: false };
       // The kept manifest, checked against the index when the delta was read; here against the base's blobs.

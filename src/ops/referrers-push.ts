@@ -31,7 +31,7 @@ export interface ReadyReferrer extends PatchReferrer { bytes: Buffer }
  * The referrers of an image (or of the index, `at` 'index'), their manifest bytes read from the delta (proved against their names when it was read),
  * each naming only blobs the index lists for it and, for a referrers index, only other referrers of the image.
  */
-export async function readyReferrers(delta: PatchDelta, img: { referrers?: PatchReferrer[] }, at: string): Promise<ReadyReferrer[]> {
+export async function readyReferrers(delta: PatchDelta, img: { referrers?: PatchReferrer[] }, at: string, subject: Digest | undefined): Promise<ReadyReferrer[]> {
   const list = img.referrers ?? [];
   const out: ReadyReferrer[] = [];
   const digests = new Set(list.map((r) => r.digest));
@@ -50,6 +50,10 @@ export async function readyReferrers(delta: PatchDelta, img: { referrers?: Patch
     for (const d of named) if (!own.has(d.digest as Digest)) throw new StowageError(`${what}: names blob ${String(d.digest)}, which the index does not list for it`);
     const listed = Array.isArray(doc.manifests) ? doc.manifests.filter(isRecord) : [];
     for (const m of listed) if (!digests.has(m.digest as Digest)) throw new StowageError(`${what}: lists ${String(m.digest)}, which the delta does not carry`);
+    // A referrer with a subject refers to this image (or index) and nothing else: its subject names the tag a site
+    // without the referrers API lists it under.
+    const refersTo = subjectOf(bytes);
+    if (refersTo !== undefined && refersTo !== subject) throw new StowageError(`${what}: refers to ${refersTo}, not to ${subject ?? 'a manifest the delta carries'}`);
     out.push({ ...r, bytes });
   }
   return out;

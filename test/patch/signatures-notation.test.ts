@@ -81,6 +81,30 @@ describe('notation signatures travel through a patch delta (offline)', { skip: R
     assert.deepEqual(await tags(site, 'app'), ['1']);
   });
 
+  it('a delta whose signature was re-made to refer to another image (digests made to match) is refused, nothing written', async () => {
+    // A forger re-points notation's signature manifest at v1, re-hashes it and renames its blob, and drops the
+    // referrers index: every name in the delta holds, but the referrer no longer refers to the image it travels with.
+    const entries = readEntries(readFileSync(p('d.patch')));
+    const index = JSON.parse(entries[0]!.data.toString('utf8'));
+    const k = index.images[0].referrers.findIndex((r: any) => !r.tag);
+    const ref = index.images[0].referrers[k];
+    const e = entries.find((x) => x.name === `blobs/sha256/${ref.digest.slice(7)}`)!;
+    const doc = JSON.parse(e.data.toString('utf8'));
+    doc.subject.digest = v1.digest;
+    e.data = Buffer.from(JSON.stringify(doc));
+    ref.digest = sha(e.data);
+    ref.size = e.data.length;
+    e.name = `blobs/sha256/${ref.digest.slice(7)}`;
+    index.images[0].referrers = [ref];
+    const dropped = report.images[0].referrers.find((r: any) => r.tag).digest;
+    entries[0]!.data = Buffer.from(JSON.stringify(index));
+    await writeTar(p('repointed.patch'), entries.filter((x) => x.name !== `blobs/sha256/${dropped.slice(7)}`));
+    const r = stowage(['apply', p('repointed.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(oneLineError(r), new RegExp(`repointed\\.patch: images\\[0\\]\\.referrers\\[0\\] \\(${ref.digest}\\): refers to ${v1.digest}, not to ${v2.digest}`));
+    assert.deepEqual(await tags(site, 'app'), ['1']);
+  });
+
   it('apply into the site registry pushes them beside v2, and notation verify passes there offline', async () => {
     const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`, '--json']);
     assert.equal(r.status, 0, r.stderr);
