@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Docker 28.5 from Debian forky (testing) in a chroot, beside the host's dockerd 20.10: once with the classic image
 # store and once with the containerd image store (the default of new Docker 29 installs). The same chroot brings the
-# current peers: skopeo 1.22, crane 0.20, podman 5.8, umoci 0.6, zstd, cosign 3.1, and Go 1.27 with klauspost's compress
-# and pgzip sources (the pgzip recipe's reference). Needs root and Debian's package mirror.
+# current peers: skopeo 1.22, crane 0.20, podman 5.8, umoci 0.6, zstd, cosign 3.1, notation 1.3, Go 1.27 with
+# klauspost's compress and pgzip sources (the pgzip recipe's reference), and a registry with the OCI 1.1 referrers API
+# (scripts/peers/referrers-registry.sh). Needs root and Debian's package mirror.
 #
 #   modern-engine.sh setup                      build the chroot once (about 5 minutes), install the engine and peers
 #   modern-engine.sh start classic|containerd   start that engine; prints its DOCKER_HOST
@@ -67,6 +68,16 @@ setup() {
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
+  # notation (issue 20: Notation signatures travel), the same way: installed once when absent; with Go and
+  # go-containerregistry's source, to build the registry with the OCI 1.1 referrers API the tests use.
+  if [ ! -x "$FORKY/usr/bin/notation" ] || [ ! -x "$FORKY/usr/bin/go" ] || [ ! -d "$FORKY/usr/share/gocode/src/github.com/google/go-containerregistry" ]; then
+    local pk="notation golang-go golang-github-google-go-containerregistry-dev"
+    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
+      || { tail -20 "$LOG" >&2; exit 1; }
+  fi
+  # Not fatal: without it only the referrers API test skips (and says why).
+  STOWAGE_FORKY=$FORKY "$(dirname "$0")/referrers-registry.sh" >>"$LOG" 2>&1 \
+    || echo "modern-engine.sh: the referrers registry did not build (see $LOG); its test will skip" >&2
   chroot "$FORKY" bash -c 'echo "dockerd $(dockerd --version | cut -d" " -f3 | tr -d ,), $(skopeo --version), $(podman --version), crane $(dpkg-query -W -f="\${Version}" crane)"' >&2
 }
 

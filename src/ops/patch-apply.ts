@@ -38,7 +38,7 @@ export interface PatchApplyReport {
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
   /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
-  index?: { exact: boolean; digest?: Digest; notExact?: string };
+  index?: { exact: boolean; digest?: Digest; notExact?: string; referrers?: { pushed: string[] } | { skipped: number; why: string } };
   loaded?: string[];
   tagged?: EngineTagMove[];
   /** For a registry's root (`docker://SITE/`): the references the images landed under. */
@@ -141,8 +141,9 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     const images: WritableImage[] = [];
     // Issue 20 item 3: each image's referrers, held against the index before anything is written.
     const referrers: ReadyReferrer[][] = [];
+    const indexReferrers = index.index ? await readyReferrers(delta, index.index, 'index', index.index.digest) : [];
     for (const img of index.images) {
-      referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`));
+      referrers.push(await readyReferrers(delta, img, `images[${index.images.indexOf(img)}]`, img.manifest?.digest));
       const config = await delta.bytes(img.config.digest);
       const line: PatchApplyImage = { tags: img.tags, imageId: img.config.digest, fromDelta: 0, fromBase: 0, patched: 0, recompressed: 0, exact: false };
       // The kept manifest, checked against the index when the delta was read; here against the base's blobs.
@@ -232,6 +233,7 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
         if (r.loaded) report.loaded = r.loaded;
         if (r.tagged) report.tagged = r.tagged;
         await deliverReferrers(delta, output, images, referrers, report);
+        if (indexReferrers.length) await deliverIndexReferrers(delta, output, images, indexReferrers, report);
         return report;
       },
       release: closeFiles,
@@ -285,10 +287,29 @@ async function deliverReferrers(delta: PatchDelta, output: string, images: Writa
     else if (layout) line.referrers = { kept: await keepReferrersInLayout(delta, layout, line.manifestDigest!, list) };
     else {
       // The repositories the image landed in: each of its names at a registry's root, else the one named.
-      const repos = host ? [...new Set(images[i]!.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];
       const pushed: string[] = [];
-      for (const repo of repos) pushed.push(...await pushReferrers(delta, repo, list));
+      for (const repo of landedIn(output, host, images[i]!)) pushed.push(...await pushReferrers(delta, repo, list));
       line.referrers = { pushed };
     }
   }
+}
+
+/** The repositories an image landed in: each of its names at a registry's root, else the one named. */
+function landedIn(output: string, host: string | undefined, img: WritableImage): string[] {
+  return host ? [...new Set(img.tags.map((t) => `docker://${host}/${nameOnSite(t)}`))] : [output];
+}
+
+/**
+ * Issue 20 item 3: the signatures of a multi-platform image's index digest go beside the index when it arrived as
+ * upstream's (a registry); elsewhere (an OCI layout lists the images in an index of its own) the report says why not.
+ */
+async function deliverIndexReferrers(delta: PatchDelta, output: string, images: WritableImage[], list: ReadyReferrer[], report: PatchApplyReport): Promise<void> {
+  if (!report.index?.exact) {
+    if (report.index) report.index.referrers = { skipped: list.length, why: 'the index did not arrive with upstream\'s digest, which they sign' };
+    return;
+  }
+  const host = registryRoot(output);
+  const pushed: string[] = [];
+  for (const repo of new Set(images.flatMap((img) => landedIn(output, host, img)))) pushed.push(...await pushReferrers(delta, repo, list));
+  report.index.referrers = { pushed };
 }

@@ -20,7 +20,8 @@ import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
 import { indexBases, type EncodeStats } from '../patch/encode-layer.js';
 import { encodeForSites } from './site-patches.js';
-import { PATCH_INDEX, PATCH_SCHEMA, type PatchImage, type PatchIndex, type PatchLayer, type PatchSite } from '../patch/format.js';
+import { PATCH_INDEX, PATCH_SCHEMA, type PatchImage, type PatchIndex, type PatchLayer, type PatchReferrer, type PatchSite } from '../patch/format.js';
+import type { RegistryClient } from '../transports/registry/client.js';
 import { arrivingBlob, checkImageIndex } from '../patch/manifest-check.js';
 import { findRecipe } from '../compress/recipes/find-recipe.js';
 import { describeRecipe } from '../compress/recipes/recipe.js';
@@ -44,7 +45,7 @@ export interface PatchDeltaReport {
   /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
   missingBytes: number;
   /** A multi-platform target: its image index, kept when every image it lists arrives exact. */
-  index?: { digest?: Digest; exact: boolean; notExact?: string };
+  index?: { digest?: Digest; exact: boolean; notExact?: string; referrers?: { tag?: string; digest: Digest; mediaType: string; blobs: number }[] };
 }
 
 export interface PatchDeltaImage {
@@ -266,6 +267,13 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
             delete index.index;
             report.index = { digest: d, exact: false, notExact: 'it lists manifests other than its images\' (attestations?), which stowage does not carry yet' };
           }
+          // Issue 20 item 3: a signature of the index digest (`cosign sign` of a multi-platform tag) travels too.
+          const client = index.index ? sourceClient(only) : undefined;
+          const found = client ? await carryFound(client, d, only.spec, blobs) : [];
+          if (found.length) {
+            index.index!.referrers = found;
+            report.index.referrers = found.map(reported);
+          }
         }
       }
     }
@@ -340,13 +348,23 @@ function keepManifest(img: SourceImage, pimg: PatchImage, entries: Map<Digest, P
 async function carryReferrers(src: ImageSource, pimg: PatchImage, line: PatchDeltaImage, blobs: Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>): Promise<void> {
   const client = sourceClient(src);
   if (!client || !pimg.manifest) return;
-  const found = await findReferrers(client, pimg.manifest.digest, src.spec);
+  const found = await carryFound(client, pimg.manifest.digest, src.spec, blobs);
   if (!found.length) return;
-  pimg.referrers = found.map(({ bytes: _b, open: _o, ...r }) => r);
-  line.referrers = found.map((r) => ({ ...(r.tag ? { tag: r.tag } : {}), digest: r.digest, mediaType: r.mediaType, blobs: r.blobs.length }));
+  pimg.referrers = found;
+  line.referrers = found.map(reported);
+}
+
+/** The referrers of `subject` found in the client's repository, their manifests and blobs added to the delta's. */
+async function carryFound(client: RegistryClient, subject: Digest, what: string, blobs: Map<Digest, { size: number; open: () => AsyncIterable<Buffer> }>): Promise<PatchReferrer[]> {
+  const found = await findReferrers(client, subject, what);
   for (const r of found) {
     const bytes = r.bytes;
     blobs.set(r.digest, { size: bytes.length, open: async function* () { yield bytes; } });
     for (const b of r.blobs) if (!blobs.has(b.digest)) blobs.set(b.digest, { size: b.size, open: () => r.open(b.digest) });
   }
+  return found.map(({ bytes: _b, open: _o, ...r }) => r);
+}
+
+function reported(r: PatchReferrer): { tag?: string; digest: Digest; mediaType: string; blobs: number } {
+  return { ...(r.tag ? { tag: r.tag } : {}), digest: r.digest, mediaType: r.mediaType, blobs: r.blobs.length };
 }

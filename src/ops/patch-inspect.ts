@@ -6,6 +6,7 @@
 import { describeRecipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
 import type { PatchDelta } from '../patch/read-delta.js';
+import type { PatchReferrer } from '../patch/format.js';
 import type { HaveSet } from './have.js';
 
 export interface PatchCheckReport {
@@ -52,6 +53,8 @@ export interface PatchDescription {
   images: { tags: string[]; imageId: Digest; layers: number; fromSite: number; patched: number; whole: number; shared: number; shipped: number; manifestDigest?: Digest;
     /** Issue 20 item 3: the signatures and other referrers that travel with it (cosign tags, a referrers index). */
     referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[] }[];
+  /** Issue 20 item 3: a multi-platform image's index kept as upstream's, and the signatures of its digest. */
+  index?: { digest: Digest; mediaType: string; referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[] };
   /** `alternatives`: more patches of the layer, for sites at other releases (shipped counts them all). */
   layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number; recipe?: string; blobDigest?: Digest }[];
   /** Every blob was hashed against its name while the delta was read. */
@@ -70,6 +73,7 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     schema: 'stowage.patch-inspect/v1', delta: d.what, format: i.schema, created: i.created, madeAgainst: i.madeAgainst,
     sites: i.sites ?? [],
     images: perImage(d),
+    ...(i.index ? { index: { digest: i.index.digest, mediaType: i.index.mediaType, ...(i.index.referrers?.length ? { referrers: i.index.referrers.map(listed) } : {}) } } : {}),
     layers,
     blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + new Set(i.images.flatMap((m) => (m.referrers ?? []).flatMap((x) => [x.digest, ...x.blobs.map((b) => b.digest)]))).size + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
   };
@@ -82,7 +86,7 @@ function perImage(d: PatchDelta): PatchDescription['images'] {
     const r: PatchDescription['images'][number] = { tags: m.tags, imageId: m.config.digest, layers: m.layers.length, fromSite: 0, patched: 0, whole: 0, shared: 0, shipped: m.config.size + (m.manifest?.size ?? 0) };
     if (m.manifest) r.manifestDigest = m.manifest.digest;
     if (m.referrers?.length) {
-      r.referrers = m.referrers.map((x) => ({ ...(x.tag ? { tag: x.tag } : {}), digest: x.digest, mediaType: x.mediaType, size: x.size, blobs: x.blobs.length }));
+      r.referrers = m.referrers.map(listed);
       r.shipped += m.referrers.reduce((t, x) => t + x.size + x.blobs.reduce((n, b) => n + b.size, 0), 0);
     }
     for (const c of m.layers) {
@@ -101,6 +105,10 @@ function perImage(d: PatchDelta): PatchDescription['images'] {
 }
 
 /** The bytes a layer costs in the delta: its patches (all of a bundle's alternatives) or its whole blob. */
+function listed(x: PatchReferrer): { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number } {
+  return { ...(x.tag ? { tag: x.tag } : {}), digest: x.digest, mediaType: x.mediaType, size: x.size, blobs: x.blobs.length };
+}
+
 function shippedOf(l: PatchDelta['index']['layers'][number]): number {
   return (l.patch?.size ?? l.whole?.size ?? 0) + (l.alternatives ?? []).reduce((t, a) => t + a.size, 0);
 }

@@ -1,7 +1,8 @@
 /**
- * What refers to an image's manifest in the repository it was read from (issue 20 item 3), found the two ways a
- * registry without the OCI 1.1 referrers API holds them: cosign's older tags `sha256-<hex>.sig`, `.att`, `.sbom`,
- * and the referrers tag scheme's `sha256-<hex>`, an index listing the referrers (cosign 3's bundles, notation).
+ * What refers to an image's manifest in the repository it was read from (issue 20 item 3): what the OCI 1.1
+ * referrers API lists, where the registry has it (referrers-api.ts), then the two ways a registry without it holds
+ * them: cosign's older tags `sha256-<hex>.sig`, `.att`, `.sbom`, and the referrers tag scheme's `sha256-<hex>`, an
+ * index listing the referrers (cosign 3's bundles, notation).
  * Each manifest is taken byte for byte (fetched by digest, so its digest is proved), with the blobs it names, to
  * travel in a patch delta and be pushed beside the image at the site, where a signature still signs its digest.
  */
@@ -14,6 +15,7 @@ import { MAX_REFERRER_BLOB, MAX_REFERRER_BLOBS, MAX_REFERRERS, REFERRER_TYPES } 
 import type { RegistryClient } from '../transports/registry/client.js';
 import { clientFor, registryReference } from '../transports/registry/source.js';
 import type { RegistryOptions } from '../transports/registry/options.js';
+import { referrersFromApi } from './referrers-api.js';
 
 /** A referrer found, with how to read each of its blobs (streamed from the registry, checked against its digest). */
 export interface FoundReferrer extends PatchReferrer {
@@ -34,6 +36,17 @@ export async function findReferrers(client: RegistryClient, subject: Digest, wha
   const hex = subject.slice('sha256:'.length);
   const out: FoundReferrer[] = [];
   const seen = new Set<string>();
+  // The OCI 1.1 referrers API first, where the registry has it: it lists referrers no tag names. Each is fetched by
+  // digest and must name `subject` as its subject. The tags below are still read (cosign's `.sig` has no subject).
+  for (const d of (await referrersFromApi(client, subject, what)) ?? []) {
+    if (seen.has(d)) continue;
+    seen.add(d);
+    if (seen.size > MAX_REFERRERS) throw new StowageError(`${what}: more than ${MAX_REFERRERS} referrers of ${subject}`, { code: 'limit' });
+    const r = await take(client, undefined, d, `${what}: the referrers API's ${d}`);
+    const named = subjectOf(r.bytes);
+    if (named !== subject) throw new StowageError(`${what}: the registry's referrers API lists ${d}, whose subject is ${named ?? 'absent'}, not ${subject}`, { code: 'invalid' });
+    out.push(r);
+  }
   for (const suffix of SUFFIXES) {
     const tag = `sha256-${hex}${suffix}`;
     // Asked by name (a HEAD each), not by listing the tags: a repository may hold thousands.
@@ -55,6 +68,16 @@ export async function findReferrers(client: RegistryClient, subject: Digest, wha
   }
   // A referrer listed in an index must be pushed before the index that names it, and a tagged one by itself.
   return [...out.filter((r) => !r.tag), ...out.filter((r) => r.tag)];
+}
+
+/** The digest a manifest's `subject` names, if any. */
+export function subjectOf(bytes: Buffer): string | undefined {
+  try {
+    const doc: unknown = JSON.parse(bytes.toString('utf8'));
+    return isRecord(doc) && isRecord(doc.subject) && typeof doc.subject.digest === 'string' ? doc.subject.digest : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function take(client: RegistryClient, tag: string | undefined, digest: Digest | undefined, what: string): Promise<FoundReferrer> {

@@ -92,7 +92,11 @@ export interface PatchIndex {
    * The target's image index (a multi-platform image), a blob of the delta, byte for byte: recorded when every image
    * it lists arrives exact, so a registry gets it as it was and the index digest is upstream's.
    */
-  index?: { digest: Digest; size: number; mediaType: string };
+  index?: {
+    digest: Digest; size: number; mediaType: string;
+    /** Issue 20 item 3: what refers to the index digest (a signature of the whole multi-platform image), as for an image. */
+    referrers?: PatchReferrer[];
+  };
 }
 
 /** A site state a delta was made for: the have file or receipt, by name and digest, and the images it records. */

@@ -232,6 +232,11 @@ export function namedBlobs(index: PatchIndex): Map<Digest, number> {
     }
   }
   if (index.index) add(index.index.digest, index.index.size, 'index.size');
+  // Issue 20 item 3: the index's own referrers (a signature of the multi-platform image's digest).
+  for (const [k, r] of (index.index?.referrers ?? []).entries()) {
+    add(r.digest, r.size, `index.referrers[${k}].size`);
+    for (const [j, b] of r.blobs.entries()) add(b.digest, b.size, `index.referrers[${k}].blobs[${j}].size`);
+  }
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);
     for (const [k, a] of (l.alternatives ?? []).entries()) add(a.digest, a.size, `layers[${i}].alternatives[${k}].size`);

@@ -7,69 +7,23 @@
  * is still refused. A delta whose signature blob was altered fails in one line and tags nothing.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { layerTar, writeTar } from '../helpers/archive.js';
+import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
-import { ROOT, scratch } from '../helpers/paths.js';
+import { scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { DOCKER_MANIFEST, forky, forkySkip, readEntries, sha, tags, upstreamApp as upstream } from './signing.js';
 
-const FORKY = process.env.STOWAGE_FORKY ?? '/opt/stowage-forky';
-const COSIGN_SKIP = !existsSync(join(FORKY, 'usr/bin/cosign')) ? `cosign is not installed in the forky chroot ${FORKY} (scripts/peers/modern-engine.sh setup installs it; CI does)`
-  : process.getuid?.() !== 0 ? 'running cosign in the forky chroot needs root (CI runs as root)' : false;
-
+const COSIGN_SKIP = forkySkip('cosign');
 const tmp = scratch('stowage-sigs-');
 const p = (n: string) => join(tmp, n);
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 
 /** cosign in the chroot (which shares /tmp and the loopback network), offline: no Rekor, no TUF, no signing config. */
-function cosign(args: string[]): { status: number; out: string } {
-  const r = spawnSync(join(ROOT, 'scripts/peers/modern-engine.sh'), ['run', 'env', `HOME=${tmp}`, 'COSIGN_PASSWORD=', 'cosign', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const cosign = (args: string[]) => forky(tmp, 'cosign', args, ['COSIGN_PASSWORD=']);
 const signArgs = ['--key', p('cosign.key'), '--tlog-upload=false', '--use-signing-config=false', '-y', '--allow-http-registry', '--allow-insecure-registry'];
 const verifyArgs = ['--key', p('cosign.pub'), '--insecure-ignore-tlog=true', '--allow-http-registry', '--allow-insecure-registry'];
-
-/** An OCI layout holding one image with a Docker manifest as `docker push` makes it; layers gzip'd by Node. */
-async function upstream(dir: string, version: number): Promise<{ digest: string }> {
-  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
-  const tars = [await layerTar({ 'etc/base.txt': 'base '.repeat(4000) }), await layerTar({ 'app/main.txt': `app v${version} `.repeat(4000 + version) })];
-  const blobs = tars.map((t) => gzipSync(t, { level: 9 }));
-  const put = (b: Buffer) => { writeFileSync(join(dir, 'blobs/sha256', sha(b).slice(7)), b); return sha(b); };
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/app'] }, rootfs: { type: 'layers', diff_ids: tars.map(sha) } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: DOCKER_MANIFEST,
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: put(config) },
-    layers: blobs.map((b) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: b.length, digest: put(b) })),
-  }, null, 3));
-  const digest = put(manifest);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: DOCKER_MANIFEST, digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': String(version) } }] }));
-  return { digest };
-}
-
-/** The entries of a small tar (a test delta), and the same tar written again with one blob's bytes altered. */
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: Buffer.from(b.subarray(at + 512, at + 512 + size)) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
-async function tags(reg: Registry, repo: string): Promise<string[]> {
-  return ((await (await fetch(`http://${reg.addr}/v2/${repo}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
-}
 
 describe('signatures travel through a patch delta (cosign, offline)', { skip: REGISTRY_SKIP || COSIGN_SKIP }, () => {
   let up: Registry;

@@ -57,7 +57,7 @@ export function summary(r: CopyReport): string {
     if (g.existing) parts.push(`${g.existing} already there`);
     const line = `pushed ${g.reference}@${g.digest}: ${plural(r.images.length, 'image')}, layers ${parts.join(', ')}; ${formatBytes(g.bytesUploaded)} uploaded in ${r.seconds.toFixed(1)} s`;
     // Issue 20 item 3: the signatures and referrers that went with it.
-    return r.referrers?.length ? `${line}\n  with ${plural(r.referrers.length, 'signature or referrer')}: ${r.referrers.join(', ')}` : line;
+    return r.referrers?.length ? `${line}\n  with ${plural(r.referrers.length, 'signature or referrer', 'signatures or referrers')}: ${r.referrers.join(', ')}` : line;
   }
   if (r.tagged) return [`loaded into the Docker engine: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}`, ...describeTagMoves(r.tagged).map((l) => `  ${l}`)].join('\n');
   return `wrote ${r.dest}: ${plural(r.images.length, 'image')}, ${plural(r.layersWritten, 'layer')}, ${formatBytes(r.bytes)}`;

@@ -32,9 +32,10 @@ export function renderPatchDelta(r: PatchDeltaReport): string {
     const name = img.tags.join(', ') || img.imageId;
     out.push(img.exact ? `${name}: arrives exact, manifest ${img.manifestDigest} (into a registry or an OCI layout holding the base's blobs)`
       : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
-    if (img.referrers?.length) out.push(`  with ${plural(img.referrers.length, 'signature or referrer')}: ${img.referrers.map((x) => x.tag ?? x.digest).join(', ')} (apply pushes them into a registry)`);
+    if (img.referrers?.length) out.push(`  with ${plural(img.referrers.length, 'signature or referrer', 'signatures or referrers')}: ${img.referrers.map((x) => x.tag ?? x.digest).join(', ')} (apply pushes them into a registry)`);
   }
   if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
+  if (r.index?.referrers?.length) out.push(`  with ${plural(r.index.referrers.length, 'signature or referrer', 'signatures or referrers')} of the index: ${r.index.referrers.map((x) => x.tag ?? x.digest).join(', ')}`);
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
   out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
   return out.join('\n');
@@ -70,10 +71,13 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
     out.push(i.exact ? `  exact: upstream's manifest ${i.manifestDigest}` : `  not exact (new manifest digest): ${i.notExact}`);
     // Issue 20 item 3: signatures and other referrers, pushed or left behind.
     const x = i.referrers;
-    if (x) out.push('pushed' in x ? `  signatures and referrers pushed beside it: ${x.pushed.join(', ')}` : 'kept' in x ? `  signatures and referrers kept in the layout's index.json: ${x.kept.join(', ')}` : `  ${plural(x.skipped, 'signature or referrer')} not delivered: ${x.why}`);
+    if (x) out.push('pushed' in x ? `  signatures and referrers pushed beside it: ${x.pushed.join(', ')}` : 'kept' in x ? `  signatures and referrers kept in the layout's index.json: ${x.kept.join(', ')}` : `  ${plural(x.skipped, 'signature or referrer', 'signatures or referrers')} not delivered: ${x.why}`);
   }
   for (const u of r.uncompressed) out.push(`layer ${u.diffId.slice(0, 19)}… was ${u.was}-compressed in the target; it is written uncompressed (same DiffID, same config and image ID)`);
   if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
+  // Issue 20 item 3: the index's own signatures.
+  const xr = r.index?.referrers;
+  if (xr) out.push('pushed' in xr ? `  signatures and referrers of the index pushed beside it: ${xr.pushed.join(', ')}` : `  ${plural(xr.skipped, 'signature or referrer', 'signatures or referrers')} of the index not delivered: ${xr.why}`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
   for (const l of r.landed ?? []) out.push(`  pushed ${l}`);

@@ -129,6 +129,13 @@ export class RegistryClient {
         continue;
       }
       if (res.statusCode === 200 || res.statusCode === 206) return res;
+      // A head asked past a small blob's end: go-containerregistry's registry answers 416 where RFC 9110 sends the
+      // bytes there are; asked again without the Range (the caller reads only what it wants).
+      if (res.statusCode === 416 && offset === 0 && headers.range && hops < 5) {
+        await res.body.dump();
+        delete headers.range;
+        continue;
+      }
       await this.fail(res, what, 'blob unknown to the registry');
     }
   }
