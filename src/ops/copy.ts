@@ -112,8 +112,11 @@ export async function makeCopy(src: ImageSource, sourceText: string, destText: s
   const push: PushOptions = { ...opts.push };
   if (toRegistry) {
     if (src.registry) push.mountFrom = { host: src.registry.host, repository: src.registry.repository };
-    if (images.length > 1) {
-      push.platforms = images.map((i) => i.platform);
+    // From a registry, an uncompressed layer is the registry's own blob: it goes as it is unless a compression is asked.
+    if (src.registry && push.compression === undefined && !push.recompress) push.keepUncompressed = true;
+    if (images.length > 1) push.platforms = images.map((i) => i.platform);
+    // The source's index goes as it was when it lists exactly these images, one image too (push.ts keeps it then).
+    if (images.length > 1 || src.registry?.index) {
       const index = await sourceIndex(src, images);
       if (index) push.index = index;
     }

@@ -210,10 +210,10 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
       images.push(w);
       report.images.push(line);
     }
-    // A multi-platform image keeps upstream's index when every image in it is exact (a registry pushes it as it
+    // A multi-platform image (or one a registry served under an index) keeps upstream's index when every image in it is exact (a registry pushes it as it
     // is when it lists exactly the manifests pushed; other destinations list the images themselves).
     const push: { index?: { bytes: Buffer; mediaType: string } } = {};
-    if (index.index && images.length > 1) {
+    if (index.index && (images.length > 1 || destAccepts(dest).shape === 'registry')) {
       const lost = report.images.find((i) => !i.exact);
       if (lost) report.index = { exact: false, notExact: `${lost.tags[0] ?? lost.imageId} is not exact` };
       else if (destAccepts(dest).shape !== 'registry') report.index = { exact: false, notExact: `${dest.text} lists the images in an index of its own` };

@@ -247,9 +247,10 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
       }
     }
     if (!index.images.length) throw new StowageError('no target images');
-    // A multi-platform target: its index travels too when every platform's manifest does.
+    // A multi-platform target (or one image a registry serves under an index, as the containerd image store pushes
+    // it): its index travels too when every platform's manifest does.
     const only = targets.length === 1 ? targets[0]! : undefined;
-    if (only && only.images.length > 1) {
+    if (only && (only.images.length > 1 || only.registry?.index)) {
       const x = await sourceIndex(only, only.images);
       if (!x) report.index = { exact: false, notExact: 'the source does not hold the index its images came from' };
       else {

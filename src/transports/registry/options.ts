@@ -57,6 +57,11 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
   compressionLevel?: number;
   /** Also recompress layers stored in another compression (gzip to zstd): their blob digests change. */
   recompress?: boolean;
+  /**
+   * Send layers stored uncompressed as they are (a registry-to-registry copy of an image a registry holds that way,
+   * as the containerd image store pushes it): same blobs, so the manifest digest is kept.
+   */
+  keepUncompressed?: boolean;
   /** Layers in flight at once (default 4). */
   jobs?: number;
   /** The registry repository the images come from: blobs are mounted from it when it is on the same registry. */

@@ -125,7 +125,10 @@ class Pusher {
       const looked = [this.client.repo, ...(this.opts.baseRepos ?? [])].join(', ');
       throw new StowageError(`${what} is not in the source (a thin archive), and no image in ${looked} on ${this.client.http.host} has its DiffID ${layer.diffId}: name the repository holding the base with --base-repo REPO, push the base there first, or push the full image (stowage apply)`);
     }
-    if (layer.compression === 'none' || (this.opts.recompress && layer.compression !== this.target)) {
+    // A layer whose descriptor names its uncompressed tar (a kept manifest, as the containerd image store pushes
+    // one) goes as that blob: compressing it would break the manifest that names it.
+    const namedPlain = layer.descriptor?.digest === layer.diffId;
+    if ((layer.compression === 'none' && !this.opts.keepUncompressed && !namedPlain) || (this.opts.recompress && layer.compression !== this.target)) {
       // Its compressed digest is unknown until it is compressed: the repository may hold it under another tag.
       const d = await this.lookup.find(layer.diffId, this.target);
       if (d && (await this.client.headBlob(d.digest)) !== undefined) {
@@ -201,7 +204,9 @@ export async function stagePush(refText: string, images: WritableImage[], opts: 
   try {
     const pushed = await Promise.all(images.map((img) => pusher.image(img)));
     const manifests = pushed.map((p) => ({ digest: p.manifest.digest, mediaType: p.manifest.mediaType, size: p.manifest.bytes.length, kept: p.kept }));
-    const index = pushed.length === 1 ? undefined : (keptIndex(opts.index, manifests) ?? newIndex(pushed.map((p) => p.manifest), opts.platforms));
+    // A source's index is kept whenever it lists exactly what was pushed, one image too (the containerd image store
+    // pushes even a single-platform image under an index: its digest is the one a user pins).
+    const index = keptIndex(opts.index, manifests) ?? (pushed.length === 1 ? undefined : newIndex(pushed.map((p) => p.manifest), opts.platforms));
     const top = index ? { digest: sha256(index.bytes), mediaType: index.mediaType } : { digest: pushed[0]!.manifest.digest, mediaType: pushed[0]!.manifest.mediaType };
     const distinct = new Map<Digest, PushedBlob>();
     for (const p of pushed) for (const b of p.blobs) if (!distinct.has(b.digest)) distinct.set(b.digest, b);
