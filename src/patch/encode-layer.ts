@@ -14,7 +14,8 @@ import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import type { Digest } from '../oci/digest.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
-import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, GROUP_FILE, MAGIC_V2, SEGMENT, SMALL_FILE, refWindow } from './format.js';
+import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, GROUP_FILE, MAGIC_V2, MAGIC_V3, SEGMENT, SMALL_FILE, STRUCT_SAME, refWindow } from './format.js';
+import { OpCoder, type EntryOp } from './op-list.js';
 import { VarintWriter } from './varint.js';
 import { FIELD, takeFields } from './header-fields.js';
 import { compress } from './zstd.js';
@@ -31,9 +32,11 @@ export interface EncodeStats {
   /** Data bytes shipped literally (zstd), and what they cost. */
   literalBytes: number;
   literalCost: number;
-  /** Structure bytes (headers, padding) and what they cost. */
+  /** Structure bytes (headers, padding) and what they cost (with the operation lists). */
   structBytes: number;
   structCost: number;
+  /** Of structCost, the operation lists. */
+  opsCost: number;
 }
 
 export interface EncodedLayer {
@@ -208,8 +211,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     (e, len) => target.read(e.dataOffset, len),
     (id, len) => bases.files[all[id]!.layer]!.read(all[id]!.dataOffset, len));
   const { keep, renum } = usedBases(plans, all, bases);
+  // The old entries in the patch's numbering (the used bases alone), which the operation lists are coded against.
+  const used = keep.flatMap((l) => bases.entries[l]!);
+  const version = patchVersion();
+  const coder = new OpCoder(version, { count: used.length, get: (id) => used[id] }, (why) => new StowageError(`${what}: internal: ${why}`));
 
-  const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
+  const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0, opsCost: 0 };
   const out = createWriteStream(outPath);
   let failed: Error | undefined;
   out.on('error', (e) => (failed = e));
@@ -237,14 +244,11 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     return structReaders[b.layer]!.read(b.structStart, b.dataOffset - b.structStart);
   };
 
-  await write(MAGIC_V2);
-  let lastHdr = -1;
-  let lastRef = -1;
+  await write(version === 3 ? MAGIC_V3 : MAGIC_V2);
   let lastTime = 0;
   let prevEnd = 0;
   for (let i = 0; i < plans.length || i === 0;) {
     // One block: entries until the structure and small literals reach the bound.
-    const ops = new VarintWriter();
     const structParts: Buffer[] = [];
     const refParts: Buffer[] = [];
     const lits: Buffer[] = [];
@@ -262,17 +266,23 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES && refBytes < BLOCK_BYTES && groupBytes < GROUP_BYTES && groupRefBytes < GROUP_BYTES) {
       const p = plans[i]!;
       const s = await target.read(prevEnd, p.e.dataOffset - prevEnd);
-      fields.push(takeFields(s));
-      structParts.push(s);
-      bytes += s.length;
+      const f = takeFields(s);
+      stats.structBytes += s.length;
       let oldTime = -1;
-      if (p.hdr >= 0) {
-        const o = await oldStruct(p.hdr);
-        refBytes += o.length;
+      const o = p.hdr >= 0 ? await oldStruct(p.hdr) : undefined;
+      if (o) {
+        refBytes += o.length; // (counted even when not loaded: the decoder holds it until the block is rebuilt)
         const of = takeFields(o);
         if (of.flags & FIELD.MTIME) oldTime = of.mtime;
-        refParts.push(o);
       }
+      // A header repacked unchanged (time and checksum aside) is not sent at all from version 3 on.
+      if (version === 3 && o && o.equals(s)) f.flags |= STRUCT_SAME;
+      else {
+        structParts.push(s);
+        bytes += s.length;
+        if (o) refParts.push(o);
+      }
+      fields.push(f);
       oldTimes.push(oldTime);
       if (p.kind === DATA.SMALL) {
         const d = await target.read(p.e.dataOffset, p.e.dataLen);
@@ -292,38 +302,26 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       n++;
     }
     const last = i >= plans.length;
-    ops.uint(n);
-    ops.uint(last ? 1 : 0);
+    const ops: EntryOp[] = [];
     for (const [k, p] of plans.slice(start, i).entries()) {
-      const h = renum(p.hdr);
-      ops.uint(p.e.dataOffset - p.e.structStart);
       const f = fields[k]!;
-      ops.uint(f.flags);
+      let timeDelta = 0;
       if (f.flags & FIELD.MTIME) {
         // Against the old header's time when it has one (an unchanged file: 0), else the entry before's.
         const o = oldTimes[k]!;
-        ops.sint(f.mtime - (o >= 0 ? o : lastTime));
+        timeDelta = f.mtime - (o >= 0 ? o : lastTime);
         lastTime = f.mtime;
       }
-      ops.uint(h < 0 ? 0 : 1 + zig(h - (lastHdr + 1)));
-      if (h >= 0) lastHdr = h;
-      ops.uint(p.e.dataLen);
-      if (p.e.dataLen > 0) {
-        ops.uint(p.kind);
-        if (p.kind === DATA.SAME || p.kind === DATA.DELTA || p.kind === DATA.GROUPED || p.kind === DATA.GZ_DELTA) {
-          const r = renum(p.ref);
-          ops.uint(r === h ? 0 : 1 + zig(r - (lastRef + 1)));
-          lastRef = r;
-        }
-        if (p.kind === DATA.GZ_DELTA) { ops.uint(p.recipe!); ops.uint(p.contentLen!); }
-      }
+      ops.push({ structLen: p.e.dataOffset - p.e.structStart, flags: f.flags, timeDelta, hdr: renum(p.hdr), dataLen: p.e.dataLen, kind: p.kind, ref: renum(p.ref), recipe: p.recipe, contentLen: p.contentLen });
     }
+    let trailerLen = 0;
     if (last) {
       const trailer = await target.read(prevEnd, target.size - prevEnd);
       structParts.push(trailer);
-      ops.uint(trailer.length);
+      trailerLen = trailer.length;
+      stats.structBytes += trailerLen;
     }
-    const opBytes = ops.bytes();
+    const opBytes = coder.encode({ ops, last, trailer: trailerLen });
     const struct = Buffer.concat(structParts);
     const ref = refParts.length ? Buffer.concat(refParts) : undefined;
     const lit = Buffer.concat(lits);
@@ -338,7 +336,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     await frame(group.length, groupFrame);
     stats.deltaBytes += group.length;
     stats.deltaCost += groupFrame.length;
-    stats.structBytes += struct.length;
+    stats.opsCost += opFrame.length;
     stats.structCost += structFrame.length + opFrame.length;
     stats.literalBytes += lit.length;
     stats.literalCost += litFrame.length;
@@ -383,8 +381,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
 }
 
-function zig(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
+/**
+ * The layer patch version written: 3, or 2 when STOWAGE_PATCH_VERSION=2 asks (the tests of the reader's older
+ * versions make their patches so; nothing else should).
+ */
+function patchVersion(): 2 | 3 {
+  return process.env.STOWAGE_PATCH_VERSION === '2' ? 2 : 3;
 }
 
 /**

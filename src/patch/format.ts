@@ -14,6 +14,11 @@ export const PATCH_SCHEMA = 'stowage.patch/v1';
 export const MAGIC = Buffer.from('STWPTCH1');
 /** Version 2 of the layer patch: a fourth frame per block, the block's small delta-coded files (DATA.GROUPED). */
 export const MAGIC_V2 = Buffer.from('STWPTCH2');
+/**
+ * Version 3: the same frames as version 2, the operation lists coded against the old entries' lengths, one column a
+ * field (op-list.ts).
+ */
+export const MAGIC_V3 = Buffer.from('STWPTCH3');
 
 /** How an entry's data is rebuilt. */
 export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5, GZ_DELTA: 6 } as const;
@@ -22,6 +27,11 @@ export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5, 
  * frame of its own against the old file's decompressed content, and the recipe (src/patch/gz-inside.ts) makes the
  * exact compressed bytes again.
  */
+/**
+ * An entry's flag (version 3, beside the header fields of header-fields.ts): its structure, with those fields taken
+ * out, is the `hdr` old entry's, byte for byte, so it is not in the structure frame; the decoder copies the old one.
+ */
+export const STRUCT_SAME = 4;
 /** Delta-coded files up to this size go (v2) into their block's grouped-delta frame, not one frame each. */
 export const GROUP_FILE = 64 << 10;
 
