@@ -56,6 +56,8 @@ for (const l of delta.index.layers) {
   const version = Number(blob.toString('latin1', 7, 8)) as 1 | 2 | 3;
   const coder = new OpCoder(version, { count: entries.length, get: (id) => entries[id] }, (why) => new Error(why));
   const cost: Record<string, number> = { magic: 8, 'operation lists': 0, structure: 0, 'small literals': 0, 'grouped deltas': 0, 'delta segments': 0, 'literal segments': 0, 'gzip contents': 0 };
+  const raw: Record<string, number> = Object.fromEntries(Object.keys(cost).map((k) => [k, 0]));
+  const groups: number[] = [];
   const cols = new Array<number>(OPS_V3_COLUMNS).fill(0);
   const colBytes: Buffer[][] = Array.from({ length: OPS_V3_COLUMNS }, () => []);
   const byFile: { name: string; kind: string; bytes: number; cost: number }[] = [];
@@ -64,6 +66,7 @@ for (const l of delta.index.layers) {
   for (;;) {
     const o = frame();
     cost['operation lists']! += o.cost;
+    raw['operation lists']! += o.raw;
     const ops = decompress(o.z, o.raw, undefined, 'ops');
     if (version === 3) {
       // The column lengths follow the count, the flag and (last block) the trailer's length.
@@ -77,14 +80,21 @@ for (const l of delta.index.layers) {
     const block = coder.decode(ops, 'ops', 1 << 30);
     blocks++;
     entriesSeen += block.ops.length;
-    cost.structure! += frame().cost;
-    cost['small literals']! += frame().cost;
-    if (version >= 2) cost['grouped deltas']! += frame().cost;
+    for (const k of version >= 2 ? ['structure', 'small literals', 'grouped deltas'] : ['structure', 'small literals']) {
+      const f = frame();
+      cost[k]! += f.cost;
+      raw[k]! += f.raw;
+      if (k === 'grouped deltas' && f.raw) groups.push(f.raw);
+    }
     for (const op of block.ops) {
       if (!KINDS[op.kind]) continue;
       const n = op.kind === DATA.GZ_DELTA ? 1 : Math.ceil(op.dataLen / SEGMENT);
       let c = 0;
-      for (let k = 0; k < n; k++) c += frame().cost;
+      for (let k = 0; k < n; k++) {
+        const f = frame();
+        c += f.cost;
+        raw[KINDS[op.kind]!]! += f.raw;
+      }
       cost[KINDS[op.kind]!]! += c;
       byFile.push({ name: op.ref >= 0 ? entries[op.ref]!.name! : op.hdr >= 0 ? `(new, after ${entries[op.hdr]!.name})` : '(new)', kind: KINDS[op.kind]!, bytes: op.dataLen, cost: c });
     }
@@ -96,7 +106,8 @@ for (const l of delta.index.layers) {
     cols[c] = b.length ? compress(b, 19).length : 0;
   }
   console.log(`layer ${l.diffId.slice(7, 19)}: patch ${l.patch!.size} B, version ${version}, ${entriesSeen} entries in ${blocks} blocks`);
-  for (const [k, v] of Object.entries(cost)) if (v) console.log(`  ${k.padEnd(18)} ${String(v).padStart(9)} B  ${((100 * v) / l.patch!.size).toFixed(1).padStart(5)}%`);
+  for (const [k, v] of Object.entries(cost)) if (v) console.log(`  ${k.padEnd(18)} ${String(v).padStart(9)} B  ${((100 * v) / l.patch!.size).toFixed(1).padStart(5)}%  of ${raw[k]} B`);
+  if (groups.length) console.log(`  grouped-delta frames (decoded sizes): ${groups.join(', ')}`);
   if (version === 3) console.log(`  operation list columns, each compressed alone: ${COLUMNS.map((n, c) => `${n} ${cols[c]}`).join(', ')}`);
   byFile.sort((a, b) => b.cost - a.cost);
   for (const f of byFile.slice(0, TOP)) console.log(`  ${String(f.cost).padStart(9)} B  ${f.kind}, ${f.bytes} B: ${f.name}`);

@@ -329,7 +329,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const opFrame = compress(opBytes, 19);
     const structFrame = compress(struct, struct.length < (1 << 20) ? 19 : 9, ref);
     const litFrame = compress(lit, lit.length < (1 << 20) ? 19 : 9);
-    const groupFrame = compress(group, groupLevel(), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined);
+    const groupFrame = compress(group, groupLevel(group.length), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined);
     await frame(opBytes.length, opFrame);
     await frame(struct.length, structFrame);
     await frame(lit.length, litFrame);
@@ -358,6 +358,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         continue;
       }
       const old = p.kind === DATA.DELTA ? all[p.ref]! : undefined;
+      const elf = old !== undefined && (await target.read(p.e.dataOffset, 4)).equals(ELF_MAGIC);
       for (let at = 0; at < p.e.dataLen; at += SEGMENT) {
         const len = Math.min(SEGMENT, p.e.dataLen - at);
         const seg = await target.read(p.e.dataOffset + at, len);
@@ -366,7 +367,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
           const w = refWindow(at, len, p.e.dataLen, old.dataLen);
           refBuf = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
         }
-        const f = compress(seg, segmentLevel(len, refBuf?.length), refBuf);
+        const f = compress(seg, segmentLevel(len, refBuf?.length, elf), refBuf);
         await frame(len, f);
         if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
         else { stats.literalBytes += len; stats.literalCost += f.length; }
@@ -397,12 +398,29 @@ function patchVersion(): 2 | 3 {
  * segment and its reference) took the delta of the app pair past 256 MB (273-290 MB, where 9 stays at 240); 19 takes
  * ten times as long. A big literal is mostly compressed data, which no level shrinks.
  */
-function segmentLevel(len: number, refLen: number | undefined): number {
+function segmentLevel(len: number, refLen: number | undefined, elf = false): number {
   const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
   if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
   if (len <= 64 << 10) return 15;
   if (len <= 1 << 20) return 6;
-  return refLen === undefined ? 3 : 9;
+  if (refLen === undefined) return 3;
+  // A changed executable or library, its segment and reference within 16 MiB (python3.11, libcrypto, perl: the
+  // bulk of a security update), takes 12 (elfLevel).
+  return elf && len + refLen <= ELF_BYTES ? elfLevel() : 9;
+}
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+/**
+ * Executables and libraries are where a security update's patch is (python3.11 alone 1.33 MB at 9, 1.10 at 12, 0.94
+ * at 19, xdelta3 1.25), and their tables stay bounded when segment and reference are at most 16 MiB together (one
+ * segment: a file of up to 8 MiB against an old one of as much). The Debian + Python pair went from 2.32 to 2.06 MB
+ * (12 for every big segment, which the app pair's 9 MB bundles cannot afford: 273-290 MB); STOWAGE_PATCH_ELF_LEVEL
+ * overrides it, for measuring.
+ */
+const ELF_BYTES = 16 << 20;
+function elfLevel(): number {
+  const env = Number(process.env.STOWAGE_PATCH_ELF_LEVEL);
+  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 12;
 }
 
 /**
@@ -414,11 +432,14 @@ const GROUP_BYTES = 1 << 20;
 /**
  * The level of a block's grouped small deltas (one frame against their old files, one reference load a block, where
  * one frame each at 15 spent 1.8 s loading 986 references on the Python update): 9 made the same patch as 12 within
- * 1 kB, with smaller tables; 19 saved 0.8% at 2.8x the CPU time.
+ * 1 kB, with smaller tables; 19 saved 0.8% at 2.8x the CPU time on its 1 MiB groups (about 0.4 s of CPU each). A
+ * group up to 256 KiB takes 19: tens of milliseconds, and the logs and caches a rebuild rewrites cost a quarter less
+ * (the Debian rebuild's 90 KB group: 3,066 -> 2,297 B; the app pair's 97 and 195 KB groups likewise).
  */
-function groupLevel(): number {
+function groupLevel(len: number): number {
   const env = Number(process.env.STOWAGE_PATCH_GROUP_LEVEL);
-  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 9;
+  if (Number.isInteger(env) && env >= 1 && env <= 19) return env;
+  return len <= 256 << 10 ? 19 : 9;
 }
 
 /**
