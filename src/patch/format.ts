@@ -2,9 +2,10 @@
  * The patch delta format, version 1 (documented in docs/patch-format.md). A patch delta is a plain tar:
  *   stowage-patch.json          the index: what each target layer is and how it is rebuilt (first entry)
  *   blobs/sha256/<hex>          configs, layer patches and whole layers, each named by its digest
- * A layer patch is the 8-byte magic "STWPTCH1" then zstd frames, each preceded by two varints (decoded size,
- * frame size): per block of entries an operation list, the structure bytes (matched against the old entries'
- * structure), the small literal files; then one frame per segment of each big or delta-coded file.
+ * A layer patch is an 8-byte magic ("STWPTCH3" written; "STWPTCH2" and "STWPTCH1" read) then zstd frames, each
+ * preceded by two varints (decoded size, frame size): per block of entries an operation list (op-list.ts), the
+ * structure bytes (matched against the old entries' structure), the small literal files, the grouped small deltas
+ * (from version 2); then one frame per segment of each big or delta-coded file.
  */
 import type { Recipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
