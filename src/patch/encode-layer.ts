@@ -402,25 +402,29 @@ function segmentLevel(len: number, refLen: number | undefined, elf = false): num
   const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
   if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
   if (len <= 64 << 10) return 15;
-  if (len <= 1 << 20) return 6;
-  if (refLen === undefined) return 3;
   // A changed executable or library, its segment and reference within 16 MiB (python3.11, libcrypto, perl: the
-  // bulk of a security update), takes 12 (elfLevel).
-  return elf && len + refLen <= ELF_BYTES ? elfLevel() : 9;
+  // bulk of a security update; libssl, libpcre2 and the Python extension modules under 1 MiB), takes elfLevel().
+  if (elf && refLen !== undefined && len + refLen <= ELF_BYTES) return elfLevel(len);
+  if (len <= 1 << 20) return 6;
+  return refLen === undefined ? 3 : 9;
 }
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /**
  * Executables and libraries are where a security update's patch is (python3.11 alone 1.33 MB at 9, 1.10 at 12, 0.94
  * at 19, xdelta3 1.25), and their tables stay bounded when segment and reference are at most 16 MiB together (one
- * segment: a file of up to 8 MiB against an old one of as much). The Debian + Python pair went from 2.32 to 2.06 MB
- * (12 for every big segment, which the app pair's 9 MB bundles cannot afford: 273-290 MB); STOWAGE_PATCH_ELF_LEVEL
- * overrides it, for measuring.
+ * segment: a file of up to 8 MiB against an old one of as much). On the Debian + Python pair, 12 for those over
+ * 1 MiB took the patch from 2,321,920 to 2,055,168 B (peak RSS 186 -> 241 MB; 12 for every big segment takes the app
+ * pair's 9 MB bundles past 256 MB, so only ELF files get it); 19 for those of 64 KiB to 1 MiB (libssl, libpcre2, the
+ * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072).
+ * STOWAGE_PATCH_ELF_LEVEL=MID,BIG overrides them, for measuring.
  */
 const ELF_BYTES = 16 << 20;
-function elfLevel(): number {
-  const env = Number(process.env.STOWAGE_PATCH_ELF_LEVEL);
-  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 12;
+function elfLevel(len: number): number {
+  const env = process.env.STOWAGE_PATCH_ELF_LEVEL?.split(',').map(Number);
+  const mid = len <= 1 << 20;
+  if (env?.length === 2 && env.every((n) => Number.isInteger(n) && n >= 1 && n <= 19)) return mid ? env[0]! : env[1]!;
+  return mid ? 19 : 12;
 }
 
 /**
