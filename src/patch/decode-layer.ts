@@ -7,9 +7,9 @@
 import { StowageError } from '../errors.js';
 import type { ByteSource } from '../tar/bytesource.js';
 import { BaseTable, type BaseEntry } from './base-index.js';
-import { BLOCK_ENTRIES, DATA, MAGIC, MAGIC_V2, MAX_FRAME, SEGMENT, refWindow } from './format.js';
+import { BLOCK_ENTRIES, DATA, MAGIC, MAGIC_V2, MAGIC_V3, MAX_FRAME, SEGMENT, STRUCT_SAME, refWindow } from './format.js';
+import { OpCoder } from './op-list.js';
 import type { LayerFile } from './layer-file.js';
-import { VarintReader } from './varint.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 import { GZ_CONTENT_MAX, GZ_FILE_MAX, gunzipBounded, gzipByRecipe, recipeName } from './gz-inside.js';
@@ -18,12 +18,15 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
   const patch = new PatchInput(source);
   const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
-  // Version 1 (three frames a block) and 2 (a fourth: the grouped small deltas) are both read.
-  const v2 = magic.equals(MAGIC_V2);
-  if (!v2 && !magic.equals(MAGIC)) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
+  // Version 1 (three frames a block), 2 (a fourth: the grouped small deltas) and 3 (the operation lists coded against
+  // the old entries) are all read.
+  const version = magic.equals(MAGIC_V3) ? 3 : magic.equals(MAGIC_V2) ? 2 : magic.equals(MAGIC) ? 1 : 0;
+  if (!version) throw corrupt(magic.length < MAGIC.length ? 'truncated' : 'not a stowage layer patch, or another version');
+  const v2 = version >= 2;
   // Offsets in typed columns, appended one by one: no spread into a call (a layer of a million entries passes the
   // engine's argument limit), no object per entry.
   const all = await BaseTable.of(bases);
+  const coder = new OpCoder(version as 1 | 2 | 3, all, corrupt);
   // Each decoder reads through windows of its own: several layers may be rebuilt from one base file at once.
   // Two per base: the old headers are read in one sweep per block, then the old files' data in another; one window
   // for both would be refilled at every switch.
@@ -62,8 +65,6 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
   const oldStruct = (e: BaseEntry) => readers[e.layer]!.read(e.structStart, e.dataOffset - e.structStart);
 
   let emitted = 0;
-  let lastHdr = -1;
-  let lastRef = -1;
   let lastTime = 0;
   const emit = (b: Buffer) => {
     emitted += b.length;
@@ -71,76 +72,50 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
     return b;
   };
   for (;;) {
-    const ops = new VarintReader(await frame(), what);
-    const n = ops.uint();
-    const last = ops.uint();
-    if (last > 1) throw corrupt('block flag');
-    if (n > BLOCK_ENTRIES) throw corrupt(`a block of ${n} entries, over the format's ${BLOCK_ENTRIES}`);
+    const { ops: list, last, trailer } = coder.decode(await frame(), what, BLOCK_ENTRIES);
     let refTotal = 0;
-    interface Op { structLen: number; flags: number; mtime: number; hdr: number; dataLen: number; kind: number; ref: number; recipe?: number; contentLen?: number }
-    const list: Op[] = [];
     const refParts: Buffer[] = [];
     const groupRefs: Buffer[] = [];
+    const mtimes: number[] = [];
     let structTotal = 0;
     let litTotal = 0;
     let groupTotal = 0;
     let groupRefTotal = 0;
-    for (let k = 0; k < n; k++) {
-      const structLen = ops.uint();
-      const flags = ops.uint();
-      if (flags > 3) throw corrupt('header field flags');
-      const timeDelta = flags & FIELD.MTIME ? ops.sint() : 0;
-      const hc = ops.uint();
-      const hdr = hc === 0 ? -1 : lastHdr + 1 + unzig(hc - 1);
+    // (The coder checked every old entry number against the base index.)
+    // The old structure of each entry whose structure is its old entry's (STRUCT_SAME), held until it is emitted.
+    const sameStruct: (Buffer | undefined)[] = [];
+    for (const op of list) {
       let oldTime = -1;
-      if (hdr >= 0) {
-        lastHdr = hdr;
-        const o = await oldStruct(entry(hdr));
+      let same: Buffer | undefined;
+      if (op.hdr >= 0) {
+        const o = await oldStruct(entry(op.hdr));
         // The reference is bounded like the frame (a hostile list could name one big old header again and again).
         if ((refTotal += o.length) > 2 * MAX_FRAME) throw corrupt('a structure reference over the format\'s bound');
         const of = takeFields(o);
         if (of.flags & FIELD.MTIME) oldTime = of.mtime;
-        refParts.push(o);
-      }
+        if (op.flags & STRUCT_SAME) same = o;
+        else refParts.push(o);
+      } else if (op.flags & STRUCT_SAME) throw corrupt('a structure copied from no old entry');
+      sameStruct.push(same);
       let mtime = 0;
-      if (flags & FIELD.MTIME) mtime = lastTime = (oldTime >= 0 ? oldTime : lastTime) + timeDelta;
-      const dataLen = ops.uint();
-      let kind: number = DATA.NONE;
-      let ref = -1;
-      let recipe: number | undefined;
-      let contentLen: number | undefined;
-      if (dataLen > 0) {
-        kind = ops.uint();
-        if (kind === DATA.SAME || kind === DATA.DELTA || ((kind === DATA.GROUPED || kind === DATA.GZ_DELTA) && v2)) {
-          const rc = ops.uint();
-          ref = rc === 0 ? hdr : lastRef + 1 + unzig(rc - 1);
-          if (ref < 0) throw corrupt('a data reference with no old entry');
-          lastRef = ref;
-          const o = entry(ref);
-          if (kind === DATA.SAME && o.dataLen !== dataLen) throw corrupt(`old entry ${ref} holds ${o.dataLen} bytes, not ${dataLen}`);
-          if (kind === DATA.GZ_DELTA) {
-            recipe = ops.uint();
-            if (!recipeName(recipe)) throw corrupt(`gzip recipe ${recipe}, which stowage does not know`);
-            contentLen = ops.uint();
-            if (contentLen > GZ_CONTENT_MAX) throw corrupt(`gzip content of ${contentLen} bytes, over the format's bound`);
-            if (o.dataLen > GZ_FILE_MAX) throw corrupt(`old entry ${ref}, of ${o.dataLen} bytes, is too big for gzip content coding`);
-          }
-          if (kind === DATA.GROUPED) {
-            groupTotal += dataLen;
-            // Bounded like the structure's reference (a hostile list could name one big old file again and again).
-            if ((groupRefTotal += o.dataLen) > 2 * MAX_FRAME) throw corrupt('a grouped-delta reference over the format\'s bound');
-            // A copy, not a view: views of many read windows, held until the block ends, would pin them all.
-            groupRefs.push(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
-          }
-        } else if (kind === DATA.SMALL) litTotal += dataLen;
-        else if (kind !== DATA.BIG) throw corrupt(`data kind ${kind}`);
-      }
-      structTotal += structLen;
+      if (op.flags & FIELD.MTIME) mtime = lastTime = (oldTime >= 0 ? oldTime : lastTime) + op.timeDelta;
+      mtimes.push(mtime);
+      if (op.kind === DATA.GZ_DELTA) {
+        if (!recipeName(op.recipe!)) throw corrupt(`gzip recipe ${op.recipe}, which stowage does not know`);
+        if (op.contentLen! > GZ_CONTENT_MAX) throw corrupt(`gzip content of ${op.contentLen} bytes, over the format's bound`);
+        const o = entry(op.ref);
+        if (o.dataLen > GZ_FILE_MAX) throw corrupt(`old entry ${op.ref}, of ${o.dataLen} bytes, is too big for gzip content coding`);
+      } else if (op.kind === DATA.GROUPED) {
+        const o = entry(op.ref);
+        groupTotal += op.dataLen;
+        // Bounded like the structure's reference (a hostile list could name one big old file again and again).
+        if ((groupRefTotal += o.dataLen) > 2 * MAX_FRAME) throw corrupt('a grouped-delta reference over the format\'s bound');
+        // A copy, not a view: views of many read windows, held until the block ends, would pin them all.
+        groupRefs.push(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
+      } else if (op.kind === DATA.SMALL) litTotal += op.dataLen;
+      if (!same) structTotal += op.structLen;
       if (structTotal > MAX_FRAME || litTotal > MAX_FRAME || groupTotal > MAX_FRAME) throw corrupt('a block over the format\'s bound');
-      list.push({ structLen, flags, mtime, hdr, dataLen, kind, ref, recipe, contentLen });
     }
-    const trailer = last ? ops.uint() : 0;
-    if (!ops.done) throw corrupt('trailing bytes in an operation list');
     const struct = await frame(refParts.length ? Buffer.concat(refParts) : undefined, structTotal + trailer);
     refParts.length = 0;
     const lit = await frame(undefined, litTotal);
@@ -149,9 +124,9 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
     let sAt = 0;
     let lAt = 0;
     let gAt = 0;
-    for (const op of list) {
-      const chunk = struct.subarray(sAt, (sAt += op.structLen));
-      if (!putFields(chunk, op.flags, op.mtime)) throw corrupt('header fields where no header is');
+    for (const [k, op] of list.entries()) {
+      const chunk = sameStruct[k] ?? struct.subarray(sAt, (sAt += op.structLen));
+      if (!putFields(chunk, op.flags & ~STRUCT_SAME, mtimes[k]!)) throw corrupt('header fields where no header is');
       yield emit(chunk);
       if (op.kind === DATA.SAME) {
         const e = entry(op.ref);
@@ -185,10 +160,6 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
     if (last) break;
   }
   if (emitted !== declaredSize) throw corrupt(`it rebuilds ${emitted} bytes, and the index declares ${declaredSize}`);
-}
-
-function unzig(u: number): number {
-  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
 /**

@@ -14,7 +14,8 @@ import { TMP_HINT, fsError, isWriteFailure } from '../fs/fs-errors.js';
 import type { Digest } from '../oci/digest.js';
 import { indexLayer, type BaseEntry } from './base-index.js';
 import type { LayerFile } from './layer-file.js';
-import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, GROUP_FILE, MAGIC_V2, SEGMENT, SMALL_FILE, refWindow } from './format.js';
+import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, GROUP_FILE, MAGIC_V2, MAGIC_V3, SEGMENT, SMALL_FILE, STRUCT_SAME, refWindow } from './format.js';
+import { OpCoder, type EntryOp } from './op-list.js';
 import { VarintWriter } from './varint.js';
 import { FIELD, takeFields } from './header-fields.js';
 import { compress } from './zstd.js';
@@ -31,9 +32,11 @@ export interface EncodeStats {
   /** Data bytes shipped literally (zstd), and what they cost. */
   literalBytes: number;
   literalCost: number;
-  /** Structure bytes (headers, padding) and what they cost. */
+  /** Structure bytes (headers, padding) and what they cost (with the operation lists). */
   structBytes: number;
   structCost: number;
+  /** Of structCost, the operation lists. */
+  opsCost: number;
 }
 
 export interface EncodedLayer {
@@ -208,8 +211,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     (e, len) => target.read(e.dataOffset, len),
     (id, len) => bases.files[all[id]!.layer]!.read(all[id]!.dataOffset, len));
   const { keep, renum } = usedBases(plans, all, bases);
+  // The old entries in the patch's numbering (the used bases alone), which the operation lists are coded against.
+  const used = keep.flatMap((l) => bases.entries[l]!);
+  const version = patchVersion();
+  const coder = new OpCoder(version, { count: used.length, get: (id) => used[id] }, (why) => new StowageError(`${what}: internal: ${why}`));
 
-  const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0 };
+  const stats: EncodeStats = { entries: tEntries.length, sameBytes: 0, deltaBytes: 0, deltaCost: 0, literalBytes: 0, literalCost: 0, structBytes: 0, structCost: 0, opsCost: 0 };
   const out = createWriteStream(outPath);
   let failed: Error | undefined;
   out.on('error', (e) => (failed = e));
@@ -237,14 +244,11 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     return structReaders[b.layer]!.read(b.structStart, b.dataOffset - b.structStart);
   };
 
-  await write(MAGIC_V2);
-  let lastHdr = -1;
-  let lastRef = -1;
+  await write(version === 3 ? MAGIC_V3 : MAGIC_V2);
   let lastTime = 0;
   let prevEnd = 0;
   for (let i = 0; i < plans.length || i === 0;) {
     // One block: entries until the structure and small literals reach the bound.
-    const ops = new VarintWriter();
     const structParts: Buffer[] = [];
     const refParts: Buffer[] = [];
     const lits: Buffer[] = [];
@@ -262,17 +266,23 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     while (i < plans.length && n < BLOCK_ENTRIES && bytes < BLOCK_BYTES && refBytes < BLOCK_BYTES && groupBytes < GROUP_BYTES && groupRefBytes < GROUP_BYTES) {
       const p = plans[i]!;
       const s = await target.read(prevEnd, p.e.dataOffset - prevEnd);
-      fields.push(takeFields(s));
-      structParts.push(s);
-      bytes += s.length;
+      const f = takeFields(s);
+      stats.structBytes += s.length;
       let oldTime = -1;
-      if (p.hdr >= 0) {
-        const o = await oldStruct(p.hdr);
-        refBytes += o.length;
+      const o = p.hdr >= 0 ? await oldStruct(p.hdr) : undefined;
+      if (o) {
+        refBytes += o.length; // (counted even when not loaded: the decoder holds it until the block is rebuilt)
         const of = takeFields(o);
         if (of.flags & FIELD.MTIME) oldTime = of.mtime;
-        refParts.push(o);
       }
+      // A header repacked unchanged (time and checksum aside) is not sent at all from version 3 on.
+      if (version === 3 && o && o.equals(s)) f.flags |= STRUCT_SAME;
+      else {
+        structParts.push(s);
+        bytes += s.length;
+        if (o) refParts.push(o);
+      }
+      fields.push(f);
       oldTimes.push(oldTime);
       if (p.kind === DATA.SMALL) {
         const d = await target.read(p.e.dataOffset, p.e.dataLen);
@@ -292,38 +302,26 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
       n++;
     }
     const last = i >= plans.length;
-    ops.uint(n);
-    ops.uint(last ? 1 : 0);
+    const ops: EntryOp[] = [];
     for (const [k, p] of plans.slice(start, i).entries()) {
-      const h = renum(p.hdr);
-      ops.uint(p.e.dataOffset - p.e.structStart);
       const f = fields[k]!;
-      ops.uint(f.flags);
+      let timeDelta = 0;
       if (f.flags & FIELD.MTIME) {
         // Against the old header's time when it has one (an unchanged file: 0), else the entry before's.
         const o = oldTimes[k]!;
-        ops.sint(f.mtime - (o >= 0 ? o : lastTime));
+        timeDelta = f.mtime - (o >= 0 ? o : lastTime);
         lastTime = f.mtime;
       }
-      ops.uint(h < 0 ? 0 : 1 + zig(h - (lastHdr + 1)));
-      if (h >= 0) lastHdr = h;
-      ops.uint(p.e.dataLen);
-      if (p.e.dataLen > 0) {
-        ops.uint(p.kind);
-        if (p.kind === DATA.SAME || p.kind === DATA.DELTA || p.kind === DATA.GROUPED || p.kind === DATA.GZ_DELTA) {
-          const r = renum(p.ref);
-          ops.uint(r === h ? 0 : 1 + zig(r - (lastRef + 1)));
-          lastRef = r;
-        }
-        if (p.kind === DATA.GZ_DELTA) { ops.uint(p.recipe!); ops.uint(p.contentLen!); }
-      }
+      ops.push({ structLen: p.e.dataOffset - p.e.structStart, flags: f.flags, timeDelta, hdr: renum(p.hdr), dataLen: p.e.dataLen, kind: p.kind, ref: renum(p.ref), recipe: p.recipe, contentLen: p.contentLen });
     }
+    let trailerLen = 0;
     if (last) {
       const trailer = await target.read(prevEnd, target.size - prevEnd);
       structParts.push(trailer);
-      ops.uint(trailer.length);
+      trailerLen = trailer.length;
+      stats.structBytes += trailerLen;
     }
-    const opBytes = ops.bytes();
+    const opBytes = coder.encode({ ops, last, trailer: trailerLen });
     const struct = Buffer.concat(structParts);
     const ref = refParts.length ? Buffer.concat(refParts) : undefined;
     const lit = Buffer.concat(lits);
@@ -331,14 +329,14 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const opFrame = compress(opBytes, 19);
     const structFrame = compress(struct, struct.length < (1 << 20) ? 19 : 9, ref);
     const litFrame = compress(lit, lit.length < (1 << 20) ? 19 : 9);
-    const groupFrame = compress(group, groupLevel(), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined);
+    const groupFrame = compress(group, groupLevel(group.length), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined);
     await frame(opBytes.length, opFrame);
     await frame(struct.length, structFrame);
     await frame(lit.length, litFrame);
     await frame(group.length, groupFrame);
     stats.deltaBytes += group.length;
     stats.deltaCost += groupFrame.length;
-    stats.structBytes += struct.length;
+    stats.opsCost += opFrame.length;
     stats.structCost += structFrame.length + opFrame.length;
     stats.literalBytes += lit.length;
     stats.literalCost += litFrame.length;
@@ -360,6 +358,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         continue;
       }
       const old = p.kind === DATA.DELTA ? all[p.ref]! : undefined;
+      const elf = old !== undefined && (await target.read(p.e.dataOffset, 4)).equals(ELF_MAGIC);
       for (let at = 0; at < p.e.dataLen; at += SEGMENT) {
         const len = Math.min(SEGMENT, p.e.dataLen - at);
         const seg = await target.read(p.e.dataOffset + at, len);
@@ -368,7 +367,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
           const w = refWindow(at, len, p.e.dataLen, old.dataLen);
           refBuf = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
         }
-        const f = compress(seg, segmentLevel(len, refBuf?.length), refBuf);
+        const f = compress(seg, segmentLevel(len, refBuf?.length, elf), refBuf);
         await frame(len, f);
         if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
         else { stats.literalBytes += len; stats.literalCost += f.length; }
@@ -383,8 +382,12 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
   return { bases: keep.map((l) => bases.diffIds[l]!), size, digest: `sha256:${digest.digest('hex')}`, stats };
 }
 
-function zig(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
+/**
+ * The layer patch version written: 3, or 2 when STOWAGE_PATCH_VERSION=2 asks (the tests of the reader's older
+ * versions make their patches so; nothing else should).
+ */
+function patchVersion(): 2 | 3 {
+  return process.env.STOWAGE_PATCH_VERSION === '2' ? 2 : 3;
 }
 
 /**
@@ -395,12 +398,33 @@ function zig(n: number): number {
  * segment and its reference) took the delta of the app pair past 256 MB (273-290 MB, where 9 stays at 240); 19 takes
  * ten times as long. A big literal is mostly compressed data, which no level shrinks.
  */
-function segmentLevel(len: number, refLen: number | undefined): number {
+function segmentLevel(len: number, refLen: number | undefined, elf = false): number {
   const env = process.env.STOWAGE_PATCH_LEVELS?.split(',').map(Number);
   if (env && env.length === 3) return len <= (64 << 10) ? env[0]! : len <= (1 << 20) ? env[1]! : env[2]!;
   if (len <= 64 << 10) return 15;
+  // A changed executable or library, its segment and reference within 16 MiB (python3.11, libcrypto, perl: the
+  // bulk of a security update; libssl, libpcre2 and the Python extension modules under 1 MiB), takes elfLevel().
+  if (elf && refLen !== undefined && len + refLen <= ELF_BYTES) return elfLevel(len);
   if (len <= 1 << 20) return 6;
   return refLen === undefined ? 3 : 9;
+}
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+/**
+ * Executables and libraries are where a security update's patch is (python3.11 alone 1.33 MB at 9, 1.10 at 12, 0.94
+ * at 19, xdelta3 1.25), and their tables stay bounded when segment and reference are at most 16 MiB together (one
+ * segment: a file of up to 8 MiB against an old one of as much). On the Debian + Python pair, 12 for those over
+ * 1 MiB took the patch from 2,321,920 to 2,055,168 B (peak RSS 186 -> 241 MB; 12 for every big segment takes the app
+ * pair's 9 MB bundles past 256 MB, so only ELF files get it); 19 for those of 64 KiB to 1 MiB (libssl, libpcre2, the
+ * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072).
+ * STOWAGE_PATCH_ELF_LEVEL=MID,BIG overrides them, for measuring.
+ */
+const ELF_BYTES = 16 << 20;
+function elfLevel(len: number): number {
+  const env = process.env.STOWAGE_PATCH_ELF_LEVEL?.split(',').map(Number);
+  const mid = len <= 1 << 20;
+  if (env?.length === 2 && env.every((n) => Number.isInteger(n) && n >= 1 && n <= 19)) return mid ? env[0]! : env[1]!;
+  return mid ? 19 : 12;
 }
 
 /**
@@ -412,11 +436,14 @@ const GROUP_BYTES = 1 << 20;
 /**
  * The level of a block's grouped small deltas (one frame against their old files, one reference load a block, where
  * one frame each at 15 spent 1.8 s loading 986 references on the Python update): 9 made the same patch as 12 within
- * 1 kB, with smaller tables; 19 saved 0.8% at 2.8x the CPU time.
+ * 1 kB, with smaller tables; 19 saved 0.8% at 2.8x the CPU time on its 1 MiB groups (about 0.4 s of CPU each). A
+ * group up to 256 KiB takes 19: tens of milliseconds, and the logs and caches a rebuild rewrites cost a quarter less
+ * (the Debian rebuild's 90 KB group: 3,066 -> 2,297 B; the app pair's 97 and 195 KB groups likewise).
  */
-function groupLevel(): number {
+function groupLevel(len: number): number {
   const env = Number(process.env.STOWAGE_PATCH_GROUP_LEVEL);
-  return Number.isInteger(env) && env >= 1 && env <= 19 ? env : 9;
+  if (Number.isInteger(env) && env >= 1 && env <= 19) return env;
+  return len <= 256 << 10 ? 19 : 9;
 }
 
 /**

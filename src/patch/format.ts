@@ -2,9 +2,10 @@
  * The patch delta format, version 1 (documented in docs/patch-format.md). A patch delta is a plain tar:
  *   stowage-patch.json          the index: what each target layer is and how it is rebuilt (first entry)
  *   blobs/sha256/<hex>          configs, layer patches and whole layers, each named by its digest
- * A layer patch is the 8-byte magic "STWPTCH1" then zstd frames, each preceded by two varints (decoded size,
- * frame size): per block of entries an operation list, the structure bytes (matched against the old entries'
- * structure), the small literal files; then one frame per segment of each big or delta-coded file.
+ * A layer patch is an 8-byte magic ("STWPTCH3" written; "STWPTCH2" and "STWPTCH1" read) then zstd frames, each
+ * preceded by two varints (decoded size, frame size): per block of entries an operation list (op-list.ts), the
+ * structure bytes (matched against the old entries' structure), the small literal files, the grouped small deltas
+ * (from version 2); then one frame per segment of each big or delta-coded file.
  */
 import type { Recipe } from '../compress/recipes/recipe.js';
 import type { Digest } from '../oci/digest.js';
@@ -14,6 +15,11 @@ export const PATCH_SCHEMA = 'stowage.patch/v1';
 export const MAGIC = Buffer.from('STWPTCH1');
 /** Version 2 of the layer patch: a fourth frame per block, the block's small delta-coded files (DATA.GROUPED). */
 export const MAGIC_V2 = Buffer.from('STWPTCH2');
+/**
+ * Version 3: the same frames as version 2, the operation lists coded against the old entries' lengths, one column a
+ * field (op-list.ts).
+ */
+export const MAGIC_V3 = Buffer.from('STWPTCH3');
 
 /** How an entry's data is rebuilt. */
 export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5, GZ_DELTA: 6 } as const;
@@ -22,6 +28,11 @@ export const DATA = { NONE: 0, SAME: 1, DELTA: 2, SMALL: 3, BIG: 4, GROUPED: 5, 
  * frame of its own against the old file's decompressed content, and the recipe (src/patch/gz-inside.ts) makes the
  * exact compressed bytes again.
  */
+/**
+ * An entry's flag (version 3, beside the header fields of header-fields.ts): its structure, with those fields taken
+ * out, is the `hdr` old entry's, byte for byte, so it is not in the structure frame; the decoder copies the old one.
+ */
+export const STRUCT_SAME = 4;
 /** Delta-coded files up to this size go (v2) into their block's grouped-delta frame, not one frame each. */
 export const GROUP_FILE = 64 << 10;
 

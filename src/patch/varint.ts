@@ -38,6 +38,10 @@ export class VarintReader {
     const u = this.uint();
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
+  /** How many bytes have been read. */
+  get offset(): number {
+    return this.at;
+  }
   get done(): boolean {
     return this.at === this.b.length;
   }

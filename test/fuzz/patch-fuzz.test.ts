@@ -28,6 +28,7 @@ import { dockerArchive, sha } from '../hostile/craft.js';
 import { RSS_LIMIT_MB, measure } from '../hostile/measure.js';
 import { layerOf, readEntries, text } from '../hostile/patch-craft.js';
 import { MAGIC } from '../../src/patch/format.js';
+import { OPS_V3_COLUMNS } from '../../src/patch/op-list.js';
 import { VarintReader, VarintWriter } from '../../src/patch/varint.js';
 import { compress, decompress } from '../../src/patch/zstd.js';
 
@@ -91,20 +92,48 @@ function frames(blob: Buffer): { at: number; raw: number; z: Buffer; end: number
   return out;
 }
 
-/** Changes one varint-level thing in an operation list: a number replaced, one dropped, one added. */
-function mutateOps(ops: Buffer, r: () => number): Buffer {
+/** Changes one number of a list of varints: one replaced, one dropped, one added. */
+function mutateNumbers(b: Buffer, r: () => number): Buffer {
   const nums: number[] = [];
-  const rd = new VarintReader(ops, 'fuzz');
+  const rd = new VarintReader(b, 'fuzz');
   while (!rd.done) nums.push(rd.uint());
   const i = Math.floor(r() * nums.length);
   const k = Math.floor(r() * 3);
-  const special = [0, 1, 2, 3, 4, 5, 511, 512, 8192, 8193, 2 ** 24, 2 ** 31, 2 ** 52];
+  const special = [0, 1, 2, 3, 4, 5, 6, 7, 8, 511, 512, 8192, 8193, 2 ** 24, 2 ** 31, 2 ** 52];
   if (k === 0) nums[i] = r() < 0.5 ? special[Math.floor(r() * special.length)]! : Math.max(0, nums[i]! + Math.floor(r() * 7) - 3);
   else if (k === 1) nums.splice(i, 1);
   else nums.splice(i, 0, Math.floor(r() * 1000));
   const w = new VarintWriter();
   for (const n of nums) w.uint(n);
   return w.bytes();
+}
+
+/**
+ * Changes one varint-level thing in an operation list. Version 3 lists are a head (count, last flag, the trailer's
+ * length in the last block, the columns' lengths) and a column a field: a number of the head or of one column is
+ * changed, and the columns' lengths written again to agree, so the change reaches the decoder's checks.
+ */
+function mutateOps(ops: Buffer, r: () => number, version: number): Buffer {
+  if (version < 3) return mutateNumbers(ops, r);
+  const rd = new VarintReader(ops, 'fuzz');
+  const head = [rd.uint(), rd.uint()];
+  if (head[1] === 1) head.push(rd.uint());
+  const lens = Array.from({ length: OPS_V3_COLUMNS }, () => rd.uint());
+  let at = rd.offset;
+  const cols = lens.map((l) => ops.subarray(at, (at += l)));
+  const nonEmpty = cols.map((c, i) => (c.length ? i : -1)).filter((i) => i >= 0);
+  const w = new VarintWriter();
+  if (r() < 0.25 || !nonEmpty.length) {
+    const h = mutateNumbers(Buffer.from(head.flatMap((n) => { const v = new VarintWriter(); v.uint(n); return [...v.bytes()]; })), r);
+    const hr = new VarintReader(h, 'fuzz');
+    while (!hr.done) w.uint(hr.uint());
+  } else {
+    for (const n of head) w.uint(n);
+    const c = nonEmpty[Math.floor(r() * nonEmpty.length)]!;
+    cols[c] = mutateNumbers(cols[c]!, r);
+  }
+  for (const c of cols) w.uint(c.length);
+  return Buffer.concat([w.bytes(), ...cols]);
 }
 
 /** One mutation of a delta, chosen by `r`: the bytes to write and what was done. */
@@ -166,7 +195,7 @@ function mutate(seed: Buffer, r: () => number): { bytes: Buffer | Entries; how: 
     // the first frame is always one; decode it, change it, compress it again.
     const fs = frames(blob);
     const f = fs[0]!;
-    const ops = mutateOps(decompress(Buffer.from(f.z), f.raw, undefined, 'fuzz'), r);
+    const ops = mutateOps(decompress(Buffer.from(f.z), f.raw, undefined, 'fuzz'), r, Number(blob.toString('latin1', 7, 8)));
     const z = compress(ops, 3);
     const v = new VarintWriter();
     v.uint(ops.length);

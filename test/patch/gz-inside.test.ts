@@ -14,8 +14,7 @@ import { before, describe, it } from 'node:test';
 import { writeTar } from '../helpers/archive.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { VarintReader, VarintWriter } from '../../src/patch/varint.js';
-import { compress, decompress } from '../../src/patch/zstd.js';
+import { layerPatch } from './layer-patch.js';
 
 const dir = scratch('stowage-gz-inside-');
 const p = (n: string) => join(dir, n);
@@ -67,58 +66,11 @@ function readEntries(b: Buffer): { name: string; data: Buffer }[] {
   return out;
 }
 
-function patchBlob(delta: string): { blob: Buffer; rewrite: (out: string, blob: Buffer) => Promise<void> } {
-  const entries = readEntries(readFileSync(delta));
-  const index = JSON.parse(entries[0]!.data.toString());
-  const l = index.layers.find((x: { how: string }) => x.how === 'patch');
-  const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
-  return {
-    blob: Buffer.from(entries[i]!.data),
-    rewrite: async (out, blob) => {
-      l.patch.digest = sha(blob);
-      l.patch.size = blob.length;
-      const copy = [...entries];
-      copy[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
-      copy[0] = { name: copy[0]!.name, data: Buffer.from(JSON.stringify(index)) };
-      await writeTar(out, copy);
-    },
-  };
-}
-
-interface Op { kind: number; dataLen: number; recipe?: number }
-
-/** The first block's operation list (the layers here fit one block), and where its frame ends in the patch. */
-function firstOps(blob: Buffer): { ops: Op[]; raw: Buffer; end: number } {
-  assert.equal(blob.subarray(0, 8).toString(), 'STWPTCH2');
-  let off = 8;
-  const uint = () => {
-    let n = 0;
-    for (let mul = 1; ; mul *= 128) {
-      const c = blob[off++]!;
-      n += (c & 0x7f) * mul;
-      if (c < 0x80) return n;
-    }
-  };
-  const rawLen = uint();
-  const len = uint();
-  const raw = decompress(blob.subarray(off, off + len), rawLen, undefined, 'test');
-  const r = new VarintReader(raw, 'test');
-  const n = r.uint();
-  r.uint();
-  const ops: Op[] = [];
-  for (let k = 0; k < n; k++) {
-    r.uint();
-    if (r.uint() & 2) r.sint();
-    r.uint();
-    const dataLen = r.uint();
-    if (dataLen === 0) { ops.push({ kind: 0, dataLen }); continue; }
-    const kind = r.uint();
-    if (kind === 1 || kind === 2 || kind === 5 || kind === 6) r.uint();
-    const op: Op = { kind, dataLen };
-    if (kind === 6) { op.recipe = r.uint(); r.uint(); }
-    ops.push(op);
-  }
-  return { ops, raw, end: off + len };
+/** The entries' operations of a delta's layer patch (the layers here fit one block). */
+async function opsOf(delta: string, base: string) {
+  const lp = await layerPatch(delta, base);
+  assert.equal(lp.version, 3, 'delta --patch writes version 3');
+  return lp.blocks.flatMap((b) => b.ops);
 }
 
 let target: Buffer;
@@ -151,11 +103,11 @@ before(async () => {
 const layersOf = (path: string) => readEntries(readFileSync(path)).filter((e) => e.name.endsWith('.tar')).map((e) => e.data);
 
 describe('gzip files inside layers', () => {
-  it('codes changed gzip -9n files as their content, much smaller, and rebuilds the layer bit for bit', () => {
+  it('codes changed gzip -9n files as their content, much smaller, and rebuilds the layer bit for bit', async () => {
     const r = stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('gz.patch')]);
     assert.equal(r.status, 0, r.stderr);
-    const { blob } = patchBlob(p('gz.patch'));
-    const { ops } = firstOps(blob);
+    const { blob } = await layerPatch(p('gz.patch'), p('base.tar'));
+    const ops = await opsOf(p('gz.patch'), p('base.tar'));
     const gz = ops.filter((o) => o.kind === 6);
     assert.equal(gz.length, 4, 'the four changelogs are coded as gzip content');
     assert.ok(gz.every((o) => o.recipe === 9), 'by GNU gzip -9n');
@@ -166,11 +118,10 @@ describe('gzip files inside layers', () => {
     assert.ok(layersOf(p('gz-out.tar')).some((l) => l.equals(target)), 'the rebuilt layer is the target layer, byte for byte');
   });
 
-  it('codes a .gz no recipe reproduces (Node\'s zlib) as before, and rebuilds it', () => {
+  it('codes a .gz no recipe reproduces (Node\'s zlib) as before, and rebuilds it', async () => {
     const r = stowage(['delta', p('ztarget.tar'), '--base', p('zbase.tar'), '--patch', '-o', p('z.patch')]);
     assert.equal(r.status, 0, r.stderr);
-    const { blob } = patchBlob(p('z.patch'));
-    const { ops } = firstOps(blob);
+    const ops = await opsOf(p('z.patch'), p('zbase.tar'));
     const file = ops.find((o) => o.dataLen > 1000)!;
     assert.ok(file.kind === 3 || file.kind === 4, `a literal, as before (kind ${file.kind})`);
     const a = stowage(['apply', p('z.patch'), '--base', p('zbase.tar'), '-o', p('z-out.tar')]);
@@ -181,41 +132,11 @@ describe('gzip files inside layers', () => {
   for (const [what, to, msg] of [['another level', 8, /corrupt patch \(GNU gzip 1\.12 -8n makes \d+ bytes of a file of \d+\)|rebuilds sha256:[0-9a-f]{64}/], ['an unknown recipe', 10, /corrupt patch \(gzip recipe 10, which stowage does not know\)/]] as const) {
     it(`refuses a patch whose recipe was altered to ${what}, in one line`, async () => {
       if (!existsSync(p('gz.patch'))) assert.equal(stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('gz.patch')]).status, 0);
-      const { blob, rewrite } = patchBlob(p('gz.patch'));
-      const { raw, end } = firstOps(blob);
-      // Re-walk the list, writing it again with the first kind-6 entry's recipe changed.
-      const r = new VarintReader(raw, 'test');
-      const w = new VarintWriter();
-      const n = r.uint();
-      w.uint(n);
-      w.uint(r.uint());
-      let done = false;
-      for (let k = 0; k < n; k++) {
-        w.uint(r.uint());
-        const flags = r.uint();
-        w.uint(flags);
-        if (flags & 2) w.sint(r.sint());
-        w.uint(r.uint());
-        const dataLen = r.uint();
-        w.uint(dataLen);
-        if (dataLen === 0) continue;
-        const kind = r.uint();
-        w.uint(kind);
-        if (kind === 1 || kind === 2 || kind === 5 || kind === 6) w.uint(r.uint());
-        if (kind === 6) {
-          const recipe = r.uint();
-          w.uint(done ? recipe : to);
-          done = true;
-          w.uint(r.uint());
-        }
-      }
-      if (r.done === false) w.uint(r.uint()); // the trailer length
-      const ops = w.bytes();
-      const head = new VarintWriter();
-      const z = compress(ops, 19);
-      head.uint(ops.length);
-      head.uint(z.length);
-      await rewrite(p(`alt-${to}.patch`), Buffer.concat([blob.subarray(0, 8), head.bytes(), z, blob.subarray(end)]));
+      const lp = await layerPatch(p('gz.patch'), p('base.tar'));
+      // The first kind-6 entry's recipe changed, the operation list coded again by the coder itself.
+      const op = lp.blocks.flatMap((b) => b.ops).find((o) => o.kind === 6)!;
+      op.recipe = to;
+      await lp.rewrite(p(`alt-${to}.patch`), lp.recode());
       const a = stowage(['apply', p(`alt-${to}.patch`), '--base', p('base.tar'), '-o', p(`alt-${to}-out.tar`)]);
       assert.equal(a.status, 1, a.stderr);
       assert.match(oneLineError(a), msg);

@@ -1,9 +1,11 @@
 /**
- * Layer patch versions: delta --patch writes version 2 (STWPTCH2: a block's small delta-coded files in one frame
- * against their old files), apply reads it and still reads version 1 (STWPTCH1, three frames a block), both bit for
- * bit. The version 1 patch is the version 2 one with its (empty) fourth frames taken out, which is exactly what the
- * version 1 encoder wrote for a layer without small delta-coded files. A version 1 patch that uses the version 2
- * kind is refused in one line.
+ * Layer patch versions: delta --patch writes version 3 (STWPTCH3: the operation lists coded against the old entries'
+ * lengths, a column a field; an unchanged header not sent), apply reads it and still reads version 2 (STWPTCH2,
+ * which STOWAGE_PATCH_VERSION=2 makes the encoder write: a block's small delta-coded files in one frame against
+ * their old files) and version 1 (STWPTCH1, three frames a block), all bit for bit. The version 1 patch is the
+ * version 2 one with its (empty) fourth frames taken out, which is exactly what the version 1 encoder wrote for a
+ * layer without small delta-coded files. A version 1 patch that uses the version 2 kind, and a version 2 patch that
+ * uses version 3's flag, are refused in one line.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -15,9 +17,8 @@ import { writeTar } from '../helpers/archive.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { seeded } from '../helpers/registry.js';
-import { SEGMENT } from '../../src/patch/format.js';
-import { VarintReader } from '../../src/patch/varint.js';
-import { decompress } from '../../src/patch/zstd.js';
+import { DATA, STRUCT_SAME } from '../../src/patch/format.js';
+import { layerPatch, readEntries, type LayerPatch } from './layer-patch.js';
 
 const dir = scratch('stowage-patch-versions-');
 const p = (n: string) => join(dir, n);
@@ -49,96 +50,18 @@ async function archive(path: string, layer: Buffer, tag: string): Promise<void> 
   ]);
 }
 
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
-/** The layer patch blob of a delta, and a function writing the delta again with another blob in its place. */
-function patchBlob(delta: string): { blob: Buffer; rewrite: (out: string, blob: Buffer) => Promise<void> } {
-  const entries = readEntries(readFileSync(delta));
-  const index = JSON.parse(entries[0]!.data.toString());
-  const l = index.layers.find((x: { how: string }) => x.how === 'patch');
-  const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
-  return {
-    blob: Buffer.from(entries[i]!.data),
-    rewrite: async (out, blob) => {
-      l.patch.digest = sha(blob);
-      l.patch.size = blob.length;
-      const copy = [...entries];
-      copy[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
-      copy[0] = { name: copy[0]!.name, data: Buffer.from(JSON.stringify(index)) };
-      await writeTar(out, copy);
-    },
-  };
-}
-
-interface Frame { bytes: Buffer; raw: number; z: Buffer }
-
-/** The frames of a version 2 layer patch, block by block: [ops, structure, literals, grouped, ...segments]. */
-function blocks(blob: Buffer): { frames: Frame[]; grouped: number }[] {
-  assert.equal(blob.subarray(0, 8).toString(), 'STWPTCH2');
-  let off = 8;
-  const uint = () => {
-    let n = 0;
-    for (let mul = 1; ; mul *= 128) {
-      const c = blob[off++]!;
-      n += (c & 0x7f) * mul;
-      if (c < 0x80) return n;
-    }
-  };
-  const frame = (): Frame => {
-    const start = off;
-    const raw = uint();
-    const len = uint();
-    off += len;
-    return { bytes: blob.subarray(start, off), raw, z: blob.subarray(off - len, off) };
-  };
-  const out: { frames: Frame[]; grouped: number }[] = [];
-  for (;;) {
-    const frames = [frame(), frame(), frame(), frame()];
-    const ops = new VarintReader(decompress(frames[0]!.z, frames[0]!.raw, undefined, 'test'), 'test');
-    const n = ops.uint();
-    const last = ops.uint();
-    let segments = 0;
-    let grouped = 0;
-    for (let k = 0; k < n; k++) {
-      ops.uint();
-      const flags = ops.uint();
-      if (flags & 2) ops.sint();
-      ops.uint();
-      const dataLen = ops.uint();
-      if (dataLen === 0) continue;
-      const kind = ops.uint();
-      if (kind === 1 || kind === 2 || kind === 5) ops.uint();
-      if (kind === 2 || kind === 4) segments += Math.ceil(dataLen / SEGMENT);
-      if (kind === 5) grouped++;
-    }
-    for (let s = 0; s < segments; s++) frames.push(frame());
-    out.push({ frames, grouped });
-    if (last) break;
-  }
-  assert.equal(off, blob.length, 'the blocks account for every byte of the patch');
-  return out;
-}
-
 /** The same patch in version 1: the magic, and every block without its fourth frame (which must be empty). */
-function toV1(blob: Buffer): Buffer {
+function toV1(lp: LayerPatch): Buffer {
+  assert.equal(lp.version, 2);
   const out: Buffer[] = [Buffer.from('STWPTCH1')];
-  for (const b of blocks(blob)) {
+  for (const b of lp.blocks) {
     assert.equal(b.frames[3]!.raw, 0, 'no grouped deltas in a version 1 patch');
     out.push(...b.frames.filter((_, i) => i !== 3).map((f) => f.bytes));
   }
   return Buffer.concat(out);
 }
+
+const V2 = { STOWAGE_PATCH_VERSION: '2' };
 
 /** The layer tars of a docker archive apply wrote. */
 function layersOf(archivePath: string): Buffer[] {
@@ -165,36 +88,74 @@ before(async () => {
 });
 
 describe('layer patch versions', () => {
-  it('writes version 2 with the small delta-coded files in one frame, and rebuilds the layer bit for bit', () => {
+  it('writes version 3: unchanged entries cost no structure and no lengths; rebuilds the layer bit for bit', async () => {
     assert.equal(stowage(['delta', p('small-target.tar'), '--base', p('small-base.tar'), '--patch', '-o', p('small.patch')]).status, 0);
-    const bs = blocks(patchBlob(p('small.patch')).blob);
-    assert.equal(bs.reduce((n, b) => n + b.grouped, 0), 20, 'the twenty changed config files are grouped');
-    assert.ok(bs[0]!.frames[3]!.raw >= 20 * 150 * 40, 'the grouped frame holds their bytes');
+    const lp = await layerPatch(p('small.patch'), p('small-base.tar'));
+    assert.equal(lp.version, 3);
+    const ops = lp.blocks.flatMap((b) => b.ops);
+    assert.equal(ops.filter((o) => o.kind === DATA.GROUPED).length, 20, 'the twenty changed config files are grouped');
+    // Every entry's header is the old one's but for the changed files' sizes (and so checksums: taken out anyway).
+    const sent = ops.filter((o) => !(o.flags & STRUCT_SAME));
+    assert.ok(sent.length <= 2, `${sent.length} structures sent (the 200 KB file's header, whose size changed, and the next one's, after its padding)`);
+    assert.ok(lp.blocks[0]!.frames[1]!.raw <= 1024 + 2 * 10240, 'the structure frame holds little beyond the trailer');
     const r = stowage(['apply', p('small.patch'), '--base', p('small-base.tar'), '-o', p('small-out.tar')]);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(layersOf(p('small-out.tar')).some((l) => l.equals(smallTarget)), 'the rebuilt layer is the target layer, byte for byte');
   });
 
+  it('reads version 2 (with the small delta-coded files in one frame) and rebuilds the layer bit for bit', async () => {
+    assert.equal(stowage(['delta', p('small-target.tar'), '--base', p('small-base.tar'), '--patch', '-o', p('small-v2.patch')], { env: V2 }).status, 0);
+    const lp = await layerPatch(p('small-v2.patch'), p('small-base.tar'));
+    assert.equal(lp.version, 2);
+    assert.equal(lp.blocks.flatMap((b) => b.ops).filter((o) => o.kind === DATA.GROUPED).length, 20, 'the twenty changed config files are grouped');
+    assert.ok(lp.blocks[0]!.frames[3]!.raw >= 20 * 150 * 40, 'the grouped frame holds their bytes');
+    const r = stowage(['apply', p('small-v2.patch'), '--base', p('small-base.tar'), '-o', p('small-v2-out.tar')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(layersOf(p('small-v2-out.tar')).some((l) => l.equals(smallTarget)), 'the rebuilt layer is the target layer, byte for byte');
+  });
+
   it('reads a version 1 patch (three frames a block) and rebuilds the same layer', async () => {
-    assert.equal(stowage(['delta', p('big-target.tar'), '--base', p('big-base.tar'), '--patch', '-o', p('big.patch')]).status, 0);
-    const { blob, rewrite } = patchBlob(p('big.patch'));
-    assert.ok(blocks(blob).some((b) => b.frames.length > 4), 'the big file is coded in segments of its own');
-    const v1 = toV1(blob);
+    assert.equal(stowage(['delta', p('big-target.tar'), '--base', p('big-base.tar'), '--patch', '-o', p('big.patch')], { env: V2 }).status, 0);
+    const lp = await layerPatch(p('big.patch'), p('big-base.tar'));
+    assert.ok(lp.blocks.some((b) => b.frames.length > 4), 'the big file is coded in segments of its own');
+    const v1 = toV1(lp);
     assert.equal(v1.subarray(0, 8).toString(), 'STWPTCH1');
-    assert.ok(v1.length < blob.length);
-    await rewrite(p('big-v1.patch'), v1);
+    assert.ok(v1.length < lp.blob.length);
+    await lp.rewrite(p('big-v1.patch'), v1);
     const r = stowage(['apply', p('big-v1.patch'), '--base', p('big-base.tar'), '-o', p('big-v1-out.tar')]);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(layersOf(p('big-v1-out.tar')).some((l) => l.equals(bigTarget)), 'the version 1 patch rebuilds the target layer, byte for byte');
   });
 
+  it('makes the same layer from version 3 as from version 2, smaller', async () => {
+    assert.equal(stowage(['delta', p('big-target.tar'), '--base', p('big-base.tar'), '--patch', '-o', p('big-v3.patch')]).status, 0);
+    const v3 = await layerPatch(p('big-v3.patch'), p('big-base.tar'));
+    const v2 = await layerPatch(p('big.patch'), p('big-base.tar'));
+    assert.equal(v3.version, 3);
+    assert.ok(v3.blob.length < v2.blob.length, `version 3 ${v3.blob.length} bytes, version 2 ${v2.blob.length}`);
+    const r = stowage(['apply', p('big-v3.patch'), '--base', p('big-base.tar'), '-o', p('big-v3-out.tar')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(layersOf(p('big-v3-out.tar')).some((l) => l.equals(bigTarget)));
+  });
+
   it('refuses a version 1 patch that uses the grouped kind of version 2, in one line', async () => {
-    if (!existsSync(p('small.patch'))) assert.equal(stowage(['delta', p('small-target.tar'), '--base', p('small-base.tar'), '--patch', '-o', p('small.patch')]).status, 0);
-    const { blob, rewrite } = patchBlob(p('small.patch'));
-    await rewrite(p('mixed.patch'), Buffer.concat([Buffer.from('STWPTCH1'), blob.subarray(8)]));
+    if (!existsSync(p('small-v2.patch'))) assert.equal(stowage(['delta', p('small-target.tar'), '--base', p('small-base.tar'), '--patch', '-o', p('small-v2.patch')], { env: V2 }).status, 0);
+    const lp = await layerPatch(p('small-v2.patch'), p('small-base.tar'));
+    await lp.rewrite(p('mixed.patch'), Buffer.concat([Buffer.from('STWPTCH1'), lp.blob.subarray(8)]));
     const r = stowage(['apply', p('mixed.patch'), '--base', p('small-base.tar'), '-o', p('mixed-out.tar')]);
     assert.equal(r.status, 1);
     assert.match(oneLineError(r), /corrupt patch \(data kind 5\)/);
     assert.equal(existsSync(p('mixed-out.tar')), false);
+  });
+
+  it('refuses a version 2 patch that uses the copied-structure flag of version 3, in one line', async () => {
+    if (!existsSync(p('small-v2.patch'))) assert.equal(stowage(['delta', p('small-target.tar'), '--base', p('small-base.tar'), '--patch', '-o', p('small-v2.patch')], { env: V2 }).status, 0);
+    const lp = await layerPatch(p('small-v2.patch'), p('small-base.tar'));
+    lp.blocks[0]!.ops.find((o) => o.hdr >= 0)!.flags |= STRUCT_SAME;
+    await lp.rewrite(p('flag.patch'), lp.recode());
+    const r = stowage(['apply', p('flag.patch'), '--base', p('small-base.tar'), '-o', p('flag-out.tar')]);
+    assert.equal(r.status, 1);
+    assert.match(oneLineError(r), /corrupt patch \(header field flags\)/);
+    assert.equal(existsSync(p('flag-out.tar')), false);
   });
 });
