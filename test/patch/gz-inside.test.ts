@@ -7,11 +7,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
+import { gnuTarLayer, layerOf as layerOfTar } from '../helpers/build-layer.js';
+import { patchBlob } from '../helpers/delta-edit.js';
+import { tarEntries } from '../helpers/tar-entries.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { VarintReader, VarintWriter } from '../../src/patch/varint.js';
@@ -19,7 +22,6 @@ import { compress, decompress } from '../../src/patch/zstd.js';
 
 const dir = scratch('stowage-gz-inside-');
 const p = (n: string) => join(dir, n);
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A Debian-like changelog: `entries` stanzas, the newest first. */
 function changelog(pkg: string, entries: number, from = 0): string {
@@ -34,55 +36,13 @@ function changelog(pkg: string, entries: number, from = 0): string {
 /** `text` as `gzip -9n` writes it (the real GNU gzip). */
 const gnuGz = (text: string) => execFileSync('gzip', ['-9n'], { input: text, maxBuffer: 64 << 20 });
 
-function layerOf(files: Record<string, Buffer>, name: string): Buffer {
-  const root = p(`${name}-root`);
-  for (const [f, data] of Object.entries(files)) {
-    mkdirSync(join(root, f, '..'), { recursive: true });
-    writeFileSync(join(root, f), data);
-  }
-  execFileSync('tar', ['--sort=name', '--format=gnu', '--numeric-owner', '--mtime=@1700000000', '-C', root, '-cf', p(`${name}.tar`), '.']);
-  return readFileSync(p(`${name}.tar`));
-}
+/** A layer GNU tar wrote from these files (its own work folder under `name`). */
+const layerOf = (record: Record<string, string | Buffer>, name: string) => gnuTarLayer(record, p(name));
 
+/** A docker archive of one image of one layer. */
 async function archive(path: string, layer: Buffer, tag: string): Promise<void> {
-  const diffId = sha(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'x' }] }));
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${sha(config).slice(7)}.json`, RepoTags: [tag], Layers: [`${diffId.slice(7)}.tar`] }]) },
-    { name: `${sha(config).slice(7)}.json`, data: config },
-    { name: `${diffId.slice(7)}.tar`, data: layer },
-  ]);
-}
-
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
-function patchBlob(delta: string): { blob: Buffer; rewrite: (out: string, blob: Buffer) => Promise<void> } {
-  const entries = readEntries(readFileSync(delta));
-  const index = JSON.parse(entries[0]!.data.toString());
-  const l = index.layers.find((x: { how: string }) => x.how === 'patch');
-  const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
-  return {
-    blob: Buffer.from(entries[i]!.data),
-    rewrite: async (out, blob) => {
-      l.patch.digest = sha(blob);
-      l.patch.size = blob.length;
-      const copy = [...entries];
-      copy[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
-      copy[0] = { name: copy[0]!.name, data: Buffer.from(JSON.stringify(index)) };
-      await writeTar(out, copy);
-    },
-  };
+  const img = buildImage([await layerOfTar(layer)], { tags: [tag], history: () => ({ created_by: 'x' }) });
+  await writeDockerArchive(path, [img], { manifestFirst: true });
 }
 
 interface Op { kind: number; dataLen: number; recipe?: number }
@@ -148,7 +108,7 @@ before(async () => {
   await archive(p('ztarget.tar'), zlibTarget, 'v/z:2');
 });
 
-const layersOf = (path: string) => readEntries(readFileSync(path)).filter((e) => e.name.endsWith('.tar')).map((e) => e.data);
+const layersOf = (path: string) => tarEntries(path).filter((e) => e.name.endsWith('.tar')).map((e) => e.data);
 
 describe('gzip files inside layers', () => {
   it('codes changed gzip -9n files as their content, much smaller, and rebuilds the layer bit for bit', () => {

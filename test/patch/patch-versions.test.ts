@@ -6,22 +6,22 @@
  * kind is refused in one line.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
+import { gnuTarLayer, layerOf as layerOfTar, seeded } from '../helpers/build-layer.js';
+import { patchBlob } from '../helpers/delta-edit.js';
+import { tarEntries } from '../helpers/tar-entries.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { seeded } from '../helpers/registry.js';
 import { SEGMENT } from '../../src/patch/format.js';
 import { VarintReader } from '../../src/patch/varint.js';
 import { decompress } from '../../src/patch/zstd.js';
 
 const dir = scratch('stowage-patch-versions-');
 const p = (n: string) => join(dir, n);
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 function text(seed: string, lines: number, changed = -1): string {
   const out: string[] = [];
@@ -29,56 +29,13 @@ function text(seed: string, lines: number, changed = -1): string {
   return out.join('\n') + '\n';
 }
 
-function layerOf(files: Record<string, string | Buffer>, name: string): Buffer {
-  const root = p(`${name}-root`);
-  for (const [f, data] of Object.entries(files)) {
-    mkdirSync(join(root, f, '..'), { recursive: true });
-    writeFileSync(join(root, f), data);
-  }
-  execFileSync('tar', ['--sort=name', '--format=gnu', '--numeric-owner', '--mtime=@1700000000', '-C', root, '-cf', p(`${name}.tar`), '.']);
-  return readFileSync(p(`${name}.tar`));
-}
+/** A layer GNU tar wrote from these files (its own work folder under `name`). */
+const layerOf = (record: Record<string, string | Buffer>, name: string) => gnuTarLayer(record, p(name));
 
+/** A docker archive of one image of one layer. */
 async function archive(path: string, layer: Buffer, tag: string): Promise<void> {
-  const diffId = sha(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'x' }] }));
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${sha(config).slice(7)}.json`, RepoTags: [tag], Layers: [`${diffId.slice(7)}.tar`] }]) },
-    { name: `${sha(config).slice(7)}.json`, data: config },
-    { name: `${diffId.slice(7)}.tar`, data: layer },
-  ]);
-}
-
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
-/** The layer patch blob of a delta, and a function writing the delta again with another blob in its place. */
-function patchBlob(delta: string): { blob: Buffer; rewrite: (out: string, blob: Buffer) => Promise<void> } {
-  const entries = readEntries(readFileSync(delta));
-  const index = JSON.parse(entries[0]!.data.toString());
-  const l = index.layers.find((x: { how: string }) => x.how === 'patch');
-  const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
-  return {
-    blob: Buffer.from(entries[i]!.data),
-    rewrite: async (out, blob) => {
-      l.patch.digest = sha(blob);
-      l.patch.size = blob.length;
-      const copy = [...entries];
-      copy[i] = { name: `blobs/sha256/${l.patch.digest.slice(7)}`, data: blob };
-      copy[0] = { name: copy[0]!.name, data: Buffer.from(JSON.stringify(index)) };
-      await writeTar(out, copy);
-    },
-  };
+  const img = buildImage([await layerOfTar(layer)], { tags: [tag], history: () => ({ created_by: 'x' }) });
+  await writeDockerArchive(path, [img], { manifestFirst: true });
 }
 
 interface Frame { bytes: Buffer; raw: number; z: Buffer }
@@ -142,7 +99,7 @@ function toV1(blob: Buffer): Buffer {
 
 /** The layer tars of a docker archive apply wrote. */
 function layersOf(archivePath: string): Buffer[] {
-  return readEntries(readFileSync(archivePath)).filter((e) => e.name.endsWith('.tar')).map((e) => e.data);
+  return tarEntries(archivePath).filter((e) => e.name.endsWith('.tar')).map((e) => e.data);
 }
 
 let smallTarget: Buffer;

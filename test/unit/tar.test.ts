@@ -7,7 +7,7 @@ import { FileByteSource, StreamByteSource } from '../../src/tar/bytesource.js';
 import { BLOCK, encodeHeader, parseNumeric } from '../../src/tar/header.js';
 import { readTar } from '../../src/tar/reader.js';
 import { indexTarFile } from '../../src/fs/tar-tree.js';
-import { writeTar } from '../helpers/archive.js';
+import { dir as dirEntry, symlink, writeTar } from '../helpers/build-layer.js';
 import { scratch } from '../helpers/paths.js';
 
 async function list(file: string): Promise<{ name: string; type: string; size: number; linkname: string; data: string }[]> {
@@ -115,8 +115,8 @@ describe('tar writer', () => {
     await writeTar(f, [
       { name: long, data: 'L' },
       { name: 'ünï/名前.txt', data: 'U' },
-      { name: 'link', symlink: 'z'.repeat(120) },
-      { name: 'dir', dir: true },
+      symlink('link', 'z'.repeat(120)),
+      dirEntry('dir'),
     ]);
     const listing = execFileSync('tar', ['-tvf', f]).toString();
     assert.match(listing, new RegExp(long.replace(/[.]/g, '\\.')));
