@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { BASE, LONG, buildTestImages, busyboxRootfs } from '../helpers/images.js';
 import { scratch } from '../helpers/paths.js';
 import { docker, run } from '../helpers/peers.js';
-import { dir, file, hardlink, imageArchive, layer, whiteout } from './fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { dir, file, hardlink, tarOf, whiteout } from '../helpers/build-layer.js';
 
 export const FS_IMAGE = 'stowage-fs/layers:1';
 
@@ -59,9 +60,9 @@ export function busyboxLayer(): Buffer {
 export async function crossLayerLinksImage(path: string): Promise<void> {
   await imageArchive(path, [
     busyboxLayer(),
-    await layer([dir('lib'), file('lib/a.so', 'library a\n'), file('lib/b.so', 'library b\n'), file('t2', '123\n')]),
-    await layer([hardlink('t1', 't2'), hardlink('t3', 't1'), hardlink('lib/a-link.so', 'lib/a.so'), hardlink('lib/b-link.so', 'lib/b.so')]),
-    await layer([file('t1', '456\n'), whiteout('lib/.wh.a.so'), file('lib/b.so', 'new b\n')]),
+    await tarOf([dir('lib'), file('lib/a.so', 'library a\n'), file('lib/b.so', 'library b\n'), file('t2', '123\n')]),
+    await tarOf([hardlink('t1', 't2'), hardlink('t3', 't1'), hardlink('lib/a-link.so', 'lib/a.so'), hardlink('lib/b-link.so', 'lib/b.so')]),
+    await tarOf([file('t1', '456\n'), whiteout('lib/a.so'), file('lib/b.so', 'new b\n')]),
   ], { tag: 'stowage-fs/xlinks:1', config: { config: { Cmd: ['/bin/sh'] } } });
 }
 
@@ -72,9 +73,9 @@ export async function crossLayerLinksImage(path: string): Promise<void> {
 export async function recreatedDirImage(path: string): Promise<void> {
   await imageArchive(path, [
     busyboxLayer(),
-    await layer([dir('d'), file('d/from-base', 'base\n'), dir('e'), file('e/old', 'old\n')]),
-    await layer([whiteout('.wh.d'), file('e', 'e is a file now\n')]),
-    await layer([dir('d'), file('d/new', 'new\n'), dir('e'), file('e/again', 'again\n')]),
+    await tarOf([dir('d'), file('d/from-base', 'base\n'), dir('e'), file('e/old', 'old\n')]),
+    await tarOf([whiteout('d'), file('e', 'e is a file now\n')]),
+    await tarOf([dir('d'), file('d/new', 'new\n'), dir('e'), file('e/again', 'again\n')]),
   ], { tag: 'stowage-fs/recreated:1', config: { config: { Cmd: ['/bin/sh'] } } });
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chainIds } from '../../src/oci/identities.js';
 import { v1LayerIds } from '../../src/oci/v1id.js';
 import type { Digest } from '../../src/oci/digest.js';
-import { dir, file, sha, symlink, writeTar, type BuiltLayer, type Compression, type LayerEntry } from './build-layer.js';
+import { dir, file, layerOf, sha, symlink, writeTar, type BuiltLayer, type Compression, type LayerEntry, type Storage } from './build-layer.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -273,4 +273,22 @@ export async function writeOciArchive(path: string, refs: OciRef[], o: { mtime?:
   const layout = layoutOf(refs);
   await writeTar(path, layout.entries, o);
   return layout;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The common case in one call
+
+export interface ImageArchiveOptions extends ImageOptions, DockerArchiveOptions {
+  /** How each layer tar is stored (default uncompressed); layers given already built are kept as they are. */
+  storage?: Storage | ((tar: Buffer, i: number) => Storage);
+  /** One tag (default `crafted/image:1` when `tags` is not given either). */
+  tag?: string;
+}
+
+/** A docker archive of one image of these layers (tars, or layers already built); returns the image. */
+export async function imageArchive(path: string, layers: (Buffer | BuiltLayer)[], o: ImageArchiveOptions = {}): Promise<BuiltImage> {
+  const built = await Promise.all(layers.map((l, i) => (Buffer.isBuffer(l) ? layerOf(l, typeof o.storage === 'function' ? o.storage(l, i) : o.storage ?? 'none') : l)));
+  const img = buildImage(built, { ...o, tags: o.tags ?? [o.tag ?? 'crafted/image:1'] });
+  await writeDockerArchive(path, [img], o);
+  return img;
 }
