@@ -4,9 +4,9 @@
  * what docker's builder never writes (hard links to a file of a lower layer) or cannot load.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE, LONG, buildTestImages, busyboxRootfs } from '../helpers/images.js';
+import { LONG, buildOnBase, busyboxRootfs } from '../helpers/images.js';
 import { scratch } from '../helpers/paths.js';
 import { docker, run } from '../helpers/peers.js';
 import { imageArchive } from '../helpers/build-image.js';
@@ -26,10 +26,7 @@ let built = false;
  */
 export function buildFsImage(): void {
   if (built) return;
-  buildTestImages();
-  const ctx = scratch('stowage-fs-ctx-');
-  writeFileSync(join(ctx, 'Dockerfile'), [
-    `FROM ${BASE}`,
+  buildOnBase(FS_IMAGE, [
     'RUN mkdir -p /data/dir/sub /data/opq /data/keep /data/sticky /data/private /y && echo a > /data/a.txt && echo b > /data/dir/sub/b.txt' +
       ' && echo o1 > /data/opq/old && echo 123 > /t2 && echo x > /x && echo in-y > /y/f && echo suid > /data/suid' +
       ` && ${bb('chmod')} 4755 /data/suid && ${bb('chmod')} 2755 /data/keep && ${bb('chmod')} 1777 /data/sticky && ${bb('chmod')} 700 /data/private` +
@@ -40,9 +37,7 @@ export function buildFsImage(): void {
     'RUN echo 456 > /t1 && rm /data/a.txt && rm -rf /data/dir && rm -rf /data/opq && mkdir /data/opq && echo o2 > /data/opq/new' +
       ' && rm /x && mkdir /x && echo in > /x/f && rm -rf /y && echo now-a-file > /y && rm /data/suid && rm /bin/true',
     'RUN rm -rf /x && echo back > /x && rm -rf /y && mkdir /y && echo again > /y/g',
-    '',
-  ].join('\n'));
-  docker(['build', '-q', '-t', FS_IMAGE, ctx]);
+  ]);
   built = true;
 }
 
