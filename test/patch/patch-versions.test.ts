@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
-import { gnuTarLayer, layerOf as layerOfTar, seeded } from '../helpers/build-layer.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { gnuTarLayer, seeded } from '../helpers/build-layer.js';
 import { patchBlob } from '../helpers/delta-edit.js';
 import { tarEntries } from '../helpers/tar-entries.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
@@ -33,10 +33,7 @@ function text(seed: string, lines: number, changed = -1): string {
 const layerOf = (record: Record<string, string | Buffer>, name: string) => gnuTarLayer(record, p(name));
 
 /** A docker archive of one image of one layer. */
-async function archive(path: string, layer: Buffer, tag: string): Promise<void> {
-  const img = buildImage([await layerOfTar(layer)], { tags: [tag], history: () => ({ created_by: 'x' }) });
-  await writeDockerArchive(path, [img], { manifestFirst: true });
-}
+const archive = (path: string, layer: Buffer, tag: string) => imageArchive(path, [layer], { tag, history: () => ({ created_by: 'x' }), manifestFirst: true });
 
 interface Frame { bytes: Buffer; raw: number; z: Buffer }
 
