@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
@@ -339,4 +339,3 @@ function ensurePatch(): void {
   if (!existsSync(p('d.patch'))) assert.equal(stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('d.patch')]).status, 0);
 }
 
-void truncateSync;
