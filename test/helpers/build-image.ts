@@ -1,7 +1,7 @@
 /**
  * The test tree's one image builder: images from layers (build-layer.ts), written as a docker archive in either
  * layout `docker save` writes (Docker <= 24's legacy `<v1id>/layer.tar`, Docker 25+'s OCI layout with manifest.json),
- * in the flat `<digest>.tar` naming skopeo and `stowage export` write, as an OCI layout or an OCI archive (images or
+ * in the flat `<digest>.tar` naming skopeo writes, as an OCI layout or an OCI archive (images or
  * indexes of images), with OCI or Docker schema 2 manifests. Every digest is computed here with node:crypto from the
  * bytes written, so a test compares what stowage reports with these, never with what stowage computed. Pushing to a
  * registry is push-image.ts.
@@ -93,9 +93,6 @@ export function manifestOf(img: BuiltImage, o: ManifestOptions = {}): BuiltManif
   return { bytes, digest: sha(bytes), mediaType };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Tar files
-
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const hex = (d: string) => d.slice(7);
 const splitTag = (t: string) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)] as const;
@@ -106,7 +103,7 @@ const splitTag = (t: string) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastI
 export interface DockerArchiveOptions {
   /**
    * `flat` (default): `<blob hex>.tar` layers (`.tar.gz`, `.tar.zst` when stored compressed), `<image id>.json`,
-   * manifest.json, as skopeo and `stowage export` write. `legacy`: Docker 20.10-24's `docker save`, `<v1id>/` with
+   * manifest.json, as skopeo writes. `legacy`: Docker 20.10-24's `docker save`, `<v1id>/` with
    * VERSION, json and layer.tar, a layer already written for an earlier image stored as a symlink to it, and
    * `repositories`. `docker25`: Docker 25+'s, an OCI layout plus manifest.json (and, from the classic store,
    * `repositories` and LayerSources).
