@@ -6,56 +6,33 @@
  * digest (asked of both registries over HTTP), with the site's own v1 blobs as the bases.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DOCKER_MANIFEST, buildImage, writeOciLayout } from '../helpers/build-image.js';
+import { layerOf } from '../helpers/build-layer.js';
 import { json, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
 import { APPS, buildRelease, type ReleaseImage } from '../helpers/release.js';
+import { tarFiles } from '../helpers/tar-entries.js';
 import { GO_SKIP, buildGzipper, goGzipped } from '../recipes/go-reference.js';
 
 const tmp = scratch('stowage-bundle-exact-');
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const ok = (args: string[]) => {
   const r = stowage(args);
   assert.equal(r.status, 0, `stowage ${args.join(' ')}: ${r.stderr}`);
   return r;
 };
 
-/** The entries of a docker save archive (small: the test release), by name. */
-function entries(file: string): Map<string, Buffer> {
-  const b = readFileSync(file);
-  const out = new Map<string, Buffer>();
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.set(name, b.subarray(at + 512, at + 512 + size));
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
 /** The image of a release archive as `docker push` would store it: Go-gzip'd layers, a Docker manifest; in a layout. */
-function pushedLayout(img: ReleaseImage, dir: string, gz: string): string {
-  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
-  const e = entries(img.archive);
-  const put = (b: Buffer) => { writeFileSync(join(dir, 'blobs/sha256', sha(b).slice(7)), b); return sha(b); };
-  const config = e.get(`${img.imageId.slice(7)}.json`)!;
-  const blobs = img.diffIds.map((d) => goGzipped(gz, e.get(`${d.slice(7)}.tar`)!, 6));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: DOCKER_MANIFEST,
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: put(config) },
-    layers: blobs.map((b) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: b.length, digest: put(b) })),
-  }, null, 3));
-  const digest = put(manifest);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: DOCKER_MANIFEST, digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'x' } }] }));
-  return digest;
+async function pushedLayout(img: ReleaseImage, dir: string, gz: string): Promise<string> {
+  const e = tarFiles(img.archive);
+  const layers = await Promise.all(img.diffIds.map((d) => {
+    const tar = e.get(`${d.slice(7)}.tar`)!;
+    return layerOf(tar, { stored: goGzipped(gz, tar, 6) });
+  }));
+  const image = buildImage(layers, { configBytes: e.get(`${img.imageId.slice(7)}.json`)! });
+  return writeOciLayout(dir, [{ image, ref: 'x', manifest: { kind: 'docker', indent: 3 } }]).digests[0]!;
 }
 
 async function served(reg: Registry, repo: string, tag: string): Promise<string | null> {
@@ -74,7 +51,7 @@ describe('a bundle into a site registry arrives with upstream\'s digests', { ski
     for (const v of [1, 2] as const) {
       for (const a of APPS) {
         const dir = join(tmp, `layout-${a}-${v}`);
-        upstreamDigest.set(`${a}:${v}`, pushedLayout(rel.get(`${a}:${v}`)!, dir, gz));
+        upstreamDigest.set(`${a}:${v}`, await pushedLayout(rel.get(`${a}:${v}`)!, dir, gz));
         ok(['copy', `oci:${dir}:x`, `docker://${up.addr}/stowage-release/${a}:${v}`, '-q']);
       }
     }

@@ -15,9 +15,9 @@ import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { haveCommand } from '../helpers/peers.js';
 import { APPS, archivesOf, buildRelease, type ReleaseImage } from '../helpers/release.js';
-import { imageArchive, layer, file } from '../fs/fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { file, tarOf } from '../helpers/build-layer.js';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 
 const tmp = scratch('stowage-bundle-report-');
 let rel: Map<string, ReleaseImage>;
@@ -159,15 +159,14 @@ describe('stowage report BUNDLE', () => {
       blk = createHash('sha256').update(blk).digest();
     }
     const lines = (v: number) => Array.from({ length: 20_000 }, (_, i) => `line ${i} of the catalog ${createHash('sha256').update(String(i)).digest('hex')}${i % 997 === 0 ? ` v${v}` : ''}`).join('\n');
-    const root = await layer([file('etc/os-release', 'NAME=crafted\n')]);
-    const textV1 = await layer([file('srv/catalog.txt', lines(1))]);
-    const textV2 = await layer([file('srv/catalog.txt', lines(2))]);
-    const noiseLayer = await layer([{ h: { name: 'srv/noise.bin', type: 'file', mode: 0o644, size: noise.length }, body: noise }]);
-    const gz = (l: Buffer) => gzipSync(l, { level: 6 });
+    const root = await tarOf([file('etc/os-release', 'NAME=crafted\n')]);
+    const textV1 = await tarOf([file('srv/catalog.txt', lines(1))]);
+    const textV2 = await tarOf([file('srv/catalog.txt', lines(2))]);
+    const noiseLayer = await tarOf([file('srv/noise.bin', noise)]);
     const base = join(tmp, 'gz-base.tar');
     const target = join(tmp, 'gz-target.tar');
-    await imageArchive(base, [root, textV1], { tag: 'crafted/mixed:1', store: gz });
-    await imageArchive(target, [root, noiseLayer, textV2], { tag: 'crafted/mixed:2', store: gz });
+    await imageArchive(base, [root, textV1], { tag: 'crafted/mixed:1', storage: { gzip: 6 } });
+    const targetImg = await imageArchive(target, [root, noiseLayer, textV2], { tag: 'crafted/mixed:2', storage: { gzip: 6 } });
     const have = join(tmp, 'gz-have.json');
     ok(['have', base, '-o', have, '-q']);
     const bundle = join(tmp, 'gz.bundle');
@@ -179,7 +178,7 @@ describe('stowage report BUNDLE', () => {
     // The whole layer as stored (its gzip), the patched one at its tar's size (the index keeps no stored size).
     assert.equal(s.totals.lackingBytes, made.layers[1].shipped + made.layers[2].size);
     assert.equal(s.totals.wholeBytes, made.layers[1].shipped);
-    assert.equal(s.totals.wholeBytes, gz(noiseLayer).length);
+    assert.equal(s.totals.wholeBytes, targetImg.layers[1]!.blob.length);
     assert.equal(s.totals.patchBytes, made.layers[2].shipped);
     assert.deepEqual([s.images[0].fromSite, s.images[0].whole, s.images[0].patched], [1, 1, 1]);
     const html = readFileSync(out, 'utf8');

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { sha256 } from '../../src/oci/digest.js';
-import { layerTar, writeTar, type Entry } from '../helpers/archive.js';
+import { files, hardlink, symlink, tarOf, writeTar, type LayerEntry } from '../helpers/build-layer.js';
 import { oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
 
@@ -20,7 +20,7 @@ function manifest(over: Record<string, unknown> = {}): string {
   return JSON.stringify([{ Config: 'config.json', RepoTags: ['bad:1'], Layers: ['l1/layer.tar'], ...over }]);
 }
 
-async function archive(name: string, entries: Entry[]): Promise<string> {
+async function archive(name: string, entries: LayerEntry[]): Promise<string> {
   const p = join(dir, name);
   await writeTar(p, entries);
   return p;
@@ -34,7 +34,7 @@ function fails(args: string[], pattern: RegExp, status = 1): void {
 
 describe('bad input', () => {
   before(async () => {
-    layer = await layerTar({ 'hello.txt': 'hello' });
+    layer = await tarOf(files({ 'hello.txt': 'hello' }));
     config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } });
   });
 
@@ -100,17 +100,17 @@ describe('bad input', () => {
 
   it('symlinks that point outside the archive, and link cycles', async () => {
     fails(['inspect', await archive('escape.tar', [
-      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, { name: 'l1/layer.tar', symlink: '../../../etc/passwd' },
+      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, symlink('l1/layer.tar', '../../../etc/passwd'),
     ])], /points outside the archive/);
     fails(['inspect', await archive('absolute-link.tar', [
-      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, { name: 'l1/layer.tar', symlink: '/etc/passwd' },
+      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, symlink('l1/layer.tar', '/etc/passwd'),
     ])], /symlink "l1\/layer\.tar" -> "\/etc\/passwd" points outside the archive/);
     fails(['inspect', await archive('cycle.tar', [
       { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config },
-      { name: 'l1/layer.tar', symlink: '../l2/layer.tar' }, { name: 'l2/layer.tar', symlink: '../l1/layer.tar' },
+      symlink('l1/layer.tar', '../l2/layer.tar'), symlink('l2/layer.tar', '../l1/layer.tar'),
     ])], /link cycle/);
     fails(['inspect', await archive('hardlink-out.tar', [
-      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, { name: 'l1/layer.tar', hardlink: '../x' },
+      { name: 'manifest.json', data: manifest() }, { name: 'config.json', data: config }, hardlink('l1/layer.tar', '../x'),
     ])], /hard link .* points outside the archive/);
   });
 

@@ -14,7 +14,8 @@ import { chainIds } from '../../src/oci/identities.js';
 import { v1LayerIds } from '../../src/oci/v1id.js';
 import { json, stowage, stowagePiped } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
-import { generator } from '../helpers/fixtures.js';
+import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
+import { dir as dirEntry, file, layerOf } from '../helpers/build-layer.js';
 import { scratch } from '../helpers/paths.js';
 
 const token = randomBytes(4).toString('hex');
@@ -32,14 +33,13 @@ for (const e of ENGINES) {
 
     before(async () => {
       // Two images sharing their bottom layer, loaded from an archive written here; then saved by the engine.
-      const gen = await generator();
-      const bottom = await gen.layerTar([{ name: 'hello', data: `hello ${token}\n`, mode: 0o755 }]);
-      const top = await gen.layerTar([{ name: 'app/', dir: true }, { name: 'app/run.sh', data: '#!/bin/sh\necho app\n', mode: 0o755 }]);
+      const bottom = await layerOf([file('hello', `hello ${token}\n`, { mode: 0o755 })]);
+      const top = await layerOf([dirEntry('app/'), file('app/run.sh', '#!/bin/sh\necho app\n', { mode: 0o755 })]);
       const input = join(dir, 'input.tar');
-      await gen.legacyArchive(input, [
-        { tags: [BASE], layers: [bottom], extra: { config: { Cmd: ['/hello'] } } },
-        { tags: [APP], layers: [bottom, top], extra: { config: { Cmd: ['/app/run.sh'] } } },
-      ]);
+      await writeDockerArchive(input, [
+        buildImage([bottom], { tags: [BASE], config: { created: '2024-01-01T00:00:00Z', config: { Cmd: ['/hello'] } } }),
+        buildImage([bottom, top], { tags: [APP], config: { created: '2024-01-01T00:00:00Z', config: { Cmd: ['/app/run.sh'] } } }),
+      ], { layout: 'legacy' });
       e.docker(['load', '-q', '-i', input]);
       for (const t of [BASE, APP]) {
         const i = JSON.parse(e.docker(['image', 'inspect', t]))[0];

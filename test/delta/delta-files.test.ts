@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { corruptFirstLayer } from '../helpers/corrupt.js';
@@ -18,9 +18,14 @@ const out = (n: string) => join(dir, n);
 const inspect = (p: string) => json(stowage(['inspect', '--json', p])).images[0];
 
 describe('delta on files', () => {
-  const app1 = inspect(APP1);
-  const app2 = inspect(APP2);
-  const shared = app2.layers.filter((l: any) => app1.layers.some((b: any) => b.chainId === l.chainId));
+  let app1: any;
+  let app2: any;
+  let shared: any[];
+  before(() => {
+    app1 = inspect(APP1);
+    app2 = inspect(APP2);
+    shared = app2.layers.filter((l: any) => app1.layers.some((b: any) => b.chainId === l.chainId));
+  });
 
   it('keeps only the layers whose ChainID the base lacks, and lists every layer in manifest.json', () => {
     const r = stowage(['delta', APP2, '--base', APP1, '-o', out('d.tar'), '--json']);

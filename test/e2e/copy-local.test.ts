@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerInspect, haveCommand, haveDocker, run, skipUnless } from '../helpers/peers.js';
@@ -20,7 +20,8 @@ function ids(source: string): { imageId: string; diffIds: string[] } {
 }
 
 describe('copy between local formats', () => {
-  const want = ids(SRC);
+  let want: { imageId: string; diffIds: string[] };
+  before(() => { want = ids(SRC); });
   const outs: Record<string, string> = {
     legacy: join(dir, 'legacy.tar'),
     docker25: join(dir, 'docker25.tar'),

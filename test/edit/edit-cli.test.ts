@@ -25,7 +25,8 @@ const ids = (p: string) => {
 const leftovers = () => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
 
 describe('stowage edit: what it guarantees', () => {
-  const orig = ids(SRC);
+  let orig: ReturnType<typeof ids>;
+  before(() => { orig = ids(SRC); });
 
   it('keeps every layer (DiffIDs, ChainIDs) and the output verifies', () => {
     const out = join(dir, 'a.tar');

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { corruptFirstLayer } from '../helpers/corrupt.js';
-import { BASE, buildTestImages } from '../helpers/images.js';
+import { BASE, buildOnBase } from '../helpers/images.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerEnv, dockerInspect, haveDocker } from '../helpers/peers.js';
 
@@ -25,11 +25,7 @@ const D25 = 'stowage-e2e/edit-d25:1';
 const PIPED_THIN = 'stowage-e2e/edit-piped-thin:1';
 
 function buildSource(): void {
-  buildTestImages();
-  const ctx = join(dir, 'ctx');
-  mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'Dockerfile'), [
-    `FROM ${BASE}`,
+  buildOnBase(SRC, [
     'RUN mkdir -p /data /cache /srv && echo payload > /srv/file',
     'VOLUME ["/data", "/cache"]',
     'EXPOSE 80 443/udp 8080',
@@ -41,9 +37,7 @@ function buildSource(): void {
     'STOPSIGNAL SIGUSR1',
     'ENTRYPOINT ["/bin/sh", "-c"]',
     'CMD ["echo original"]',
-    '',
-  ].join('\n'));
-  docker(['build', '-q', '-t', SRC, ctx]);
+  ]);
 }
 
 const rmi = (...names: string[]) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { sha256 } from '../../src/oci/digest.js';
 import { oneLineError, runAsync, stowage, stowagePiped, json } from '../helpers/cli.js';
 import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
@@ -16,12 +16,14 @@ const dir = scratch();
 const APP1 = join(EXAMPLES, 'app-1.tar');
 const APP2 = join(EXAMPLES, 'app-2.tar');
 const gz = join(dir, 'app-2.tar.gz');
-writeFileSync(gz, gzipSync(readFileSync(APP2)));
 const zst = join(dir, 'app-2.tar.zst');
-if (haveCommand('zstd')) run('zstd', ['-q', '-f', APP2, '-o', zst]);
 const compressed: [string, string][] = [['gzip', gz], ...(haveCommand('zstd') ? [['zstd', zst] as [string, string]] : [])];
 
 describe('compressed archives on standard input (defect 1)', () => {
+  before(() => {
+    writeFileSync(gz, gzipSync(readFileSync(APP2)));
+    if (haveCommand('zstd')) run('zstd', ['-q', '-f', APP2, '-o', zst]);
+  });
   for (const [kind, file] of compressed) {
     it(`${kind}: inspect, verify, delta, export, edit, copy and squash read it as they read the file`, async () => {
       const want = json(stowage(['inspect', APP2, '--json']));
@@ -62,18 +64,21 @@ describe('compressed archives on standard input (defect 1)', () => {
 
 describe('no command writes over its own input (defect 2)', () => {
   const d = join(dir, 'inputs');
-  mkdirSync(d);
   const base = join(d, 'base.tar');
   const img = join(d, 'img.tar');
-  copyFileSync(APP1, base);
-  copyFileSync(APP2, img);
-  symlinkSync('base.tar', join(d, 'link.tar'));
-  linkSync(base, join(d, 'hard.tar'));
-  linkSync(img, join(d, 'imghard.tar'));
-  const before = { base: sha256(readFileSync(base)), img: sha256(readFileSync(img)) };
+  const was = { base: '', img: '' };
+  before(() => {
+    mkdirSync(d);
+    copyFileSync(APP1, base);
+    copyFileSync(APP2, img);
+    symlinkSync('base.tar', join(d, 'link.tar'));
+    linkSync(base, join(d, 'hard.tar'));
+    linkSync(img, join(d, 'imghard.tar'));
+    Object.assign(was, { base: sha256(readFileSync(base)), img: sha256(readFileSync(img)) });
+  });
   const intact = () => {
-    assert.equal(sha256(readFileSync(base)), before.base, 'the base is intact');
-    assert.equal(sha256(readFileSync(img)), before.img, 'the image is intact');
+    assert.equal(sha256(readFileSync(base)), was.base, 'the base is intact');
+    assert.equal(sha256(readFileSync(img)), was.img, 'the image is intact');
   };
 
   for (const out of ['base.tar', './base.tar', '../inputs/base.tar', join(d, 'base.tar'), 'link.tar', 'hard.tar']) {

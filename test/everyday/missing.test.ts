@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { progressLine } from '../../src/cli/output.js';
 import { json, oneLineError, runAsync, stowage } from '../helpers/cli.js';
-import { BASE, buildTestImages } from '../helpers/images.js';
+import { buildOnBase } from '../helpers/images.js';
 import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
 import { DOCKER_HOST, DOCKER_SKIP, docker, dockerInspect, haveCommand, haveDocker, run, skipUnless } from '../helpers/peers.js';
 
@@ -23,11 +23,7 @@ const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex'
 describe('inspect shows the run config, as dockerd reports it', { skip: haveDocker() ? false : DOCKER_SKIP }, () => {
   const TAG = 'stowage-e2e/everyday-config:1';
   before(() => {
-    buildTestImages();
-    const ctx = join(dir, 'ctx');
-    mkdirSync(ctx, { recursive: true });
-    writeFileSync(join(ctx, 'Dockerfile'), [
-      `FROM ${BASE}`,
+    buildOnBase(TAG, [
       'ENTRYPOINT ["/bin/sh", "-c"]',
       'CMD ["echo hello"]',
       'ENV A=1 B="two words"',
@@ -38,9 +34,7 @@ describe('inspect shows the run config, as dockerd reports it', { skip: haveDock
       'WORKDIR /srv',
       'STOPSIGNAL SIGINT',
       'HEALTHCHECK --interval=30s --timeout=5s --retries=2 CMD true',
-      '',
-    ].join('\n'));
-    docker(['build', '-q', '-t', TAG, ctx]);
+    ]);
   });
   after(() => {
     try { docker(['rmi', TAG]); } catch { /* absent */ }

@@ -8,29 +8,31 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import { oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { fixtures } from '../helpers/fixtures.js';
 import { scratch } from '../helpers/paths.js';
-import { compareListings, dir, entries, file, hardlink, imageArchive, layer, listTar, symlink, whiteout, type Crafted } from './fs-helpers.js';
+import { compareListings, listTar } from './fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { dir, file, hardlink, symlink, tarOf, whiteout, type LayerEntry } from '../helpers/build-layer.js';
+import { tarEntries } from '../helpers/tar-entries.js';
 
 const tmp = scratch('stowage-fs-crafted-');
 let n = 0;
 
 /** Builds an image from layers (bottom first), exports it, and lists the result. */
-async function exportLayers(layers: Crafted[][], args: string[] = []): Promise<{ list: Awaited<ReturnType<typeof listTar>>; out: string; stderr: string }> {
+async function exportLayers(layers: LayerEntry[][], args: string[] = []): Promise<{ list: Awaited<ReturnType<typeof listTar>>; out: string; stderr: string }> {
   const archive = join(tmp, `img${++n}.tar`);
-  await imageArchive(archive, await Promise.all(layers.map((l) => layer(l))));
+  await imageArchive(archive, await Promise.all(layers.map((l) => tarOf(l))));
   const out = join(tmp, `out${n}.tar`);
   const r = stowage(['export', archive, '-o', out, ...args]);
   assert.equal(r.status, 0, r.stderr);
   return { list: await listTar(out), out, stderr: r.stderr };
 }
 
-async function exportFails(layers: Crafted[][]): Promise<string> {
+async function exportFails(layers: LayerEntry[][]): Promise<string> {
   const archive = join(tmp, `bad${++n}.tar`);
-  await imageArchive(archive, await Promise.all(layers.map((l) => layer(l))));
+  await imageArchive(archive, await Promise.all(layers.map((l) => tarOf(l))));
   const out = join(tmp, `bad-out${n}.tar`);
   const r = stowage(['export', archive, '-o', out]);
   assert.equal(r.status, 1, r.stderr);
@@ -44,7 +46,7 @@ describe('stowage export: whiteouts and opaque directories', () => {
   it('a file whiteout deletes the file of lower layers only; a directory whiteout deletes all below it', async () => {
     const { list } = await exportLayers([
       [dir('a'), file('a/x', 'x'), file('a/y', 'y'), dir('d'), dir('d/e'), file('d/e/f', 'f'), file('keep', 'k')],
-      [whiteout('a/.wh.x'), whiteout('.wh.d'), file('a/.wh.y', ''), file('a/y', 'new y')],
+      [whiteout('a/x'), whiteout('d'), file('a/.wh.y', ''), file('a/y', 'new y')],
     ]);
     assert.deepEqual([...list.keys()].sort(), ['a', 'a/y', 'keep']);
     assert.equal(list.get('a/y')!.sha, sha('new y'), 'a whiteout in the same layer does not delete that layer\'s own file');
@@ -74,7 +76,7 @@ describe('stowage export: whiteouts and opaque directories', () => {
   it('a directory whiteout followed by a new directory of the same name starts empty', async () => {
     const { list } = await exportLayers([
       [dir('w'), file('w/old', 'o')],
-      [whiteout('.wh.w')],
+      [whiteout('w')],
       [dir('w'), file('w/new', 'n')],
     ]);
     assert.deepEqual([...list.keys()].sort(), ['w', 'w/new']);
@@ -82,7 +84,7 @@ describe('stowage export: whiteouts and opaque directories', () => {
 
   it('AUFS metadata (.wh..wh.plnk) is dropped, as docker does; an empty layer is a layer', async () => {
     const archive = join(tmp, 'aufs.tar');
-    await imageArchive(archive, [await layer([file('a', 'a'), dir('.wh..wh.plnk'), file('.wh..wh.plnk/123.456', 'x')]), Buffer.alloc(10240)]);
+    await imageArchive(archive, [await tarOf([file('a', 'a'), dir('.wh..wh.plnk'), file('.wh..wh.plnk/123.456', 'x')]), Buffer.alloc(10240)]);
     const out = join(tmp, 'aufs-out.tar');
     const r = stowage(['export', archive, '-o', out]);
     assert.equal(r.status, 0, r.stderr);
@@ -123,7 +125,7 @@ describe('stowage export: hard links', () => {
     const { list } = await exportLayers([
       [dir('lib'), file('lib/a.so', 'library')],
       [hardlink('lib/b.so', 'lib/a.so')],
-      [whiteout('lib/.wh.a.so')],
+      [whiteout('lib/a.so')],
     ]);
     assert.deepEqual([...list.keys()].sort(), ['lib', 'lib/b.so']);
     assert.equal(list.get('lib/b.so')!.sha, sha('library'));
@@ -135,14 +137,14 @@ describe('stowage export: hard links', () => {
       [hardlink('copy', 'orig')],
     ]);
     assert.deepEqual(list.get('copy')!.group, ['copy', 'orig']);
-    const names = (await entries(out)).map((h) => h.name);
+    const names = tarEntries(out).map((h) => h.name);
     assert.ok(names.indexOf('orig') < names.indexOf('copy'), 'a link comes after its target');
   });
 
   it('a link whose target was deleted before the link was made points to nothing: refused', async () => {
     const msg = await exportFails([
       [file('gone', 'g')],
-      [whiteout('.wh.gone')],
+      [whiteout('gone')],
       [hardlink('link', 'gone')],
     ]);
     assert.match(msg, /hard link "link" points to "gone", which a layer below it removed/);
@@ -173,16 +175,16 @@ describe('stowage export: untrusted names', () => {
 describe('stowage export: entries are copied byte for byte', () => {
   it('PAX records (xattrs, sub-second times), long and non-ASCII names, owners, special modes survive', async () => {
     const long = 'd'.repeat(120) + '/' + 'f'.repeat(200);
-    const entries: Crafted[] = [
+    const entries: LayerEntry[] = [
       dir('d'.repeat(120)),
       file(long, 'long'),
       file('caps', 'bin', { mode: 0o4755, uid: 1000, gid: 50, uname: 'u', gname: 'g', mtime: 1700000000.25, pax: { 'SCHILY.xattr.security.capability': 'AQAAAgAgAAAAAAAAAAAAAAAAAAA=', 'SCHILY.xattr.user.note': 'é' } }),
       dir('sticky', { mode: 0o1777 }),
       file('名前-é.txt', 'x'),
-      { h: { name: 'fifo', type: 'fifo', mode: 0o600 } },
-      { h: { name: 'null', type: 'char', mode: 0o666, devmajor: 1, devminor: 3 } },
+      { name: 'fifo', type: 'fifo', mode: 0o600 },
+      { name: 'null', type: 'char', mode: 0o666, devmajor: 1, devminor: 3 },
     ];
-    const l = await layer(entries);
+    const l = await tarOf(entries);
     const { out } = await exportLayers([entries]);
     // The output is the layer's entries in the same order, same bytes (the end-of-archive blocks aside).
     const outBytes = readFileSync(out);
@@ -210,15 +212,15 @@ describe('stowage export: entries are copied byte for byte', () => {
     for (const b of head) sum += b;
     head.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
     const body = Buffer.concat([g, Buffer.alloc(512 - g.length)]);
-    const lower = await layer([file('a', 'a')]);
-    const upper = Buffer.concat([head, body, await layer([file('b', 'b', { uid: 5 })])]);
+    const lower = await tarOf([file('a', 'a')]);
+    const upper = Buffer.concat([head, body, await tarOf([file('b', 'b', { uid: 5 })])]);
     const archive = join(tmp, 'global.tar');
     await imageArchive(archive, [lower, upper]);
     const out = join(tmp, 'global-out.tar');
     const r = stowage(['export', archive, '-o', out]);
     assert.equal(r.status, 0, r.stderr);
     const types: string[] = [];
-    for (const h of await entries(out)) {
+    for (const h of tarEntries(out)) {
       types.push(h.name);
       if (h.name === 'b') assert.equal(h.pax?.comment, 'hello');
       if (h.name === 'a') assert.equal(h.pax?.comment, undefined, 'the global record does not reach other layers');
@@ -230,16 +232,16 @@ describe('stowage export: entries are copied byte for byte', () => {
 describe('stowage export: any source', () => {
   it('gzip and zstd layers, and an archive on standard input, give the same filesystem as plain layers', async () => {
     const layers = [
-      await layer([dir('d'), file('d/a', 'a'), file('d/b', 'b'), file('t2', '123\n')]),
-      await layer([whiteout('d/.wh.a'), hardlink('t1', 't2')]),
-      await layer([file('t2', '456\n')]),
+      await tarOf([dir('d'), file('d/a', 'a'), file('d/b', 'b'), file('t2', '123\n')]),
+      await tarOf([whiteout('d/a'), hardlink('t1', 't2')]),
+      await tarOf([file('t2', '456\n')]),
     ];
     const plain = join(tmp, 'plain.tar');
     await imageArchive(plain, layers);
     const packed = join(tmp, 'packed.tar');
     const zstd = spawnSync('zstd', ['--version']).status === 0;
     await imageArchive(packed, layers, {
-      store: (l, i) => (i === 1 && zstd ? execFileSync('zstd', ['-q', '-c'], { input: l }) : gzipSync(l)),
+      storage: (l, i) => (i === 1 && zstd ? { stored: execFileSync('zstd', ['-q', '-c'], { input: l }) } : 'gzip'),
     });
     const outs = [join(tmp, 'plain-out.tar'), join(tmp, 'packed-out.tar'), join(tmp, 'stdin-out.tar')];
     assert.equal(stowage(['export', plain, '-o', outs[0]!]).status, 0);

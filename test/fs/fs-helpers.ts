@@ -1,66 +1,11 @@
 /**
- * Helpers for the filesystem tests: craft layers and image archives entry by entry (hard links, whiteouts, PAX
- * records, odd names), and list a tar as a filesystem (path -> type, mode, owner, link target, content hash) so two
- * exports can be compared whatever their order.
+ * Listings for the filesystem tests: a tar as a filesystem (path -> type, mode, owner, link target, content hash) so
+ * two exports can be compared whatever their order. Layers and images are made by test/helpers/build-layer.ts and
+ * build-image.ts.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { sha256 } from '../../src/oci/digest.js';
 import { FileByteSource } from '../../src/tar/bytesource.js';
-import type { NewHeader } from '../../src/tar/header.js';
 import { readTar } from '../../src/tar/reader.js';
-import { TarWriter } from '../../src/tar/writer.js';
-
-export interface Crafted {
-  h: NewHeader;
-  body?: Buffer | string;
-}
-
-export const file = (name: string, data: string, h: Partial<NewHeader> = {}): Crafted => ({ h: { name, type: 'file', mode: 0o644, size: Buffer.byteLength(data), ...h }, body: data });
-export const dir = (name: string, h: Partial<NewHeader> = {}): Crafted => ({ h: { name: name.endsWith('/') ? name : name + '/', type: 'dir', mode: 0o755, ...h } });
-export const symlink = (name: string, target: string): Crafted => ({ h: { name, type: 'symlink', linkname: target, mode: 0o777 } });
-export const hardlink = (name: string, target: string): Crafted => ({ h: { name, type: 'hardlink', linkname: target, mode: 0o644 } });
-export const whiteout = (name: string): Crafted => file(name, '');
-
-/** One layer tar in memory. */
-export async function layer(entries: Crafted[]): Promise<Buffer> {
-  const pt = new PassThrough();
-  const chunks: Buffer[] = [];
-  pt.on('data', (c: Buffer) => chunks.push(c));
-  const w = new TarWriter(pt);
-  for (const e of entries) {
-    const body = e.body === undefined ? undefined : Buffer.from(e.body);
-    await w.add(e.h, body);
-  }
-  await w.finish();
-  pt.end();
-  return Buffer.concat(chunks);
-}
-
-/** Writes a docker-archive (skopeo-style names) holding one image made of `layers` (bottom first). */
-export async function imageArchive(path: string, layers: Buffer[], opts: { tag?: string; config?: Record<string, unknown>; store?: (layer: Buffer, i: number) => Buffer } = {}): Promise<void> {
-  const diffIds = layers.map((l) => sha256(l));
-  // Layers may be stored compressed (`store`); the config names the uncompressed tars.
-  const stored = layers.map((l, i) => (opts.store ? opts.store(l, i) : l));
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', config: {}, ...(opts.config ?? {}),
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    history: layers.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `layer ${i + 1}` })),
-  }));
-  const cfgName = sha256(config).slice(7) + '.json';
-  const names = diffIds.map((d) => d.slice(7) + '.tar');
-  const manifest = Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [opts.tag ?? 'crafted/image:1'], Layers: names }]));
-  const out = createWriteStream(path);
-  const w = new TarWriter(out);
-  for (let i = 0; i < layers.length; i++) await w.addFile(names[i]!, stored[i]!);
-  await w.addFile(cfgName, config);
-  await w.addFile('manifest.json', manifest);
-  await w.finish();
-  out.end();
-  await finished(out);
-}
 
 export interface Node {
   type: string;
@@ -80,18 +25,6 @@ export interface Node {
 
 export function clean(name: string): string {
   return name.split('/').filter((p) => p !== '' && p !== '.').join('/');
-}
-
-/** The entries of a tar in order, with their decoded headers. */
-export async function entries(path: string): Promise<import('../../src/tar/header.js').TarHeader[]> {
-  const src = await FileByteSource.open(path);
-  const out = [];
-  try {
-    for await (const e of readTar(src, { what: path, allowEmpty: true })) out.push(e.header);
-  } finally {
-    await src.close();
-  }
-  return out;
 }
 
 /** Lists a tar as a filesystem; a later entry for the same path replaces an earlier one, as extraction does. */

@@ -4,12 +4,13 @@
  * what docker's builder never writes (hard links to a file of a lower layer) or cannot load.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE, LONG, buildTestImages, busyboxRootfs } from '../helpers/images.js';
+import { LONG, buildOnBase, busyboxRootfs } from '../helpers/images.js';
 import { scratch } from '../helpers/paths.js';
 import { docker, run } from '../helpers/peers.js';
-import { dir, file, hardlink, imageArchive, layer, whiteout } from './fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { dir, file, hardlink, tarOf, whiteout } from '../helpers/build-layer.js';
 
 export const FS_IMAGE = 'stowage-fs/layers:1';
 
@@ -25,10 +26,7 @@ let built = false;
  */
 export function buildFsImage(): void {
   if (built) return;
-  buildTestImages();
-  const ctx = scratch('stowage-fs-ctx-');
-  writeFileSync(join(ctx, 'Dockerfile'), [
-    `FROM ${BASE}`,
+  buildOnBase(FS_IMAGE, [
     'RUN mkdir -p /data/dir/sub /data/opq /data/keep /data/sticky /data/private /y && echo a > /data/a.txt && echo b > /data/dir/sub/b.txt' +
       ' && echo o1 > /data/opq/old && echo 123 > /t2 && echo x > /x && echo in-y > /y/f && echo suid > /data/suid' +
       ` && ${bb('chmod')} 4755 /data/suid && ${bb('chmod')} 2755 /data/keep && ${bb('chmod')} 1777 /data/sticky && ${bb('chmod')} 700 /data/private` +
@@ -39,9 +37,7 @@ export function buildFsImage(): void {
     'RUN echo 456 > /t1 && rm /data/a.txt && rm -rf /data/dir && rm -rf /data/opq && mkdir /data/opq && echo o2 > /data/opq/new' +
       ' && rm /x && mkdir /x && echo in > /x/f && rm -rf /y && echo now-a-file > /y && rm /data/suid && rm /bin/true',
     'RUN rm -rf /x && echo back > /x && rm -rf /y && mkdir /y && echo again > /y/g',
-    '',
-  ].join('\n'));
-  docker(['build', '-q', '-t', FS_IMAGE, ctx]);
+  ]);
   built = true;
 }
 
@@ -59,9 +55,9 @@ export function busyboxLayer(): Buffer {
 export async function crossLayerLinksImage(path: string): Promise<void> {
   await imageArchive(path, [
     busyboxLayer(),
-    await layer([dir('lib'), file('lib/a.so', 'library a\n'), file('lib/b.so', 'library b\n'), file('t2', '123\n')]),
-    await layer([hardlink('t1', 't2'), hardlink('t3', 't1'), hardlink('lib/a-link.so', 'lib/a.so'), hardlink('lib/b-link.so', 'lib/b.so')]),
-    await layer([file('t1', '456\n'), whiteout('lib/.wh.a.so'), file('lib/b.so', 'new b\n')]),
+    await tarOf([dir('lib'), file('lib/a.so', 'library a\n'), file('lib/b.so', 'library b\n'), file('t2', '123\n')]),
+    await tarOf([hardlink('t1', 't2'), hardlink('t3', 't1'), hardlink('lib/a-link.so', 'lib/a.so'), hardlink('lib/b-link.so', 'lib/b.so')]),
+    await tarOf([file('t1', '456\n'), whiteout('lib/a.so'), file('lib/b.so', 'new b\n')]),
   ], { tag: 'stowage-fs/xlinks:1', config: { config: { Cmd: ['/bin/sh'] } } });
 }
 
@@ -72,9 +68,9 @@ export async function crossLayerLinksImage(path: string): Promise<void> {
 export async function recreatedDirImage(path: string): Promise<void> {
   await imageArchive(path, [
     busyboxLayer(),
-    await layer([dir('d'), file('d/from-base', 'base\n'), dir('e'), file('e/old', 'old\n')]),
-    await layer([whiteout('.wh.d'), file('e', 'e is a file now\n')]),
-    await layer([dir('d'), file('d/new', 'new\n'), dir('e'), file('e/again', 'again\n')]),
+    await tarOf([dir('d'), file('d/from-base', 'base\n'), dir('e'), file('e/old', 'old\n')]),
+    await tarOf([whiteout('d'), file('e', 'e is a file now\n')]),
+    await tarOf([dir('d'), file('d/new', 'new\n'), dir('e'), file('e/again', 'again\n')]),
   ], { tag: 'stowage-fs/recreated:1', config: { config: { Cmd: ['/bin/sh'] } } });
 }
 

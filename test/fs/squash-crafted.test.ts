@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { FileByteSource } from '../../src/tar/bytesource.js';
-import { readTar } from '../../src/tar/reader.js';
-import { dir, file, hardlink, imageArchive, layer, whiteout, type Crafted } from './fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { dir, file, hardlink, tarOf, whiteout, type LayerEntry } from '../helpers/build-layer.js';
+import { tarEntries } from '../helpers/tar-entries.js';
 
 const tmp = scratch('stowage-fs-squash-crafted-');
 let n = 0;
 
-async function archiveOf(layers: Crafted[][]): Promise<string> {
+async function archiveOf(layers: LayerEntry[][]): Promise<string> {
   const path = join(tmp, `img${++n}.tar`);
-  await imageArchive(path, await Promise.all(layers.map((l) => layer(l))));
+  await imageArchive(path, await Promise.all(layers.map((l) => tarOf(l))));
   return path;
 }
 
@@ -28,21 +28,14 @@ async function topLayer(archive: string): Promise<{ name: string; type: string; 
   execFileSync('tar', ['-xf', archive, '-C', dir0]);
   const manifest = JSON.parse(readFileSync(join(dir0, 'manifest.json'), 'utf8'));
   const layers: string[] = manifest[0].Layers;
-  const src = await FileByteSource.open(join(dir0, layers[layers.length - 1]!));
-  const out = [];
-  try {
-    for await (const e of readTar(src, { allowEmpty: true })) out.push({ name: e.header.name, type: e.header.type, linkname: e.header.linkname });
-  } finally {
-    await src.close();
-  }
-  return out;
+  return tarEntries(join(dir0, layers[layers.length - 1]!)).map(({ name, type, linkname }) => ({ name, type, linkname }));
 }
 
 describe('stowage squash on crafted layers', () => {
   it('on a base: whiteouts of base files are kept; a directory deleted then made again gets an opaque marker', async () => {
     const img = await archiveOf([
       [dir('keep'), file('keep/x', 'x'), dir('d'), file('d/old', 'old'), file('gone', 'g')],
-      [whiteout('.wh.gone'), whiteout('.wh.d')],
+      [whiteout('gone'), whiteout('d')],
       [dir('d'), file('d/new', 'new')],
     ]);
     const out = join(tmp, 'last2.tar');
@@ -53,7 +46,7 @@ describe('stowage squash on crafted layers', () => {
   });
 
   it('without a base: no whiteout is written, and the history folds into one entry that keeps the others', async () => {
-    const img = await archiveOf([[file('a', 'a')], [whiteout('.wh.a'), file('b', 'b')]]);
+    const img = await archiveOf([[file('a', 'a')], [whiteout('a'), file('b', 'b')]]);
     const out = join(tmp, 'all.tar');
     const r = json(stowage(['squash', img, '-o', out, '--json']));
     assert.equal(r.after.layers, 1);

@@ -10,7 +10,8 @@ import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { APP, BASE } from '../helpers/images.js';
 import { scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerInspect, haveDocker } from '../helpers/peers.js';
-import { file, imageArchive, layer } from './fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { file, tarOf } from '../helpers/build-layer.js';
 import { FS_IMAGE, buildFsImage, busyboxLayer, containerView, recreatedDirImage } from './fs-images.js';
 
 const tmp = scratch('stowage-fs-squash-');
@@ -142,7 +143,7 @@ describe('stowage import, loaded by dockerd', { skip: !haveDocker() && DOCKER_SK
   });
 
   it('a gzip\'d rootfs from standard input, untagged, with whiteouts dropped and a warning', async () => {
-    const rootfs = await layer([file('.wh.nothing', ''), file('hello', 'hi\n')]);
+    const rootfs = await tarOf([file('.wh.nothing', ''), file('hello', 'hi\n')]);
     const archive = join(tmp, 'bb.tar');
     await imageArchive(archive, [busyboxLayer(), rootfs]);
     const flat = join(tmp, 'bb-flat.tar');

@@ -21,12 +21,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { writeTar } from '../helpers/build-layer.js';
 import { stowage } from '../helpers/cli.js';
 import { ROOT, scratch } from '../helpers/paths.js';
 import { dockerArchive, sha } from '../hostile/craft.js';
 import { RSS_LIMIT_MB, measure } from '../hostile/measure.js';
-import { layerOf, readEntries, text } from '../hostile/patch-craft.js';
+import { layerOf, text } from '../hostile/patch-craft.js';
+import { deltaEntries } from '../helpers/delta-edit.js';
 import { MAGIC } from '../../src/patch/format.js';
 import { OPS_V3_COLUMNS } from '../../src/patch/op-list.js';
 import { VarintReader, VarintWriter } from '../../src/patch/varint.js';
@@ -152,7 +153,7 @@ function mutate(seed: Buffer, r: () => number): { bytes: Buffer | Entries; how: 
     const at = pick(b.length);
     return { bytes: Buffer.concat([b.subarray(0, at), Buffer.alloc(1 + pick(1024), pick(256)), b.subarray(at)]), how: `container: insert at ${at}` };
   }
-  const entries = readEntries(seed);
+  const entries = deltaEntries(seed);
   const index = JSON.parse(entries[0]!.data.toString());
   if (level === 1) {
     // A random place in the index, and a random change there.

@@ -42,15 +42,10 @@ export interface Generated {
 
 type Generator = {
   generate(dir: string): Promise<Facts>;
-  layerTar(entries: unknown[]): Promise<Buffer>;
-  legacyArchive(path: string, images: { tags: string[]; layers: Buffer[]; extra?: Record<string, unknown> }[]): Promise<ImageFacts[]>;
-  docker25Archive(path: string, images: { layers: Buffer[]; tag: string; extra?: Record<string, unknown> }[], store?: 'classic' | 'containerd'): Promise<ImageFacts[]>;
-  writeTarFile(path: string, entries: [string, Buffer | 'dir' | { symlink: string }][]): Promise<void>;
-  imageConfig(layers: Buffer[], extra?: Record<string, unknown>): { value: Record<string, any>; bytes: Buffer; digest: string; diffIds: string[]; chainIds: string[] };
   listing(dir: string): string[];
 };
 
-/** The generator module itself (its writers build archives for tests that need their own). */
+/** The generator module itself (tests that need images of their own make them with build-image.ts, as it does). */
 export async function generator(): Promise<Generator> {
   return (await import(pathToFileURL(join(ROOT, 'scripts/fixtures/generate.mjs')).href)) as Generator;
 }

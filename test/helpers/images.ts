@@ -38,6 +38,18 @@ export const APP = 'stowage-e2e/app:1';
 
 const LONG = ['a'.repeat(100), 'b'.repeat(100), 'c'.repeat(60)].join('/');
 
+/** `docker build` (legacy builder) of `tag` in the private engine from these Dockerfile lines in folder `ctx`. */
+function dockerBuild(tag: string, lines: string[], ctx: string): void {
+  writeFileSync(join(ctx, 'Dockerfile'), [...lines, ''].join('\n'));
+  docker(['build', '-q', '-t', tag, ctx]);
+}
+
+/** Builds `tag` on BASE (built first) from these Dockerfile lines after its FROM, in a context of its own. */
+export function buildOnBase(tag: string, lines: string[]): void {
+  buildTestImages();
+  dockerBuild(tag, [`FROM ${BASE}`, ...lines], scratch('stowage-build-'));
+}
+
 /** Builds BASE and APP in the engine (idempotent within a process). */
 export function buildTestImages(): void {
   if (built) return;
@@ -47,7 +59,7 @@ export function buildTestImages(): void {
   mkdirSync(ctx);
   // 4 MiB of pseudo-random bytes: a layer big enough to stream in several chunks.
   execFileSync('sh', ['-c', `head -c 4194304 /dev/urandom > "${join(ctx, 'big.bin')}"`]);
-  writeFileSync(join(ctx, 'Dockerfile'), [
+  dockerBuild(APP, [
     `FROM ${BASE}`,
     'RUN mkdir -p /data/dir /data/keep && echo one > /data/a.txt && echo two > /data/dir/b.txt && echo k > /data/keep/k && ln /data/a.txt /data/hard.txt',
     `RUN mkdir -p "/data/${LONG}" && echo deep > "/data/${LONG}/file.txt" && echo x > "/data/é-ünïcødé-名前.txt"`,
@@ -57,9 +69,7 @@ export function buildTestImages(): void {
     'LABEL org.example=e2e',
     'ENTRYPOINT ["/bin/sh", "-c"]',
     'CMD ["cat /data/dir/c.txt"]',
-    '',
-  ].join('\n'));
-  docker(['build', '-q', '-t', APP, ctx]);
+  ], ctx);
   built = true;
 }
 

@@ -5,13 +5,13 @@
  * no Docker engine.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { layerTar, writeTar } from './archive.js';
+import { buildImage, writeDockerArchive, writeOciLayout } from './build-image.js';
+import { file, layerOf } from './build-layer.js';
 import { runAsync, type CliResult } from './cli.js';
 import { CLI, ROOT } from './paths.js';
 import { haveCommand } from './peers.js';
@@ -112,40 +112,20 @@ export async function startRegistry(opts: RegistryOpts = {}): Promise<Registry> 
   };
 }
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
 /**
  * A docker-archive (`docker save` layout with `<diffid>.tar` layers, uncompressed) of an image whose layers hold
  * the given bytes; the same bytes give the same layers across calls, so images can share a base.
  */
 export async function randomArchive(path: string, layers: Buffer[], tag: string, opts: { omit?: number[] } = {}): Promise<{ diffIds: string[]; imageId: string }> {
-  const tars = await Promise.all(layers.map((data, i) => layerTar({ [`data/layer-${i}.bin`]: data as unknown as string })));
-  const diffIds = tars.map(sha);
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z',
-    config: { Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    history: tars.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })),
-  }));
-  const imageId = sha(config);
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
-    { name: `${imageId.slice(7)}.json`, data: config },
-    // A thin archive (what `stowage delta` writes) lists every layer but leaves some files out.
-    ...tars.flatMap((t, i) => (opts.omit?.includes(i) ? [] : [{ name: `${diffIds[i]!.slice(7)}.tar`, data: t }])),
-  ]);
-  return { diffIds, imageId };
-}
-
-/** Random bytes, the same for the same seed. */
-export function seeded(seed: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let off = 0; off < size; off += block.length) {
-    block.copy(out, off);
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
+  const built = await Promise.all(layers.map((data, i) => layerOf([file(`data/layer-${i}.bin`, data)])));
+  const img = buildImage(built, {
+    tags: [tag],
+    config: { created: '2026-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] } },
+    history: (i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` }),
+  });
+  // A thin archive (what `stowage delta` writes) lists every layer but leaves some files out.
+  await writeDockerArchive(path, [img], { manifestFirst: true, omit: opts.omit });
+  return { diffIds: img.diffIds, imageId: img.imageId };
 }
 
 /**
@@ -153,31 +133,12 @@ export function seeded(seed: string, size: number): Buffer {
  * image in a registry is.
  */
 export async function multiPlatformLayout(dir: string, platforms: { os: string; architecture: string; variant?: string }[]): Promise<{ indexDigest: string }> {
-  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
-  const put = (b: Buffer) => {
-    const d = sha(b);
-    writeFileSync(join(dir, 'blobs/sha256', d.slice(7)), b);
-    return d;
-  };
-  const sharedTar = await layerTar({ 'shared.txt': 'shared base\n' });
-  const shared = gzipSync(sharedTar);
-  const manifests = [];
-  for (const p of platforms) {
-    const own = await layerTar({ 'platform.txt': `${p.os}/${p.architecture}\n`, 'noise.bin': randomBytes(64 << 10) as unknown as string });
-    const ownGz = gzipSync(own);
-    const config = Buffer.from(JSON.stringify({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}), rootfs: { type: 'layers', diff_ids: [sha(sharedTar), sha(own)] } }));
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-      layers: [shared, ownGz].map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(b), size: b.length })),
-    }));
-    manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, platform: p });
-  }
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
-  const indexDigest = put(index);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: indexDigest, size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }));
-  return { indexDigest };
+  const shared = await layerOf([file('shared.txt', 'shared base\n')], 'gzip');
+  const images = await Promise.all(platforms.map(async (p) => buildImage(
+    [shared, await layerOf([file('platform.txt', `${p.os}/${p.architecture}\n`), file('noise.bin', randomBytes(64 << 10))], 'gzip')],
+    { config: { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) }, history: false },
+  )));
+  return { indexDigest: writeOciLayout(dir, [{ index: images, ref: 'multi' }]).digests[0]! };
 }
 
 export { runAsync };

@@ -6,11 +6,11 @@
  * its name and version, and data files of which each version changes a few lines). Deterministic: the same
  * version gives the same bytes, so DiffIDs and image IDs are stable across runs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeTar, type Entry } from './archive.js';
+import { buildImage, writeDockerArchive } from './build-image.js';
+import { dir, file, layerOf, seeded, type LayerEntry } from './build-layer.js';
 import { busyboxRootfs } from './images.js';
 
 export const APPS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'] as const;
@@ -18,8 +18,6 @@ export const APPS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'] as const;
 export const BASE_OF: Record<(typeof APPS)[number], 'a' | 'b'> = { alpha: 'a', bravo: 'a', charlie: 'a', delta: 'b', echo: 'b' };
 export const VERSIONS = [1, 2, 3] as const;
 export type Version = (typeof VERSIONS)[number];
-
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Lines of text-like data: line i says something fixed by (seed, i), except the lines `changed` rewrites. */
 function text(seed: string, lines: number, changed: (i: number) => string | undefined = () => undefined): Buffer {
@@ -31,39 +29,29 @@ function text(seed: string, lines: number, changed: (i: number) => string | unde
   return Buffer.from(out.join('\n') + '\n');
 }
 
-/** Pseudo-binary bytes (a hash chain), the same for the same seed; `patch` overwrites a few places. */
+/** Pseudo-binary bytes, the same for the same seed; `patch` overwrites a few places. */
 function binary(seed: string, size: number, patch = 0): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let off = 0; off < size; off += block.length) {
-    block.copy(out, off);
-    block = createHash('sha256').update(block).digest();
-  }
+  const out = seeded(seed, size);
   for (let k = 1; k <= patch; k++) out.writeUInt32LE((0xdeadbeef ^ k) >>> 0, Math.floor((size / (patch + 1)) * k) & ~3);
   return out;
 }
 
-async function tarOf(entries: Entry[], path: string): Promise<Buffer> {
-  await writeTar(path, entries);
-  return readFile(path);
-}
-
-function runtime(base: 'a' | 'b', v: Version): Entry[] {
+function runtime(base: 'a' | 'b', v: Version): LayerEntry[] {
   const updated = base === 'a' && v >= 3;
   return [
-    { name: `opt/runtime-${base}/`, dir: true },
-    { name: `opt/runtime-${base}/catalog.txt`, data: text(`runtime-${base}`, 40_000, (i) => (updated && i % 5000 === 7 ? `patched entry ${i} (security update)` : undefined)) },
-    { name: `opt/runtime-${base}/libcore.so`, data: binary(`libcore-${base}`, 3 << 20, updated ? 6 : 0), mode: 0o755 },
-    { name: `opt/runtime-${base}/VERSION`, data: updated ? `${base}.1.1\n` : `${base}.1.0\n` },
+    dir(`opt/runtime-${base}/`),
+    file(`opt/runtime-${base}/catalog.txt`, text(`runtime-${base}`, 40_000, (i) => (updated && i % 5000 === 7 ? `patched entry ${i} (security update)` : undefined))),
+    file(`opt/runtime-${base}/libcore.so`, binary(`libcore-${base}`, 3 << 20, updated ? 6 : 0), { mode: 0o755 }),
+    file(`opt/runtime-${base}/VERSION`, updated ? `${base}.1.1\n` : `${base}.1.0\n`),
   ];
 }
 
-function app(name: string, v: Version): Entry[] {
+function app(name: string, v: Version): LayerEntry[] {
   return [
-    { name: 'app/', dir: true },
-    { name: 'app/run.sh', data: `#!/bin/sh\necho "${name} v${v} on $(cat /opt/runtime-*/VERSION)"\n`, mode: 0o755 },
-    { name: 'app/data.txt', data: text(`app-${name}`, 12_000, (i) => (i % 1500 === v ? `${name} release ${v} line ${i}` : undefined)) },
-    { name: 'app/assets.bin', data: binary(`assets-${name}`, 1 << 20, v) },
+    dir('app/'),
+    file('app/run.sh', `#!/bin/sh\necho "${name} v${v} on $(cat /opt/runtime-*/VERSION)"\n`, { mode: 0o755 }),
+    file('app/data.txt', text(`app-${name}`, 12_000, (i) => (i % 1500 === v ? `${name} release ${v} line ${i}` : undefined))),
+    file('app/assets.bin', binary(`assets-${name}`, 1 << 20, v)),
   ];
 }
 
@@ -80,29 +68,23 @@ export interface ReleaseImage {
 export async function buildRelease(dir: string, opts: { repo?: string } = {}): Promise<Map<string, ReleaseImage>> {
   const work = join(dir, 'layers');
   mkdirSync(work, { recursive: true });
-  const root = await readFile(busyboxRootfs(work));
+  const root = await layerOf(readFileSync(busyboxRootfs(work)));
   const out = new Map<string, ReleaseImage>();
   for (const v of VERSIONS) {
     mkdirSync(join(dir, `v${v}`), { recursive: true });
-    const runtimes = { a: await tarOf(runtime('a', v), join(work, `rt-a-${v}.tar`)), b: await tarOf(runtime('b', v), join(work, `rt-b-${v}.tar`)) };
+    const runtimes = { a: await layerOf(runtime('a', v)), b: await layerOf(runtime('b', v)) };
     for (const name of APPS) {
-      const layers = [root, runtimes[BASE_OF[name]], await tarOf(app(name, v), join(work, `app-${name}-${v}.tar`))];
-      const diffIds = layers.map(sha);
-      const config = Buffer.from(JSON.stringify({
-        architecture: 'amd64', os: 'linux', created: `2026-0${v}-01T00:00:00Z`,
-        config: { Cmd: ['/bin/sh', '/app/run.sh'], Env: ['PATH=/bin'] },
-        rootfs: { type: 'layers', diff_ids: diffIds },
-        history: ['busybox root', `runtime ${BASE_OF[name]}`, `${name} v${v}`].map((created_by) => ({ created: `2026-0${v}-01T00:00:00Z`, created_by })),
-      }));
-      const imageId = sha(config);
+      const created = `2026-0${v}-01T00:00:00Z`;
+      const history = ['busybox root', `runtime ${BASE_OF[name]}`, `${name} v${v}`];
       const tag = `${opts.repo ?? 'stowage-release'}/${name}:${v}`;
+      const img = buildImage([root, runtimes[BASE_OF[name]], await layerOf(app(name, v))], {
+        tags: [tag],
+        config: { created, config: { Cmd: ['/bin/sh', '/app/run.sh'], Env: ['PATH=/bin'] } },
+        history: (i) => ({ created, created_by: history[i] }),
+      });
       const archive = join(dir, `v${v}`, `${name}.tar`);
-      await writeTar(archive, [
-        { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
-        { name: `${imageId.slice(7)}.json`, data: config },
-        ...layers.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: t })),
-      ]);
-      out.set(`${name}:${v}`, { app: name, version: v, tag, archive, imageId, diffIds });
+      await writeDockerArchive(archive, [img], { manifestFirst: true });
+      out.set(`${name}:${v}`, { app: name, version: v, tag, archive, imageId: img.imageId, diffIds: img.diffIds });
     }
   }
   writeFileSync(join(dir, 'README'), 'made by test/helpers/release.ts\n');

@@ -1,11 +1,10 @@
 /**
  * Inputs for the patch-delta hostile tests (issue 24), made at test time: a layer of very many entries written
- * straight as header blocks inside its docker archive (a million in a few seconds), small layers of text, and patch
- * deltas taken apart and put back together with an edited index (blobs renamed by their new digests).
+ * straight as header blocks inside its docker archive (a million in a few seconds), and small layers of text as raw
+ * header blocks (the fuzz tests' seeds depend on these bytes). Deltas are edited with test/helpers/delta-edit.ts.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { writeTar } from '../helpers/archive.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { END, entry, header, sha } from './craft.js';
 
 /** Text that compresses like real files and differs per seed. */
@@ -72,27 +71,4 @@ export function manyEntryArchive(path: string, n: number, files: Record<string, 
   } finally {
     closeSync(fd);
   }
-}
-
-/** The entries of a small tar (a test's patch delta), as name and data. */
-export function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: Buffer.from(b.subarray(at + 512, at + 512 + size)) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
-/** Rewrites a patch delta with its index edited by `edit` (and any extra entries appended). */
-export async function withIndex(from: string, to: string, edit: (index: any) => void, extra: { name: string; data: Buffer }[] = []): Promise<void> {
-  const entries = readEntries(readFileSync(from));
-  const index = JSON.parse(entries[0]!.data.toString());
-  edit(index);
-  entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify(index)) };
-  await writeTar(to, [...entries, ...extra]);
 }

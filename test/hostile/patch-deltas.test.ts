@@ -11,20 +11,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { writeTar } from '../helpers/build-layer.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { dockerArchive, entry, sha } from './craft.js';
 import { measure } from './measure.js';
-import { layerOf, manyEntryArchive, readEntries, text, withIndex } from './patch-craft.js';
+import { deltaEntries, withIndex } from '../helpers/delta-edit.js';
+import { layerOf, manyEntryArchive, text } from './patch-craft.js';
 
 const dir = scratch('stowage-hostile-patch-');
 const p = (n: string) => join(dir, n);
 
 /** Files of a base layer, and two target layers that each change them a little (both patch against the base). */
 const baseFiles: Record<string, string | Buffer> = {};
-for (let i = 0; i < 200; i++) baseFiles[`etc/conf-${i}`] = text(`conf${i}`, 300);
-baseFiles['usr/lib/big.bin'] = randomBytes(3 << 20);
 const changed = (mark: string) => Object.fromEntries(Object.entries(baseFiles).map(([k, v]) => {
   if (typeof v === 'string') return [k, v.replace('line 7 ', `line ${mark} `)];
   const b = Buffer.from(v);
@@ -35,6 +34,8 @@ const changed = (mark: string) => Object.fromEntries(Object.entries(baseFiles).m
 let target: { diffIds: string[]; imageId: string };
 
 before(() => {
+  for (let i = 0; i < 200; i++) baseFiles[`etc/conf-${i}`] = text(`conf${i}`, 300);
+  baseFiles['usr/lib/big.bin'] = randomBytes(3 << 20);
   writeFileSync(p('base.tar'), dockerArchive([{ tar: layerOf(baseFiles) }], { tag: 'hostile/patch-base:1' }));
   const layers = [{ tar: layerOf(changed('seven')) }, { tar: layerOf(changed('SEVEN')) }];
   writeFileSync(p('target.tar'), dockerArchive(layers, { tag: 'hostile/patch-target:1' }));
@@ -66,7 +67,7 @@ describe('class 1: two patched layers against one base layer, into an OCI layout
     assert.equal(stowage(['copy', p('base.tar'), `oci:${layout}:base`]).status, 0);
     const before = readdirSync(join(layout, 'blobs/sha256')).sort();
     const indexBefore = readFileSync(join(layout, 'index.json'), 'utf8');
-    const entries = readEntries(readFileSync(p('d.patch')));
+    const entries = deltaEntries(p('d.patch'));
     const index = JSON.parse(entries[0]!.data.toString());
     const l = index.layers[1];
     const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
@@ -185,7 +186,7 @@ describe('class 4: every index field validated against the schema before use', (
         if (i.__replace) { for (const k of Object.keys(i)) delete i[k]; Object.setPrototypeOf(i, Array.prototype); }
       });
       if (what === 'the index an array') {
-        const entries = readEntries(readFileSync(d));
+        const entries = deltaEntries(d);
         entries[0] = { name: entries[0]!.name, data: Buffer.from('[1,2]') };
         await writeTar(d, entries);
       }
@@ -262,7 +263,7 @@ describe('class 11: a JSON file that is not JSON is named for what it is', () =>
   for (const [what, bytes, pattern] of notJson) {
     it(`${what}: as a patch index, a have file and a stowage-delta.json`, async () => {
       const d = p(`nj-${what.replace(/\W+/g, '-')}.patch`);
-      const entries = readEntries(readFileSync(p('d.patch')));
+      const entries = deltaEntries(p('d.patch'));
       entries[0] = { name: entries[0]!.name, data: bytes };
       await writeTar(d, entries);
       clean(refused(['apply', d, '--base', p('base.tar'), '-o', `${d}.tar`], new RegExp(`stowage-patch\\.json: ${pattern.source}.*; a patch delta's index is the JSON`), `${d}.tar`));

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { describe, it, before } from 'node:test';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { dir, file, imageArchive, layer } from '../fs/fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { dir, file, tarOf } from '../helpers/build-layer.js';
 import { LAYERS } from './crafted-image.js';
 
 const tmp = scratch('stowage-layers-crafted-');
@@ -17,9 +17,9 @@ const ARCHIVE = join(tmp, 'waste.tar');
 const GZ = join(tmp, 'waste-gz.tar');
 
 before(async () => {
-  const tars = await Promise.all(LAYERS.map((l) => layer(l)));
+  const tars = await Promise.all(LAYERS.map((l) => tarOf(l)));
   await imageArchive(ARCHIVE, tars);
-  await imageArchive(GZ, tars, { store: (l) => gzipSync(l) });
+  await imageArchive(GZ, tars, { storage: 'gzip' });
 });
 
 describe('stowage layers: figures by construction', () => {
@@ -108,9 +108,9 @@ describe('stowage layers: large files (hashed on worker threads from plain layer
     await imageArchive(archive, await Promise.all([
       [file('big', big)],
       [file('copy', big), file('near', other)],
-    ].map((l) => layer(l))));
+    ].map((l) => tarOf(l))));
     for (const a of [archive, join(tmp, 'big-gz.tar')]) {
-      if (a !== archive) await imageArchive(a, await Promise.all([[file('big', big)], [file('copy', big), file('near', other)]].map((l) => layer(l))), { store: (l) => gzipSync(l) });
+      if (a !== archive) await imageArchive(a, await Promise.all([[file('big', big)], [file('copy', big), file('near', other)]].map((l) => tarOf(l))), { storage: 'gzip' });
       const r = json(stowage(['layers', a, '--json']));
       assert.deepEqual(r.layers[1].reclaimable, { overwritten: 0, deleted: 0, duplicate: 300000, total: 300000 }, a);
       assert.deepEqual(r.wasteFiles.map((f: any) => [f.path, f.why, f.by]), [['/copy', 'duplicate', 0]]);
@@ -124,7 +124,7 @@ describe('stowage layers: a file over a directory', () => {
     await imageArchive(archive, await Promise.all([
       [dir('x'), file('x/f', 'f'.repeat(100)), dir('x/sub'), file('x/sub/g', 'g'.repeat(20))],
       [file('x', 'now a file')],
-    ].map((l) => layer(l))));
+    ].map((l) => tarOf(l))));
     const r = json(stowage(['layers', archive, '--json']));
     assert.deepEqual(r.layers[0].reclaimable, { overwritten: 0, deleted: 120, duplicate: 0, total: 120 });
     assert.deepEqual(r.layers[1].changed, { entries: 1, bytes: 10 });

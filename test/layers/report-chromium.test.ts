@@ -12,7 +12,8 @@ import { before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { DOCKER_HOST, DOCKER_SKIP, docker, haveCommand, haveDocker } from '../helpers/peers.js';
-import { imageArchive, layer } from '../fs/fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { tarOf } from '../helpers/build-layer.js';
 import { LAYERS } from './crafted-image.js';
 import { BASE } from '../helpers/images.js';
 import { MiB, WASTE_IMAGE, buildWasteImage } from './waste-image.js';
@@ -135,7 +136,7 @@ describe('stowage report in headless Chromium', { skip }, () => {
   const html = join(tmp, 'crafted.html');
 
   before(async () => {
-    await imageArchive(archive, await Promise.all(LAYERS.map((l) => layer(l))));
+    await imageArchive(archive, await Promise.all(LAYERS.map((l) => tarOf(l))));
     const w = stowage(['report', archive, '-o', html]);
     assert.equal(w.status, 0, w.stderr);
     report = json(stowage(['layers', archive, '--json']));

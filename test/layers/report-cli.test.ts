@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { imageArchive, layer } from '../fs/fs-helpers.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { tarOf } from '../helpers/build-layer.js';
 import { LAYERS } from './crafted-image.js';
 
 const tmp = scratch('stowage-report-cli-');
@@ -16,7 +17,7 @@ const ARCHIVE = join(tmp, 'crafted.tar');
 const BASE = join(tmp, 'base.tar');
 
 before(async () => {
-  const tars = await Promise.all(LAYERS.map((l) => layer(l)));
+  const tars = await Promise.all(LAYERS.map((l) => tarOf(l)));
   await imageArchive(ARCHIVE, tars);
   await imageArchive(BASE, tars.slice(0, 1), { tag: 'crafted/base:1' });
 });

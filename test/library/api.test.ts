@@ -17,7 +17,9 @@ import {
   StowageError, UsageError, apply, check, copyImages, edit, exportImage, haveFromSource, HaveSet, importRootfs,
   inspect, openSource, parseDestSpec, pickOne, squash, verify, writeDelta, type ImageSource,
 } from '../../src/index.js';
-import { fixtures, generator, type Generated } from '../helpers/fixtures.js';
+import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
+import { dir, file, layerOf, whiteout } from '../helpers/build-layer.js';
+import { fixtures, type Generated } from '../helpers/fixtures.js';
 import { scratch } from '../helpers/paths.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -73,24 +75,22 @@ const diffIdsOf = (config: Buffer) => JSON.parse(config.toString()).rootfs.diff_
 
 describe('library: the public API', () => {
   let g: Generated;
-  let gen: Awaited<ReturnType<typeof generator>>;
   let baseTar = '';
   let appTar = '';
   const facts: Record<string, { imageId: string; diffIds: string[]; layers: Buffer[]; config: Buffer }> = {};
 
   before(async () => {
     g = await fixtures();
-    gen = await generator();
     // A base and an app built on it, each in its own archive: the material of delta, check and apply.
-    const bottom = await gen.layerTar([{ name: 'etc/', dir: true }, { name: 'etc/os-release', data: 'ID=generated\n' }]);
-    const mid = await gen.layerTar([{ name: 'lib/', dir: true }, { name: 'lib/lib.so', data: 'L'.repeat(5000) }]);
-    const top = await gen.layerTar([{ name: 'app', data: 'the app\n', mode: 0o755 }, { name: 'lib/.wh.lib.so', data: '' }]);
+    const bottom = await layerOf([dir('etc/'), file('etc/os-release', 'ID=generated\n')]);
+    const mid = await layerOf([dir('lib/'), file('lib/lib.so', 'L'.repeat(5000))]);
+    const top = await layerOf([file('app', 'the app\n', { mode: 0o755 }), whiteout('lib/lib.so')]);
     baseTar = join(tmp, 'base.tar');
     appTar = join(tmp, 'app.tar');
     for (const [path, tags, layers] of [[baseTar, ['lib/base:1'], [bottom, mid]], [appTar, ['lib/app:1'], [bottom, mid, top]]] as const) {
-      const cfg = gen.imageConfig([...layers], { config: { Cmd: ['/app'] } });
-      await gen.legacyArchive(path, [{ tags: [...tags], layers: [...layers], extra: { config: { Cmd: ['/app'] } } }]);
-      facts[tags[0]] = { imageId: cfg.digest, diffIds: cfg.diffIds, layers: [...layers], config: cfg.bytes };
+      const img = buildImage([...layers], { tags: [...tags], config: { created: '2024-01-01T00:00:00Z', config: { Cmd: ['/app'] } } });
+      await writeDockerArchive(path, [img], { layout: 'legacy' });
+      facts[tags[0]] = { imageId: img.imageId, diffIds: img.diffIds, layers: layers.map((l) => l.tar), config: img.config };
     }
   });
 

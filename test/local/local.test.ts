@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerEnv, haveDocker } from '../helpers/peers.js';
-import { REGISTRY_SKIP, randomArchive, seeded, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, randomArchive, startRegistry, type Registry } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 
 const dir = scratch('stowage-local-');
 const tok = randomBytes(4).toString('hex');

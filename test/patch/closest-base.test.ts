@@ -4,13 +4,13 @@
  * won, so v3 against v2 then v1 was coded against v1's older files (142 kB where 116 kB would do).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { dockerArchive } from '../hostile/craft.js';
-import { layerOf, text } from '../hostile/patch-craft.js';
+import { imageArchive } from '../helpers/build-image.js';
+import { files as entriesOf, tarOf } from '../helpers/build-layer.js';
+import { text } from '../hostile/patch-craft.js';
 
 const dir = scratch('stowage-closest-');
 const p = (n: string) => join(dir, n);
@@ -27,8 +27,8 @@ function files(v: 1 | 2 | 3): Record<string, string> {
   return out;
 }
 
-before(() => {
-  for (const v of [1, 2, 3] as const) writeFileSync(p(`v${v}.tar`), dockerArchive([{ tar: layerOf(files(v)) }], { tag: `closest/app:${v}` }));
+before(async () => {
+  for (const v of [1, 2, 3] as const) await imageArchive(p(`v${v}.tar`), [await tarOf(entriesOf(files(v)))], { tag: `closest/app:${v}` });
 });
 
 describe('delta --patch with several bases', () => {

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { layerTar, writeTar } from '../helpers/archive.js';
+import { files, tarOf, writeTar } from '../helpers/build-layer.js';
 import { ENGINES, type Engine } from '../helpers/engines.js';
 import { stowage } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
@@ -46,7 +46,7 @@ function words(seed: string, n: number): string {
 async function appArchive(path: string, version: number, tag: string): Promise<void> {
   const app: Record<string, string> = {};
   for (let i = 0; i < 6; i++) app[`app/src-${i}.txt`] = words(`app-${i}`, 7000) + (version > 1 && i % 2 ? words(`app-${i}-v${version}`, 200) : '');
-  const tars = [await layerTar({ 'base/os-release': words('base', 20000) }), await layerTar(app)];
+  const tars = [await tarOf(files({ 'base/os-release': words('base', 20000) })), await tarOf(files(app))];
   const diffIds = tars.map(sha);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/app'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: [{ created_by: 'base' }, { created_by: `app ${version}` }] }));
   await writeTar(path, [
@@ -114,8 +114,9 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [k, p] of PRODUCERS.entries()) {
+  for (const p of PRODUCERS) {
     it(p.name, { skip: p.skip }, async (t) => {
+      const k = PRODUCERS.indexOf(p);
       const repo = `p${k}/app`;
       for (const v of [1, 2]) p.push(archive(v), `stowage-exact/app:${v}`, `${up.addr}/${repo}:${v}`);
       const [u1, u2] = [await served(up, repo, '1'), await served(up, repo, '2')];

@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { layerTar, writeTar } from '../helpers/archive.js';
+import { DOCKER_MANIFEST, buildImage, writeDockerArchive, writeOciLayout } from '../helpers/build-image.js';
+import { files, layerOf, tarOf } from '../helpers/build-layer.js';
+import { withIndex } from '../helpers/delta-edit.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, multiPlatformLayout, startRegistry, type Registry } from '../helpers/registry.js';
@@ -21,7 +22,6 @@ import { GO_SKIP, buildGzipper, goGzipped } from '../recipes/go-reference.js';
 const tmp = scratch('stowage-exact-');
 const p = (n: string) => join(tmp, n);
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const ACCEPT = `${DOCKER_MANIFEST}, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json`;
 
 /** Text-like content (words from a small vocabulary), the same for the same seed: compressible, as real files are. */
@@ -38,7 +38,7 @@ function words(seed: string, n: number): string {
 }
 
 /** A layer's files at a version: `changed` files get new lines in v2. */
-function files(dir: string, version: number, changed: number[]): Record<string, string> {
+function layerFiles(dir: string, version: number, changed: number[]): Record<string, string> {
   const f: Record<string, string> = {};
   for (let i = 0; i < 8; i++) f[`${dir}/file-${i}.txt`] = words(`${dir}-${i}`, 6000) + (version > 1 && changed.includes(i) ? words(`${dir}-${i}-v${version}`, 300) : '');
   return f;
@@ -51,25 +51,19 @@ interface Upstream { manifest: Buffer; digest: string; blobs: Buffer[]; tars: Bu
  * level 6 (base, app), Go at level 1 (lib), Node's zlib at level 9 (data).
  */
 async function upstream(dir: string, version: number, gz: string): Promise<Upstream> {
-  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
   const tars = [
-    await layerTar(files('base', 1, [])),
-    await layerTar(files('app', version, [1, 5])),
-    await layerTar(files('lib', version, [2])),
-    await layerTar(files('data', version, [0, 3])),
+    await tarOf(files(layerFiles('base', 1, []))),
+    await tarOf(files(layerFiles('app', version, [1, 5]))),
+    await tarOf(files(layerFiles('lib', version, [2]))),
+    await tarOf(files(layerFiles('data', version, [0, 3]))),
   ];
-  const blobs = [goGzipped(gz, tars[0]!, 6), goGzipped(gz, tars[1]!, 6), goGzipped(gz, tars[2]!, 1), gzipSync(tars[3]!, { level: 9 })];
-  const put = (b: Buffer) => { writeFileSync(join(dir, 'blobs/sha256', sha(b).slice(7)), b); return sha(b); };
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/app'] }, rootfs: { type: 'layers', diff_ids: tars.map(sha) } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: DOCKER_MANIFEST,
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: put(config) },
-    layers: blobs.map((b) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: b.length, digest: put(b) })),
-  }, null, 3));
-  const digest = put(manifest);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: DOCKER_MANIFEST, digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': String(version) } }] }));
-  return { manifest, digest, blobs, tars, config };
+  const layers = await Promise.all([
+    layerOf(tars[0]!, { stored: goGzipped(gz, tars[0]!, 6) }), layerOf(tars[1]!, { stored: goGzipped(gz, tars[1]!, 6) }),
+    layerOf(tars[2]!, { stored: goGzipped(gz, tars[2]!, 1) }), layerOf(tars[3]!, { gzip: 9 }),
+  ]);
+  const img = buildImage(layers, { config: { config: { Cmd: ['/app'] } }, history: false });
+  const layout = writeOciLayout(dir, [{ image: img, ref: String(version), manifest: { kind: 'docker', indent: 3 } }]);
+  return { manifest: layout.manifests[0]![0]!.bytes, digest: layout.digests[0]!, blobs: layers.map((l) => l.blob), tars, config: img.config };
 }
 
 /** What the registry answers for a manifest: its Docker-Content-Digest and bytes, or the status. */
@@ -80,27 +74,6 @@ async function served(reg: Registry, repo: string, ref: string): Promise<{ statu
 
 async function blobStatus(reg: Registry, repo: string, digest: string): Promise<number> {
   return (await fetch(`http://${reg.addr}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status;
-}
-
-/** The entries of a small tar (a test delta), and the same tar written again with its index edited. */
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-async function edited(from: string, to: string, edit: (index: any) => void): Promise<string> {
-  const entries = readEntries(readFileSync(from));
-  const index = JSON.parse(entries[0]!.data.toString('utf8'));
-  edit(index);
-  await writeTar(to, [{ name: entries[0]!.name, data: JSON.stringify(index) }, ...entries.slice(1)]);
-  return to;
 }
 
 describe('exact images through a patch delta (Go-gzip\'d registry layers)', { skip: REGISTRY_SKIP || GO_SKIP }, () => {
@@ -199,12 +172,8 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
     const kept = json(stowage(['apply', p('d.patch'), '--base', p('site-1.tar'), '-o', `oci:${p('from-copy')}:2`, '--json']));
     assert.equal(kept.images[0].exact, true, kept.images[0].notExact);
     // A docker save of v1 with plain tar layers (as an engine saves): its base layer's blob is the tar, not upstream's gzip.
-    const id = sha(v1.config).slice(7);
-    await writeTar(p('plain-1.tar'), [
-      { name: 'manifest.json', data: JSON.stringify([{ Config: `${id}.json`, RepoTags: ['app:1'], Layers: v1.tars.map((t) => `${sha(t).slice(7)}.tar`) }]) },
-      { name: `${id}.json`, data: v1.config },
-      ...v1.tars.map((t) => ({ name: `${sha(t).slice(7)}.tar`, data: t })),
-    ]);
+    const plain = buildImage(await Promise.all(v1.tars.map((t) => layerOf(t))), { configBytes: v1.config, tags: ['app:1'] });
+    await writeDockerArchive(p('plain-1.tar'), [plain], { manifestFirst: true });
     const out = p('from-archive');
     const r = stowage(['apply', p('d.patch'), '--base', p('plain-1.tar'), '-o', `oci:${out}:2`, '--json']);
     assert.equal(r.status, 0, r.stderr);
@@ -270,7 +239,7 @@ describe('exact images through a patch delta (Go-gzip\'d registry layers)', { sk
   ];
   for (const [name, edit, message] of tampered) {
     it(`${name} in the index: one line, exit 1, nothing at the tag`, async () => {
-      const bad = await edited(p('d.patch'), p(`bad-${name.replace(/\W+/g, '-')}.patch`), edit);
+      const bad = await withIndex(p('d.patch'), p(`bad-${name.replace(/\W+/g, '-')}.patch`), edit);
       const tag = `bad-${name.replace(/\W+/g, '-')}`;
       // A repository that lacks v2's blobs (where app:2 is, a blob already there is not made again).
       const r = stowage(['apply', bad, '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/${tag}:2`]);

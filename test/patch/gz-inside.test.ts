@@ -11,10 +11,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { imageArchive } from '../helpers/build-image.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { layerPatch } from './layer-patch.js';
+import { layerPatch, readEntries } from './layer-patch.js';
 
 const dir = scratch('stowage-gz-inside-');
 const p = (n: string) => join(dir, n);
@@ -43,28 +43,9 @@ function layerOf(files: Record<string, Buffer>, name: string): Buffer {
   return readFileSync(p(`${name}.tar`));
 }
 
-async function archive(path: string, layer: Buffer, tag: string): Promise<void> {
-  const diffId = sha(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'x' }] }));
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${sha(config).slice(7)}.json`, RepoTags: [tag], Layers: [`${diffId.slice(7)}.tar`] }]) },
-    { name: `${sha(config).slice(7)}.json`, data: config },
-    { name: `${diffId.slice(7)}.tar`, data: layer },
-  ]);
-}
+/** A docker archive of one image of one layer. */
+const archive = (path: string, layer: Buffer, tag: string) => imageArchive(path, [layer], { tag, history: () => ({ created_by: 'x' }), manifestFirst: true });
 
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
 
 /** The entries' operations of a delta's layer patch (the layers here fit one block). */
 async function opsOf(delta: string, base: string) {

@@ -4,10 +4,11 @@
  * lists are coded against), and the delta written again with the operation lists or frames changed (the blob renamed
  * by its new digest in the index), for tests that alter one field and expect apply to refuse it.
  */
+import { tarEntries } from '../helpers/tar-entries.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeTar } from '../helpers/archive.js';
+import { writeTar } from '../helpers/build-layer.js';
 import { openSource } from '../../src/transports/open.js';
 import { BaseTable } from '../../src/patch/base-index.js';
 import { LayerFile } from '../../src/patch/layer-file.js';
@@ -44,18 +45,8 @@ export interface LayerPatch {
   rewrite(out: string, blob: Buffer): Promise<void>;
 }
 
-export function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: Buffer.from(b.subarray(at + 512, at + 512 + size)) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
+/** A small tar's entries (a test delta), by the test tree's one tar reader. */
+export const readEntries = (b: Buffer): { name: string; data: Buffer }[] => tarEntries(b).map((e) => ({ name: e.name, data: Buffer.from(e.data) }));
 
 /** The old entries of the base layers a patch names, numbered as the decoder numbers them. */
 async function oldEntries(basePath: string, bases: string[]): Promise<OldEntries> {

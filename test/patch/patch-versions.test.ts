@@ -13,10 +13,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { imageArchive } from '../helpers/build-image.js';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { seeded } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 import { DATA, STRUCT_SAME } from '../../src/patch/format.js';
 import { layerPatch, readEntries, type LayerPatch } from './layer-patch.js';
 
@@ -40,15 +40,8 @@ function layerOf(files: Record<string, string | Buffer>, name: string): Buffer {
   return readFileSync(p(`${name}.tar`));
 }
 
-async function archive(path: string, layer: Buffer, tag: string): Promise<void> {
-  const diffId = sha(layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'x' }] }));
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${sha(config).slice(7)}.json`, RepoTags: [tag], Layers: [`${diffId.slice(7)}.tar`] }]) },
-    { name: `${sha(config).slice(7)}.json`, data: config },
-    { name: `${diffId.slice(7)}.tar`, data: layer },
-  ]);
-}
+/** A docker archive of one image of one layer. */
+const archive = (path: string, layer: Buffer, tag: string) => imageArchive(path, [layer], { tag, history: () => ({ created_by: 'x' }), manifestFirst: true });
 
 /** The same patch in version 1: the magic, and every block without its fourth frame (which must be empty). */
 function toV1(lp: LayerPatch): Buffer {

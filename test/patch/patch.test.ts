@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, symlinkSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
+import { buildImage, writeDockerArchive } from '../helpers/build-image.js';
+import { layerOf, seeded, writeTar } from '../helpers/build-layer.js';
+import { deltaEntries } from '../helpers/delta-edit.js';
 import { json, oneLineError, stowage, stowagePiped } from '../helpers/cli.js';
 import { ENGINES } from '../helpers/engines.js';
 import { EXAMPLES, scratch } from '../helpers/paths.js';
-import { seeded } from '../helpers/registry.js';
 import { MAGIC } from '../../src/patch/format.js';
 import { VarintWriter } from '../../src/patch/varint.js';
 import { compress } from '../../src/patch/zstd.js';
@@ -39,21 +39,15 @@ function tarOf(root: string, format: 'gnu' | 'pax', out: string): Buffer {
   return readFileSync(out);
 }
 
-/** A docker archive of layer tars (skopeo's `<diffid>.tar` naming; stored gzip-compressed with `gzip`). */
-async function archive(path: string, layers: Buffer[], tag: string, gzip = false): Promise<{ imageId: string; diffIds: string[] }> {
-  const diffIds = layers.map(sha);
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    history: layers.map((_, i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` })),
-  }));
-  const imageId = sha(config);
-  await writeTar(path, [
-    { name: 'manifest.json', data: JSON.stringify([{ Config: `${imageId.slice(7)}.json`, RepoTags: [tag], Layers: diffIds.map((d) => `${d.slice(7)}.tar`) }]) },
-    { name: `${imageId.slice(7)}.json`, data: config },
-    ...layers.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}.tar`, data: gzip ? gzipSync(t) : t })),
-  ]);
-  return { imageId, diffIds };
+/** A docker archive of layer tars (stored gzip-compressed with `gzip`). */
+async function archive(path: string, tars: Buffer[], tag: string, gzip = false): Promise<{ imageId: string; diffIds: string[] }> {
+  const img = buildImage(await Promise.all(tars.map((t) => layerOf(t, gzip ? 'gzip' : 'none'))), {
+    tags: [tag],
+    config: { created: '2026-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] } },
+    history: (i) => ({ created: '2026-01-01T00:00:00Z', created_by: `layer ${i}` }),
+  });
+  await writeDockerArchive(path, [img], { manifestFirst: true });
+  return { imageId: img.imageId, diffIds: img.diffIds };
 }
 
 const LONG = 'a-directory-with-a-rather-long-name/another-directory-with-an-even-longer-name-than-that/and-a-file-name-that-pushes-it-over-100.txt';
@@ -233,7 +227,7 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
   it('refuses a consistent but hostile patch (names re-hashed): its layer does not rebuild, nothing is written', async () => {
     // Rewrite the first patch blob with one byte changed in its frames, fix its name and the index: only the
     // decoder and the DiffID proof stand between it and the output.
-    const entries = readEntries(readFileSync(p('d.patch')));
+    const entries = deltaEntries(p('d.patch'));
     const index = JSON.parse(entries[0]!.data.toString());
     const l = index.layers.find((x: any) => x.how === 'patch');
     const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
@@ -261,7 +255,7 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
       return Buffer.concat([v.bytes(), z]);
     };
     const crafted = async (name: string, ops: VarintWriter) => {
-      const entries = readEntries(readFileSync(p('d.patch')));
+      const entries = deltaEntries(p('d.patch'));
       const index = JSON.parse(entries[0]!.data.toString());
       const l = index.layers.find((x: any) => x.how === 'patch');
       const i = entries.findIndex((e) => e.name === `blobs/sha256/${l.patch.digest.slice(7)}`);
@@ -284,7 +278,7 @@ describe('hostile and damaged patch deltas, wrong bases', () => {
   });
 
   it('refuses a patch index of another version in one line', async () => {
-    const entries = readEntries(readFileSync(p('d.patch')));
+    const entries = deltaEntries(p('d.patch'));
     const index = JSON.parse(entries[0]!.data.toString());
     index.schema = 'stowage.patch/v9';
     entries[0] = { name: entries[0]!.name, data: Buffer.from(JSON.stringify(index)) };
@@ -345,17 +339,3 @@ function ensurePatch(): void {
   if (!existsSync(p('d.patch'))) assert.equal(stowage(['delta', p('target.tar'), '--base', p('base.tar'), '--patch', '-o', p('d.patch')]).status, 0);
 }
 
-/** The entries of a small tar (test deltas), as name and data. */
-function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: b.subarray(at + 512, at + 512 + size) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-void truncateSync;

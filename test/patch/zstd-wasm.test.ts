@@ -12,7 +12,7 @@ import { before, describe, it } from 'node:test';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { EXAMPLES, ROOT, scratch } from '../helpers/paths.js';
 import { haveCommand, skipUnless } from '../helpers/peers.js';
-import { seeded } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 import { loadNative, type ZstdBackend } from '../../src/patch/zstd-native.js';
 import { loadWasm } from '../../src/patch/zstd-wasm.js';
 

@@ -114,8 +114,11 @@ describe('recipes: parsing and candidates (no peer)', () => {
 
 describe('recipes: found and reproduced on blobs from Go\'s compress/gzip', { skip: GO_SKIP }, () => {
   let bin = '';
-  const input = Buffer.concat([mixed(), text(2 << 20), noise(1 << 20, 'r')]);
-  before(() => { bin = buildGzipper(); });
+  let input: Buffer;
+  before(() => {
+    bin = buildGzipper();
+    input = Buffer.concat([mixed(), text(2 << 20), noise(1 << 20, 'r')]);
+  });
 
   for (const level of [1, 2, 4, 6, 8, 9]) {
     it(`level ${level}: found from the header and confirmed over the whole blob, then reproduced`, async () => {

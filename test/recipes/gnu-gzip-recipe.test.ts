@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { StowageError } from '../../src/errors.js';
 import { GnuGzipWriter, describeRecipe, encodeByRecipe, findRecipe, parseRecipe, recipeCandidates, reproduceBlob, type Recipe } from '../../src/compress/recipes/index.js';
@@ -108,7 +108,8 @@ describe('gnu-gzip encoder: streaming (no peer)', () => {
 });
 
 describe('gnu-gzip recipe: found and reproduced on blobs from the real GNU gzip', { skip: GZIP_SKIP }, () => {
-  const input = Buffer.concat([mixed(), text(1 << 20), noise(300000, 'r')]);
+  let input: Buffer;
+  before(() => { input = Buffer.concat([mixed(), text(1 << 20), noise(300000, 'r')]); });
 
   for (const level of [1, 3, 4, 6, 8, 9]) {
     it(`level ${level}: found from the header, confirmed over the whole blob read once, then reproduced`, async () => {

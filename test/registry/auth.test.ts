@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { json, oneLineError } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { skipUnless } from '../helpers/peers.js';
-import { REGISTRY_SKIP, randomArchive, runAsync, seeded, startRegistry, stowageAsync as stowage, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, randomArchive, runAsync, startRegistry, stowageAsync as stowage, type Registry } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 import { startTokenServer, type TokenServer } from '../helpers/token-server.js';
 
 const dir = scratch('stowage-reg-auth-');

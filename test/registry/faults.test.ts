@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { json, oneLineError } from '../helpers/cli.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { scratch } from '../helpers/paths.js';
-import { REGISTRY_SKIP, randomArchive, seeded, startRegistry, stowageAsync as stowage, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, randomArchive, startRegistry, stowageAsync as stowage, type Registry } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 
 const dir = scratch('stowage-reg-faults-');
 const MiB = 1 << 20;

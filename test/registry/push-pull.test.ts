@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { DOCKER_SKIP, docker, dockerInspect, haveDocker, run, skipUnless } from '../helpers/peers.js';
-import { REGISTRY_SKIP, multiPlatformLayout, randomArchive, seeded, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, multiPlatformLayout, randomArchive, startRegistry, type Registry } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 
 const dir = scratch('stowage-reg-pp-');
 const MiB = 1 << 20;

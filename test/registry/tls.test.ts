@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { run, skipUnless } from '../helpers/peers.js';
-import { REGISTRY_SKIP, makeTls, randomArchive, seeded, startRegistry, type Registry, type Tls } from '../helpers/registry.js';
+import { REGISTRY_SKIP, makeTls, randomArchive, startRegistry, type Registry, type Tls } from '../helpers/registry.js';
+import { seeded } from '../helpers/build-layer.js';
 
 const dir = scratch('stowage-reg-tls-');
 

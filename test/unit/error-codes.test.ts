@@ -18,7 +18,7 @@ import { HashPool } from '../../src/hash/pool.js';
 import { RegionCopier } from '../../src/hash/copier.js';
 import { StreamByteSource } from '../../src/tar/bytesource.js';
 import { readTar } from '../../src/tar/reader.js';
-import { layerTar } from '../helpers/archive.js';
+import { files, tarOf } from '../helpers/build-layer.js';
 import { scratch } from '../helpers/paths.js';
 
 const dir = scratch('stowage-codes-');
@@ -51,7 +51,7 @@ describe('error codes', () => {
   });
 
   it('real failures carry their code', async () => {
-    const layer = await layerTar({ 'a.txt': 'x'.repeat(5000) });
+    const layer = await tarOf(files({ 'a.txt': 'x'.repeat(5000) }));
     assert.equal(await codeOf(() => drain(readTar(new StreamByteSource((async function* () { yield layer.subarray(0, 2048); })()), { what: 'cut.tar' }))), 'truncated');
     assert.equal(await codeOf(() => parseJson('['.repeat(100_000), 'deep.json')), 'limit');
     assert.equal(await codeOf(() => parseJson('{"a":', 'bad.json')), 'invalid');
@@ -64,7 +64,7 @@ describe('error codes', () => {
 
   it('a code survives the worker threads, and a full disk arrives as the system error it is', async () => {
     const short = join(dir, 'short.tar');
-    const layer = await layerTar({ 'a.txt': 'x'.repeat(5000) });
+    const layer = await tarOf(files({ 'a.txt': 'x'.repeat(5000) }));
     writeFileSync(short, layer);
     const past = layer.length + 512; // a region the tar headers would claim, past the end of the file
     const pool = new HashPool(1);

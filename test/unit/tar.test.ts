@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { FileByteSource, StreamByteSource } from '../../src/tar/bytesource.js';
 import { BLOCK, encodeHeader, parseNumeric } from '../../src/tar/header.js';
 import { readTar } from '../../src/tar/reader.js';
 import { indexTarFile } from '../../src/fs/tar-tree.js';
-import { writeTar } from '../helpers/archive.js';
+import { dir as dirEntry, symlink, writeTar } from '../helpers/build-layer.js';
 import { scratch } from '../helpers/paths.js';
 
 async function list(file: string): Promise<{ name: string; type: string; size: number; linkname: string; data: string }[]> {
@@ -34,10 +34,12 @@ describe('tar reader', () => {
   const dir = scratch();
   const root = join(dir, 'root');
   const long = 'd'.repeat(120) + '/' + 'f'.repeat(130) + '.txt';
-  mkdirSync(join(root, 'd'.repeat(120)), { recursive: true });
-  writeFileSync(join(root, long), 'long name');
-  writeFileSync(join(root, 'ünïcødé-名前.txt'), 'non-ascii');
-  execFileSync('ln', ['-s', 'x'.repeat(150), join(root, 'longlink')]);
+  before(() => {
+    mkdirSync(join(root, 'd'.repeat(120)), { recursive: true });
+    writeFileSync(join(root, long), 'long name');
+    writeFileSync(join(root, 'ünïcødé-名前.txt'), 'non-ascii');
+    execFileSync('ln', ['-s', 'x'.repeat(150), join(root, 'longlink')]);
+  });
 
   it('reads GNU long names and long link targets (GNU tar --format=gnu)', async () => {
     const f = join(dir, 'gnu.tar');
@@ -115,8 +117,8 @@ describe('tar writer', () => {
     await writeTar(f, [
       { name: long, data: 'L' },
       { name: 'ünï/名前.txt', data: 'U' },
-      { name: 'link', symlink: 'z'.repeat(120) },
-      { name: 'dir', dir: true },
+      symlink('link', 'z'.repeat(120)),
+      dirEntry('dir'),
     ]);
     const listing = execFileSync('tar', ['-tvf', f]).toString();
     assert.match(listing, new RegExp(long.replace(/[.]/g, '\\.')));
