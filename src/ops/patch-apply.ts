@@ -16,6 +16,7 @@ import { baseLayers } from './apply.js';
 import { decodeLayer } from '../patch/decode-layer.js';
 import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
+import { gathered, runAhead } from '../patch/run-ahead.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { EngineTagMove } from '../transports/dest.js';
 import { landingDest } from './site-write.js';
@@ -117,7 +118,8 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     for (const d of p.bases) fs.push(await baseFile(d));
     const src = await delta.source(p.digest);
     try {
-      yield* coalesce(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`));
+      // (applyspeed) Decoded ahead of the writer, in ~1 MiB chunks, big pieces passed on without a copy.
+      yield* runAhead(gathered(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`)));
     } finally {
       await src.close();
     }
@@ -242,27 +244,6 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     await closeFiles();
     throw e;
   }
-}
-
-/** Gathers the decoder's many small pieces (headers, small files) into chunks of about 1 MiB for the writer. */
-async function* coalesce(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const CHUNK = 1 << 20;
-  let parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of input) {
-    if (c.length >= CHUNK && n === 0) {
-      yield c;
-      continue;
-    }
-    parts.push(c);
-    n += c.length;
-    if (n >= CHUNK) {
-      yield Buffer.concat(parts, n);
-      parts = [];
-      n = 0;
-    }
-  }
-  if (n) yield Buffer.concat(parts, n);
 }
 
 /** The first of a layer's patches whose base layers are all at hand (a bundle may carry one per site release). */

@@ -1,0 +1,101 @@
+/**
+ * The rebuilt layer's chunks for the writer, in about 1 MiB pieces, decoded ahead of it. Apply's decoder spends much
+ * of its time waiting on reads of the base (thread-pool round trips), and the writer on its writes: pulled one chunk
+ * at a time, each waited for the other. Here the decoder runs on while the writer's last chunk is in flight, up to a
+ * bounded number of bytes queued (memory stays bounded whatever the layer), and small pieces (headers, small files)
+ * are gathered into one chunk while a big one (a file's data read from the base) passes on without a copy.
+ */
+
+/** Bytes the decoder may run ahead of the writer. */
+const AHEAD = 8 << 20;
+/** Pieces are gathered to about this size; one at least this big goes on as it is. */
+const CHUNK = 1 << 20;
+/** A piece this big is not copied into a gathered chunk: the gathered bytes go first, then it. */
+const PASS = 64 << 10;
+
+/** `input` in chunks of about 1 MiB (pieces of at least 64 KiB go as they are), unchanged bytes, same order. */
+export async function* gathered(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of input) {
+    if (c.length >= PASS) {
+      if (n) yield Buffer.concat(parts, n);
+      parts = [];
+      n = 0;
+      yield c;
+      continue;
+    }
+    parts.push(c);
+    n += c.length;
+    if (n >= CHUNK) {
+      yield Buffer.concat(parts, n);
+      parts = [];
+      n = 0;
+    }
+  }
+  if (n) yield Buffer.concat(parts, n);
+}
+
+/**
+ * Yields what `input` yields, pulling from it ahead of the consumer until `limit` bytes wait. An error of `input`
+ * reaches the consumer after the chunks before it; a consumer that stops early stops `input` (its finally blocks run).
+ */
+export async function* runAhead(input: AsyncIterable<Buffer>, limit = AHEAD): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]();
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let done = false;
+  let failed: { e: unknown } | undefined;
+  let stopped = false;
+  // Who waits: the consumer for a chunk, the producer for room.
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const wake = (w: (() => void) | undefined) => w?.();
+  const producer = (async () => {
+    try {
+      while (!stopped) {
+        if (queued >= limit) {
+          await new Promise<void>((r) => { wakeProducer = r; });
+          wakeProducer = undefined;
+          continue;
+        }
+        const r = await it.next();
+        if (r.done) break;
+        queue.push(r.value);
+        queued += r.value.length;
+        wake(wakeConsumer);
+      }
+    } catch (e) {
+      failed = { e };
+    } finally {
+      done = true;
+      wake(wakeConsumer);
+    }
+  })();
+  try {
+    for (;;) {
+      if (queue.length) {
+        const c = queue.shift()!;
+        queued -= c.length;
+        wake(wakeProducer);
+        yield c;
+        continue;
+      }
+      if (done) {
+        if (failed) throw failed.e;
+        return;
+      }
+      await new Promise<void>((r) => { wakeConsumer = r; });
+      wakeConsumer = undefined;
+    }
+  } finally {
+    if (!done) {
+      // Stopped early (the writer failed, or a reader went away): the producer ends at its next turn, and the
+      // decoder's own finally blocks (closing the patch source) run before this returns.
+      stopped = true;
+      wake(wakeProducer);
+      await producer;
+      await it.return?.();
+    } else await producer;
+  }
+}
