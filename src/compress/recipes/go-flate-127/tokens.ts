@@ -45,6 +45,14 @@ export class Tokens {
   /** A match of `length` (any length of 4 or more) at `distance`. */
   match(length: number, distance: number): void {
     const dcode = DISTANCE_CODE[distance - 1];
+    if (length <= 258) {
+      // Nearly every match: one token, no splitting loop (the same counts and token as the loop would make).
+      const xl = length - 3;
+      this.extraHist[1 + LENGTH_CODE[xl]]++;
+      this.offHist[dcode]++;
+      this.list[this.n++] = MATCH | (xl << 22) | (distance - 1);
+      return;
+    }
     while (length > 0) {
       let piece = length;
       if (piece > 258) piece = piece > 261 ? 258 : 255;

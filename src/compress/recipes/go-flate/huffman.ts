@@ -114,7 +114,8 @@ export class HuffmanCode {
       } else {
         // A pair from the level below: inherit its leaf counts, and ask it for two more chains.
         lastFreq[level] = nextPairFreq[level];
-        leafCounts.copyWithin(row, row - MAX_LEVELS, row - MAX_LEVELS + level);
+        // At most 15 entries: a loop, as copyWithin's call costs more than the copy (it ran thousands of times a block).
+        for (let k = row - MAX_LEVELS, to = row, stop = row - MAX_LEVELS + level; k < stop; k++, to++) leafCounts[to] = leafCounts[k];
         needed[level - 1] = 2;
       }
       if (--needed[level] === 0) {

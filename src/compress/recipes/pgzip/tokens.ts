@@ -38,6 +38,14 @@ export class Tokens {
   match(length: number, xoffset: number): void {
     const dcode = DISTANCE_CODE[xoffset];
     const low = (dcode << 16) | xoffset;
+    if (length <= 258) {
+      // Nearly every match: one token, no splitting loop (the same counts and token as the loop would make).
+      const xl = length - 3;
+      this.litFreq[FIRST_LENGTH_SYMBOL + LENGTH_CODE[xl]]++;
+      this.distFreq[dcode]++;
+      this.tokens[this.n++] = MATCH | (xl << 22) | low;
+      return;
+    }
     while (length > 0) {
       let l = length;
       if (l > 258) l = l > 258 + 3 ? 258 : 258 - 3;
