@@ -11,7 +11,8 @@ import { isPartFile } from './head.js';
 
 const IMAGE_FILES = ['oci-layout', 'index.json', 'manifest.json'];
 
-async function isPartFolder(dir: string): Promise<boolean> {
+/** A folder holding part files and no image (not an OCI layout or a docker save folder). */
+export async function isPartFolder(dir: string): Promise<boolean> {
   let names: string[];
   try {
     names = await readdir(dir);

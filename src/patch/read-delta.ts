@@ -40,6 +40,13 @@ export interface InPlace {
   close(): Promise<void>;
 }
 
+/** True when these first bytes (100 or more, or the whole file) are a patch delta's: its index is the first tar entry. */
+export function startsLikePatchDelta(head: Buffer): boolean {
+  const name = head.subarray(0, Math.min(100, head.length));
+  const nul = name.indexOf(0);
+  return name.toString('utf8', 0, nul < 0 ? name.length : nul) === PATCH_INDEX;
+}
+
 /** True when a file starts with a patch delta's index entry (for commands that sniff their input). */
 export async function isPatchDelta(path: string): Promise<boolean> {
   if (path === '-') return stdinIsPatchDelta();
@@ -55,9 +62,8 @@ export async function isPatchDelta(path: string): Promise<boolean> {
   }
   try {
     const b = Buffer.alloc(100);
-    await fh.read(b, 0, 100, 0);
-    const nul = b.indexOf(0);
-    return b.toString('utf8', 0, nul < 0 ? 100 : nul) === PATCH_INDEX;
+    const { bytesRead } = await fh.read(b, 0, 100, 0);
+    return startsLikePatchDelta(b.subarray(0, bytesRead));
   } catch {
     return false; // a directory, a device: not a patch delta; the ordinary reader says what it is
   } finally {
