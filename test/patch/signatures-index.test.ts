@@ -7,14 +7,12 @@
  * not arrive as upstream's (an OCI layout lists the images in an index of its own) the report says they were left.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
-import { json, oneLineError, stowage } from '../helpers/cli.js';
+import { json, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, multiPlatformLayout, startRegistry, type Registry } from '../helpers/registry.js';
-import { NOTATION_SIGNATURE, OCI_INDEX, forky, forkySkip, manifestAt, notationSetup, readEntries, sha, tags } from './signing.js';
+import { COSIGN_SIMPLESIGNING, NOTATION_SIGNATURE, OCI_INDEX, flipBlob, forgeDelta, forky, forkySkip, manifestAt, notationSetup, refusedAtSite, sha, tags } from './signing.js';
 
 const tmp = scratch('stowage-sigs-index-');
 const p = (n: string) => join(tmp, n);
@@ -83,29 +81,18 @@ describe('signatures of a multi-platform index travel with the index (cosign and
   });
 
   it('a delta whose index signature was altered fails in one line and tags nothing', async () => {
-    const entries = readEntries(readFileSync(p('d.patch')));
-    const index = JSON.parse(entries[0]!.data.toString('utf8'));
-    const sig = index.index.referrers.find((r: any) => r.tag?.endsWith('.sig'));
-    const layer = sig.blobs.find((b: any) => b.mediaType === 'application/vnd.dev.cosign.simplesigning.v1+json');
-    const e = entries.find((x) => x.name === `blobs/sha256/${layer.digest.slice(7)}`)!;
-    e.data[e.data.length - 3] ^= 1;
-    await writeTar(p('bad.patch'), entries);
-    const r = stowage(['apply', p('bad.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `docker://${site.addr}/multi:2`]);
-    assert.equal(r.status, 1);
-    assert.match(oneLineError(r), new RegExp(`bad\\.patch: blobs/sha256/${layer.digest.slice(7)} does not hash to its name`));
-    assert.deepEqual(await tags(site, 'multi'), ['1']);
+    let layer = '';
+    await forgeDelta(p('d.patch'), p('bad.patch'), (index, entries) => {
+      const sig = index.index.referrers.find((r: any) => r.tag?.endsWith('.sig'));
+      layer = sig.blobs.find((b: any) => b.mediaType === COSIGN_SIMPLESIGNING).digest;
+      flipBlob(entries, layer);
+    });
+    await refusedAtSite(p('bad.patch'), site, 'multi', new RegExp(`bad\\.patch: blobs/sha256/${layer.slice(7)} does not hash to its name`));
   });
 
   it('an index referrer that would retag the image is refused in one line, nothing written', async () => {
-    const entries = readEntries(readFileSync(p('d.patch')));
-    const index = JSON.parse(entries[0]!.data.toString('utf8'));
-    index.index.referrers.find((r: any) => r.tag?.endsWith('.sig')).tag = '1';
-    entries[0]!.data = Buffer.from(JSON.stringify(index));
-    await writeTar(p('retag.patch'), entries);
-    const r = stowage(['apply', p('retag.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `docker://${site.addr}/multi:2`]);
-    assert.equal(r.status, 1);
-    assert.match(oneLineError(r), /retag\.patch.*index\.referrers\[\d+\]\.tag must be sha256-<hex>/);
-    assert.deepEqual(await tags(site, 'multi'), ['1']);
+    await forgeDelta(p('d.patch'), p('retag.patch'), (index) => { index.index.referrers.find((r: any) => r.tag?.endsWith('.sig')).tag = '1'; });
+    await refusedAtSite(p('retag.patch'), site, 'multi', /retag\.patch.*index\.referrers\[\d+\]\.tag must be sha256-<hex>/);
   });
 
   it('apply into the site registry: the index with upstream\'s digest, its signatures beside it, cosign and notation verify', async () => {

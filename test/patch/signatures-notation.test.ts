@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeTar } from '../helpers/archive.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
 import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
-import { DOCKER_MANIFEST, NOTATION_SIGNATURE, OCI_INDEX, forky, forkySkip, manifestAt, notationSetup, readEntries, sha, tags, upstreamApp } from './signing.js';
+import { DOCKER_MANIFEST, NOTATION_SIGNATURE, OCI_INDEX, flipBlob, forgeDelta, forky, forkySkip, manifestAt, notationSetup, refusedAtSite, sha, tags, upstreamApp } from './signing.js';
 
 const tmp = scratch('stowage-notation-');
 const p = (n: string) => join(tmp, n);
@@ -68,41 +67,32 @@ describe('notation signatures travel through a patch delta (offline)', { skip: R
   });
 
   it('a delta whose signature envelope was altered fails in one line and tags nothing', async () => {
-    const entries = readEntries(readFileSync(p('d.patch')));
-    const index = JSON.parse(entries[0]!.data.toString('utf8'));
-    const sig = index.images[0].referrers.find((r: any) => !r.tag);
-    const envelope = sig.blobs.find((b: any) => b.mediaType === 'application/jose+json');
-    const e = entries.find((x) => x.name === `blobs/sha256/${envelope.digest.slice(7)}`)!;
-    e.data[e.data.length - 5] ^= 1;
-    await writeTar(p('bad.patch'), entries);
-    const r = stowage(['apply', p('bad.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
-    assert.equal(r.status, 1);
-    assert.match(oneLineError(r), new RegExp(`bad\\.patch: blobs/sha256/${envelope.digest.slice(7)} does not hash to its name`));
-    assert.deepEqual(await tags(site, 'app'), ['1']);
+    let envelope = '';
+    await forgeDelta(p('d.patch'), p('bad.patch'), (index, entries) => {
+      envelope = index.images[0].referrers.find((r: any) => !r.tag).blobs.find((b: any) => b.mediaType === 'application/jose+json').digest;
+      flipBlob(entries, envelope, 5);
+    });
+    await refusedAtSite(p('bad.patch'), site, 'app', new RegExp(`bad\\.patch: blobs/sha256/${envelope.slice(7)} does not hash to its name`));
   });
 
   it('a delta whose signature was re-made to refer to another image (digests made to match) is refused, nothing written', async () => {
     // A forger re-points notation's signature manifest at v1, re-hashes it and renames its blob, and drops the
     // referrers index: every name in the delta holds, but the referrer no longer refers to the image it travels with.
-    const entries = readEntries(readFileSync(p('d.patch')));
-    const index = JSON.parse(entries[0]!.data.toString('utf8'));
-    const k = index.images[0].referrers.findIndex((r: any) => !r.tag);
-    const ref = index.images[0].referrers[k];
-    const e = entries.find((x) => x.name === `blobs/sha256/${ref.digest.slice(7)}`)!;
-    const doc = JSON.parse(e.data.toString('utf8'));
-    doc.subject.digest = v1.digest;
-    e.data = Buffer.from(JSON.stringify(doc));
-    ref.digest = sha(e.data);
-    ref.size = e.data.length;
-    e.name = `blobs/sha256/${ref.digest.slice(7)}`;
-    index.images[0].referrers = [ref];
-    const dropped = report.images[0].referrers.find((r: any) => r.tag).digest;
-    entries[0]!.data = Buffer.from(JSON.stringify(index));
-    await writeTar(p('repointed.patch'), entries.filter((x) => x.name !== `blobs/sha256/${dropped.slice(7)}`));
-    const r = stowage(['apply', p('repointed.patch'), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:2`]);
-    assert.equal(r.status, 1, r.stderr);
-    assert.match(oneLineError(r), new RegExp(`repointed\\.patch: images\\[0\\]\\.referrers\\[0\\] \\(${ref.digest}\\): refers to ${v1.digest}, not to ${v2.digest}`));
-    assert.deepEqual(await tags(site, 'app'), ['1']);
+    let ref: any;
+    await forgeDelta(p('d.patch'), p('repointed.patch'), (index, entries) => {
+      ref = index.images[0].referrers.find((r: any) => !r.tag);
+      const e = entries.find((x) => x.name === `blobs/sha256/${ref.digest.slice(7)}`)!;
+      const doc = JSON.parse(e.data.toString('utf8'));
+      doc.subject.digest = v1.digest;
+      e.data = Buffer.from(JSON.stringify(doc));
+      ref.digest = sha(e.data);
+      ref.size = e.data.length;
+      e.name = `blobs/sha256/${ref.digest.slice(7)}`;
+      index.images[0].referrers = [ref];
+      const dropped = report.images[0].referrers.find((r: any) => r.tag).digest;
+      return entries.filter((x) => x.name !== `blobs/sha256/${dropped.slice(7)}`);
+    });
+    await refusedAtSite(p('repointed.patch'), site, 'app', new RegExp(`repointed\\.patch: images\\[0\\]\\.referrers\\[0\\] \\(${ref.digest}\\): refers to ${v1.digest}, not to ${v2.digest}`));
   });
 
   it('apply into the site registry pushes them beside v2, and notation verify passes there offline', async () => {

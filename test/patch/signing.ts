@@ -1,14 +1,17 @@
 /**
  * What the signature tests share (issue 20 item 3): the real signers of the forky chroot run offline (cosign 3.1,
  * notation 1.3; the chroot shares /tmp and the loopback network), a small app image as `docker push` makes it, and
- * a small tar (a test delta) read and written again to tamper with it.
+ * a delta forged to prove apply refuses it.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { layerTar } from '../helpers/archive.js';
+import { oneLineError, stowage } from '../helpers/cli.js';
+import { deltaEntries, writeEntries, type DeltaEntry } from '../helpers/delta-edit.js';
 import { ROOT } from '../helpers/paths.js';
 import type { Registry } from '../helpers/registry.js';
 
@@ -16,6 +19,7 @@ export const FORKY = process.env.STOWAGE_FORKY ?? '/opt/stowage-forky';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const NOTATION_SIGNATURE = 'application/vnd.cncf.notary.signature';
+export const COSIGN_SIMPLESIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Why a test of `tool` (in the chroot) cannot run here, or false. */
@@ -66,20 +70,6 @@ export async function upstreamApp(dir: string, version: number): Promise<{ diges
   return { digest };
 }
 
-/** The entries of a small tar (a test delta). */
-export function readEntries(b: Buffer): { name: string; data: Buffer }[] {
-  const out: { name: string; data: Buffer }[] = [];
-  for (let at = 0; at + 512 <= b.length;) {
-    const h = b.subarray(at, at + 512);
-    if (h.every((x) => x === 0)) break;
-    const name = h.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, data: Buffer.from(b.subarray(at + 512, at + 512 + size)) });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
-
 /** The tags of a repository, as the registry lists them. */
 export async function tags(reg: Registry, repo: string): Promise<string[]> {
   return ((await (await fetch(`http://${reg.addr}/v2/${repo}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
@@ -89,4 +79,30 @@ export async function tags(reg: Registry, repo: string): Promise<string[]> {
 export async function manifestAt(reg: Registry, repo: string, ref: string, accept = OCI_INDEX): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
   const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${ref}`, { headers: { Accept: accept } });
   return { status: res.status, digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/**
+ * A forged copy of the delta at `from`, written to `to`: `forge` may change its entries (the index is entries[0],
+ * parsed as `index`; it is written back after) and returns which entries to keep (all, when it returns nothing).
+ */
+export async function forgeDelta(from: string, to: string, forge: (index: any, entries: DeltaEntry[]) => DeltaEntry[] | void): Promise<void> {
+  const entries = deltaEntries(from);
+  const index = JSON.parse(entries[0]!.data.toString('utf8'));
+  const kept = forge(index, entries) ?? entries;
+  entries[0]!.data = Buffer.from(JSON.stringify(index));
+  await writeEntries(to, kept);
+}
+
+/** Flips one byte (`back` bytes from the end) of the delta blob named by `digest`, its name kept: it no longer hashes to it. */
+export function flipBlob(entries: DeltaEntry[], digest: string, back = 3): void {
+  const e = entries.find((x) => x.name === `blobs/sha256/${digest.slice(7)}`)!;
+  e.data[e.data.length - back] ^= 1;
+}
+
+/** `apply DELTA` of `repo:2` over `repo:1` into `site` fails in one line matching `message`, and tags nothing. */
+export async function refusedAtSite(delta: string, site: Registry, repo: string, message: RegExp): Promise<void> {
+  const r = stowage(['apply', delta, '--base', `docker://${site.addr}/${repo}:1`, '-o', `docker://${site.addr}/${repo}:2`]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(oneLineError(r), message);
+  assert.deepEqual(await tags(site, repo), ['1']);
 }
