@@ -416,7 +416,9 @@ const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
  * segment: a file of up to 8 MiB against an old one of as much). On the Debian + Python pair, 12 for those over
  * 1 MiB took the patch from 2,321,920 to 2,055,168 B (peak RSS 186 -> 241 MB; 12 for every big segment takes the app
  * pair's 9 MB bundles past 256 MB, so only ELF files get it); 19 for those of 64 KiB to 1 MiB (libssl, libpcre2, the
- * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072).
+ * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072). 18 there (btultra
+ * where 19 is btultra2, which codes the first block twice) makes those 7 files 203 B bigger of 180,744 for 30% less
+ * CPU (0.93 -> 0.66 s); 17 and 16 cost 18-19 KB more, 13 is slower than 12 and bigger.
  * STOWAGE_PATCH_ELF_LEVEL=MID,BIG overrides them, for measuring.
  */
 const ELF_BYTES = 16 << 20;
@@ -424,7 +426,7 @@ function elfLevel(len: number): number {
   const env = process.env.STOWAGE_PATCH_ELF_LEVEL?.split(',').map(Number);
   const mid = len <= 1 << 20;
   if (env?.length === 2 && env.every((n) => Number.isInteger(n) && n >= 1 && n <= 19)) return mid ? env[0]! : env[1]!;
-  return mid ? 19 : 12;
+  return mid ? 18 : 12;
 }
 
 /**
