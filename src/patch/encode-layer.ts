@@ -53,11 +53,29 @@ export interface BaseSet {
   entries: BaseEntry[][];
 }
 
-/** Indexes every base layer once (names, content hashes) for the encoder. */
+/**
+ * Indexes every base layer once (names, content hashes) for the encoder. The layers are indexed at once: each waits
+ * on its reads much of the time (the deb pair's main thread was idle a fifth of its run), which the others fill.
+ */
 export async function indexBases(files: LayerFile[], diffIds: Digest[]): Promise<BaseSet> {
-  const entries: BaseEntry[][] = [];
-  for (const [i, f] of files.entries()) entries.push(await indexLayer(f, i, true));
+  const entries = await Promise.all(files.map((f, i) => indexLayer(f, i, true)));
   return { files, diffIds, entries };
+}
+
+const targetIndexes = new WeakMap<LayerFile, Promise<BaseEntry[]>>();
+
+/**
+ * The target layer's index, made once per layer file: a caller starts it beside the bases' (their reads and hashing
+ * interleave), and a layer coded against several sets of bases (sites at several releases) is indexed once.
+ */
+export function indexTarget(target: LayerFile): Promise<BaseEntry[]> {
+  let p = targetIndexes.get(target);
+  if (!p) {
+    p = indexLayer(target, -1, true);
+    p.catch(() => undefined); // (awaited by encodeLayer; a failure there is reported, not left unhandled here)
+    targetIndexes.set(target, p);
+  }
+  return p;
 }
 
 /** A file whose bytes are already compressed: a delta finds nothing in it unless equal. */
@@ -204,7 +222,7 @@ function usedBases(plans: Plan[], all: BaseEntry[], bases: BaseSet): { keep: num
 }
 
 export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: string, what: string): Promise<EncodedLayer> {
-  const tEntries = await indexLayer(target, -1, true);
+  const tEntries = await indexTarget(target);
   // Global ids over all candidate bases first; the used ones are renumbered below.
   const all: BaseEntry[] = bases.entries.flat();
   const plans = await matchEntries(tEntries, all, (e) => target.read(e.dataOffset, Math.min(8, e.dataLen)),
