@@ -18,7 +18,7 @@ import type { Writable } from 'node:stream';
 import type { Layer } from '../image/layer.js';
 import type { ImageSource, LayerRecord } from '../image/model.js';
 import { TarWriter } from '../tar/writer.js';
-import { indexBases, type EncodeStats } from '../patch/encode-layer.js';
+import { indexBases, indexTarget, type EncodeStats } from '../patch/encode-layer.js';
 import { encodeForSites } from './site-patches.js';
 import { PATCH_INDEX, PATCH_SCHEMA, type PatchImage, type PatchIndex, type PatchLayer, type PatchReferrer, type PatchSite } from '../patch/format.js';
 import type { RegistryClient } from '../transports/registry/client.js';
@@ -193,6 +193,8 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
           try {
             entry.size = target.size;
             // One patch, or (sites at several releases) one per site when together they are smaller.
+            // The target's index is started before the bases' (made once, for the first layer), so the two interleave.
+            indexTarget(target);
             const options = await encodeForSites(target, await getBases(), sites, tmp.dir, index.layers.length, what);
             const enc = options[0]!;
             const shipped = options.reduce((t, p) => t + p.size, 0);

@@ -53,11 +53,29 @@ export interface BaseSet {
   entries: BaseEntry[][];
 }
 
-/** Indexes every base layer once (names, content hashes) for the encoder. */
+/**
+ * Indexes every base layer once (names, content hashes) for the encoder. The layers are indexed at once: each waits
+ * on its reads much of the time (the deb pair's main thread was idle a fifth of its run), which the others fill.
+ */
 export async function indexBases(files: LayerFile[], diffIds: Digest[]): Promise<BaseSet> {
-  const entries: BaseEntry[][] = [];
-  for (const [i, f] of files.entries()) entries.push(await indexLayer(f, i, true));
+  const entries = await Promise.all(files.map((f, i) => indexLayer(f, i, true)));
   return { files, diffIds, entries };
+}
+
+const targetIndexes = new WeakMap<LayerFile, Promise<BaseEntry[]>>();
+
+/**
+ * The target layer's index, made once per layer file: a caller starts it beside the bases' (their reads and hashing
+ * interleave), and a layer coded against several sets of bases (sites at several releases) is indexed once.
+ */
+export function indexTarget(target: LayerFile): Promise<BaseEntry[]> {
+  let p = targetIndexes.get(target);
+  if (!p) {
+    p = indexLayer(target, -1, true);
+    p.catch(() => undefined); // (awaited by encodeLayer; a failure there is reported, not left unhandled here)
+    targetIndexes.set(target, p);
+  }
+  return p;
 }
 
 /** A file whose bytes are already compressed: a delta finds nothing in it unless equal. */
@@ -204,7 +222,7 @@ function usedBases(plans: Plan[], all: BaseEntry[], bases: BaseSet): { keep: num
 }
 
 export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: string, what: string): Promise<EncodedLayer> {
-  const tEntries = await indexLayer(target, -1, true);
+  const tEntries = await indexTarget(target);
   // Global ids over all candidate bases first; the used ones are renumbered below.
   const all: BaseEntry[] = bases.entries.flat();
   const plans = await matchEntries(tEntries, all, (e) => target.read(e.dataOffset, Math.min(8, e.dataLen)),
@@ -416,7 +434,9 @@ const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
  * segment: a file of up to 8 MiB against an old one of as much). On the Debian + Python pair, 12 for those over
  * 1 MiB took the patch from 2,321,920 to 2,055,168 B (peak RSS 186 -> 241 MB; 12 for every big segment takes the app
  * pair's 9 MB bundles past 256 MB, so only ELF files get it); 19 for those of 64 KiB to 1 MiB (libssl, libpcre2, the
- * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072).
+ * Python extension modules; small tables) to 2,019,328 B for 1.3 s more CPU (12 there: 2,051,072). 18 there (btultra
+ * where 19 is btultra2, which codes the first block twice) makes those 7 files 203 B bigger of 180,744 for 30% less
+ * CPU (0.93 -> 0.66 s); 17 and 16 cost 18-19 KB more, 13 is slower than 12 and bigger.
  * STOWAGE_PATCH_ELF_LEVEL=MID,BIG overrides them, for measuring.
  */
 const ELF_BYTES = 16 << 20;
@@ -424,7 +444,7 @@ function elfLevel(len: number): number {
   const env = process.env.STOWAGE_PATCH_ELF_LEVEL?.split(',').map(Number);
   const mid = len <= 1 << 20;
   if (env?.length === 2 && env.every((n) => Number.isInteger(n) && n >= 1 && n <= 19)) return mid ? env[0]! : env[1]!;
-  return mid ? 19 : 12;
+  return mid ? 18 : 12;
 }
 
 /**
