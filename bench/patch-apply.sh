@@ -3,12 +3,13 @@
 # runs interleaved so a loaded machine weighs on both alike; user and system CPU beside the wall time, since on a
 # shared machine the CPU figures move less than the wall. BASE_DIST=DIR (another checkout's dist/) adds that build's
 # apply as a third column, for a before/after of one change. Every rebuilt archive is compared byte for byte with
-# the target. Usage: bench/patch-apply.sh [RUNS] [PAIR...]   (PAIR: deb app py; default app py)
+# the target. Ends with the start-up alone (`--version`: Node plus what the CLI loads before any command runs).
+# Usage: bench/patch-apply.sh [RUNS] [PAIR...]   (PAIR: deb app py; default all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-/tmp/stowage-patch-bench}
 N=${1:-3}; shift || true
-LIST=("$@"); [ ${#LIST[@]} -gt 0 ] || LIST=(app py)
+LIST=("$@"); [ ${#LIST[@]} -gt 0 ] || LIST=(deb app py)
 W=$(mktemp -d /tmp/stowage-apply-run-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 export STOWAGE_NO_PROGRESS=1
@@ -35,4 +36,17 @@ for pair in "${LIST[@]}"; do
     read -r _ zw zu zs zr < <(run zstd zstd -q -f -d --long=31 --patch-from="$old" "$W/$pair.zst" -o "$W/$pair.unz")
     echo "| $pair | $i | $aw / $au / $as | $before$zw / $zu / $zs | $(python3 -c "print(f'{$aw/$zw:.2f}')") | $ar MB, $zr MB |"
   done
+done
+echo
+echo "| start-up | run | stowage --version wall / user | ${BASE_DIST:+before: wall / user | }node -e 0 wall / user |"
+echo "|---|---|---|${BASE_DIST:+---|}---|"
+for i in $(seq "$N"); do
+  read -r _ vw vu _ _ < <(run version node "$NEW" --version)
+  before=
+  if [ -n "${BASE_DIST:-}" ]; then
+    read -r _ bw bu _ _ < <(run before node "$BASE_DIST/src/cli/main.js" --version)
+    before="$bw / $bu | "
+  fi
+  read -r _ nw nu _ _ < <(run node node -e 0)
+  echo "| --version | $i | $vw / $vu | $before$nw / $nu |"
 done

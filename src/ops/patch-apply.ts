@@ -13,7 +13,8 @@ import type { Layer } from '../image/layer.js';
 import type { ImageSource } from '../image/model.js';
 import type { WritableImage, WritableLayer } from '../image/writable.js';
 import { baseLayers } from './apply.js';
-import { decodeLayer } from '../patch/decode-layer.js';
+import { decodePieces } from '../patch/decode-layer.js';
+import { GzThread } from '../patch/gz-thread.js';
 import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import { gathered, runAhead } from '../patch/run-ahead.js';
@@ -79,7 +80,8 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
  */
 export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ImagesMade<PatchApplyReport>> {
   // Whole base layers by ChainID (as apply takes them), and every base layer by DiffID for the patches to read.
-  const byChain = baseLayers(bases);
+  // (apply2) One output file writes every layer it lists: the copy of a base layer proves it (apply.ts).
+  const byChain = baseLayers(bases, { copyProves: destAccepts(landingDest(output)).shape === 'file' });
   const byDiff = new Map<Digest, BaseRef>();
   for (const src of bases) {
     for (const img of src.images) {
@@ -112,6 +114,9 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     }
     return f;
   };
+  // One gzip thread for the apply, started by the first gzip file met, stopped with the base files.
+  let gz: GzThread | undefined;
+  const gzThread = () => (gz ??= new GzThread(what));
   const rebuild = (l: PatchLayer): AsyncIterable<Buffer> => (async function* () {
     const p = usable(l, byDiff)!;
     const fs = [];
@@ -119,7 +124,8 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     const src = await delta.source(p.digest);
     try {
       // (applyspeed) Decoded ahead of the writer, in ~1 MiB chunks, big pieces passed on without a copy.
-      yield* runAhead(gathered(decodeLayer(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`)));
+      // (apply2) gzip files inside it compressed again on a thread of their own, while the decoder runs on.
+      yield* runAhead(gathered(decodePieces(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`, gzThread())));
     } finally {
       await src.close();
     }
@@ -127,6 +133,7 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
   const report: PatchApplyReport = { schema: 'stowage.apply/v1', output, patch: true, images: [], uncompressed: [], bytes: 0 };
   const closeFiles = async () => {
     for (const f of files.values()) await f.then((x) => x.close(), () => undefined);
+    await gz?.close();
   };
   try {
     // A rebuilt layer is proved as it is written (the write pipeline stages every destination, so a layer that

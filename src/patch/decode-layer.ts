@@ -13,8 +13,27 @@ import type { LayerFile } from './layer-file.js';
 import { FIELD, putFields, takeFields } from './header-fields.js';
 import { decompress } from './zstd.js';
 import { GZ_CONTENT_MAX, GZ_FILE_MAX, gunzipBounded, gzipByRecipe, recipeName } from './gz-inside.js';
+import type { GzThread } from './gz-thread.js';
 
+/**
+ * A piece of the rebuilt layer still being made on another thread (a gzip file compressed again, gz-thread.ts):
+ * `length` bytes, in its place in the order.
+ */
+export interface Deferred {
+  readonly length: number;
+  readonly bytes: Promise<Buffer>;
+}
+
+/** The rebuilt layer's bytes in order (every piece made here). */
 export async function* decodeLayer(source: ByteSource, bases: LayerFile[], declaredSize: number, what: string): AsyncGenerator<Buffer> {
+  for await (const c of decodePieces(source, bases, declaredSize, what)) yield Buffer.isBuffer(c) ? c : await (c as Deferred).bytes;
+}
+
+/**
+ * The rebuilt layer in pieces, in order; with `gz`, the gzip files inside it are compressed again on that thread
+ * and come as `Deferred` pieces, so the caller can go on with what follows while they are made (run-ahead.ts).
+ */
+export async function* decodePieces(source: ByteSource, bases: LayerFile[], declaredSize: number, what: string, gz?: GzThread): AsyncGenerator<Buffer | Deferred> {
   const patch = new PatchInput(source);
   const corrupt = (why: string) => new StowageError(`${what}: corrupt patch (${why})`, { code: why === 'truncated' ? 'truncated' : 'corrupt' });
   const magic = await patch.read(MAGIC.length);
@@ -139,9 +158,21 @@ export async function* decodeLayer(source: ByteSource, bases: LayerFile[], decla
         const e = entry(op.ref);
         const oldContent = gunzipBounded(await dataReaders[e.layer]!.read(e.dataOffset, e.dataLen));
         if (!oldContent) throw corrupt(`old entry ${op.ref} is not a gzip file of at most ${GZ_CONTENT_MAX} bytes decompressed`);
-        const gz = gzipByRecipe(op.recipe!, await frame(oldContent, op.contentLen!));
-        if (gz.length !== op.dataLen) throw corrupt(`${recipeName(op.recipe!)} makes ${gz.length} bytes of a file of ${op.dataLen}`);
-        yield emit(gz);
+        const content = await frame(oldContent, op.contentLen!);
+        const sized = (b: Buffer) => {
+          if (b.length !== op.dataLen) throw corrupt(`${recipeName(op.recipe!)} makes ${b.length} bytes of a file of ${op.dataLen}`);
+          return b;
+        };
+        if (!gz) yield emit(sized(gzipByRecipe(op.recipe!, content)));
+        else {
+          // (apply2) On the gzip thread: the entries after it are rebuilt meanwhile. Counted now at the size the list
+          // declares; the bytes are held to it when they come.
+          const bytes = (await gz.encode(op.recipe!, content)).bytes.then(sized);
+          bytes.catch(() => undefined); // awaited by whoever takes the piece; one left behind must not go unhandled
+          emitted += op.dataLen;
+          if (emitted > declaredSize) throw corrupt(`it rebuilds more than the ${declaredSize} bytes the index declares`);
+          yield { length: op.dataLen, bytes };
+        }
       } else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {
         // One frame per segment, right after the block's frames, in entry order.
         const old = op.kind === DATA.DELTA ? entry(op.ref) : undefined;

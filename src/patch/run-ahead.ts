@@ -3,7 +3,8 @@
  * of its time waiting on reads of the base (thread-pool round trips), and the writer on its writes: pulled one chunk
  * at a time, each waited for the other. Here the decoder runs on while the writer's last chunk is in flight, up to a
  * bounded number of bytes queued (memory stays bounded whatever the layer), and small pieces (headers, small files)
- * are gathered into one chunk while a big one (a file's data read from the base) passes on without a copy.
+ * are gathered into one chunk while a big one (a file's data read from the base) passes on without a copy. A piece
+ * made on another thread (a gzip file compressed again) takes its place in the queue while it is made.
  */
 
 /** Bytes the decoder may run ahead of the writer. */
@@ -13,12 +14,18 @@ const CHUNK = 1 << 20;
 /** A piece this big is not copied into a gathered chunk: the gathered bytes go first, then it. */
 const PASS = 64 << 10;
 
-/** `input` in chunks of about 1 MiB (pieces of at least 64 KiB go as they are), unchanged bytes, same order. */
-export async function* gathered(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** A piece made elsewhere, still coming (decode-layer.ts `Deferred`): `length` bytes, in its place. */
+interface Later { readonly length: number; readonly bytes: Promise<Buffer> }
+
+/**
+ * `input` in chunks of about 1 MiB (pieces of at least 64 KiB go as they are), unchanged bytes, same order; a piece
+ * still coming goes on as it is, after the bytes gathered before it.
+ */
+export async function* gathered<T extends Later = never>(input: AsyncIterable<Buffer | T>): AsyncGenerator<Buffer | T> {
   let parts: Buffer[] = [];
   let n = 0;
   for await (const c of input) {
-    if (c.length >= PASS) {
+    if (!(c instanceof Buffer) || c.length >= PASS) {
       if (n) yield Buffer.concat(parts, n);
       parts = [];
       n = 0;
@@ -40,9 +47,10 @@ export async function* gathered(input: AsyncIterable<Buffer>): AsyncGenerator<Bu
  * Yields what `input` yields, pulling from it ahead of the consumer until `limit` bytes wait. An error of `input`
  * reaches the consumer after the chunks before it; a consumer that stops early stops `input` (its finally blocks run).
  */
-export async function* runAhead(input: AsyncIterable<Buffer>, limit = AHEAD): AsyncGenerator<Buffer> {
+export async function* runAhead(input: AsyncIterable<Buffer | Later>, limit = AHEAD): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
-  const queue: Buffer[] = [];
+  // A piece still coming counts its length like any other, and is waited for in its turn.
+  const queue: (Buffer | Later)[] = [];
   let queued = 0;
   let done = false;
   let failed: { e: unknown } | undefined;
@@ -78,7 +86,7 @@ export async function* runAhead(input: AsyncIterable<Buffer>, limit = AHEAD): As
         const c = queue.shift()!;
         queued -= c.length;
         wake(wakeProducer);
-        yield c;
+        yield Buffer.isBuffer(c) ? c : await (c as Later).bytes;
         continue;
       }
       if (done) {
