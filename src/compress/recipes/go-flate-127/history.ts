@@ -100,10 +100,19 @@ export function dropPairs(h: History, pairs: Int32Array): void {
   for (let i = 0; i < pairs.length; i += 2) if (pairs[i] <= minOff) pairs[i + 1] = 0;
 }
 
-/** Length of the common prefix of buf[s, end) and buf[t, ...), t < s. */
+/**
+ * Length of the common prefix of buf[s, end) and buf[t, ...), t < s. Compared a little-endian 32-bit word at a
+ * time; at the first differing word the equal low bytes are counted from the XOR's trailing zero bits (x & -x keeps
+ * the lowest set bit, Math.clz32 says where it is), so only the last 1-3 bytes before `end` go byte by byte.
+ */
 export function matchLen(buf: Uint8Array, view: DataView, s: number, t: number, end: number): number {
   let n = 0;
-  while (s + n + 4 <= end && view.getUint32(s + n, true) === view.getUint32(t + n, true)) n += 4;
+  const last = end - s - 4;
+  while (n <= last) {
+    const x = view.getUint32(s + n, true) ^ view.getUint32(t + n, true);
+    if (x !== 0) return n + ((31 - Math.clz32(x & -x)) >> 3);
+    n += 4;
+  }
   while (s + n < end && buf[s + n] === buf[t + n]) n++;
   return n;
 }

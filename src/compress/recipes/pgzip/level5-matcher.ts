@@ -35,23 +35,21 @@ const MIN_NON_LITERAL_BLOCK = 13;
 const BUFFER_RESET = 0x7fffffff - HISTORY - 65535 - 1;
 
 const PRIME4 = 0x9e3779b1 | 0;
-/**
- * (u << 8) * P mod 2^64 is u * (P << 8) mod 2^64 (u's top byte falls out either way), so the 7-byte hash is the top
- * 15 bits of u * 0xCF1BBCDCBFA56300. Its high word is lo * PH + hi * PL + the high word of lo * PL, with
- * PL = 0xBFA563 << 8; that last product is taken in doubles from lo's 16-bit halves, each part exact.
- */
-const PH = 0xcf1bbcdc | 0;
-const PL = 0xbfa56300 | 0;
-const K = 0xbfa563;
-
 const hash4 = (lo: number) => Math.imul(lo, PRIME4) >>> (32 - TABLE_BITS);
 
-/** The hash of the low 7 bytes of the 64-bit little-endian word (lo, hi). */
+/**
+ * The hash of the low 7 bytes of the 64-bit little-endian word (lo, hi): the top 15 bits of (v << 8) times
+ * 0xCF1BBC_DCBFA563 mod 2^64, whose high word is taken from 32-bit products: the 4 bytes from the fourth on times
+ * the prime's low word, lo << 8 times its high word, plus the high word of (lo's low 3 bytes << 8) times the low
+ * word, i.e. floor(low * 0xDCBFA563 / 2^24) = low * 0xDC + floor(low * 0xBFA563 / 2^24), both exact in a double
+ * (one floor where splitting lo into 16-bit halves took two).
+ */
 function hash7(lo: number, hi: number): number {
-  const u = lo >>> 0;
-  const carry = Math.floor(((u >>> 16) * K + Math.floor(((u & 0xffff) * K) / 65536)) / 256);
-  return (Math.imul(lo, PH) + Math.imul(hi, PL) + carry) >>> (32 - TABLE_BITS);
+  const low = lo & 0xffffff;
+  const carry = low * 0xdc + Math.floor(low * 0xbfa563 * (1 / 16777216));
+  return (Math.imul((lo >>> 24) | (hi << 8), PL127) + Math.imul(lo << 8, 0x00cf1bbc) + carry) >>> (32 - TABLE_BITS);
 }
+const PL127 = 0xdcbfa563 | 0;
 
 export class Level5Matcher {
   private readonly hist = new Uint8Array(HISTORY);
@@ -124,10 +122,18 @@ export class Level5Matcher {
     const end = this.histLen;
     const sLimit = end - INPUT_MARGIN;
     const load32 = (i: number) => view.getInt32(i, true);
-    /** Length of the common prefix of h[a:] and h[b:], a after b, up to `limit` bytes of a. */
+    /**
+     * Length of the common prefix of h[a:] and h[b:], a after b, up to `stop`: a little-endian word at a time, the
+     * equal low bytes of the first differing word counted from the XOR's lowest set bit (no byte loop but the tail).
+     */
     const common = (a: number, b: number, stop: number): number => {
       let n = 0;
-      while (a + n + 4 <= stop && view.getInt32(a + n) === view.getInt32(b + n)) n += 4;
+      const last = stop - a - 4;
+      while (n <= last) {
+        const x = view.getInt32(a + n, true) ^ view.getInt32(b + n, true);
+        if (x !== 0) return n + ((31 - Math.clz32(x & -x)) >> 3);
+        n += 4;
+      }
       while (a + n < stop && h[a + n] === h[b + n]) n++;
       return n;
     };
