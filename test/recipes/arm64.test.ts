@@ -56,10 +56,12 @@ function fusedIn(bin: string): string[] {
 
 describe('the recipes reproduce the Go and pgzip encoders built for arm64', { skip: QEMU_SKIP }, () => {
   // /tmp, which the chroot shares: the binaries are built there by the chroot's Go.
-  const dir = forkyScratch('stowage-arm64-');
-  const bins = { go119: join(dir, 'gzipper-119'), go127: join(dir, 'gzipper-127'), pgzip: join(dir, 'pgzipper') };
+  let dir = '';
+  const bins = { go119: '', go127: '', pgzip: '' };
   let layer = Buffer.alloc(0);
   before(() => {
+    dir = forkyScratch('stowage-arm64-');
+    Object.assign(bins, { go119: join(dir, 'gzipper-119'), go127: join(dir, 'gzipper-127'), pgzip: join(dir, 'pgzipper') });
     copyFileSync(join(ROOT, 'test/recipes/go/gzipper.go'), join(dir, 'gzipper.go'));
     copyFileSync(join(ROOT, 'test/recipes/go-pgzip/pgzipper.go'), join(dir, 'pgzipper.go'));
     const cross = { GO111MODULE: 'off', CGO_ENABLED: '0', GOARCH: 'arm64', GOFLAGS: '', GOCACHE: join(dir, 'cache'), HOME: dir };
