@@ -75,6 +75,14 @@ setup() {
     chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
       || { tail -20 "$LOG" >&2; exit 1; }
   fi
+  # docker-buildx with the docker CLI it plugs into (issue 20: images built by BuildKit, the engine's own through the
+  # `docker` driver) and qemu-user (issue 20: the Go reference encoders built for arm64, run under qemu-aarch64),
+  # added later: installed once when absent.
+  if [ ! -x "$FORKY/usr/libexec/docker/cli-plugins/docker-buildx" ] || [ ! -x "$FORKY/usr/bin/docker" ] || [ ! -x "$FORKY/usr/bin/qemu-aarch64" ]; then
+    local pk="docker-cli docker-buildx qemu-user"
+    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
+      || { tail -20 "$LOG" >&2; exit 1; }
+  fi
   # Not fatal: without it only the referrers API test skips (and says why).
   STOWAGE_FORKY=$FORKY "$(dirname "$0")/referrers-registry.sh" >>"$LOG" 2>&1 \
     || echo "modern-engine.sh: the referrers registry did not build (see $LOG); its test will skip" >&2

@@ -1,15 +1,17 @@
 /**
  * Issue 20's end-to-end claim, with the real producers: an app pushed v1 then v2 to the real CNCF registry by
- * dockerd 20.10, Docker 28.5 (classic and containerd image stores), crane 0.20 and skopeo 1.22, so its layers are
- * gzip'd by each producer's own encoder (Go's compress/gzip of the Go each was built with, go-containerregistry's
- * level 1, containers/image's pgzip). `delta --patch` between the two upstream tags, then `apply` into a second
+ * dockerd 20.10, Docker 28.5 (classic and containerd image stores), crane 0.20 and skopeo 1.22, and built and pushed
+ * by BuildKit (`docker buildx build --push`, buildx 0.29 with the engine's own BuildKit, the `docker` driver, on
+ * Docker 28.5 with each store), so its layers are gzip'd by each producer's own encoder (Go's compress/gzip of the Go
+ * each was built with, go-containerregistry's level 1, containers/image's pgzip). `delta --patch` between the two upstream tags, then `apply` into a second
  * registry holding v1 (copied there by stowage): the site serves v2 under upstream's manifest digest with every
  * blob upstream's, and `docker pull SITE/app@<upstream digest>` works on each running engine.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { files, tarOf, writeTar } from '../helpers/build-layer.js';
@@ -22,6 +24,9 @@ const FORKY = process.env.STOWAGE_FORKY ?? '/opt/stowage-forky';
 const SCRIPT = join(ROOT, 'scripts/peers/modern-engine.sh');
 const FORKY_SKIP = existsSync(join(FORKY, 'usr/bin/crane')) && existsSync(join(FORKY, 'usr/bin/skopeo')) && process.getuid?.() === 0 ? false
   : `the forky chroot with crane 0.20 and skopeo 1.22 is not at ${FORKY}: run scripts/peers/modern-engine.sh setup as root (CI does)`;
+const DOCKER28 = (store: Engine['store']) => ENGINES.find((e) => e.name.startsWith('Docker 28.5') && e.store === store)!;
+const BUILDX_SKIP = existsSync(join(FORKY, 'usr/libexec/docker/cli-plugins/docker-buildx')) && existsSync(join(FORKY, 'usr/bin/docker')) ? false
+  : `docker-buildx 0.29 and the docker CLI are not in the forky chroot at ${FORKY}: run scripts/peers/modern-engine.sh setup as root (CI does)`;
 const peer = (args: string[]) => execFileSync(SCRIPT, ['run', ...args], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const ACCEPT = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
@@ -43,10 +48,15 @@ function words(seed: string, n: number): string {
  * A docker save archive (uncompressed layers) of the app at a version, tagged `tag`: a base layer the same in both
  * versions, and an app layer whose files v2 changes by a few lines (so it is patched, and recompressed on apply).
  */
-async function appArchive(path: string, version: number, tag: string): Promise<void> {
+function appFiles(version: number): { base: Record<string, string>; app: Record<string, string> } {
   const app: Record<string, string> = {};
   for (let i = 0; i < 6; i++) app[`app/src-${i}.txt`] = words(`app-${i}`, 7000) + (version > 1 && i % 2 ? words(`app-${i}-v${version}`, 200) : '');
-  const tars = [await tarOf(files({ 'base/os-release': words('base', 20000) })), await tarOf(files(app))];
+  return { base: { 'base/os-release': words('base', 20000) }, app };
+}
+
+async function appArchive(path: string, version: number, tag: string): Promise<void> {
+  const { base, app } = appFiles(version);
+  const tars = [await tarOf(files(base)), await tarOf(files(app))];
   const diffIds = tars.map(sha);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/app'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: [{ created_by: 'base' }, { created_by: `app ${version}` }] }));
   await writeTar(path, [
@@ -54,6 +64,21 @@ async function appArchive(path: string, version: number, tag: string): Promise<v
     { name: `${sha(config).slice(7)}.json`, data: config },
     ...tars.map((t, i) => ({ name: `${diffIds[i]!.slice(7)}/layer.tar`, data: t })),
   ]);
+}
+
+/**
+ * The same app as a build context for BuildKit: a Dockerfile copying the base files, then the app files, each a
+ * layer. Every file and folder gets one fixed mtime, so v1's and v2's base layers are the same tar (BuildKit keeps a
+ * context file's mtime in the layer) and only the app layer changes.
+ */
+function appContext(ctx: string, version: number): void {
+  const { base, app } = appFiles(version);
+  const all: Record<string, string> = { ...base, ...app, Dockerfile: 'FROM scratch\nCOPY base/ /base/\nCOPY app/ /app/\nCMD ["/app"]\n' };
+  for (const [name, data] of Object.entries(all)) {
+    mkdirSync(dirname(join(ctx, name)), { recursive: true });
+    writeFileSync(join(ctx, name), data);
+  }
+  for (const name of [...Object.keys(all), 'base', 'app', '.']) utimesSync(join(ctx, name), 1700000000, 1700000000);
 }
 
 /**
@@ -74,14 +99,19 @@ async function served(reg: Registry, repo: string, ref: string): Promise<{ statu
 interface Producer {
   name: string;
   skip: string | false;
-  /** Pushes the archive's image as `ref` (a loopback registry, plain HTTP). */
-  push(archive: string, loaded: string, ref: string): void;
+  /**
+   * Pushes the app as `ref` (a loopback registry, plain HTTP), from its docker save archive (tagged `loaded` inside)
+   * or, for a builder, its build context folder.
+   */
+  push(app: { archive: string; loaded: string; context: string }, ref: string): void;
+  /** It pushes an index listing an attestation manifest beside the image (tested on its own). */
+  attestation?: boolean;
 }
 
 const enginePush = (e: Engine): Producer => ({
   name: `${e.name}: docker push`,
   skip: e.skip,
-  push: (archive, loaded, ref) => {
+  push: ({ archive, loaded }, ref) => {
     e.docker(['load', '-i', archive]);
     e.docker(['tag', loaded, ref]);
     e.docker(['push', '-q', ref]);
@@ -89,13 +119,39 @@ const enginePush = (e: Engine): Producer => ({
   },
 });
 
+/**
+ * BuildKit as the engine runs it: the chroot's `docker buildx build` (buildx 0.29.1) with the `docker` driver, so
+ * the BuildKit inside Docker 28.5's dockerd builds and pushes. The loopback registry needs no insecure setting:
+ * the docker driver resolves registries through the daemon's own configuration, where 127.0.0.0/8 is insecure by
+ * default. With the classic store BuildKit exports into the engine's image store and the engine pushes ("pushing
+ * with docker"); with the containerd store BuildKit compresses and pushes itself (util/compression: Go's
+ * compress/gzip at DefaultCompression, the Go dockerd was built with), under an index that by default also lists
+ * its provenance attestation manifest (`--provenance=false` leaves it out).
+ */
+const buildkitPush = (e: Engine, flags: string[] = []): Producer => ({
+  name: `BuildKit (buildx 0.29, docker driver) on ${e.name}: docker buildx build --push${flags.map((f) => ` ${f}`).join('')}`,
+  skip: e.skip || FORKY_SKIP || BUILDX_SKIP,
+  push: ({ context }, ref) => {
+    // The engine's socket as the chroot sees it, and a docker config folder of the test's own (buildx keeps state there).
+    const host = `unix://${e.host.replace(/^unix:\/\//, '').slice(FORKY.length)}`;
+    peer(['env', `DOCKER_HOST=${host}`, `DOCKER_CONFIG=${join(dirname(context), 'docker-config')}`,
+      'docker', 'buildx', 'build', '--progress', 'quiet', '--push', ...flags, '-t', ref, context]);
+    // The classic store keeps the tag it pushed from.
+    e.tryDocker(['rmi', ref]);
+  },
+});
+
 const PRODUCERS: Producer[] = [
   ...ENGINES.map(enginePush),
-  { name: 'crane 0.20: crane push', skip: FORKY_SKIP, push: (archive, _loaded, ref) => { peer(['crane', 'push', '--insecure', archive, ref]); } },
+  { name: 'crane 0.20: crane push', skip: FORKY_SKIP, push: ({ archive }, ref) => { peer(['crane', 'push', '--insecure', archive, ref]); } },
   {
     name: 'skopeo 1.22: skopeo copy', skip: FORKY_SKIP,
-    push: (archive, _loaded, ref) => { peer(['skopeo', 'copy', '-q', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${ref}`]); },
+    push: ({ archive }, ref) => { peer(['skopeo', 'copy', '-q', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${ref}`]); },
   },
+  buildkitPush(DOCKER28('classic')),
+  buildkitPush(DOCKER28('containerd'), ['--provenance=false']),
+  // BuildKit's default on the containerd store, with its provenance attestation: a test of its own (below).
+  { ...buildkitPush(DOCKER28('containerd')), attestation: true },
 ];
 
 describe('images pushed by the real producers arrive with upstream\'s digests through a patch delta', { skip: REGISTRY_SKIP }, () => {
@@ -104,9 +160,13 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
   // The chroot shares the host's /tmp, so the archives the peers read live there.
   const dir = mkdtempSync('/tmp/stowage-exact-producers-');
   const archive = (v: number) => join(dir, `app-${v}.tar`);
+  const context = (v: number) => join(dir, `ctx-${v}`);
   before(async () => {
     [up, site] = await Promise.all([startRegistry(), startRegistry()]);
-    for (const v of [1, 2]) await appArchive(archive(v), v, `stowage-exact/app:${v}`);
+    for (const v of [1, 2]) {
+      await appArchive(archive(v), v, `stowage-exact/app:${v}`);
+      appContext(context(v), v);
+    }
   });
   after(() => {
     up?.stop();
@@ -114,11 +174,11 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const p of PRODUCERS) {
+  for (const p of PRODUCERS.filter((x) => !x.attestation)) {
     it(p.name, { skip: p.skip }, async (t) => {
       const k = PRODUCERS.indexOf(p);
       const repo = `p${k}/app`;
-      for (const v of [1, 2]) p.push(archive(v), `stowage-exact/app:${v}`, `${up.addr}/${repo}:${v}`);
+      for (const v of [1, 2]) p.push({ archive: archive(v), loaded: `stowage-exact/app:${v}`, context: context(v) }, `${up.addr}/${repo}:${v}`);
       const [u1, u2] = [await served(up, repo, '1'), await served(up, repo, '2')];
       assert.equal(u2.status, 200, `${p.name} pushed v2`);
       // The site holds v1 as upstream served it (stowage copy keeps the manifest digest).
@@ -156,4 +216,40 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
       }
     });
   }
+
+  // BuildKit's default on the containerd store: the index lists the image and its provenance attestation manifest
+  // (annotated `vnd.docker.reference.type: attestation-manifest`, platform unknown/unknown). stowage reads the
+  // attestation as what it is, not as an image, and does not carry it yet: the image arrives exact, under upstream's
+  // image manifest digest, and the delta says the index does not, and why.
+  for (const attested of PRODUCERS.filter((x) => x.attestation)) it(`${attested.name} (with its provenance attestation)`, { skip: attested.skip }, async () => {
+    const repo = 'attested/app';
+    for (const v of [1, 2]) attested.push({ archive: archive(v), loaded: `stowage-exact/app:${v}`, context: context(v) }, `${up.addr}/${repo}:${v}`);
+    const u2 = await served(up, repo, '2');
+    const kinds = u2.doc.manifests.map((m: any) => m.annotations?.['vnd.docker.reference.type'] ?? `${m.platform.os}/${m.platform.architecture}`);
+    assert.deepEqual(kinds, ['linux/amd64', 'attestation-manifest'], 'BuildKit pushed an index of the image and its attestation');
+    const imageDigest = u2.doc.manifests[0].digest as string;
+    const c = stowage(['copy', `docker://${up.addr}/${repo}:1`, `docker://${site.addr}/${repo}:1`]);
+    assert.equal(c.status, 0, c.stderr);
+    const out = join(dir, 'attested.patch');
+    const d = stowage(['delta', `docker://${up.addr}/${repo}:2`, '--base', `docker://${up.addr}/${repo}:1`, '--patch', '-o', out, '--json']);
+    assert.equal(d.status, 0, d.stderr);
+    const report = JSON.parse(d.stdout);
+    assert.equal(report.images.length, 1, 'the attestation manifest is not taken for an image');
+    assert.equal(report.images[0].exact, true, report.images[0].notExact);
+    assert.equal(report.layers.find((l: any) => l.how !== 'base').recipe, 'go-flate 1.27 level 6');
+    assert.equal(report.index.digest, u2.digest);
+    assert.equal(report.index.exact, false);
+    assert.match(report.index.notExact, /attestation/);
+    const a = stowage(['apply', out, '--base', `docker://${site.addr}/${repo}:1`, '-o', `docker://${site.addr}/${repo}:2`, '--json']);
+    assert.equal(a.status, 0, a.stderr);
+    const s2 = await served(site, repo, '2');
+    assert.equal(s2.digest, imageDigest, 'the site serves the image under upstream\'s image manifest digest');
+    assert.deepEqual(s2.manifest, u2.manifest);
+    for (const e of ENGINES.filter((x) => !x.skip)) {
+      const ref = `${site.addr}/${repo}@${imageDigest}`;
+      const pull = e.tryDocker(['pull', '-q', ref]);
+      assert.equal(pull.status, 0, `${e.name}: docker pull ${ref}: ${pull.out}`);
+      e.tryDocker(['rmi', ref]);
+    }
+  });
 });

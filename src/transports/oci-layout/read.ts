@@ -88,8 +88,12 @@ export async function readLayoutImages(tree: FileTree, index: Index, warnings: s
       }
       const mbytes = await readBlob(tree, d, 'manifest', warnings);
       const manifest = parseManifest(mbytes, `${tree.label}: manifest ${d.digest}`);
-      if (manifest.config.mediaType && !/container\.image\.v1\+json$|image\.config\.v1\+json$/.test(manifest.config.mediaType)) {
-        warnings.push(`skipped ${d.digest}: an artifact (config ${manifest.config.mediaType}), not an image`);
+      // BuildKit's attestation manifests (provenance, SBOMs) have an image config (os and architecture "unknown")
+      // and in-toto JSON as layers; what says they are not images is the index's annotation for them.
+      const attestation = d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+      if (attestation || (manifest.config.mediaType && !/container\.image\.v1\+json$|image\.config\.v1\+json$/.test(manifest.config.mediaType))) {
+        warnings.push(attestation ? `skipped ${d.digest}: BuildKit's attestation manifest for ${d.annotations?.['vnd.docker.reference.digest'] ?? 'an image'}, not an image`
+          : `skipped ${d.digest}: an artifact (config ${manifest.config.mediaType}), not an image`);
         artifacts.push({ digest: d.digest, configType: manifest.config.mediaType, blobs: [manifest.config, ...manifest.layers] });
         continue;
       }
