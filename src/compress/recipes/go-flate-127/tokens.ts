@@ -7,9 +7,11 @@
  * Tokens use the layout of ../go-flate/codes.ts: a literal is its byte, the end of block 256, a match
  * MATCH | (length - 3) << 22 | (distance - 1).
  */
-import { DISTANCE_CODE, DISTANCE_EXTRA, LENGTH_CODE, LENGTH_EXTRA, MATCH } from '../go-flate/codes.js';
+import { freshCodeEstimate } from '../deflate-blocks/fresh-code-estimate.js';
+import type { BlockTokens } from '../deflate-blocks/open-code-writer.js';
+import { DISTANCE_CODE, LENGTH_CODE, MATCH } from '../go-flate/codes.js';
 
-export class Tokens {
+export class Tokens implements BlockTokens {
   readonly list = new Int32Array(65536 + 8);
   n = 0;
   readonly litHist = new Uint16Array(256);
@@ -69,69 +71,33 @@ export class Tokens {
     this.extraHist[0]++;
   }
 
-  /**
-   * Go's estimate of the bits an optimal code would take for this block (tokens.EstimatedBits): per symbol,
-   * -log2(frequency / total) by a cubic approximation, clamped to 1..15, in float32 arithmetic (every step
-   * rounded as Go's float32 operations round it), plus 15 for the end of block and the extra bits; distances are
-   * weighed against the number of matches.
-   */
-  estimatedBits(): number {
-    const f = Math.fround;
-    let shannon = 0;
-    let bits = 0;
-    let matches = 0;
-    const total = this.n;
-    if (total > 0) {
-      const inv = f(1 / total);
-      for (let i = 0; i < 256; i++) {
-        const v = this.litHist[i];
-        if (v > 0) shannon = f(shannon + f(clampBits(f(-fastLog2(f(v * inv)))) * v));
-      }
-      shannon = f(shannon + 15);
-      for (let i = 0; i < 29; i++) {
-        const v = this.extraHist[i + 1];
-        if (v > 0) {
-          shannon = f(shannon + f(clampBits(f(-fastLog2(f(v * inv)))) * v));
-          bits += LENGTH_EXTRA[i] * v;
-          matches += v;
-        }
-      }
-    }
-    if (matches > 0) {
-      const inv = f(1 / matches);
-      for (let i = 0; i < 30; i++) {
-        const v = this.offHist[i];
-        if (v > 0) {
-          shannon = f(shannon + f(clampBits(f(-fastLog2(f(v * inv)))) * v));
-          bits += DISTANCE_EXTRA[i] * v;
-        }
-      }
-    }
-    return Math.trunc(shannon) + bits;
+  tokenList(): Int32Array {
+    return this.list;
   }
-}
 
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
+  /** Go counts one end of block whenever a batch may leave its block open (the count stays until the next reset). */
+  leaveOpen(): void {
+    this.extraHist[0] = 1;
+  }
 
-function clampBits(x: number): number {
-  return x < 1 ? 1 : x > 15 ? 15 : x;
-}
+  countInto(lf: Int32Array, df: Int32Array): void {
+    const lit = this.litHist, extra = this.extraHist, off = this.offHist;
+    for (let i = 0; i < 256; i++) lf[i] = lit[i];
+    for (let i = 0; i < 32; i++) lf[256 + i] = extra[i];
+    lf[288] = 0;
+    for (let i = 0; i < 32; i++) df[i] = off[i];
+  }
 
-/**
- * log2 of a positive float32, approximated as Go 1.27 does: the exponent, plus a quadratic in the mantissa
- * (brought to [1, 2)) with fixed float32 coefficients.
- */
-function fastLog2(val: number): number {
-  const f = Math.fround;
-  f32[0] = val;
-  let ux = i32[0];
-  let log2 = f(((ux >> 23) & 255) - 128);
-  ux &= -0x7f800001;
-  ux += 127 << 23;
-  i32[0] = ux;
-  const m = f32[0];
-  const c2 = f(-0.34484843), c1 = f(2.02466578), c0 = f(0.67487759);
-  log2 = f(log2 + f(f(f(f(c2 * m) + c1) * m) - c0));
-  return log2;
+  codedBy(lit: Uint8Array, dist: Uint8Array): boolean {
+    const off = this.offHist, extra = this.extraHist, hist = this.litHist;
+    for (let i = 0; i < 30; i++) if (off[i] !== 0 && dist[i] === 0) return false;
+    for (let i = 0; i < 30; i++) if (extra[i] !== 0 && lit[256 + i] === 0) return false;
+    for (let i = 0; i < 256; i++) if (hist[i] !== 0 && lit[i] === 0) return false;
+    return true;
+  }
+
+  /** Go's tokens.EstimatedBits (../deflate-blocks/fresh-code-estimate.ts). */
+  estimatedBits(): number {
+    return freshCodeEstimate(this.n, this.litHist, this.extraHist, 1, this.offHist);
+  }
 }

@@ -13,12 +13,19 @@
  */
 const MAX_LEVELS = 16;
 const INF = 0x7fffffff;
+/** Source of `HuffmanCode.generation` stamps: one counter for every code, so a stamp names one code's one state. */
+let generations = 0;
 
 export class HuffmanCode {
   /** Bit length per symbol (0: unused). */
   readonly lengths: Uint8Array;
   /** Code per symbol, bit-reversed so that it can be written least significant bit first. */
   readonly codes: Uint16Array;
+  /**
+   * Changes whenever the lengths and codes do (a new stamp, unique over all codes): tables derived from a code (the
+   * token writer's) are kept while it stays the same.
+   */
+  generation = 0;
   private readonly keys: Float64Array;
   private readonly sortedFreq: Int32Array;
   private readonly perLength = new Int32Array(MAX_LEVELS + 1);
@@ -136,6 +143,7 @@ export class HuffmanCode {
 
   /** Canonical codes from the lengths (RFC 1951 3.2.2), stored bit-reversed. */
   private assignCanonical(): void {
+    this.generation = ++generations;
     const count = this.count;
     count.fill(0);
     for (let i = 0; i < this.size; i++) count[this.lengths[i]]++;

@@ -5,17 +5,14 @@
  * A token is a literal (its byte value; 256 is the end of block) or a match, packed as klauspost packs it:
  * MATCH | (length - 3) << 22 | distance code << 16 | (distance - 1). The counts are one array over the literal/length
  * alphabet (0-255 literals, 256 end of block, 257 + length code) and one over the 30 distance codes.
- *
- * `estimatedBits` is klauspost's guess of a fresh table's cost, computed in float32 with its approximate log2
- * (a polynomial on the mantissa): the guess decides whether a block keeps the previous block's Huffman table, so
- * every rounding must be float32's (Math.fround after each operation, no fused multiply-add: what Go's amd64
- * compiler emits at its default GOAMD64=v1).
  */
-import { DISTANCE_CODE, DISTANCE_EXTRA, END_OF_BLOCK, FIRST_LENGTH_SYMBOL, LENGTH_CODE, LENGTH_EXTRA, MATCH } from '../go-flate/codes.js';
+import { freshCodeEstimate } from '../deflate-blocks/fresh-code-estimate.js';
+import type { BlockTokens } from '../deflate-blocks/open-code-writer.js';
+import { DISTANCE_CODE, END_OF_BLOCK, FIRST_LENGTH_SYMBOL, LENGTH_CODE, MATCH } from '../go-flate/codes.js';
 
 export const MAX_BLOCK = 65535;
 
-export class Tokens {
+export class Tokens implements BlockTokens {
   readonly tokens = new Int32Array(MAX_BLOCK + 2);
   n = 0;
   /** Counts over the literal/length alphabet (288 slots, as symbols 286 and 287 never occur). */
@@ -62,66 +59,31 @@ export class Tokens {
     this.litFreq[END_OF_BLOCK]++;
   }
 
+  tokenList(): Int32Array {
+    return this.tokens;
+  }
+
+  /** klauspost counts no end of block for a block left open (1.20.0's writer adds it to its own counts). */
+  leaveOpen(): void {}
+
+  countInto(lf: Int32Array, df: Int32Array): void {
+    lf.set(this.litFreq);
+    lf[288] = 0;
+    df.set(this.distFreq);
+  }
+
+  codedBy(lit: Uint8Array, dist: Uint8Array): boolean {
+    const df = this.distFreq, lf = this.litFreq;
+    for (let i = 0; i < 30; i++) if (df[i] !== 0 && dist[i] === 0) return false;
+    for (let i = 0; i < 286; i++) if (lf[i] !== 0 && lit[i] === 0) return false;
+    return true;
+  }
+
   /**
-   * A lower bound of the block's size under fresh optimal codes, in bits: each symbol costs its Shannon information
-   * (clamped to 1-15 bits), plus 15 bits for the end of block and the extra bits of lengths and distances.
+   * A lower bound of the block's size under fresh optimal codes, in bits (../deflate-blocks/fresh-code-estimate.ts):
+   * the guess that decides whether a block keeps the previous block's code.
    */
   estimatedBits(): number {
-    let shannon = 0;
-    let bits = 0;
-    let matches = 0;
-    const total = this.n;
-    const lf = this.litFreq;
-    if (total > 0) {
-      const inv = f32(1 / total);
-      for (let i = 0; i < 256; i++) {
-        const v = lf[i];
-        if (v > 0) shannon = f32(shannon + f32(clampBits(f32(-fastLog2(f32(v * inv)))) * v));
-      }
-      shannon = f32(shannon + 15);
-      for (let c = 0; c < 29; c++) {
-        const v = lf[FIRST_LENGTH_SYMBOL + c];
-        if (v > 0) {
-          shannon = f32(shannon + f32(clampBits(f32(-fastLog2(f32(v * inv)))) * v));
-          bits += LENGTH_EXTRA[c] * v;
-          matches += v;
-        }
-      }
-    }
-    if (matches > 0) {
-      const inv = f32(1 / matches);
-      const df = this.distFreq;
-      for (let c = 0; c < 30; c++) {
-        const v = df[c];
-        if (v > 0) {
-          shannon = f32(shannon + f32(clampBits(f32(-fastLog2(f32(v * inv)))) * v));
-          bits += DISTANCE_EXTRA[c] * v;
-        }
-      }
-    }
-    return Math.trunc(shannon) + bits;
+    return freshCodeEstimate(this.n, this.litFreq, this.litFreq, FIRST_LENGTH_SYMBOL, this.distFreq);
   }
-}
-
-const f32 = Math.fround;
-const floatBits = new Float32Array(1);
-const intBits = new Int32Array(floatBits.buffer);
-const C2 = f32(-0.34484843);
-const C1 = f32(2.02466578);
-const C0 = f32(0.67487759);
-
-/** log2 approximated from the float's exponent and a quadratic in its mantissa (mapped into [1, 2)). */
-function fastLog2(v: number): number {
-  floatBits[0] = v;
-  let ux = intBits[0];
-  let log2 = f32(((ux >> 23) & 255) - 128);
-  ux &= -0x7f800001;
-  ux += 127 << 23;
-  intBits[0] = ux;
-  const m = floatBits[0];
-  return f32(log2 + f32(f32(f32(f32(C2 * m) + C1) * m) - C0));
-}
-
-function clampBits(v: number): number {
-  return v < 1 ? 1 : v > 15 ? 15 : v;
 }
