@@ -7,7 +7,7 @@ import { StowageError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageSource } from '../image/model.js';
 import { writableFrom, type WritableImage, type WritableLayer } from '../image/writable.js';
-import { destAccepts, parseDestSpec, type EngineTagMove } from '../transports/dest.js';
+import { destAccepts, parseDestSpec, type DestSpec, type EngineTagMove } from '../transports/dest.js';
 import { produce, type ImagesMade } from './produce.js';
 import { readDeltaMeta } from './check.js';
 
@@ -24,9 +24,11 @@ export interface ApplyReport {
 /**
  * Indexes every layer the base sources hold by ChainID (the same DiffID elsewhere in a stack is another layer).
  * `take` gives the writable layer a writer copies it from; each base image is made writable once, when first needed.
- * `copyProves` (a destination that is one file, which writes every layer it lists): see `provedByCopy`.
+ * Into `dest`, a destination that is one file (it writes every layer it lists), the copy proves a layer alone: see
+ * `provedByCopy`.
  */
-export function baseLayers(bases: ImageSource[], opts: { copyProves?: boolean } = {}): Map<Digest, { take(): WritableLayer }> {
+export function baseLayers(bases: ImageSource[], dest: DestSpec): Map<Digest, { take(): WritableLayer }> {
+  const copyProves = destAccepts(dest).shape === 'file';
   const m = new Map<Digest, { take(): WritableLayer }>();
   for (const src of bases) {
     for (const img of src.images) {
@@ -36,7 +38,7 @@ export function baseLayers(bases: ImageSource[], opts: { copyProves?: boolean } 
         m.set(l.chainId, {
           take: () => {
             const layer = (w ??= writableFrom(src, img)).layers[l.index]!;
-            return opts.copyProves ? provedByCopy(layer) : layer;
+            return copyProves ? provedByCopy(layer) : layer;
           },
         });
       }
@@ -67,7 +69,7 @@ export async function apply(delta: ImageSource, bases: ImageSource[], output: st
 export async function makeApply(delta: ImageSource, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ImagesMade<ApplyReport>> {
   const meta = await readDeltaMeta(delta);
   const dest = parseDestSpec(output, 'docker-archive');
-  const available = baseLayers(bases, { copyProves: destAccepts(dest).shape === 'file' });
+  const available = baseLayers(bases, dest);
   const report: ApplyReport = { schema: 'stowage.apply/v1', output, images: [], bytes: 0 };
   const images: WritableImage[] = [];
   for (const img of delta.images) {

@@ -80,8 +80,9 @@ export async function applyPatchDelta(delta: PatchDelta, bases: ImageSource[], o
  */
 export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], output: string, opts: { layout?: 'legacy' | 'oci'; onLayer?: (n: number) => void } = {}): Promise<ImagesMade<PatchApplyReport>> {
   // Whole base layers by ChainID (as apply takes them), and every base layer by DiffID for the patches to read.
-  // (apply2) One output file writes every layer it lists: the copy of a base layer proves it (apply.ts).
-  const byChain = baseLayers(bases, { copyProves: destAccepts(landingDest(output)).shape === 'file' });
+  // What the images land in (a registry's root: a repository of it, for what it accepts).
+  const dest = landingDest(output);
+  const byChain = baseLayers(bases, dest);
   const byDiff = new Map<Digest, BaseRef>();
   for (const src of bases) {
     for (const img of src.images) {
@@ -123,8 +124,8 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     for (const d of p.bases) fs.push(await baseFile(d));
     const src = await delta.source(p.digest);
     try {
-      // (applyspeed) Decoded ahead of the writer, in ~1 MiB chunks, big pieces passed on without a copy.
-      // (apply2) gzip files inside it compressed again on a thread of their own, while the decoder runs on.
+      // Decoded ahead of the writer, in ~1 MiB chunks, big pieces passed on without a copy; gzip files inside it
+      // compressed again on a thread of their own, while the decoder runs on.
       yield* runAhead(gathered(decodePieces(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`, gzThread())));
     } finally {
       await src.close();
@@ -143,8 +144,6 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
       says: (got) => `${what}: the patch of layer ${l.diffId} rebuilds ${got}: the base layers differ from the ones it was made against`,
     });
     const byChainIdx = new Map(index.layers.map((l) => [l.chainId, l]));
-    // What the images land in (a registry's root: a repository of it, for what it accepts).
-    const dest = landingDest(output);
     // Exact images need a destination that stores the manifest as given (a registry, an OCI layout).
     const keepsManifests = destAccepts(dest).manifest === 'always';
     const images: WritableImage[] = [];

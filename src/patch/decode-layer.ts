@@ -85,9 +85,12 @@ export async function* decodePieces(source: ByteSource, bases: LayerFile[], decl
 
   let emitted = 0;
   let lastTime = 0;
-  const emit = (b: Buffer) => {
-    emitted += b.length;
+  const count = (n: number) => {
+    emitted += n;
     if (emitted > declaredSize) throw corrupt(`it rebuilds more than the ${declaredSize} bytes the index declares`);
+  };
+  const emit = (b: Buffer) => {
+    count(b.length);
     return b;
   };
   for (;;) {
@@ -165,12 +168,11 @@ export async function* decodePieces(source: ByteSource, bases: LayerFile[], decl
         };
         if (!gz) yield emit(sized(gzipByRecipe(op.recipe!, content)));
         else {
-          // (apply2) On the gzip thread: the entries after it are rebuilt meanwhile. Counted now at the size the list
+          // On the gzip thread: the entries after it are rebuilt meanwhile. Counted now at the size the list
           // declares; the bytes are held to it when they come.
           const bytes = (await gz.encode(op.recipe!, content)).bytes.then(sized);
           bytes.catch(() => undefined); // awaited by whoever takes the piece; one left behind must not go unhandled
-          emitted += op.dataLen;
-          if (emitted > declaredSize) throw corrupt(`it rebuilds more than the ${declaredSize} bytes the index declares`);
+          count(op.dataLen);
           yield { length: op.dataLen, bytes };
         }
       } else if (op.kind === DATA.BIG || op.kind === DATA.DELTA) {

@@ -6,6 +6,7 @@
  * are gathered into one chunk while a big one (a file's data read from the base) passes on without a copy. A piece
  * made on another thread (a gzip file compressed again) takes its place in the queue while it is made.
  */
+import type { Deferred } from './decode-layer.js';
 
 /** Bytes the decoder may run ahead of the writer. */
 const AHEAD = 8 << 20;
@@ -14,14 +15,11 @@ const CHUNK = 1 << 20;
 /** A piece this big is not copied into a gathered chunk: the gathered bytes go first, then it. */
 const PASS = 64 << 10;
 
-/** A piece made elsewhere, still coming (decode-layer.ts `Deferred`): `length` bytes, in its place. */
-interface Later { readonly length: number; readonly bytes: Promise<Buffer> }
-
 /**
  * `input` in chunks of about 1 MiB (pieces of at least 64 KiB go as they are), unchanged bytes, same order; a piece
  * still coming goes on as it is, after the bytes gathered before it.
  */
-export async function* gathered<T extends Later = never>(input: AsyncIterable<Buffer | T>): AsyncGenerator<Buffer | T> {
+export async function* gathered<T extends Deferred = never>(input: AsyncIterable<Buffer | T>): AsyncGenerator<Buffer | T> {
   let parts: Buffer[] = [];
   let n = 0;
   for await (const c of input) {
@@ -47,10 +45,10 @@ export async function* gathered<T extends Later = never>(input: AsyncIterable<Bu
  * Yields what `input` yields, pulling from it ahead of the consumer until `limit` bytes wait. An error of `input`
  * reaches the consumer after the chunks before it; a consumer that stops early stops `input` (its finally blocks run).
  */
-export async function* runAhead(input: AsyncIterable<Buffer | Later>, limit = AHEAD): AsyncGenerator<Buffer> {
+export async function* runAhead(input: AsyncIterable<Buffer | Deferred>, limit = AHEAD): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   // A piece still coming counts its length like any other, and is waited for in its turn.
-  const queue: (Buffer | Later)[] = [];
+  const queue: (Buffer | Deferred)[] = [];
   let queued = 0;
   let done = false;
   let failed: { e: unknown } | undefined;
@@ -86,7 +84,7 @@ export async function* runAhead(input: AsyncIterable<Buffer | Later>, limit = AH
         const c = queue.shift()!;
         queued -= c.length;
         wake(wakeProducer);
-        yield Buffer.isBuffer(c) ? c : await (c as Later).bytes;
+        yield Buffer.isBuffer(c) ? c : await (c as Deferred).bytes;
         continue;
       }
       if (done) {
