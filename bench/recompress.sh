@@ -12,28 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-# measure_cpu LABEL N CMD... -> "LABEL seconds rss_mb user_s": lib.sh's best wall time and its peak RSS, plus the least
-# user CPU time of the N runs (the figure that holds on a loaded machine, where wall time also counts waiting).
-measure_cpu() {
-  local label=$1 n=$2; shift 2
-  python3 - "$label" "$n" "$@" <<'PY'
-import os, subprocess, sys, time
-label, n, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-best = None; user = None
-for _ in range(n):
-    pid = os.fork()
-    if pid == 0:
-        fd = os.open(os.devnull, os.O_WRONLY); os.dup2(fd, 1)
-        os.execvp("sh", ["sh", "-c", " ".join(cmd)])
-    t = time.perf_counter()
-    _, status, ru = os.wait4(pid, 0)
-    dt = time.perf_counter() - t
-    if status != 0: sys.exit(f"{label}: command failed: {' '.join(cmd)}")
-    if best is None or dt < best[0]: best = (dt, ru.ru_maxrss / 1024)
-    if user is None or ru.ru_utime < user: user = ru.ru_utime
-print(f"{label} {best[0]:.3f} {best[1]:.0f} {user:.3f}")
-PY
-}
 VERSION=${4:-1.8-1.26}
 npm run build --silent
 T=$(mktemp -d /tmp/stowage-recompress.XXXXXX)
