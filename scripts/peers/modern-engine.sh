@@ -39,6 +39,13 @@ mount_all() {
   mkdir -p "$FORKY/tmp"; mountpoint -q "$FORKY/tmp" || mount --bind /tmp "$FORKY/tmp"
 }
 
+# Packages added to the chroot after its first build (each peer the tests came to need): installed when absent, with
+# an index update only when the cached one no longer has them.
+chroot_install() {
+  chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $* || { ${APT[*]} update && ${APT[*]} install $*; }" >>"$LOG" 2>&1 \
+    || { tail -20 "$LOG" >&2; exit 1; }
+}
+
 setup() {
   [ "$(id -u)" = 0 ] || { echo "modern-engine.sh: setup needs root" >&2; exit 1; }
   if [ ! -x "$FORKY/usr/sbin/dockerd" ] || [ ! -x "$FORKY/usr/bin/skopeo" ]; then
@@ -57,31 +64,24 @@ setup() {
   mount_all
   # cosign (issue 20: signatures travel), added after the chroot's first build: installed once when absent.
   if [ ! -x "$FORKY/usr/bin/cosign" ]; then
-    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install cosign || { ${APT[*]} update && ${APT[*]} install cosign; }" >>"$LOG" 2>&1 \
-      || { tail -20 "$LOG" >&2; exit 1; }
+    chroot_install cosign
   fi
   # Go 1.27 with klauspost's compress and pgzip sources (issue 20: the pgzip recipe's reference, a program built
   # against them, test/recipes/go-pgzip/pgzipper.go; and Go 1.27's own compress/flate, a recipe too:
   # test/recipes/go127.test.ts), added later: installed once when absent.
   if [ ! -x "$FORKY/usr/lib/go-1.27/bin/go" ] || [ ! -f "$FORKY/usr/share/gocode/src/github.com/klauspost/pgzip/gzip.go" ]; then
-    local pk="golang-go golang-github-klauspost-compress-dev golang-github-klauspost-pgzip-dev"
-    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
-      || { tail -20 "$LOG" >&2; exit 1; }
+    chroot_install golang-go golang-github-klauspost-compress-dev golang-github-klauspost-pgzip-dev
   fi
   # notation (issue 20: Notation signatures travel), the same way: installed once when absent; with Go and
   # go-containerregistry's source, to build the registry with the OCI 1.1 referrers API the tests use.
   if [ ! -x "$FORKY/usr/bin/notation" ] || [ ! -x "$FORKY/usr/bin/go" ] || [ ! -d "$FORKY/usr/share/gocode/src/github.com/google/go-containerregistry" ]; then
-    local pk="notation golang-go golang-github-google-go-containerregistry-dev"
-    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
-      || { tail -20 "$LOG" >&2; exit 1; }
+    chroot_install notation golang-go golang-github-google-go-containerregistry-dev
   fi
   # docker-buildx with the docker CLI it plugs into (issue 20: images built by BuildKit, the engine's own through the
   # `docker` driver) and qemu-user (issue 20: the Go reference encoders built for arm64, run under qemu-aarch64),
   # added later: installed once when absent.
   if [ ! -x "$FORKY/usr/libexec/docker/cli-plugins/docker-buildx" ] || [ ! -x "$FORKY/usr/bin/docker" ] || [ ! -x "$FORKY/usr/bin/qemu-aarch64" ]; then
-    local pk="docker-cli docker-buildx qemu-user"
-    chroot "$FORKY" env DEBIAN_FRONTEND=noninteractive bash -c "${APT[*]} install $pk || { ${APT[*]} update && ${APT[*]} install $pk; }" >>"$LOG" 2>&1 \
-      || { tail -20 "$LOG" >&2; exit 1; }
+    chroot_install docker-cli docker-buildx qemu-user
   fi
   # Not fatal: without it only the referrers API test skips (and says why).
   STOWAGE_FORKY=$FORKY "$(dirname "$0")/referrers-registry.sh" >>"$LOG" 2>&1 \
