@@ -8,6 +8,7 @@ import { trackProgress } from '../image/progress.js';
 import { StowageError } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { copyReferrers } from './referrers-copy.js';
+import { attached, findIndexArtifacts } from './index-artifacts.js';
 import { formatPlatform, type Platform } from '../oci/platform.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { writableFrom } from '../image/writable.js';
@@ -118,7 +119,9 @@ export async function makeCopy(src: ImageSource, sourceText: string, destText: s
     // The source's index goes as it was when it lists exactly these images, one image too (push.ts keeps it then).
     if (images.length > 1 || src.registry?.index) {
       const index = await sourceIndex(src, images);
-      if (index) push.index = index;
+      // Issue 20: with the attestation manifests it lists beside the images, so it is kept (upstream's digest).
+      const extra = index ? await findIndexArtifacts(src, index.bytes, images) : undefined;
+      if (index) push.index = extra && 'found' in extra && extra.found.length ? { ...index, attached: extra.found.map((a) => attached(a, a.open)) } : index;
     }
   }
   // How each copied layer is checked (a registry blob's stream checks itself) is writableFrom's rule.

@@ -30,6 +30,8 @@ import type { Descriptor } from '../oci/types.js';
 import { destAccepts } from '../transports/dest.js';
 import { keepReferrersInLayout, pushReferrers, readyReferrers, type ReadyReferrer } from './referrers-push.js';
 import { nameOnSite, registryRoot } from './site-names.js';
+import { artifactsFromDelta, keepIndexInLayout } from './index-artifacts.js';
+import type { PushOptions } from '../transports/registry/options.js';
 
 export interface PatchApplyReport {
   schema: 'stowage.apply/v1';
@@ -40,7 +42,7 @@ export interface PatchApplyReport {
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
   /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
-  index?: { exact: boolean; digest?: Digest; notExact?: string; referrers?: { pushed: string[] } | { skipped: number; why: string } };
+  index?: { exact: boolean; digest?: Digest; notExact?: string; referrers?: { pushed: string[] } | { kept: string[] } | { skipped: number; why: string } };
   loaded?: string[];
   tagged?: EngineTagMove[];
   /** For a registry's root (`docker://SITE/`): the references the images landed under. */
@@ -220,13 +222,19 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
     }
     // A multi-platform image (or one a registry served under an index) keeps upstream's index when every image in it is exact (a registry pushes it as it
     // is when it lists exactly the manifests pushed; other destinations list the images themselves).
-    const push: { index?: { bytes: Buffer; mediaType: string } } = {};
-    if (index.index && (images.length > 1 || destAccepts(dest).shape === 'registry')) {
+    const push: Pick<PushOptions, 'index'> = {};
+    // Issue 20: an OCI layout directory keeps upstream's index too (index-artifacts.ts), with its attestations.
+    const layoutDir = dest.kind === 'oci' && registryRoot(output) === undefined ? dest.path : undefined;
+    if (index.index && (images.length > 1 || destAccepts(dest).shape === 'registry' || layoutDir)) {
       const lost = report.images.find((i) => !i.exact);
       if (lost) report.index = { exact: false, notExact: `${lost.tags[0] ?? lost.imageId} is not exact` };
+      else if (layoutDir) report.index = { exact: true, digest: index.index.digest };
       else if (destAccepts(dest).shape !== 'registry') report.index = { exact: false, notExact: `${dest.text} lists the images in an index of its own` };
       else {
         push.index = { bytes: await delta.bytes(index.index.digest), mediaType: index.index.mediaType };
+        // Issue 20: the attestation manifests it lists go with it, pushed with their blobs before it (index-artifacts.ts).
+        const extra = await artifactsFromDelta(delta);
+        if (extra.length) push.index.attached = extra;
         report.index = { exact: true, digest: index.index.digest };
       }
     }
@@ -240,6 +248,8 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
         report.bytes = r.bytes;
         if (r.loaded) report.loaded = r.loaded;
         if (r.tagged) report.tagged = r.tagged;
+        // Issue 20: into an OCI layout, upstream's index (and its attestations) after the images it names.
+        if (layoutDir && report.index?.exact) await keepIndexInLayout(delta, layoutDir, dest.tag, images.flatMap((i) => i.tags));
         await deliverReferrers(delta, output, images, referrers, report);
         if (indexReferrers.length) await deliverIndexReferrers(delta, output, images, indexReferrers, report);
         return report;
@@ -296,6 +306,12 @@ async function deliverIndexReferrers(delta: PatchDelta, output: string, images: 
     return;
   }
   const host = registryRoot(output);
+  const dest = landingDest(output);
+  // Issue 20: an OCI layout keeps upstream's index now, so its signatures go beside it there.
+  if (host === undefined && dest.kind === 'oci') {
+    report.index.referrers = { kept: await keepReferrersInLayout(delta, dest.path, report.index.digest!, list) };
+    return;
+  }
   const pushed: string[] = [];
   for (const repo of new Set(images.flatMap((img) => landedIn(output, host, img)))) pushed.push(...await pushReferrers(delta, repo, list));
   report.index.referrers = { pushed };

@@ -32,6 +32,7 @@ import { LayerFile } from '../patch/layer-file.js';
 import type { HaveSet } from './have.js';
 import { sourceIndex } from './copy.js';
 import { findReferrers, sourceClient } from './referrers-find.js';
+import { indexArtifactsFor } from './index-artifacts.js';
 
 export interface PatchDeltaReport {
   schema: 'stowage.patch-delta/v1';
@@ -45,7 +46,9 @@ export interface PatchDeltaReport {
   /** Sum of the stored sizes of the layers the target lacks (what a layer-level delta would ship). */
   missingBytes: number;
   /** A multi-platform target: its image index, kept when every image it lists arrives exact. */
-  index?: { digest?: Digest; exact: boolean; notExact?: string; referrers?: { tag?: string; digest: Digest; mediaType: string; blobs: number }[] };
+  index?: { digest?: Digest; exact: boolean; notExact?: string; referrers?: { tag?: string; digest: Digest; mediaType: string; blobs: number }[];
+    /** Issue 20: the manifests it lists that are not images (BuildKit's attestations), carried with it. */
+    artifacts?: { digest: Digest; mediaType: string; blobs: number }[] };
 }
 
 export interface PatchDeltaImage {
@@ -262,13 +265,20 @@ export async function writePatchDelta(targets: ImageSource[], bases: ImageSource
         if (lost) report.index.notExact = `${lost.tags[0] ?? lost.imageId} does not arrive exact`;
         else {
           index.index = { digest: d, size: x.bytes.length, mediaType: x.mediaType };
+          // Issue 20: the index's attestation manifests (entries that are not images) travel with it, and their blobs.
+          const extra = await indexArtifactsFor(only, x.bytes);
+          if ('artifacts' in extra && extra.artifacts.length) {
+            index.index.artifacts = extra.artifacts;
+            report.index.artifacts = extra.artifacts.map((a) => ({ digest: a.digest, mediaType: a.mediaType, blobs: a.blobs.length }));
+          }
           try {
-            // The reader's own rule: it lists exactly these images' manifests (no attestation or other entry).
+            // The reader's own rule: it lists exactly these images' manifests and the artifacts carried.
             checkImageIndex(index, x.bytes, only.spec);
             blobs.set(d, { size: x.bytes.length, open: async function* () { yield x.bytes; } });
+            if ('carry' in extra) extra.carry(blobs);
           } catch {
             delete index.index;
-            report.index = { digest: d, exact: false, notExact: 'it lists manifests other than its images\' (attestations?), which stowage does not carry yet' };
+            report.index = { digest: d, exact: false, notExact: 'why' in extra ? extra.why : 'it lists manifests other than its images\' and the artifacts carried' };
           }
           // Issue 20 item 3: a signature of the index digest (`cosign sign` of a multi-platform tag) travels too.
           const client = index.index ? sourceClient(only) : undefined;

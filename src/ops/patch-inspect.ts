@@ -54,7 +54,9 @@ export interface PatchDescription {
     /** Issue 20 item 3: the signatures and other referrers that travel with it (cosign tags, a referrers index). */
     referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[] }[];
   /** Issue 20 item 3: a multi-platform image's index kept as upstream's, and the signatures of its digest. */
-  index?: { digest: Digest; mediaType: string; referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[] };
+  index?: { digest: Digest; mediaType: string; referrers?: { tag?: string; digest: Digest; mediaType: string; size: number; blobs: number }[];
+    /** Issue 20: the attestation manifests (entries that are not images) it lists, carried with it. */
+    artifacts?: { digest: Digest; mediaType: string; size: number; blobs: number }[] };
   /** `alternatives`: more patches of the layer, for sites at other releases (shipped counts them all). */
   layers: { diffId: Digest; chainId: Digest; how: string; size: number; shipped: number; storedCompression: string; bases: Digest[]; providedBy: string[]; alternatives: number; recipe?: string; blobDigest?: Digest }[];
   /** Every blob was hashed against its name while the delta was read. */
@@ -73,7 +75,8 @@ export function describePatchDelta(d: PatchDelta): PatchDescription {
     schema: 'stowage.patch-inspect/v1', delta: d.what, format: i.schema, created: i.created, madeAgainst: i.madeAgainst,
     sites: i.sites ?? [],
     images: perImage(d),
-    ...(i.index ? { index: { digest: i.index.digest, mediaType: i.index.mediaType, ...(i.index.referrers?.length ? { referrers: i.index.referrers.map(listed) } : {}) } } : {}),
+    ...(i.index ? { index: { digest: i.index.digest, mediaType: i.index.mediaType, ...(i.index.referrers?.length ? { referrers: i.index.referrers.map(listed) } : {}),
+      ...(i.index.artifacts?.length ? { artifacts: i.index.artifacts.map(listed) } : {}) } } : {}),
     layers,
     blobsVerified: i.images.length + i.images.filter((m) => m.manifest).length + new Set(i.images.flatMap((m) => (m.referrers ?? []).flatMap((x) => [x.digest, ...x.blobs.map((b) => b.digest)]))).size + layers.reduce((n, l) => n + (l.how === 'base' ? 0 : 1 + l.alternatives), 0),
   };

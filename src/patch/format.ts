@@ -107,8 +107,17 @@ export interface PatchIndex {
     digest: Digest; size: number; mediaType: string;
     /** Issue 20 item 3: what refers to the index digest (a signature of the whole multi-platform image), as for an image. */
     referrers?: PatchReferrer[];
+    /**
+     * The manifests the index lists beside its images that are not images (BuildKit's attestation manifests:
+     * provenance, SBOMs, in-toto JSON layers), each a blob of the delta with the blobs it names, so the index travels
+     * with upstream's digest. Additive: a reader from before it refuses such a delta by its unknown field.
+     */
+    artifacts?: PatchArtifact[];
   };
 }
+
+/** A manifest an index lists that is not an image (an attestation manifest), kept as it was, with its blobs. */
+export type PatchArtifact = Omit<PatchReferrer, 'tag'>;
 
 /** A site state a delta was made for: the have file or receipt, by name and digest, and the images it records. */
 export interface PatchSite {

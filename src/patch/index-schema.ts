@@ -13,7 +13,7 @@ import { isRecord } from '../oci/json.js';
 import { DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { parseJsonInput } from '../oci/json-input.js';
 import { PATCH_SCHEMA, type PatchIndex } from './format.js';
-import { checkReferrers } from './referrers-schema.js';
+import { checkArtifacts, checkReferrers } from './referrers-schema.js';
 
 const COMPRESSIONS = ['none', 'gzip', 'zstd'];
 const TOP = ['schema', 'created', 'madeAgainst', 'baseImages', 'sites', 'images', 'layers', 'index'];
@@ -144,7 +144,7 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     for (const [k, ch] of list.entries()) if (expect[k] !== ch) bad(`${f}.layers[${k}]`, `is ${ch}, but the layers below it make ChainID ${expect[k]} (a reordered or repeated layer list)`);
   }
   if (top.index !== undefined) {
-    const x = obj(top.index, 'index', ['digest', 'size', 'mediaType', 'referrers']);
+    const x = obj(top.index, 'index', ['digest', 'size', 'mediaType', 'referrers', 'artifacts']);
     const xd = digest(x.digest, 'index.digest');
     if (layerBlobs.has(xd) || images.some((m) => isRecord(m) && (isRecord(m.config) && m.config.digest === xd || isRecord(m.manifest) && m.manifest.digest === xd))) bad('index.digest', 'names another blob of the delta, not an index');
     size(x.size, 'index.size', 2, JSON_LIMIT);
@@ -152,6 +152,8 @@ export function validatePatchIndex(doc: unknown, what: string, schema: string): 
     if (!INDEX_TYPES.includes(mt)) bad('index.mediaType', `must be an image index type (${INDEX_TYPES.join(', ')}), not ${kind(mt)}`);
     // Issue 20 item 3: the signatures of the index digest, checked as an image's are.
     if (x.referrers !== undefined) checkReferrers(x.referrers, 'index.referrers', true, bad);
+    // Issue 20: the index's other manifests (BuildKit's attestation manifests), so it travels with upstream's digest.
+    if (x.artifacts !== undefined) checkArtifacts(x.artifacts, 'index.artifacts', bad);
     images.forEach((m, i) => { if (!isRecord(m) || m.manifest === undefined) bad(`images[${i}].manifest`, 'is missing: an index is kept only when every image it lists keeps its manifest'); });
   }
   return doc as PatchIndex;

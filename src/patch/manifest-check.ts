@@ -46,13 +46,14 @@ export function checkManifest(index: PatchIndex, img: PatchImage, bytes: Buffer,
   });
 }
 
-/** A kept index against the index: it lists exactly the images' kept manifests (by digest), once each. */
+/** A kept index against the index: it lists exactly the images' kept manifests and its artifacts (by digest), once each. */
 export function checkImageIndex(index: PatchIndex, bytes: Buffer, what: string): void {
   const x = index.index!;
   const at = `${what}: the image index ${x.digest}`;
   const doc = parseJsonInput(bytes, at);
   const listed = isRecord(doc) && Array.isArray(doc.manifests) ? doc.manifests.map((d) => (isRecord(d) ? d.digest : undefined)) : undefined;
-  const kept = index.images.map((i) => i.manifest!.digest);
+  // Issue 20: and the attestation manifests it lists beside them (index.artifacts).
+  const kept = [...index.images.map((i) => i.manifest!.digest), ...(x.artifacts ?? []).map((a) => a.digest)];
   const same = listed !== undefined && listed.length === kept.length && new Set(listed).size === listed.length && kept.every((d) => listed.includes(d));
-  if (!same) throw new StowageError(`${at} does not list exactly the manifests of the delta's ${kept.length} images; the delta is damaged or was altered`, { code: 'tampered' });
+  if (!same) throw new StowageError(`${at} does not list exactly the delta's ${kept.length} manifests (${index.images.length} images${x.artifacts?.length ? `, ${x.artifacts.length} attestation or other manifests` : ''}); the delta is damaged or was altered`, { code: 'tampered' });
 }

@@ -17,6 +17,7 @@ import { parsePatchIndex } from './index-schema.js';
 import { open, stat } from 'node:fs/promises';
 import { checkConfig } from './config-check.js';
 import { checkImageIndex, checkManifest } from './manifest-check.js';
+import { checkIndexArtifacts } from './artifacts-check.js';
 
 export interface PatchDelta {
   what: string;
@@ -184,6 +185,8 @@ export async function readPatchDeltaFrom(src: ByteSource, what: string, opts: { 
       if (img.manifest) checkManifest(idx, img, await delta.bytes(img.manifest.digest), what);
     }
     if (idx.index) checkImageIndex(idx, await delta.bytes(idx.index.digest), what);
+    // Issue 20: the attestation manifests the index lists, against the blobs the index gives them.
+    await checkIndexArtifacts(idx, delta.bytes, what);
   } catch (e) {
     await delta.close();
     throw e;
@@ -242,6 +245,11 @@ export function namedBlobs(index: PatchIndex): Map<Digest, number> {
   for (const [k, r] of (index.index?.referrers ?? []).entries()) {
     add(r.digest, r.size, `index.referrers[${k}].size`);
     for (const [j, b] of r.blobs.entries()) add(b.digest, b.size, `index.referrers[${k}].blobs[${j}].size`);
+  }
+  // Issue 20: the index's attestation manifests (its entries that are not images) and their blobs.
+  for (const [k, a] of (index.index?.artifacts ?? []).entries()) {
+    add(a.digest, a.size, `index.artifacts[${k}].size`);
+    for (const [j, b] of a.blobs.entries()) add(b.digest, b.size, `index.artifacts[${k}].blobs[${j}].size`);
   }
   for (const [i, l] of index.layers.entries()) {
     if (l.patch) add(l.patch.digest, l.patch.size, `layers[${i}].patch.size`);

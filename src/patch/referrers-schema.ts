@@ -25,27 +25,43 @@ export function checkReferrers(v: unknown, field: string, hasManifest: boolean, 
   const list = v as unknown[];
   if (list.length > MAX_REFERRERS) bad(field, `lists ${list.length} referrers, more than ${MAX_REFERRERS}`);
   if (list.length && !hasManifest) bad(field, 'needs the image\'s manifest: a referrer signs a manifest digest');
-  for (const [i, raw] of list.entries()) {
-    const f = `${field}[${i}]`;
-    if (!isRecord(raw)) bad(f, 'must be an object');
-    const r = raw as Record<string, unknown>;
-    for (const k of Object.keys(r)) if (!FIELDS.includes(k)) bad(`${f}.${k}`, 'is not a field of this format');
-    if (r.tag !== undefined && (typeof r.tag !== 'string' || !REFERRER_TAG.test(r.tag))) bad(`${f}.tag`, 'must be sha256-<hex>, or that with .sig, .att or .sbom');
-    if (!isDigest(r.digest)) bad(`${f}.digest`, 'must be a sha256 digest');
-    sized(r.size, `${f}.size`, JSON_LIMIT, bad);
-    if (typeof r.mediaType !== 'string' || !REFERRER_TYPES.includes(r.mediaType)) bad(`${f}.mediaType`, `must be one of ${REFERRER_TYPES.join(', ')}`);
-    if (!Array.isArray(r.blobs)) bad(`${f}.blobs`, 'must be an array');
-    const blobs = r.blobs as unknown[];
-    if (blobs.length > MAX_REFERRER_BLOBS) bad(`${f}.blobs`, `lists ${blobs.length} blobs, more than ${MAX_REFERRER_BLOBS}`);
-    for (const [k, b] of blobs.entries()) {
-      const bf = `${f}.blobs[${k}]`;
-      if (!isRecord(b)) bad(bf, 'must be an object');
-      const o = b as Record<string, unknown>;
-      for (const key of Object.keys(o)) if (!['digest', 'size', 'mediaType'].includes(key)) bad(`${bf}.${key}`, 'is not a field of this format');
-      if (!isDigest(o.digest)) bad(`${bf}.digest`, 'must be a sha256 digest');
-      sized(o.size, `${bf}.size`, MAX_REFERRER_BLOB, bad);
-      if (typeof o.mediaType !== 'string') bad(`${bf}.mediaType`, 'must be a string');
-    }
+  for (const [i, raw] of list.entries()) checkKept(raw, `${field}[${i}]`, FIELDS, REFERRER_TYPES, bad);
+}
+
+/** The manifest types an index's artifact (an attestation manifest) may have. */
+export const ARTIFACT_TYPES = [OCI_MANIFEST, DOCKER_MANIFEST];
+
+/**
+ * The `index.artifacts` field: the manifests an image index lists that are not images (BuildKit's attestation
+ * manifests), each as a referrer is kept but pushed by digest only (no tag: the index names it), at most as many.
+ */
+export function checkArtifacts(v: unknown, field: string, bad: (field: string, why: string) => never): void {
+  if (!Array.isArray(v)) bad(field, 'must be an array');
+  const list = v as unknown[];
+  if (list.length > MAX_REFERRERS) bad(field, `lists ${list.length} manifests, more than ${MAX_REFERRERS}`);
+  for (const [i, raw] of list.entries()) checkKept(raw, `${field}[${i}]`, FIELDS.filter((k) => k !== 'tag'), ARTIFACT_TYPES, bad);
+}
+
+/** One kept manifest: its fields (only `fields`), digest, size, media type (one of `types`) and the blobs it names. */
+function checkKept(raw: unknown, f: string, fields: string[], types: string[], bad: (field: string, why: string) => never): void {
+  if (!isRecord(raw)) bad(f, 'must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!fields.includes(k)) bad(`${f}.${k}`, 'is not a field of this format');
+  if (r.tag !== undefined && (typeof r.tag !== 'string' || !REFERRER_TAG.test(r.tag))) bad(`${f}.tag`, 'must be sha256-<hex>, or that with .sig, .att or .sbom');
+  if (!isDigest(r.digest)) bad(`${f}.digest`, 'must be a sha256 digest');
+  sized(r.size, `${f}.size`, JSON_LIMIT, bad);
+  if (typeof r.mediaType !== 'string' || !types.includes(r.mediaType)) bad(`${f}.mediaType`, `must be one of ${types.join(', ')}`);
+  if (!Array.isArray(r.blobs)) bad(`${f}.blobs`, 'must be an array');
+  const blobs = r.blobs as unknown[];
+  if (blobs.length > MAX_REFERRER_BLOBS) bad(`${f}.blobs`, `lists ${blobs.length} blobs, more than ${MAX_REFERRER_BLOBS}`);
+  for (const [k, b] of blobs.entries()) {
+    const bf = `${f}.blobs[${k}]`;
+    if (!isRecord(b)) bad(bf, 'must be an object');
+    const o = b as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (!['digest', 'size', 'mediaType'].includes(key)) bad(`${bf}.${key}`, 'is not a field of this format');
+    if (!isDigest(o.digest)) bad(`${bf}.digest`, 'must be a sha256 digest');
+    sized(o.size, `${bf}.size`, MAX_REFERRER_BLOB, bad);
+    if (typeof o.mediaType !== 'string') bad(`${bf}.mediaType`, 'must be a string');
   }
 }
 

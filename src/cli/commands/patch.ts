@@ -34,7 +34,9 @@ export function renderPatchDelta(r: PatchDeltaReport): string {
       : `${name}: arrives with new digests (same DiffIDs and image ID): ${img.notExact}`);
     if (img.referrers?.length) out.push(`  with ${plural(img.referrers.length, 'signature or referrer', 'signatures or referrers')}: ${img.referrers.map((x) => x.tag ?? x.digest).join(', ')} (apply pushes them into a registry)`);
   }
-  if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
+  if (r.index) out.push(r.index.exact ? `its image index ${r.index.digest} travels too: a registry or an OCI layout gets it byte for byte` : `its image index does not travel (a registry gets a new one): ${r.index.notExact}`);
+  // Issue 20: the attestation manifests (and other non-image entries) it lists travel with it.
+  if (r.index?.artifacts?.length) out.push(`  with ${plural(r.index.artifacts.length, 'attestation or other manifest', 'attestation or other manifests')} it lists: ${r.index.artifacts.map((a) => a.digest).join(', ')}`);
   if (r.index?.referrers?.length) out.push(`  with ${plural(r.index.referrers.length, 'signature or referrer', 'signatures or referrers')} of the index: ${r.index.referrers.map((x) => x.tag ?? x.digest).join(', ')}`);
   out.push(`${formatBytes(r.archiveBytes)} written to ${r.output} (the layers the target lacks are ${formatBytes(r.missingBytes)} as stored)`);
   out.push('a patch delta needs `stowage apply DELTA --base SOURCE -o OUT|docker-daemon:` on the target; docker load does not take it');
@@ -77,7 +79,7 @@ export function renderPatchApply(r: PatchApplyReport): string[] {
   if (r.index) out.push(r.index.exact ? `image index: upstream's ${r.index.digest}` : `image index: a new one (${r.index.notExact})`);
   // Issue 20 item 3: the index's own signatures.
   const xr = r.index?.referrers;
-  if (xr) out.push('pushed' in xr ? `  signatures and referrers of the index pushed beside it: ${xr.pushed.join(', ')}` : `  ${plural(xr.skipped, 'signature or referrer', 'signatures or referrers')} of the index not delivered: ${xr.why}`);
+  if (xr) out.push('pushed' in xr ? `  signatures and referrers of the index pushed beside it: ${xr.pushed.join(', ')}` : 'kept' in xr ? `  signatures and referrers of the index kept in the layout's index.json: ${xr.kept.join(', ')}` : `  ${plural(xr.skipped, 'signature or referrer', 'signatures or referrers')} of the index not delivered: ${xr.why}`);
   out.push(r.loaded ? `loaded into the engine: ${r.loaded.join('; ')}` : `${formatBytes(r.bytes)} written to ${r.output}`);
   for (const l of describeTagMoves(r.tagged ?? [])) out.push(`  ${l}`);
   for (const l of r.landed ?? []) out.push(`  pushed ${l}`);
@@ -130,6 +132,10 @@ export async function runPatchInspect(d: PatchDelta, opts: { json?: boolean; ver
     out.push(`${i.tags.join(', ') || i.imageId}  image ID ${i.imageId}, ${plural(i.layers, 'layer')} (${how}); ${formatBytes(i.shipped)} in the delta${i.manifestDigest ? `; upstream's manifest ${i.manifestDigest}` : ''}`);
     for (const x of i.referrers ?? []) out.push(`  refers to it: ${x.tag ?? x.digest} (${x.mediaType}, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
   }
+  // Issue 20: upstream's index, with its attestation manifests and signatures.
+  if (r.index) out.push(`image index ${r.index.digest} (upstream's, byte for byte)`);
+  for (const x of r.index?.artifacts ?? []) out.push(`  lists beside its images: ${x.digest} (an attestation or other manifest, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
+  for (const x of r.index?.referrers ?? []) out.push(`  refers to it: ${x.tag ?? x.digest} (${x.mediaType}, ${plural(x.blobs, 'blob')}, ${formatBytes(x.size)} manifest)`);
   for (const [k, l] of r.layers.entries()) {
     const recompressed = l.recipe ? `; recompressed by ${l.recipe} into ${l.blobDigest!.slice(0, 19)}…` : l.storedCompression !== 'none' ? `; rebuilt uncompressed (the target stored it ${l.storedCompression})` : '';
     const how = l.how === 'base' ? `from the base by ChainID ${l.chainId.slice(0, 19)}…${l.providedBy.length ? ` (${l.providedBy.join(', ')})` : ''}`

@@ -71,8 +71,11 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
    * and the destination lacks is found there by DiffID and mounted (`--base-repo`).
    */
   baseRepos?: string[];
-  /** The source's image index, pushed byte for byte when every image it lists is pushed unchanged. */
-  index?: { bytes: Buffer; mediaType: string };
+  /**
+   * The source's image index, pushed byte for byte when every image it lists is pushed unchanged; `attached`: the
+   * manifests it lists that are not images (BuildKit's attestation manifests), pushed with their blobs before it.
+   */
+  index?: { bytes: Buffer; mediaType: string; attached?: AttachedManifest[] };
   /** The platform of each image, for a new index. */
   platforms?: (Platform | undefined)[];
   /** The manifest type for images whose manifest is rebuilt: OCI (default) or Docker schema 2. */
@@ -85,6 +88,14 @@ export interface PushOptions extends RegistryOptions, ClientOptions {
    * temporary copy of the compressed layer (one per layer in flight); set by `apply` of bundles, which are re-run.
    */
   spoolCompressed?: boolean;
+}
+
+/** A manifest an index lists beside its images (an attestation manifest): its bytes and the blobs it names. */
+export interface AttachedManifest {
+  digest: Digest;
+  mediaType: string;
+  bytes: Buffer;
+  blobs: { digest: Digest; size: number; open: () => AsyncIterable<Buffer> }[];
 }
 
 export interface PushedBlob {

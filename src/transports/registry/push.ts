@@ -21,7 +21,7 @@ import type { Compression } from '../../compress/detect.js';
 import type { RegistryClient } from './client.js';
 import { DestinationLayers } from './lookup.js';
 import type { Platform } from '../../oci/platform.js';
-import type { PushOptions, PushResult, PushedBlob } from './options.js';
+import type { AttachedManifest, PushOptions, PushResult, PushedBlob } from './options.js';
 
 export type { PushOptions, PushResult, PushedBlob };
 import { clientFor, registryReference } from './source.js';
@@ -104,6 +104,21 @@ class Pusher {
       this.blobs.set(digest, p);
     }
     return p;
+  }
+
+  /**
+   * Issue 20: stages the manifests an index lists beside its images (attestation manifests): each one's bytes held
+   * against its digest, its blobs made sure of (each proved against its digest as it goes up). Returns them to put.
+   */
+  async attached(list: AttachedManifest[]): Promise<AttachedManifest[]> {
+    for (const a of list) {
+      if (sha256(a.bytes) !== a.digest) throw new StowageError(`manifest ${a.digest} listed by the index: its bytes hash to ${sha256(a.bytes)}`, { code: 'tampered' });
+      for (const b of a.blobs) {
+        const what = `blob ${b.digest} of ${a.digest}`;
+        await this.ensure(b.digest, b.size, () => verified(b.open(), { what, digest: b.digest, size: b.size }), what);
+      }
+    }
+    return list;
   }
 
   async layer(img: WritableImage, layer: WritableLayer, i: number, name: string): Promise<LayerOutcome & { blob: PushedBlob }> {
@@ -206,7 +221,10 @@ export async function stagePush(refText: string, images: WritableImage[], opts: 
     const manifests = pushed.map((p) => ({ digest: p.manifest.digest, mediaType: p.manifest.mediaType, size: p.manifest.bytes.length, kept: p.kept }));
     // A source's index is kept whenever it lists exactly what was pushed, one image too (the containerd image store
     // pushes even a single-platform image under an index: its digest is the one a user pins).
-    const index = keptIndex(opts.index, manifests) ?? (pushed.length === 1 ? undefined : newIndex(pushed.map((p) => p.manifest), opts.platforms));
+    const kept = keptIndex(opts.index, manifests);
+    const index = kept ?? (pushed.length === 1 ? undefined : newIndex(pushed.map((p) => p.manifest), opts.platforms));
+    // Issue 20: the manifests a kept index lists beside the images (attestations) are staged with their blobs.
+    const attached = kept ? await pusher.attached(kept.attached ?? []) : [];
     const top = index ? { digest: sha256(index.bytes), mediaType: index.mediaType } : { digest: pushed[0]!.manifest.digest, mediaType: pushed[0]!.manifest.mediaType };
     const distinct = new Map<Digest, PushedBlob>();
     for (const p of pushed) for (const b of p.blobs) if (!distinct.has(b.digest)) distinct.set(b.digest, b);
@@ -231,6 +249,7 @@ export async function stagePush(refText: string, images: WritableImage[], opts: 
             await client.putManifest(ref.tag!, m.bytes, m.mediaType);
           } else {
             for (const p of pushed) await client.putManifest(p.manifest.digest, p.manifest.bytes, p.manifest.mediaType);
+            for (const a of attached) await client.putManifest(a.digest, a.bytes, a.mediaType);
             await client.putManifest(ref.tag!, index.bytes, index.mediaType);
           }
           return result;
@@ -245,12 +264,12 @@ export async function stagePush(refText: string, images: WritableImage[], opts: 
   }
 }
 
-/** The source's index, when it lists exactly the manifests pushed (so its digest is kept). */
-function keptIndex(index: PushOptions['index'], manifests: { digest: Digest }[]): { bytes: Buffer; mediaType: string } | undefined {
+/** The source's index, when it lists exactly the manifests pushed and those attached to it (so its digest is kept). */
+function keptIndex(index: PushOptions['index'], manifests: { digest: Digest }[]): PushOptions['index'] {
   if (!index) return undefined;
   try {
     const listed = ((JSON.parse(index.bytes.toString('utf8')) as { manifests?: Descriptor[] }).manifests ?? []).map((d) => d.digest);
-    const pushed = new Set(manifests.map((m) => m.digest));
+    const pushed = new Set([...manifests.map((m) => m.digest), ...(index.attached ?? []).map((a) => a.digest)]);
     if (listed.length === pushed.size && listed.every((d) => pushed.has(d))) return index;
   } catch { /* build a new one */ }
   return undefined;
