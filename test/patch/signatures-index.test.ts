@@ -3,10 +3,11 @@
  * default sigstore bundle referrer and the legacy `.sig` tag) and by the real notation 1.3, offline, in the real
  * CNCF registry (no referrers API: the referrers tag scheme). When the index travels exact (the patch index's `index`
  * field), its signatures travel with it: after `apply` into a site registry holding v1, `cosign verify` and `notation
- * verify` of the site's index pass; `copy docker:// docker://` of the index carries them too. Where the index does
- * not arrive as upstream's (an OCI layout lists the images in an index of its own) the report says they were left.
+ * verify` of the site's index pass; `copy docker:// docker://` of the index carries them too; into an OCI layout the
+ * index is kept as upstream's and its signatures beside it (`notation verify --oci-layout`).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
@@ -120,17 +121,22 @@ describe('signatures of a multi-platform index travel with the index (cosign and
     assert.notEqual(notation(['verify', '--insecure-registry', `${site.addr}/multi@${v1}`]).status, 0);
   });
 
-  it('into an OCI layout (an index of its own) the report says the index signatures were left behind', () => {
+  it('into an OCI layout the index is kept as upstream\'s, its signatures beside it: notation verify --oci-layout passes', () => {
     const r = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `oci:${p('layout')}`, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const a = json(r);
-    assert.equal(a.index.exact, false);
-    assert.equal(a.index.referrers.skipped, 4);
-    assert.match(a.index.referrers.why, /did not arrive with upstream's digest/);
+    assert.equal(a.index.exact, true, a.index.notExact);
+    assert.equal(a.index.digest, m2.indexDigest);
+    assert.equal(a.index.referrers.kept.length, 4);
+    const top = JSON.parse(readFileSync(p('layout/index.json'), 'utf8'));
+    // The tag names upstream's index (it took the place of the platforms' own entries).
+    assert.deepEqual(top.manifests.filter((m: any) => m.annotations?.['org.opencontainers.image.ref.name'] === '2').map((m: any) => m.digest), [m2.indexDigest], JSON.stringify(top.manifests));
+    const v = forky(p('home'), 'notation', ['verify', '--oci-layout', '--scope', 'site.test/multi', `${p('layout')}@${m2.indexDigest}`], ['NOTATION_EXPERIMENTAL=1']);
+    assert.equal(v.status, 0, v.out);
     // The text report says so too.
     const t = stowage(['apply', p('d.patch'), '--base', `docker://${site.addr}/multi:1`, '-o', `oci:${p('layout-text')}`]);
     assert.equal(t.status, 0, t.stderr);
-    assert.match(`${t.stdout}${t.stderr}`, /4 signatures or referrers of the index not delivered: the index did not arrive with upstream's digest/);
+    assert.match(`${t.stdout}${t.stderr}`, /4 signatures or referrers of the index kept in the layout's index.json|signatures and referrers of the index kept in the layout's index.json/);
   });
 
   it('copy docker://UP docker://OTHER of the index carries its signatures: cosign and notation verify there', async () => {
