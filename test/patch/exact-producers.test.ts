@@ -218,9 +218,9 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
 
   // BuildKit's default on the containerd store: the index lists the image and its provenance attestation manifest
   // (annotated `vnd.docker.reference.type: attestation-manifest`, platform unknown/unknown). stowage reads the
-  // attestation as what it is, not as an image, and does not carry it yet: the image arrives exact, under upstream's
-  // image manifest digest, and the delta says the index does not, and why.
-  for (const attested of PRODUCERS.filter((x) => x.attestation)) it(`${attested.name} (with its provenance attestation)`, { skip: attested.skip }, async () => {
+  // attestation as what it is, not as an image, and carries it with the index (its manifest and in-toto blobs): the
+  // site serves upstream's index digest, the image under upstream's manifest digest, and the attestation as pushed.
+  for (const attested of PRODUCERS.filter((x) => x.attestation)) it(`${attested.name} (with its provenance attestation)`, { skip: attested.skip }, async (t) => {
     const repo = 'attested/app';
     for (const v of [1, 2]) attested.push({ archive: archive(v), loaded: `stowage-exact/app:${v}`, context: context(v) }, `${up.addr}/${repo}:${v}`);
     const u2 = await served(up, repo, '2');
@@ -229,6 +229,8 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
     const imageDigest = u2.doc.manifests[0].digest as string;
     const c = stowage(['copy', `docker://${up.addr}/${repo}:1`, `docker://${site.addr}/${repo}:1`]);
     assert.equal(c.status, 0, c.stderr);
+    // copy docker:// docker:// keeps the index with its attestation: the site serves upstream's v1 index digest.
+    assert.equal((await served(site, repo, '1')).digest, (await served(up, repo, '1')).digest);
     const out = join(dir, 'attested.patch');
     const d = stowage(['delta', `docker://${up.addr}/${repo}:2`, '--base', `docker://${up.addr}/${repo}:1`, '--patch', '-o', out, '--json']);
     assert.equal(d.status, 0, d.stderr);
@@ -237,13 +239,31 @@ describe('images pushed by the real producers arrive with upstream\'s digests th
     assert.equal(report.images[0].exact, true, report.images[0].notExact);
     assert.equal(report.layers.find((l: any) => l.how !== 'base').recipe, 'go-flate 1.27 level 6');
     assert.equal(report.index.digest, u2.digest);
-    assert.equal(report.index.exact, false);
-    assert.match(report.index.notExact, /attestation/);
+    assert.equal(report.index.exact, true, report.index.notExact);
+    const attestation = u2.doc.manifests[1].digest as string;
+    assert.deepEqual(report.index.artifacts.map((x: any) => x.digest), [attestation]);
+    t.diagnostic(`index ${u2.digest} with attestation ${attestation}; delta ${report.archiveBytes} bytes`);
     const a = stowage(['apply', out, '--base', `docker://${site.addr}/${repo}:1`, '-o', `docker://${site.addr}/${repo}:2`, '--json']);
     assert.equal(a.status, 0, a.stderr);
+    assert.equal(JSON.parse(a.stdout).index.exact, true);
     const s2 = await served(site, repo, '2');
-    assert.equal(s2.digest, imageDigest, 'the site serves the image under upstream\'s image manifest digest');
-    assert.deepEqual(s2.manifest, u2.manifest);
+    assert.equal(s2.digest, u2.digest, 'the site serves upstream\'s index digest');
+    assert.deepEqual(s2.doc, u2.doc);
+    assert.deepEqual(s2.manifest, u2.manifest, 'and upstream\'s image manifest under it');
+    // The attestation manifest as BuildKit pushed it, and its blobs (image config, in-toto statement).
+    const [ua, sa] = [await served(up, repo, attestation), await served(site, repo, attestation)];
+    assert.equal(sa.digest, attestation);
+    assert.deepEqual(sa.doc, ua.doc);
+    for (const b of [ua.doc.config, ...ua.doc.layers]) {
+      const [x, y] = await Promise.all([up, site].map(async (r) => Buffer.from(await (await fetch(`http://${r.addr}/v2/${repo}/blobs/${b.digest}`)).arrayBuffer())));
+      assert.deepEqual(y, x, `attestation blob ${b.digest} at the site`);
+    }
+    for (const e of ENGINES.filter((x) => !x.skip)) {
+      const ref = `${site.addr}/${repo}@${u2.digest}`;
+      const pull = e.tryDocker(['pull', '-q', ref]);
+      assert.equal(pull.status, 0, `${e.name}: docker pull ${ref}: ${pull.out}`);
+      e.tryDocker(['rmi', ref]);
+    }
     for (const e of ENGINES.filter((x) => !x.skip)) {
       const ref = `${site.addr}/${repo}@${imageDigest}`;
       const pull = e.tryDocker(['pull', '-q', ref]);
