@@ -189,8 +189,11 @@ describe('BuildKit attestation manifests travel with the index through a patch d
     }, [{ name: `blobs/sha256/${sha(other).slice(7)}`, data: other }]);
     const cut = deltaEntries(p('bad2.patch')).filter((e) => e.name !== `blobs/sha256/${sha(v2.statement).slice(7)}`);
     await writeEntries(p('bad2.patch'), cut);
+    // A tag on an attestation (apply would move it): not a field of index.artifacts.
+    await withIndex(p('d.patch'), p('bad3.patch'), (i) => { i.index.artifacts[0].tag = `sha256-${'0'.repeat(64)}.att`; });
     for (const [file, message] of [
       ['bad1.patch', /blobs\/sha256\/[0-9a-f]{64} does not hash to its name/],
+      ['bad3.patch', /index\.artifacts\[0\]\.tag is not a field of this format/],
       ['bad2.patch', /index\.artifacts\[0\] \(sha256:[0-9a-f]{64}\) names blob sha256:[0-9a-f]{64} .*which the index does not list for it/],
     ] as const) {
       const r = stowage(['apply', p(file), '--base', `docker://${site.addr}/app:1`, '-o', `docker://${site.addr}/app:${file}`]);
