@@ -41,7 +41,7 @@ export interface PatchApplyReport {
   /** Layers the target stored compressed, rebuilt uncompressed with the same DiffID. */
   uncompressed: { diffId: Digest; was: string }[];
   bytes: number;
-  /** A multi-platform image: whether upstream's index was written as it was (a registry), and its digest. */
+  /** A multi-platform image: whether upstream's index was written as it was (a registry, an OCI layout), and its digest. */
   index?: { exact: boolean; digest?: Digest; notExact?: string; referrers?: { pushed: string[] } | { kept: string[] } | { skipped: number; why: string } };
   loaded?: string[];
   tagged?: EngineTagMove[];
@@ -221,7 +221,7 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
       report.images.push(line);
     }
     // A multi-platform image (or one a registry served under an index) keeps upstream's index when every image in it is exact (a registry pushes it as it
-    // is when it lists exactly the manifests pushed; other destinations list the images themselves).
+    // is when it lists exactly the manifests pushed and its attestations; an OCI layout names it in index.json; other destinations list the images themselves).
     const push: Pick<PushOptions, 'index'> = {};
     // Issue 20: an OCI layout directory keeps upstream's index too (index-artifacts.ts), with its attestations.
     const layoutDir = dest.kind === 'oci' && registryRoot(output) === undefined ? dest.path : undefined;
