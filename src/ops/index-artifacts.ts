@@ -10,7 +10,7 @@ import { verified } from '../hash/verified.js';
 import type { ImageSource, SourceImage } from '../image/model.js';
 import { JSON_LIMIT } from '../limits.js';
 import { sha256, type Digest } from '../oci/digest.js';
-import { isRecord } from '../oci/json.js';
+import { isRecord, parseJson } from '../oci/json.js';
 import type { PatchArtifact } from '../patch/format.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import { ARTIFACT_TYPES, MAX_REFERRER_BLOB, MAX_REFERRER_BLOBS, MAX_REFERRERS } from '../patch/referrers-schema.js';
@@ -31,7 +31,7 @@ export interface FoundArtifact extends PatchArtifact {
  * (a nested index, a manifest the source does not hold, one of a type stowage does not carry).
  */
 export async function findIndexArtifacts(src: ImageSource, indexBytes: Buffer, images: SourceImage[]): Promise<{ found: FoundArtifact[] } | { why: string }> {
-  const doc: unknown = JSON.parse(indexBytes.toString('utf8'));
+  const doc = parseJson(indexBytes, `${src.spec}: its index`);
   const listed = isRecord(doc) && Array.isArray(doc.manifests) ? doc.manifests.filter(isRecord) : [];
   const own = new Set(images.map((i) => i.manifest?.digest));
   const others = listed.filter((d) => !own.has(d.digest as Digest));
@@ -47,7 +47,7 @@ export async function findIndexArtifacts(src: ImageSource, indexBytes: Buffer, i
     if (!stored) return { why: `it lists ${digest}, which ${src.spec} does not hold` };
     const bytes = await stored.read(JSON_LIMIT);
     if (sha256(bytes) !== digest) throw new StowageError(`${src.spec}: manifest ${digest} does not hash to its digest`, { code: 'tampered' });
-    const m: unknown = JSON.parse(bytes.toString('utf8'));
+    const m = parseJson(bytes, `${src.spec}: manifest ${digest} listed by its index`);
     if (!isRecord(m)) return { why: `its entry ${digest} is not a manifest` };
     const blobs: PatchArtifact['blobs'] = [];
     for (const b of [m.config, ...(Array.isArray(m.layers) ? m.layers : [])]) {
