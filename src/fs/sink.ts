@@ -24,6 +24,12 @@ export interface Sink {
   has(name: string): boolean;
   /** How many stream() calls may run at once (1 when absent: a tar takes one entry at a time). */
   readonly concurrent?: number;
+  /**
+   * True when stream() is done with each chunk of its body by the time it asks for the next (written, or copied
+   * where it is gathered), so the body may reuse its memory (WritableLayer.open's `reuse`). A stream with a queue
+   * of its own keeps chunks after it asked for more: absent there.
+   */
+  readonly releasesOnPull?: boolean;
   finish(): Promise<void>;
   /**
    * Copies a region of a file as the entry's data, hashing it on the way; only sinks that write a real file
@@ -142,6 +148,8 @@ async function writeFully(fd: number, b: Buffer, at: number): Promise<void> {
  * Same bytes as TarSink for the same calls.
  */
 export class FdSink extends TarSink {
+  /** Each chunk is written (awaited) or copied into `pending` before the tar writer asks for the next. */
+  readonly releasesOnPull = true;
   private copier: RegionCopier | undefined;
   /**
    * Small writes (headers, small files) are gathered and written together: an archive naming one layer thousands

@@ -14,6 +14,7 @@ import { writeChunks } from '../fs/write-chunks.js';
 import type { Layer } from '../image/layer.js';
 import { readTar } from '../tar/reader.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
+import type { BufferPool } from './buffer-pool.js';
 
 const SMALL_READ = 64 << 10;
 const WINDOW = 1 << 20;
@@ -66,21 +67,24 @@ export class LayerReader {
 
   /**
    * `len` bytes at `off` in chunks, for a caller that only reads them. A big region is read one chunk ahead: the
-   * next read is in flight while the caller hashes and writes this one.
+   * next read is in flight while the caller hashes and writes this one. With `pool`, the chunks are read into its
+   * buffers, lent to the caller (buffer-pool.ts says who gives them back).
    */
-  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  async *stream(off: number, len: number, chunk = 1 << 20, pool?: BufferPool): AsyncGenerator<Buffer> {
     if (len <= SMALL_READ) {
       yield await this.view(off, len);
       return;
     }
     if (off < 0 || len < 0 || off + len > this.file.size) await this.view(off, len); // (throws the one-line error)
-    let next = this.file.readDirect(off, Math.min(chunk, len));
+    const f = this.file;
+    const readAt = (o: number, n: number) => (pool ? f.readInto(pool.take(n), o) : f.readDirect(o, n));
+    let next = readAt(off, Math.min(chunk, len));
     try {
       for (let at = 0; at < len;) {
         const cur = await next;
         at += cur.length;
         if (at < len) {
-          next = this.file.readDirect(off + at, Math.min(chunk, len - at));
+          next = readAt(off + at, Math.min(chunk, len - at));
           next.catch(() => undefined); // (awaited on the next turn; a caller that stops here leaves no unhandled rejection)
         }
         yield cur;
@@ -88,6 +92,39 @@ export class LayerReader {
     } finally {
       await next.catch(() => undefined);
     }
+  }
+}
+
+/**
+ * Reads that hand out copies only (a header sweep): since no view of its window escapes, the window's memory is read
+ * into again for a later window instead of a fresh buffer each time. Two buffers at most: the current window and a
+ * spare, the one before it; a read takes the spare before it starts, so no buffer is read into while it is the
+ * window, and each copy is made in the same turn its window is set.
+ */
+export class CopyingReader {
+  private win: Buffer = Buffer.alloc(0);
+  private winAt = 0;
+  private spare: Buffer | undefined;
+
+  constructor(private readonly file: LayerFile, private readonly window: number) {}
+
+  /** `len` bytes at `off`, in a buffer of the caller's own. */
+  async read(off: number, len: number): Promise<Buffer> {
+    const f = this.file;
+    if (off < 0 || len < 0 || off + len > f.size) throw new StowageError(`${f.what}: a read past its end (offset ${off}, ${len} bytes, of ${f.size})`);
+    if (len > SMALL_READ) return f.readDirect(off, len);
+    if (off < this.winAt || off + len > this.winAt + this.win.length) {
+      const onward = off >= this.winAt && off <= this.winAt + this.win.length + JUMP_READ;
+      const n = Math.min(onward ? Math.max(len, this.window) : Math.max(len, JUMP_READ), f.size - off);
+      let slab = this.spare && this.spare.length >= n ? this.spare : Buffer.allocUnsafe(Math.max(n, this.window));
+      this.spare = undefined;
+      slab = await f.readInto(slab.subarray(0, n), off);
+      const old = this.win;
+      this.win = slab;
+      this.winAt = off;
+      if (old.length) this.spare = Buffer.from(old.buffer, old.byteOffset, old.buffer.byteLength - old.byteOffset);
+    }
+    return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
   }
 }
 
@@ -134,6 +171,11 @@ export class LayerFile {
     return new LayerReader(this);
   }
 
+  /** A reader that hands out copies only, through a window of `window` bytes whose memory it reuses. */
+  copyingCursor(window: number): CopyingReader {
+    return new CopyingReader(this, window);
+  }
+
   read(off: number, len: number): Promise<Buffer> {
     return this.own.read(off, len);
   }
@@ -143,8 +185,13 @@ export class LayerFile {
   }
 
   /** Exactly `len` bytes at `off`, in a fresh buffer (no window: any number of reads may be in flight). */
-  async readDirect(off: number, len: number): Promise<Buffer> {
-    const b = Buffer.allocUnsafe(len);
+  readDirect(off: number, len: number): Promise<Buffer> {
+    return this.readInto(Buffer.allocUnsafe(len), off);
+  }
+
+  /** Fills `b` with the bytes at `off` (all of them must be there). */
+  async readInto(b: Buffer, off: number): Promise<Buffer> {
+    const len = b.length;
     let got = 0;
     while (got < len) {
       const { bytesRead } = await this.fh.read(b, got, len - got, this.start + off + got);
