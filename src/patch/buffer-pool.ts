@@ -18,9 +18,13 @@ export class BufferPool {
   /** The slab behind each lent view (a short read is a view of a slab). */
   private readonly lent = new WeakMap<Buffer, Buffer>();
 
-  /** A buffer of `len` bytes (at most a slab) to read into; its contents are whatever was there before. */
+  /**
+   * A buffer of `len` bytes to read into; its contents are whatever was there before. Lent from a slab only for at
+   * least half a slab: a short chunk holding a whole slab would hold memory that run-ahead's byte bound does not count
+   * (8 MB of 512-byte chunks would be 16 GB of slabs), so lent memory is at most twice the bytes queued.
+   */
   take(len: number): Buffer {
-    if (len > SLAB) return Buffer.allocUnsafe(len);
+    if (len > SLAB || len < SLAB / 2) return Buffer.allocUnsafe(len);
     const slab = this.free.pop() ?? Buffer.allocUnsafeSlow(SLAB);
     const b = len === SLAB ? slab : slab.subarray(0, len);
     this.lent.set(b, slab);

@@ -15,6 +15,7 @@ import type { Layer } from '../image/layer.js';
 import { readTar } from '../tar/reader.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
 import type { BufferPool } from './buffer-pool.js';
+import type { ByteSource } from '../tar/bytesource.js';
 
 const SMALL_READ = 64 << 10;
 const WINDOW = 1 << 20;
@@ -206,12 +207,16 @@ export class LayerFile {
     await this.cleanup?.();
   }
 
-  /** Walks the tar's entries (headers only: data is seeked over unless `withData` asks for it). */
-  entries() {
+  /**
+   * Walks the tar's entries (data is seeked over unless the caller reads an entry's body). `headers`: the caller
+   * reads no body (the decoder's base index), so the walk reads through one window whose memory it reuses.
+   */
+  entries(opts: { headers?: boolean } = {}) {
     const self = this;
     return (async function* () {
       // A read-ahead source: headers and small files come from a few large reads; big files' data is seeked over.
-      const src = await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
+      const src = opts.headers ? new HeaderSource(self.fh, self.start, self.start + self.size)
+        : await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
       try {
         for await (const e of readTar(src, { what: self.what, allowEmpty: true })) {
           yield { entry: e, headerOffset: e.headerOffset - self.start, dataOffset: e.dataOffset - self.start };
@@ -222,6 +227,74 @@ export class LayerFile {
     })();
   }
 }
+
+/**
+ * A tar walked for its headers (the tar reader's source): reads come from one window of the file, read into the same
+ * memory each time, since every read hands out a copy (the reader keeps headers). A body read (chunks) is copied
+ * the same way; the walks that read bodies use ReadAheadFileSource. The file handle is the LayerFile's, not closed.
+ */
+class HeaderSource implements ByteSource {
+  position: number;
+  private readonly win = Buffer.allocUnsafe(HEADER_WINDOW);
+  private winAt = 0;
+  private winLen = 0;
+
+  constructor(private readonly fh: FileHandle, start: number, private readonly end: number) {
+    this.position = start;
+  }
+
+  async read(n: number): Promise<Buffer> {
+    const want = Math.max(0, Math.min(n, this.end - this.position));
+    const at = this.position;
+    let out: Buffer;
+    if (at >= this.winAt && at + want <= this.winAt + this.winLen) out = Buffer.from(this.win.subarray(at - this.winAt, at - this.winAt + want));
+    else if (want > HEADER_WINDOW) out = await this.readFresh(at, want);
+    else {
+      this.winLen = 0; // (the window's offset and length change with its bytes)
+      const len = await this.fill(this.win, at, Math.min(HEADER_WINDOW, this.end - at));
+      this.winAt = at;
+      this.winLen = len;
+      out = Buffer.from(this.win.subarray(0, Math.min(want, len)));
+    }
+    this.position += out.length;
+    return out;
+  }
+
+  async *chunks(n: number): AsyncGenerator<Buffer> {
+    for (let left = n; left > 0;) {
+      const c = await this.read(Math.min(left, HEADER_WINDOW));
+      if (!c.length) return;
+      left -= c.length;
+      yield c;
+    }
+  }
+
+  async skip(n: number): Promise<number> {
+    const k = Math.max(0, Math.min(n, this.end - this.position));
+    this.position += k;
+    return k;
+  }
+
+  async close(): Promise<void> {}
+
+  private async readFresh(at: number, n: number): Promise<Buffer> {
+    const b = Buffer.allocUnsafe(n);
+    return b.subarray(0, await this.fill(b, at, n));
+  }
+
+  /** Reads up to `n` bytes at `at` into `b`; fewer only at the file's end. */
+  private async fill(b: Buffer, at: number, n: number): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.fh.read(b, got, n - got, at + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+}
+
+const HEADER_WINDOW = 256 << 10;
 
 /** Types whose data area is always empty, whatever their size field says (the tar reader's rule). */
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);

@@ -1,8 +1,8 @@
 /**
  * apply's lent read buffers (src/patch/buffer-pool.ts): a slab given back is lent again, only the pool's own buffers
- * go back, run-ahead gives a chunk back only once the writer asked for the next one, gathered gives back what it
- * copied, and a base file streamed through reused slabs into a file that a writer wrote chunk by chunk is the file's
- * bytes exactly.
+ * go back and only big ones are lent, run-ahead gives a chunk back only once the writer asked for the next one,
+ * gathered gathers into lent slabs, and a base file streamed through reused slabs into a file that a writer wrote
+ * chunk by chunk is the file's bytes exactly.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,20 +33,22 @@ describe('apply: lent read buffers', () => {
 
   it('lends a slab given back again, and takes back only its own buffers', () => {
     const pool = new BufferPool();
-    const a = pool.take(1000);
-    assert.equal(a.length, 1000);
+    const a = pool.take(POOL_SLAB - 1000);
+    assert.equal(a.length, POOL_SLAB - 1000);
     assert.ok(pool.owns(a));
     pool.give(a);
     assert.ok(!pool.owns(a));
     const b = pool.take(POOL_SLAB);
     assert.ok(sameMemory(a, b), 'the slab given back is the one lent next');
-    // A buffer it did not lend, one given twice, one too big for a slab: ignored, never lent out.
+    // A buffer it did not lend, one given twice, one too big for a slab: ignored, never lent out. One of less than
+    // half a slab is not lent either (it would hold a whole slab for a few bytes).
     const foreign = Buffer.alloc(POOL_SLAB);
     pool.give(foreign);
     pool.give(a);
-    const big = pool.take(POOL_SLAB + 1);
-    assert.ok(!pool.owns(big));
-    const c = pool.take(10);
+    assert.ok(!pool.owns(pool.take(POOL_SLAB + 1)));
+    assert.ok(!pool.owns(pool.take(POOL_SLAB / 2 - 1)));
+    const c = pool.take(POOL_SLAB / 2);
+    assert.ok(pool.owns(c));
     assert.ok(!sameMemory(c, foreign) && !sameMemory(c, b), 'only free slabs are lent');
   });
 
@@ -64,18 +66,16 @@ describe('apply: lent read buffers', () => {
     assert.deepEqual(released, chunks);
   });
 
-  it('gathered gives back each lent piece it copied, and gathers into lent buffers', async () => {
+  it('gathered gathers into lent buffers, each within a slab', async () => {
     const pool = new BufferPool();
-    const small = Array.from({ length: 40 }, (_, i) => {
-      const b = pool.take(30_000);
-      b.fill(i);
-      return b;
-    });
+    const small = Array.from({ length: 40 }, (_, i) => Buffer.alloc(30_000, i));
     const out: Buffer[] = [];
-    for await (const c of gathered((async function* () { yield* small; })(), pool)) out.push(Buffer.from(c as Buffer));
-    assert.deepEqual(Buffer.concat(out), Buffer.concat(small.map((b, i) => Buffer.alloc(b.length, i))));
-    for (const b of small) assert.ok(!pool.owns(b), 'a piece copied into a gathered chunk goes back');
-    assert.ok(out.every((c) => c.length <= POOL_SLAB));
+    for await (const c of gathered((async function* () { yield* small; })(), pool)) out.push(c as Buffer);
+    assert.deepEqual(Buffer.concat(out), Buffer.concat(small));
+    // 34 pieces fill a slab (the 35th would pass it), the 6 left are a short chunk of its own, not lent.
+    assert.deepEqual(out.map((c) => c.length), [34 * 30_000, 6 * 30_000]);
+    assert.ok(pool.owns(out[0]!));
+    assert.ok(!pool.owns(out[1]!));
   });
 
   it('streams a base file through reused slabs into a file exactly', async () => {
