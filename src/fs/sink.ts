@@ -24,6 +24,12 @@ export interface Sink {
   has(name: string): boolean;
   /** How many stream() calls may run at once (1 when absent: a tar takes one entry at a time). */
   readonly concurrent?: number;
+  /**
+   * True when stream() is done with each chunk of its body by the time it asks for the next (written, or copied
+   * where it is gathered), so the body may reuse its memory (WritableLayer.open's `reuse`). A stream with a queue
+   * of its own keeps chunks after it asked for more: absent there.
+   */
+  readonly releasesOnPull?: boolean;
   finish(): Promise<void>;
   /**
    * Copies a region of a file as the entry's data, hashing it on the way; only sinks that write a real file
@@ -130,6 +136,11 @@ const writeAt = async (fd: number, b: Buffer, off: number, len: number, pos: num
 const ZEROS = Buffer.alloc(BLOCK * 2);
 /** Writes under this size are gathered (FdSink). */
 const GATHER = 256 << 10;
+/**
+ * Writes at least this big go as they are (a copy each into the gathered bytes cost apply 100 MB of copies for a
+ * 260 MB layer, whose chunks are mostly 64 KiB-1 MiB).
+ */
+const DIRECT = 64 << 10;
 
 async function writeFully(fd: number, b: Buffer, at: number): Promise<void> {
   let off = 0;
@@ -142,6 +153,8 @@ async function writeFully(fd: number, b: Buffer, at: number): Promise<void> {
  * Same bytes as TarSink for the same calls.
  */
 export class FdSink extends TarSink {
+  /** Each chunk is written (awaited) or copied into `pending` before the tar writer asks for the next. */
+  readonly releasesOnPull = true;
   private copier: RegionCopier | undefined;
   /**
    * Small writes (headers, small files) are gathered and written together: an archive naming one layer thousands
@@ -152,13 +165,13 @@ export class FdSink extends TarSink {
   private pendingLen = 0;
   constructor(private readonly fd: number, private readonly label = 'output') {
     super(async (b, at) => {
-      if (this.pendingLen && at === this.pendingAt + this.pendingLen && this.pendingLen + b.length <= GATHER) {
+      if (b.length < DIRECT && this.pendingLen && at === this.pendingAt + this.pendingLen && this.pendingLen + b.length <= GATHER) {
         this.pending.push(Buffer.from(b));
         this.pendingLen += b.length;
         return;
       }
       await this.flush();
-      if (b.length < GATHER) {
+      if (b.length < DIRECT) {
         this.pending = [Buffer.from(b)];
         this.pendingAt = at;
         this.pendingLen = b.length;

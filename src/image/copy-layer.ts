@@ -16,9 +16,10 @@ import type { WritableLayer } from './writable.js';
  * the output is abandoned) on any mismatch. `layer.check` may move the hashing to worker threads (the digests are
  * then awaited and checked here) or, when the caller or the source vouches for the bytes, skip it. With
  * `layer.diffIdInStream` (set by the write pipeline), a compressed layer's DiffID is checked too, decompressed on the
- * side (an uncompressed layer's always is).
+ * side (an uncompressed layer's always is). `reuse`: the consumer is done with each chunk when it asks for the next
+ * (WritableLayer.open); passed on unless the side decompressor keeps chunks queued.
  */
-export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGenerator<Buffer> {
+export async function* hashingCopy(layer: WritableLayer, what: string, reuse = false): AsyncGenerator<Buffer> {
   if (!layer.open) throw new StowageError(`${what}: the source does not hold this layer`);
   // layer.check: hash here (default), take digests computed in parallel elsewhere, or count bytes only.
   const h = layer.check === undefined ? createHash('sha256') : undefined;
@@ -29,7 +30,7 @@ export async function* hashingCopy(layer: WritableLayer, what: string): AsyncGen
   let n = 0;
   let ended = false;
   try {
-    for await (const c of layer.open()) {
+    for await (const c of layer.open(reuse && !side ? { reuse } : undefined)) {
       h?.update(c);
       n += c.length;
       if (side) await side.push(c);

@@ -20,8 +20,12 @@ export interface WritableLayer {
   digest?: Digest;
   /** A descriptor from the source's manifest, kept when the layer is copied unchanged. */
   descriptor?: Descriptor;
-  /** The stored bytes. Absent for a layer the destination leaves out (a thin archive). */
-  open?: () => AsyncIterable<Buffer>;
+  /**
+   * The stored bytes. Absent for a layer the destination leaves out (a thin archive). `reuse`: the reader is done
+   * with each chunk when it asks for the next, so a source may read the next one into the same memory (apply's
+   * rebuilt layers: src/patch/buffer-pool.ts); a source may ignore it.
+   */
+  open?: (o?: { reuse?: boolean }) => AsyncIterable<Buffer>;
   /**
    * How a writer checks the bytes it copies (see hashingCopy). Absent: hashed as they pass, in this thread. A
    * function: called when the copy starts, it computes the digests elsewhere (worker threads hashing the same bytes

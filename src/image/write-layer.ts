@@ -16,5 +16,5 @@ export async function writeLayerData(sink: Sink, name: string, layer: WritableLa
     checkCopied(layer, what, digest ?? layer.digest ?? layer.diffId, size, undefined, sizeOnly);
     return;
   }
-  await sink.stream(name, layer.size, hashingCopy(layer, what));
+  await sink.stream(name, layer.size, hashingCopy(layer, what, sink.releasesOnPull === true));
 }

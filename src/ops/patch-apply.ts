@@ -18,6 +18,7 @@ import { GzThread } from '../patch/gz-thread.js';
 import type { LayerPatch, PatchLayer } from '../patch/format.js';
 import { LayerFile } from '../patch/layer-file.js';
 import { gathered, runAhead } from '../patch/run-ahead.js';
+import { BufferPool } from '../patch/buffer-pool.js';
 import type { PatchDelta } from '../patch/read-delta.js';
 import type { EngineTagMove } from '../transports/dest.js';
 import { landingDest } from './site-write.js';
@@ -120,15 +121,21 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
   // One gzip thread for the apply, started by the first gzip file met, stopped with the base files.
   let gz: GzThread | undefined;
   const gzThread = () => (gz ??= new GzThread(what));
-  const rebuild = (l: PatchLayer): AsyncIterable<Buffer> => (async function* () {
+  const rebuild = (l: PatchLayer, reuse = false): AsyncIterable<Buffer> => (async function* () {
     const p = usable(l, byDiff)!;
     const fs = [];
     for (const d of p.bases) fs.push(await baseFile(d));
     const src = await delta.source(p.digest);
+    // Decode and write: the base files' data read into lent buffers and small pieces gathered into them; each given
+    // back when copied into a gathered chunk, or, to a writer that is done with a chunk when it asks for the next
+    // (`reuse`), when it asks.
+    const pool = new BufferPool();
+    const give = (b: Buffer) => pool.give(b);
     try {
       // Decoded ahead of the writer, in ~1 MiB chunks, big pieces passed on without a copy; gzip files inside it
       // compressed again on a thread of their own, while the decoder runs on.
-      yield* runAhead(gathered(decodePieces(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`, gzThread())));
+      const pieces = decodePieces(src, fs, l.size, `${what}: the patch of layer ${l.diffId}`, gzThread(), pool);
+      yield* runAhead(gathered(pieces, pool), undefined, reuse ? give : undefined);
     } finally {
       await src.close();
     }
@@ -141,7 +148,7 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
   try {
     // A rebuilt layer is proved as it is written (the write pipeline stages every destination, so a layer that
     // does not rebuild leaves nothing behind: no second decode), and a mismatch says why.
-    const rebuilt = (l: PatchLayer) => verified(rebuild(l), {
+    const rebuilt = (l: PatchLayer, reuse = false) => verified(rebuild(l, reuse), {
       what, digest: l.diffId, names: 'DiffID',
       says: (got) => `${what}: the patch of layer ${l.diffId} rebuilds ${got}: the base layers differ from the ones it was made against`,
     });
@@ -206,7 +213,8 @@ export async function makePatchApply(delta: PatchDelta, bases: ImageSource[], ou
         }
         if (l.storedCompression !== 'none' && !report.uncompressed.some((u) => u.diffId === l.diffId)) report.uncompressed.push({ diffId: l.diffId, was: l.storedCompression });
         // 'source': the rebuilt stream proves its own DiffID (verified above), so the copy only counts its bytes.
-        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: () => rebuilt(l), check: 'source' };
+        // (verified holds no chunk after it passed it on, so the writer's `reuse` carries through it.)
+        return { diffId: l.diffId, size: l.size, compression: 'none', digest: l.diffId, open: (o) => rebuilt(l, o?.reuse), check: 'source' };
       });
       const w: WritableImage = { config, configDigest: img.config.digest, tags: img.tags, layers };
       if (manifest) {

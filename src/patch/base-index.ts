@@ -58,7 +58,7 @@ export class BaseTable {
     const t = new BaseTable();
     for (const [layer, file] of files.entries()) {
       let prevEnd = 0;
-      for await (const { entry, dataOffset } of file.entries()) {
+      for await (const { entry, dataOffset } of file.entries({ headers: true })) {
         const len = dataLength(entry.header.typeflag, entry.header.size);
         t.push(layer, prevEnd, dataOffset, len);
         prevEnd = dataOffset + len;

@@ -14,6 +14,8 @@ import { writeChunks } from '../fs/write-chunks.js';
 import type { Layer } from '../image/layer.js';
 import { readTar } from '../tar/reader.js';
 import { ReadAheadFileSource } from '../tar/readahead-source.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { ByteSource } from '../tar/bytesource.js';
 
 const SMALL_READ = 64 << 10;
 const WINDOW = 1 << 20;
@@ -66,21 +68,24 @@ export class LayerReader {
 
   /**
    * `len` bytes at `off` in chunks, for a caller that only reads them. A big region is read one chunk ahead: the
-   * next read is in flight while the caller hashes and writes this one.
+   * next read is in flight while the caller hashes and writes this one. With `pool`, the chunks are read into its
+   * buffers, lent to the caller (buffer-pool.ts says who gives them back).
    */
-  async *stream(off: number, len: number, chunk = 1 << 20): AsyncGenerator<Buffer> {
+  async *stream(off: number, len: number, chunk = 1 << 20, pool?: BufferPool): AsyncGenerator<Buffer> {
     if (len <= SMALL_READ) {
       yield await this.view(off, len);
       return;
     }
     if (off < 0 || len < 0 || off + len > this.file.size) await this.view(off, len); // (throws the one-line error)
-    let next = this.file.readDirect(off, Math.min(chunk, len));
+    const f = this.file;
+    const readAt = (o: number, n: number) => (pool ? f.readInto(pool.take(n), o) : f.readDirect(o, n));
+    let next = readAt(off, Math.min(chunk, len));
     try {
       for (let at = 0; at < len;) {
         const cur = await next;
         at += cur.length;
         if (at < len) {
-          next = this.file.readDirect(off + at, Math.min(chunk, len - at));
+          next = readAt(off + at, Math.min(chunk, len - at));
           next.catch(() => undefined); // (awaited on the next turn; a caller that stops here leaves no unhandled rejection)
         }
         yield cur;
@@ -88,6 +93,39 @@ export class LayerReader {
     } finally {
       await next.catch(() => undefined);
     }
+  }
+}
+
+/**
+ * Reads that hand out copies only (a header sweep): since no view of its window escapes, the window's memory is read
+ * into again for a later window instead of a fresh buffer each time. Two buffers at most: the current window and a
+ * spare, the one before it; a read takes the spare before it starts, so no buffer is read into while it is the
+ * window, and each copy is made in the same turn its window is set.
+ */
+export class CopyingReader {
+  private win: Buffer = Buffer.alloc(0);
+  private winAt = 0;
+  private spare: Buffer | undefined;
+
+  constructor(private readonly file: LayerFile, private readonly window: number) {}
+
+  /** `len` bytes at `off`, in a buffer of the caller's own. */
+  async read(off: number, len: number): Promise<Buffer> {
+    const f = this.file;
+    if (off < 0 || len < 0 || off + len > f.size) throw new StowageError(`${f.what}: a read past its end (offset ${off}, ${len} bytes, of ${f.size})`);
+    if (len > SMALL_READ) return f.readDirect(off, len);
+    if (off < this.winAt || off + len > this.winAt + this.win.length) {
+      const onward = off >= this.winAt && off <= this.winAt + this.win.length + JUMP_READ;
+      const n = Math.min(onward ? Math.max(len, this.window) : Math.max(len, JUMP_READ), f.size - off);
+      let slab = this.spare && this.spare.length >= n ? this.spare : Buffer.allocUnsafe(Math.max(n, this.window));
+      this.spare = undefined;
+      slab = await f.readInto(slab.subarray(0, n), off);
+      const old = this.win;
+      this.win = slab;
+      this.winAt = off;
+      if (old.length) this.spare = Buffer.from(old.buffer, old.byteOffset, old.buffer.byteLength - old.byteOffset);
+    }
+    return Buffer.from(this.win.subarray(off - this.winAt, off - this.winAt + len));
   }
 }
 
@@ -134,6 +172,11 @@ export class LayerFile {
     return new LayerReader(this);
   }
 
+  /** A reader that hands out copies only, through a window of `window` bytes whose memory it reuses. */
+  copyingCursor(window: number): CopyingReader {
+    return new CopyingReader(this, window);
+  }
+
   read(off: number, len: number): Promise<Buffer> {
     return this.own.read(off, len);
   }
@@ -143,8 +186,13 @@ export class LayerFile {
   }
 
   /** Exactly `len` bytes at `off`, in a fresh buffer (no window: any number of reads may be in flight). */
-  async readDirect(off: number, len: number): Promise<Buffer> {
-    const b = Buffer.allocUnsafe(len);
+  readDirect(off: number, len: number): Promise<Buffer> {
+    return this.readInto(Buffer.allocUnsafe(len), off);
+  }
+
+  /** Fills `b` with the bytes at `off` (all of them must be there). */
+  async readInto(b: Buffer, off: number): Promise<Buffer> {
+    const len = b.length;
     let got = 0;
     while (got < len) {
       const { bytesRead } = await this.fh.read(b, got, len - got, this.start + off + got);
@@ -159,12 +207,16 @@ export class LayerFile {
     await this.cleanup?.();
   }
 
-  /** Walks the tar's entries (headers only: data is seeked over unless `withData` asks for it). */
-  entries() {
+  /**
+   * Walks the tar's entries (data is seeked over unless the caller reads an entry's body). `headers`: the caller
+   * reads no body (the decoder's base index), so the walk reads through one window whose memory it reuses.
+   */
+  entries(opts: { headers?: boolean } = {}) {
     const self = this;
     return (async function* () {
       // A read-ahead source: headers and small files come from a few large reads; big files' data is seeked over.
-      const src = await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
+      const src = opts.headers ? new HeaderSource(self.fh, self.start, self.start + self.size)
+        : await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
       try {
         for await (const e of readTar(src, { what: self.what, allowEmpty: true })) {
           yield { entry: e, headerOffset: e.headerOffset - self.start, dataOffset: e.dataOffset - self.start };
@@ -175,6 +227,74 @@ export class LayerFile {
     })();
   }
 }
+
+/**
+ * A tar walked for its headers (the tar reader's source): reads come from one window of the file, read into the same
+ * memory each time, since every read hands out a copy (the reader keeps headers). A body read (chunks) is copied
+ * the same way; the walks that read bodies use ReadAheadFileSource. The file handle is the LayerFile's, not closed.
+ */
+class HeaderSource implements ByteSource {
+  position: number;
+  private readonly win = Buffer.allocUnsafe(HEADER_WINDOW);
+  private winAt = 0;
+  private winLen = 0;
+
+  constructor(private readonly fh: FileHandle, start: number, private readonly end: number) {
+    this.position = start;
+  }
+
+  async read(n: number): Promise<Buffer> {
+    const want = Math.max(0, Math.min(n, this.end - this.position));
+    const at = this.position;
+    let out: Buffer;
+    if (at >= this.winAt && at + want <= this.winAt + this.winLen) out = Buffer.from(this.win.subarray(at - this.winAt, at - this.winAt + want));
+    else if (want > HEADER_WINDOW) out = await this.readFresh(at, want);
+    else {
+      this.winLen = 0; // (the window's offset and length change with its bytes)
+      const len = await this.fill(this.win, at, Math.min(HEADER_WINDOW, this.end - at));
+      this.winAt = at;
+      this.winLen = len;
+      out = Buffer.from(this.win.subarray(0, Math.min(want, len)));
+    }
+    this.position += out.length;
+    return out;
+  }
+
+  async *chunks(n: number): AsyncGenerator<Buffer> {
+    for (let left = n; left > 0;) {
+      const c = await this.read(Math.min(left, HEADER_WINDOW));
+      if (!c.length) return;
+      left -= c.length;
+      yield c;
+    }
+  }
+
+  async skip(n: number): Promise<number> {
+    const k = Math.max(0, Math.min(n, this.end - this.position));
+    this.position += k;
+    return k;
+  }
+
+  async close(): Promise<void> {}
+
+  private async readFresh(at: number, n: number): Promise<Buffer> {
+    const b = Buffer.allocUnsafe(n);
+    return b.subarray(0, await this.fill(b, at, n));
+  }
+
+  /** Reads up to `n` bytes at `at` into `b`; fewer only at the file's end. */
+  private async fill(b: Buffer, at: number, n: number): Promise<number> {
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await this.fh.read(b, got, n - got, at + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+}
+
+const HEADER_WINDOW = 256 << 10;
 
 /** Types whose data area is always empty, whatever their size field says (the tar reader's rule). */
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);

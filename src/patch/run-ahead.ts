@@ -7,6 +7,7 @@
  * made on another thread (a gzip file compressed again) takes its place in the queue while it is made.
  */
 import type { Deferred } from './decode-layer.js';
+import { POOL_SLAB, type BufferPool } from './buffer-pool.js';
 
 /** Bytes the decoder may run ahead of the writer. */
 const AHEAD = 8 << 20;
@@ -17,35 +18,45 @@ const PASS = 64 << 10;
 
 /**
  * `input` in chunks of about 1 MiB (pieces of at least 64 KiB go as they are), unchanged bytes, same order; a piece
- * still coming goes on as it is, after the bytes gathered before it.
+ * still coming goes on as it is, after the bytes gathered before it. With `pool`, the gathered chunks are its lent
+ * buffers, and each piece that is one goes back to it once copied (buffer-pool.ts).
  */
-export async function* gathered<T extends Deferred = never>(input: AsyncIterable<Buffer | T>): AsyncGenerator<Buffer | T> {
+export async function* gathered<T extends Deferred = never>(input: AsyncIterable<Buffer | T>, pool?: BufferPool): AsyncGenerator<Buffer | T> {
   let parts: Buffer[] = [];
   let n = 0;
+  const joined = () => {
+    const b = pool ? pool.take(n) : Buffer.allocUnsafe(n);
+    let at = 0;
+    for (const p of parts) {
+      at += p.copy(b, at);
+      pool?.give(p);
+    }
+    parts = [];
+    n = 0;
+    return b;
+  };
   for await (const c of input) {
     if (!(c instanceof Buffer) || c.length >= PASS) {
-      if (n) yield Buffer.concat(parts, n);
-      parts = [];
-      n = 0;
+      if (n) yield joined();
       yield c;
       continue;
     }
+    // A gathered chunk fits a pool's buffer: what would pass it goes into the next one.
+    if (n + c.length > POOL_SLAB) yield joined();
     parts.push(c);
     n += c.length;
-    if (n >= CHUNK) {
-      yield Buffer.concat(parts, n);
-      parts = [];
-      n = 0;
-    }
+    if (n >= CHUNK) yield joined();
   }
-  if (n) yield Buffer.concat(parts, n);
+  if (n) yield joined();
 }
 
 /**
  * Yields what `input` yields, pulling from it ahead of the consumer until `limit` bytes wait. An error of `input`
  * reaches the consumer after the chunks before it; a consumer that stops early stops `input` (its finally blocks run).
+ * `release`, for a consumer that is done with a chunk when it asks for the next one (it wrote it, or copied what it
+ * keeps), hears each chunk at that moment: the one point where a lent buffer is known free (buffer-pool.ts).
  */
-export async function* runAhead(input: AsyncIterable<Buffer | Deferred>, limit = AHEAD): AsyncGenerator<Buffer> {
+export async function* runAhead(input: AsyncIterable<Buffer | Deferred>, limit = AHEAD, release?: (b: Buffer) => void): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   // A piece still coming counts its length like any other, and is waited for in its turn.
   const queue: (Buffer | Deferred)[] = [];
@@ -84,7 +95,9 @@ export async function* runAhead(input: AsyncIterable<Buffer | Deferred>, limit =
         const c = queue.shift()!;
         queued -= c.length;
         wake(wakeProducer);
-        yield Buffer.isBuffer(c) ? c : await (c as Deferred).bytes;
+        const b = Buffer.isBuffer(c) ? c : await (c as Deferred).bytes;
+        yield b;
+        release?.(b);
         continue;
       }
       if (done) {
