@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadError } from '../../hash/thread-errors.js';
-import { parseRecipe, recipeWriter } from './recipe.js';
+import { parseRecipe } from './recipe.js';
+import { recipeWriter } from './by-recipe.js';
 
 type Message = { type: 'data'; chunk: Uint8Array } | { type: 'end' };
 

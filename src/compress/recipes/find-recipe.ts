@@ -12,7 +12,8 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { StowageError } from '../../errors.js';
 import { recipeCandidates } from './candidates.js';
-import { type Recipe, describeRecipe, recipeWriter } from './recipe.js';
+import { type Recipe, describeRecipe } from './recipe.js';
+import { recipeWriter } from './by-recipe.js';
 
 const MAX_RETAINED = 32 << 20;
 /** Output a candidate may make ahead of the bytes read so far (a correct one is at most a few bytes ahead). */

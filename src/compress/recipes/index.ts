@@ -1,5 +1,6 @@
 /** Recipes: making compressed blobs again byte for byte (see recipe.ts). */
-export { type GnuGzipRecipe, type GoFlateRecipe, type PgzipRecipe, type Recipe, type RecipeWriter, type ZlibRecipe, GNU_GZIP_VERSIONS, GO_FLATE_VERSIONS, PGZIP_LEVELS, PGZIP_VERSIONS, RECIPE_ENCODERS, ZLIB_VERSIONS, describeRecipe, encodeByRecipe, parseRecipe, recipeWriter } from './recipe.js';
+export { type GnuGzipRecipe, type GoFlateRecipe, type PgzipRecipe, type Recipe, type ZlibRecipe, GNU_GZIP_VERSIONS, GO_FLATE_VERSIONS, PGZIP_LEVELS, PGZIP_VERSIONS, RECIPE_ENCODERS, ZLIB_VERSIONS, describeRecipe, parseRecipe } from './recipe.js';
+export { type RecipeWriter, encodeByRecipe, recipeWriter } from './by-recipe.js';
 export { type GzipHeader, PGZIP_MTIME, readGzipHeader, recipeCandidates } from './candidates.js';
 export { type RecipeFinding, type RecipeTrial, findRecipe } from './find-recipe.js';
 export { reproduceBlob } from './reproduce.js';

@@ -26,11 +26,6 @@
  * bytes (1.20.0: podman 5.8.6 in Debian forky; 1.18.1: skopeo 1.22.0 there).
  */
 import { StowageError } from '../../errors.js';
-import { GoGzipWriter, goGzip } from './go-flate/gzip-writer.js';
-import { Go127GzipWriter, go127Gzip } from './go-flate-127/gzip-writer.js';
-import { ZLIB_1_2_13 } from './gnu-gzip/flavor.js';
-import { GnuGzipWriter, gnuGzip, zlibGzip } from './gnu-gzip/gzip-writer.js';
-import { PgzipWriter, pgzip } from './pgzip/gzip-writer.js';
 
 export const GO_FLATE_VERSIONS = ['1.8-1.26', '1.27'] as const;
 export const GNU_GZIP_VERSIONS = ['1.12'] as const;
@@ -67,12 +62,6 @@ export interface PgzipRecipe {
 
 export type Recipe = GoFlateRecipe | GnuGzipRecipe | ZlibRecipe | PgzipRecipe;
 
-/** A synchronous encoder by recipe: compressed bytes go to `emit` as they are made. */
-export interface RecipeWriter {
-  write(data: Uint8Array): void;
-  end(): void;
-}
-
 /** Checks a recipe read from outside (`what` names where it came from) and returns it in canonical form. */
 export function parseRecipe(value: unknown, what: string): Recipe {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -104,23 +93,6 @@ export function parseRecipe(value: unknown, what: string): Recipe {
 /** One line for reports: "go-flate 1.8-1.26 level 6". */
 export function describeRecipe(r: Recipe): string {
   return `${r.encoder} ${r.version} level ${r.level}`;
-}
-
-export function recipeWriter(r: Recipe, emit: (bytes: Uint8Array) => void): RecipeWriter {
-  if (r.encoder === 'gnu-gzip') return new GnuGzipWriter(r.level, emit);
-  if (r.encoder === 'zlib') return new GnuGzipWriter(r.level, emit, ZLIB_1_2_13);
-  if (r.encoder === 'pgzip') return new PgzipWriter(r.version, emit);
-  if (r.version === '1.27') return new Go127GzipWriter(r.level, emit);
-  return new GoGzipWriter(r.level, emit);
-}
-
-/** Yields `input` compressed by the recipe. */
-export function encodeByRecipe(r: Recipe, input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  if (r.encoder === 'gnu-gzip') return gnuGzip(input, r.level);
-  if (r.encoder === 'zlib') return zlibGzip(input, r.level);
-  if (r.encoder === 'pgzip') return pgzip(input, r.version);
-  if (r.version === '1.27') return go127Gzip(input, r.level);
-  return goGzip(input, r.level);
 }
 
 function short(x: unknown): string {

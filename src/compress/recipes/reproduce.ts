@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { StowageError } from '../../errors.js';
-import { type Recipe, describeRecipe, encodeByRecipe } from './recipe.js';
+import { type Recipe, describeRecipe } from './recipe.js';
+import { encodeByRecipe } from './by-recipe.js';
 
 export async function* reproduceBlob(recipe: Recipe, uncompressed: AsyncIterable<Uint8Array>, digest: string, what: string): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
