@@ -58,17 +58,16 @@ describe('pgzip blocks on several threads equal the real pgzip (forky\'s pgzip 1
 
 describe('pgzip blocks on several threads (no peer)', () => {
   it('make the one-thread encoder\'s bytes at every block edge, on 1 to 3 threads, for both klauspost versions', async () => {
-    const t = Buffer.concat([text(3 * MiB), noise(MiB, 'threads'), mixed()]);
-    const sizes = [0, 1, 200, MiB - 1, MiB, MiB + 1, MiB + 16384, 2 * MiB, 3 * MiB + 16385, t.length];
-    for (const version of ['1.20.0', '1.18.1'] as const) {
-      for (const size of sizes) {
-        const input = t.subarray(0, size);
-        const ref = await oneThread(input, version);
-        for (const [threads, chunk] of [[1, MiB], [2, 65536], [3, MiB + 3]] as const) {
-          same(await all(pgzipThreaded(chunks(input, chunk), version, 'layer', threads)), ref, `${version}, ${size} bytes, ${threads} threads, chunks of ${chunk}`);
-        }
+    const t = Buffer.concat([text(2 * MiB), noise(MiB / 2, 'threads'), mixed()]);
+    const sizes = [0, 200, MiB - 1, MiB, MiB + 1, 2 * MiB + 16385, t.length];
+    for (const size of sizes) {
+      const input = t.subarray(0, size);
+      const ref = await oneThread(input);
+      for (const [threads, chunk] of [[1, MiB], [2, 65536], [3, MiB + 3]] as const) {
+        same(await all(pgzipThreaded(chunks(input, chunk), '1.20.0', 'layer', threads)), ref, `${size} bytes, ${threads} threads, chunks of ${chunk}`);
       }
     }
+    same(await all(pgzipThreaded(chunks(t, 65536), '1.18.1', 'layer', 2)), await oneThread(t, '1.18.1'), 'klauspost 1.18.1');
   });
 
   it('end with the input\'s own error, and stop their threads', async () => {
