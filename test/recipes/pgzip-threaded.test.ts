@@ -85,8 +85,8 @@ describe('pgzip blocks on several threads (no peer)', () => {
     }
     const out = pgzipThreaded(counted(), '1.20.0', 'layer', 2);
     await out.next(); // the header
-    const first = await out.next(); // the first block's bytes
-    assert.ok(!first.done && first.value.length > MiB, 'noise: a stored block a little longer than the input');
+    const first = await out.next(); // the first block's first bytes
+    assert.ok(!first.done && first.value.length > 0);
     const atFirst = read;
     // Whatever the consumer does now, the generator is suspended: no more input is read until it asks.
     await new Promise((r) => setImmediate(r));

@@ -56,18 +56,19 @@ export async function* pgzipThreaded(input: AsyncIterable<Uint8Array>, version: 
 
   let sent = 0;
   let yielded = 0;
-  /** The next block's bytes, in order, once its worker has sent them. */
-  const next = async (): Promise<Buffer> => {
+  /** The next block's bytes, in order, once its worker has sent them (as made: not joined, so not copied). */
+  const next = async (): Promise<Uint8Array[]> => {
     for (;;) {
       if (failed) throw failed;
       const parts = results.get(yielded);
       if (parts) {
         results.delete(yielded++);
-        return parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts);
+        return parts;
       }
       await new Promise<void>((r) => { wake = r; });
     }
   };
+  const buffers = (parts: Uint8Array[]) => parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
   const send = (dict: Uint8Array<ArrayBuffer> | null, block: Uint8Array<ArrayBuffer>, last: boolean) => {
     const job: BlockJob = { seq: sent, dict, block, last };
     worker(sent % threads).postMessage(job, dict ? [block.buffer, dict.buffer] : [block.buffer]);
@@ -91,20 +92,20 @@ export async function* pgzipThreaded(input: AsyncIterable<Uint8Array>, version: 
         at += n;
         if (fill < PGZIP_BLOCK) break;
         // A full block is never the last: pgzip closes the stream with a block of what follows, empty or not.
-        while (sent - yielded >= threads * AHEAD_PER_THREAD) yield await next();
+        while (sent - yielded >= threads * AHEAD_PER_THREAD) yield* buffers(await next());
         const tail = block.slice(PGZIP_BLOCK - TAIL);
         send(dict, block, false);
         dict = tail;
         block = free.pop() ?? new Uint8Array(PGZIP_BLOCK);
         fill = 0;
       }
-      while (results.has(yielded)) yield await next();
+      while (results.has(yielded)) yield* buffers(await next());
     }
     if (sent === 0) {
-      for (const p of new PgzipBlockEncoder(version).encode(null, block.subarray(0, fill), true)) yield Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+      yield* buffers(new PgzipBlockEncoder(version).encode(null, block.subarray(0, fill), true));
     } else {
       send(dict, block.subarray(0, fill), true);
-      while (yielded < sent) yield await next();
+      while (yielded < sent) yield* buffers(await next());
     }
   } finally {
     closing = true;
