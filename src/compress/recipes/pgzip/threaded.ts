@@ -1,21 +1,19 @@
 /**
  * pgzip's stream made on several cores, as pgzip itself makes it: the input is cut into its 1 MiB blocks, and each
  * block, with the previous block's last 16 KiB as dictionary (input bytes, known before the block is encoded), goes
- * to one of a few block workers (block-worker.ts); the blocks' bytes come back and leave in order between pgzip's
- * header and its trailer (the CRC-32 and length of the whole input, computed here as the input is copied into the
- * blocks). The bytes are PgzipWriter's (block-encoder.ts says why), whatever the threads or the input's chunks.
+ * to one of a few block workers (block-pool.ts, shared by every layer of the process); the blocks' bytes come back
+ * and leave in order between pgzip's header and its trailer (the CRC-32 and length of the whole input, computed here
+ * as the input is copied into the blocks). The bytes are PgzipWriter's (block-encoder.ts says why), whatever the threads or the input's chunks.
  *
  * Memory stays bounded: at most AHEAD_PER_THREAD blocks per thread are out (sent and not yet yielded), their
  * buffers are handed back by the workers and refilled, so a layer of any size holds a few MiB per thread. A layer
- * that ends within its first block is encoded on this thread: no worker is started for it.
+ * that ends within its first block is encoded on this thread: no worker is needed for it.
  */
 import { availableParallelism } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { Worker } from 'node:worker_threads';
 import { StowageError } from '../../../errors.js';
-import { errorFromThread } from '../../../hash/thread-errors.js';
 import { PgzipBlockEncoder } from './block-encoder.js';
-import type { BlockJob, BlockReply } from './block-worker.js';
+import { encodeBlockOn } from './block-pool.js';
 import { type KlauspostVersion, PGZIP_BLOCK, PGZIP_HEADER } from './gzip-writer.js';
 
 const TAIL = 16384;
@@ -29,30 +27,11 @@ export function pgzipThreads(): number {
 }
 
 export async function* pgzipThreaded(input: AsyncIterable<Uint8Array>, version: KlauspostVersion, what: string, threads = pgzipThreads()): AsyncGenerator<Buffer> {
-  const workers: Worker[] = [];
   const results = new Map<number, Uint8Array[]>();
   const free: Uint8Array<ArrayBuffer>[] = [];
   let failed: Error | undefined;
-  let closing = false;
   let wake: (() => void) | undefined;
   const notify = () => { const w = wake; wake = undefined; w?.(); };
-
-  const worker = (k: number): Worker => {
-    let w = workers[k];
-    if (w) return w;
-    w = new Worker(new URL('./block-worker.js', import.meta.url), { workerData: version });
-    w.on('message', (m: BlockReply) => {
-      if (m.type === 'block') {
-        results.set(m.seq, m.parts);
-        free.push(m.block);
-      } else failed ??= errorFromThread(m);
-      notify();
-    });
-    w.on('error', (e) => { failed ??= new StowageError(`${what}: a pgzip block thread failed (${e.message})`); notify(); });
-    w.on('exit', () => { if (!closing) failed ??= new StowageError(`${what}: a pgzip block thread ended early`); notify(); });
-    workers[k] = w;
-    return w;
-  };
 
   let sent = 0;
   let yielded = 0;
@@ -70,9 +49,15 @@ export async function* pgzipThreaded(input: AsyncIterable<Uint8Array>, version: 
   };
   const buffers = (parts: Uint8Array[]) => parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
   const send = (dict: Uint8Array<ArrayBuffer> | null, block: Uint8Array<ArrayBuffer>, last: boolean) => {
-    const job: BlockJob = { seq: sent, dict, block, last };
-    worker(sent % threads).postMessage(job, dict ? [block.buffer, dict.buffer] : [block.buffer]);
-    sent++;
+    const seq = sent++;
+    encodeBlockOn(seq % threads, version, dict, block, last, (r) => {
+      if (r instanceof Error) failed ??= r instanceof StowageError ? new StowageError(`${what}: ${r.message}`, { code: r.code }) : new StowageError(`${what}: ${r.message}`);
+      else {
+        results.set(seq, r.parts);
+        free.push(r.block);
+      }
+      notify();
+    });
   };
 
   yield Buffer.from(PGZIP_HEADER);
@@ -108,8 +93,8 @@ export async function* pgzipThreaded(input: AsyncIterable<Uint8Array>, version: 
       while (yielded < sent) yield* buffers(await next());
     }
   } finally {
-    closing = true;
-    await Promise.all(workers.map((w) => w.terminate()));
+    // Blocks still out finish on their workers and are dropped (the workers stay, for the next layer).
+    failed ??= new StowageError(`${what}: stopped`);
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
