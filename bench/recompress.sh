@@ -4,7 +4,9 @@
 # Checks first that both make the same bytes, then prints best-of-N seconds, MB/s, peak RSS and the ratio of
 # stowage's throughput to Go's (the goal: at least 0.5, one stream on one core; layers run in parallel).
 # LEVELS may hold "pgzip": stowage's pgzip recipe against the real pgzip 1.2.6 over klauspost/compress 1.20.0
-# (podman's), built in the forky chroot of scripts/peers/modern-engine.sh, both on one thread (pgzip -threads 1).
+# (podman's), built in the forky chroot of scripts/peers/modern-engine.sh. pgzip -threads 1 still compresses two
+# blocks at once (one in its result slot, one awaited by its writer: ~1.9 cores here), stowage's side is apply's
+# (its blocks on pgzipThreads() threads); PGZIP_THREADS=0 gives stowage's one-thread encoder.
 # VERSION 1.27: the go-flate 1.27 recipe against Go 1.27 (the forky chroot's golang-go, built there as root; its
 # binary is static and runs here), on a tar of Go 1.27's own src/cmd and pkg/tool by default.
 # Usage: bench/recompress.sh [TAR] [LEVELS] [N] [VERSION]   (default: a tar of GOROOT's src/cmd and pkg/tool, "1 6", 3,
@@ -46,7 +48,7 @@ BYTES=$(stat -c %s "$TAR")
 echo "input: $TAR, $((BYTES / 1000000)) MB; $GOVERSION against the go-flate $VERSION recipe; node $(node --version)"
 printf '%-6s %-9s %8s %8s %8s %8s  %s\n' level encoder seconds MB/s rss_MB user_s "ratio (stowage/peer throughput: wall, user CPU)"
 for L in $LEVELS; do
-  if [ "$L" = pgzip ]; then ref=("$T/pgzipper" -threads 1); ours=(node dist/bench/pgzip-encode.js "$TAR"); peer=pgzip
+  if [ "$L" = pgzip ]; then ref=("$T/pgzipper" -threads 1); ours=(node dist/bench/pgzip-encode.js "$TAR" ${PGZIP_THREADS:+"$PGZIP_THREADS"}); peer=pgzip
   else ref=("$T/gzipper" -level "$L"); ours=(node dist/bench/recompress-encode.js "$TAR" "$L" "$VERSION"); peer=go; fi
   a=$("${ref[@]}" < "$TAR" | sha256sum | cut -c1-64)
   b=$("${ours[@]}" | sha256sum | cut -c1-64)

@@ -37,6 +37,12 @@ export class Level5Deflater {
     let at = 0;
     while (at < data.length) {
       if (this.windowEnd === MAX_BLOCK) this.block(false);
+      // Whole windows with more bytes after them are coded from `data` itself, not copied into the window first
+      // (the matcher keeps its own copy as history): what the window would hold and when it would be coded.
+      while (this.windowEnd === 0 && data.length - at > MAX_BLOCK) {
+        this.code(data.subarray(at, at + MAX_BLOCK), false);
+        at += MAX_BLOCK;
+      }
       const n = Math.min(data.length - at, MAX_BLOCK - this.windowEnd);
       this.window.set(data.subarray(at, at + n), this.windowEnd);
       this.windowEnd += n;
@@ -71,11 +77,18 @@ export class Level5Deflater {
         return;
       }
     }
-    this.matcher.encode(t, this.window.subarray(0, n));
-    if (t.n === 0) this.w.stored(this.window, 0, n);
-    else if (t.n > n - (n >> 4)) this.w.huff(this.window, 0, n, sync);
-    else this.w.dynamic(t, this.window, 0, n, sync);
-    t.reset();
+    this.code(this.window.subarray(0, n), sync);
     this.windowEnd = 0;
+  }
+
+  /** A window of bytes (at least 128 unless it is the whole of a full window) matched and written as a block. */
+  private code(src: Uint8Array, sync: boolean): void {
+    const t = this.tokens;
+    const n = src.length;
+    this.matcher.encode(t, src);
+    if (t.n === 0) this.w.stored(src, 0, n);
+    else if (t.n > n - (n >> 4)) this.w.huff(src, 0, n, sync);
+    else this.w.dynamic(t, src, 0, n, sync);
+    t.reset();
   }
 }
