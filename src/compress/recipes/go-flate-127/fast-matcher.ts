@@ -13,19 +13,20 @@ const MIN_NON_LITERAL_BLOCK = 1 + 1 + INPUT_MARGIN;
 export abstract class FastMatcher {
   readonly hist = new History();
 
-  abstract encode(dst: Tokens, src: Uint8Array, start: number, end: number): void;
+  /** Matches the n bytes gathered at the end of the history (History.commit) into dst. */
+  abstract encode(dst: Tokens, n: number): void;
 
   /** Brings the level's table entries down with `cur` (History.rebase, with whatever the level's tables need first). */
   protected abstract rebase(): void;
 
-  /** Adds the block to the history; returns where matching starts, or -1 when the block is too short to match. */
-  protected begin(dst: Tokens, src: Uint8Array, start: number, end: number): number {
+  /** Takes the block into the history; returns where matching starts, or -1 when it is too short to match. */
+  protected begin(dst: Tokens, n: number): number {
     const h = this.hist;
     if (h.needsRebase()) this.rebase();
-    const s = h.add(src, start, end);
-    if (end - start < MIN_NON_LITERAL_BLOCK) {
+    const s = h.commit(n);
+    if (n < MIN_NON_LITERAL_BLOCK) {
       // Go marks the block as all literals without making tokens; its caller never gets here with so few bytes.
-      dst.n = end - start;
+      dst.n = n;
       return -1;
     }
     return s;

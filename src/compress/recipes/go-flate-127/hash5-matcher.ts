@@ -31,8 +31,8 @@ export abstract class Hash5Matcher extends FastMatcher {
   /** The positions a match leaves in the table before its end s is (l: its length, back extension included). */
   protected abstract indexMatch(buf: Uint8Array, view: DataView, cur: number, s: number, l: number): void;
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
-    let s = this.begin(dst, src, start, end);
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
     if (s < 0) return;
     const h = this.hist;
     const buf = h.buf, view = h.view, table = this.table, shift = this.shift;

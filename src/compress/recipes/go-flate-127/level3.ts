@@ -20,8 +20,8 @@ export class Level3 extends FastMatcher {
     this.hist.rebase([this.newest, this.older]);
   }
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
-    let s = this.begin(dst, src, start, end);
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
     if (s < 0) return;
     const h = this.hist;
     const buf = h.buf, view = h.view, newest = this.newest, older = this.older;

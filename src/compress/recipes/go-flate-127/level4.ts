@@ -19,8 +19,8 @@ export class Level4 extends FastMatcher {
     this.hist.rebase([this.table, this.long]);
   }
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
-    let s = this.begin(dst, src, start, end);
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
     if (s < 0) return;
     const h = this.hist;
     const buf = h.buf, view = h.view, table = this.table, long = this.long;

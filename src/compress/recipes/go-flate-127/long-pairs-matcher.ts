@@ -46,8 +46,8 @@ export abstract class LongPairsMatcher extends FastMatcher {
   /** The positions indexed when a block's last match ends past the search limit. */
   protected abstract indexTail(buf: Uint8Array, view: DataView, cur: number, nextS: number, len: number): void;
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
-    let s = this.begin(dst, src, start, end);
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
     if (s < 0) return;
     const h = this.hist;
     const buf = h.buf, view = h.view, table = this.table, long = this.long;
