@@ -6,6 +6,7 @@
  * 128 bytes is not matched at all: stored when 32 bytes or fewer, else literals only.
  */
 import { BlockWriter127 } from './block-writer.js';
+import type { FastMatcher } from './fast-matcher.js';
 import { BLOCK } from './history.js';
 import { Level1 } from './level1.js';
 import { Level2 } from './level2.js';
@@ -15,15 +16,11 @@ import { Level5 } from './level5.js';
 import { Level6 } from './level6.js';
 import { Tokens } from './tokens.js';
 
-interface Matcher {
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void;
-}
-
 export class FastDeflater127 {
-  private readonly window = new Uint8Array(BLOCK);
+  /** Bytes of the block being gathered; they lie at the end of the matcher's history (History.commit). */
   private windowEnd = 0;
   private readonly tokens = new Tokens();
-  private readonly matcher: Matcher;
+  private readonly matcher: FastMatcher;
 
   constructor(level: number, private readonly w: BlockWriter127) {
     const matchers = [Level1, Level2, Level3, Level4, Level5, Level6];
@@ -33,11 +30,12 @@ export class FastDeflater127 {
   }
 
   write(data: Uint8Array): void {
+    const h = this.matcher.hist;
     let at = 0;
     while (at < data.length) {
       if (this.windowEnd === BLOCK) this.block(false);
       const n = Math.min(data.length - at, BLOCK - this.windowEnd);
-      this.window.set(data.subarray(at, at + n), this.windowEnd);
+      h.buf.set(data.subarray(at, at + n), h.len + this.windowEnd);
       this.windowEnd += n;
       at += n;
     }
@@ -50,20 +48,24 @@ export class FastDeflater127 {
 
   private block(sync: boolean): void {
     const n = this.windowEnd;
-    const win = this.window;
+    const h = this.matcher.hist;
+    const buf = h.buf;
     const tokens = this.tokens;
     this.windowEnd = 0;
     if (n < BLOCK && n < 128) {
+      // Only the last block can be this short; it is not taken into the history (nothing follows it).
       if (n === 0) return;
-      if (n <= 32) this.w.stored(win, 0, n, false);
-      else this.w.huffmanOnly(win, 0, n, true);
+      const at = h.len;
+      if (n <= 32) this.w.stored(buf, at, at + n, false);
+      else this.w.huffmanOnly(buf, at, at + n, true);
       tokens.reset();
       return;
     }
-    this.matcher.encode(tokens, win, 0, n);
-    if (tokens.n === 0) this.w.stored(win, 0, n, false);
-    else if (tokens.n > n - (n >> 4)) this.w.huffmanOnly(win, 0, n, sync);
-    else this.w.dynamic(tokens, win, 0, n, sync);
+    this.matcher.encode(tokens, n);
+    const at = h.len - n;
+    if (tokens.n === 0) this.w.stored(buf, at, at + n, false);
+    else if (tokens.n > n - (n >> 4)) this.w.huffmanOnly(buf, at, at + n, sync);
+    else this.w.dynamic(tokens, buf, at, at + n, sync);
     tokens.reset();
   }
 }

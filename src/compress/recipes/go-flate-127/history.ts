@@ -19,23 +19,26 @@ export const TABLE_SIZE = 1 << TABLE_BITS;
 const SHIFT = 32 - TABLE_BITS;
 
 export class History {
-  /** 8 spare bytes so that word reads near the end stay in the buffer (Go never reads past its data). */
-  readonly buf = new Uint8Array(ALLOC + 8);
+  /**
+   * The history, then room for the block being gathered (FastDeflater127 writes its input there, at `len`, so that
+   * taking a block in moves no bytes unless the history must move anyway), then 8 spare bytes so that word reads
+   * near the end stay in the buffer (Go never reads past its data).
+   */
+  readonly buf = new Uint8Array(ALLOC + BLOCK + 8);
   readonly view = new DataView(this.buf.buffer);
   len = 0;
   cur = BLOCK;
 
-  /** Appends src and returns the position it starts at. */
-  add(src: Uint8Array, start: number, end: number): number {
-    const n = end - start;
+  /** Takes in the n bytes gathered at `len` as the next block and returns the position it starts at. */
+  commit(n: number): number {
     if (this.len + n > ALLOC) {
+      // Go moves the last 32 KiB to the front before appending; the gathered block moves with them.
       const offset = this.len - MAX_DISTANCE;
-      this.buf.copyWithin(0, offset, this.len);
+      this.buf.copyWithin(0, offset, this.len + n);
       this.cur += offset;
       this.len = MAX_DISTANCE;
     }
     const s = this.len;
-    this.buf.set(src.subarray(start, end), s);
     this.len += n;
     return s;
   }

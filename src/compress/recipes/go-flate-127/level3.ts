@@ -5,27 +5,25 @@
  * After a match, every sixth position inside it (from 2 past where it was emitted) and the two before its end go
  * into the table, and a match at its end is taken at once.
  */
-import { History, MAX_DISTANCE, hash5, matchLen } from './history.js';
+import { FastMatcher, INPUT_MARGIN } from './fast-matcher.js';
+import { MAX_DISTANCE, hash5, matchLen } from './history.js';
 import type { Tokens } from './tokens.js';
 
-const INPUT_MARGIN = 11;
-const MIN_NON_LITERAL_BLOCK = 13;
 const BITS = 16;
 const SHIFT = 32 - BITS;
 
-export class Level3 {
-  readonly hist = new History();
+export class Level3 extends FastMatcher {
   private readonly newest = new Int32Array(1 << BITS);
   private readonly older = new Int32Array(1 << BITS);
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
+  protected rebase(): void {
+    this.hist.rebase([this.newest, this.older]);
+  }
+
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
+    if (s < 0) return;
     const h = this.hist;
-    if (h.needsRebase()) h.rebase([this.newest, this.older]);
-    let s = h.add(src, start, end);
-    if (end - start < MIN_NON_LITERAL_BLOCK) {
-      dst.n = end - start;
-      return;
-    }
     const buf = h.buf, view = h.view, newest = this.newest, older = this.older;
     const len = h.len;
     const cur = h.cur;
@@ -65,18 +63,13 @@ export class Level3 {
       for (;;) {
         let t = candidate - cur;
         let l = matchLen(buf, view, s + 4, t + 4, len) + 4;
-        while (t > 0 && s > nextEmit && buf[t - 1] === buf[s - 1]) {
-          s--;
-          t--;
-          l++;
-        }
-        if (nextEmit < s) dst.literals(buf, nextEmit, s);
-        dst.match(l, s - t);
+        const back = dst.extendAndEmit(buf, nextEmit, s, t, l);
+        t += l;
         s += l;
+        l += back;
         nextEmit = s;
         if (nextS >= s) s = nextS + 1;
         if (s >= sLimit) {
-          t += l;
           if (t + 8 < len && t > 0) push(hash(t), cur + t);
           break outer;
         }
@@ -102,6 +95,6 @@ export class Level3 {
         break;
       }
     }
-    if (nextEmit < len && dst.n !== 0) dst.literals(buf, nextEmit, len);
+    dst.remainder(buf, nextEmit, len);
   }
 }

@@ -6,25 +6,23 @@
  * which of the two wins is not always the longer. After a match, from where the search had reached, every third
  * position goes into the long table and the one after it into both; then the position before the end.
  */
-import { History, MAX_DISTANCE, TABLE_SIZE, hash4, hash7, matchLen } from './history.js';
+import { FastMatcher, INPUT_MARGIN } from './fast-matcher.js';
+import { MAX_DISTANCE, TABLE_SIZE, hash4, hash7, matchLen } from './history.js';
 import type { Tokens } from './tokens.js';
 
-const INPUT_MARGIN = 11;
-const MIN_NON_LITERAL_BLOCK = 13;
 
-export class Level4 {
-  readonly hist = new History();
+export class Level4 extends FastMatcher {
   private readonly table = new Int32Array(TABLE_SIZE);
   private readonly long = new Int32Array(TABLE_SIZE);
 
-  encode(dst: Tokens, src: Uint8Array, start: number, end: number): void {
+  protected rebase(): void {
+    this.hist.rebase([this.table, this.long]);
+  }
+
+  encode(dst: Tokens, n: number): void {
+    let s = this.begin(dst, n);
+    if (s < 0) return;
     const h = this.hist;
-    if (h.needsRebase()) h.rebase([this.table, this.long]);
-    let s = h.add(src, start, end);
-    if (end - start < MIN_NON_LITERAL_BLOCK) {
-      dst.n = end - start;
-      return;
-    }
     const buf = h.buf, view = h.view, table = this.table, long = this.long;
     const len = h.len;
     const cur = h.cur;
@@ -59,14 +57,8 @@ export class Level4 {
           break;
         }
       }
-      let l = matchLen(buf, view, s + 4, t + 4, len) + 4;
-      while (t > 0 && s > nextEmit && buf[t - 1] === buf[s - 1]) {
-        s--;
-        t--;
-        l++;
-      }
-      if (nextEmit < s) dst.literals(buf, nextEmit, s);
-      dst.match(l, s - t);
+      const l = matchLen(buf, view, s + 4, t + 4, len) + 4;
+      dst.extendAndEmit(buf, nextEmit, s, t, l);
       s += l;
       nextEmit = s;
       if (nextS >= s) s = nextS + 1;
@@ -85,6 +77,6 @@ export class Level4 {
       table[hash4(view, s - 1)] = s - 1 + cur;
       long[hash7(buf, view, s - 1)] = s - 1 + cur;
     }
-    if (nextEmit < len && dst.n !== 0) dst.literals(buf, nextEmit, len);
+    dst.remainder(buf, nextEmit, len);
   }
 }

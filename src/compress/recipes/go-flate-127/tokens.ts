@@ -66,6 +66,24 @@ export class Tokens implements BlockTokens {
     }
   }
 
+  /**
+   * A match found at s (from t, `length` bytes), first extended backwards while the bytes before both agree, down to
+   * the last emitted byte (`from`), then the literals from `from` and the match. Returns how many bytes it moved
+   * back: the match's start and length change by that, its end and distance do not.
+   */
+  extendAndEmit(buf: Uint8Array, from: number, s: number, t: number, length: number): number {
+    let k = 0;
+    while (t > k && s - k > from && buf[t - k - 1] === buf[s - k - 1]) k++;
+    if (from < s - k) this.literals(buf, from, s - k);
+    this.match(length + k, s - t);
+    return k;
+  }
+
+  /** The bytes after the last match as literals, unless the block has no tokens at all (then it is stored). */
+  remainder(buf: Uint8Array, from: number, end: number): void {
+    if (from < end && this.n !== 0) this.literals(buf, from, end);
+  }
+
   endOfBlock(): void {
     this.list[this.n++] = 256;
     this.extraHist[0]++;
