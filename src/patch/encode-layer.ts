@@ -254,7 +254,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     await write(data);
   };
   // Big frames are made on the zstd thread (zstd-thread.ts), all are written in the order sent; the encoder goes on
-  // reading and coding meanwhile, until the frames sent and not yet written hold IN_FLIGHT bytes of input.
+  // reading and coding meanwhile, until the frames sent after the oldest not yet written hold IN_FLIGHT bytes of input.
   const sent: { raw: number; frame: Promise<Buffer>; bytes: number; cost: (n: number) => void }[] = [];
   let sentBytes = 0;
   const writeOldest = async () => {
@@ -272,7 +272,7 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     p.catch(() => undefined); // (awaited by writeOldest, in order; a failure is reported there)
     sent.push({ raw, frame: p, bytes, cost });
     sentBytes += bytes;
-    while (sentBytes > IN_FLIGHT && sent.length > 1) await writeOldest();
+    while (sent.length > 1 && sentBytes - sent[0]!.bytes > IN_FLIGHT) await writeOldest();
   };
   // The old headers and the old files' data through read windows of their own: the two sweeps interleave, and
   // one window between them was refilled (1 MiB) at nearly every read.
@@ -466,11 +466,12 @@ function elfLevel(len: number): number {
 const GROUP_BYTES = 1 << 20;
 
 /**
- * Input bytes (data and references) of the frames sent and not yet written: bounds what the zstd thread holds and
- * the frames waiting behind a slow one (a big executable at level 12 takes a second). 32 MiB made the Python
- * update's peak RSS 10-30 MB higher in single runs (249-252 MB against 223-241 at 8-16 MiB).
+ * Input bytes (data and references) of the frames sent and not yet written, besides the oldest (the one the thread
+ * is on, or the next to write): what the zstd thread may hold queued, and the small frames waiting behind a slow
+ * one (a big executable at level 12 takes a second). Counting the oldest too stalled the encoder at every big
+ * segment (16 MiB with its reference), so the thread and the encoder never worked at once.
  */
-const IN_FLIGHT = 16 << 20;
+const IN_FLIGHT = 8 << 20;
 
 /**
  * The level of a block's grouped small deltas (one frame against their old files, one reference load a block, where
