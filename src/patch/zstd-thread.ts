@@ -76,12 +76,12 @@ function toMove(b: Buffer, own: boolean): Uint8Array {
 
 /**
  * One zstd frame of `src` at `level` against `ref`: the same bytes as zstd.ts's `compress` (the worker calls it).
- * A small frame is made at once; a big one on the thread. `own` says the caller gives the buffers up: a buffer that
+ * A small frame (or any, when not `onThread`) is made at once; a big one on the thread. `own` says the caller gives the buffers up: a buffer that
  * is a whole ArrayBuffer is then moved to the thread (and reads as empty here); otherwise they are copied, and the
  * caller may reuse them as soon as this returns.
  */
-export function compressBeside(src: Buffer, level: number, ref?: Buffer, own = { src: false, ref: false }): Promise<Buffer> {
-  if (src.length + (ref?.length ?? 0) <= LIGHT_BYTES) {
+export function compressBeside(src: Buffer, level: number, ref?: Buffer, own = { src: false, ref: false }, onThread = true): Promise<Buffer> {
+  if (!onThread || src.length + (ref?.length ?? 0) <= LIGHT_BYTES) {
     try {
       return Promise.resolve(compress(src, level, ref));
     } catch (e) {
