@@ -1,14 +1,14 @@
 /**
  * zstd frames with big tables made on a worker thread (zstd-worker.ts) while the encoder reads, plans and codes the
- * small frames: on the Debian + Python update the changed executables and libraries (segments of up to 8 MiB
- * against as much of the old file, at levels 12 and 18) are most of the encoder's zstd time, and the machine has a
- * core to spare for them.
+ * rest: on the Debian + Python update the changed executables and libraries (segments of up to 8 MiB against as
+ * much of the old file, at levels 12 and 18) are most of the encoder's zstd time, and the machine has a core to
+ * spare for them. The caller says which frames go (encode-layer.ts: changed ELF files' segments).
  *
  * Memory: a zstd context keeps the tables of the largest frame it made, and a thread costs about 10 MB of its own.
- * So there is one thread, taking every frame over LIGHT_BYTES (data and reference); smaller ones (block structure,
- * small literals and deltas: tables of a few MB) are made at once on the calling thread. Two threads, the second for
- * the light frames, held a second set of level-19 tables and took the Python update's peak RSS past 256 MB
- * (275-295 MB where this stays at 220-240). The bytes sent are bounded by the caller (encode-layer.ts's IN_FLIGHT).
+ * So there is one thread, taking the frames asked of it that are over LIGHT_BYTES (data and reference); smaller ones
+ * (tables of a few MB) are made at once on the calling thread. Two threads, the second for the light frames, held a
+ * second set of level-19 tables and took the Python update's peak RSS to 275-309 MB (one thread: 209-242). The
+ * bytes sent are bounded by the caller (encode-layer.ts's IN_FLIGHT).
  */
 import { Worker } from 'node:worker_threads';
 import { StowageError } from '../errors.js';
