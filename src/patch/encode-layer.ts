@@ -18,7 +18,7 @@ import { BLOCK_ENTRIES, BLOCK_BYTES, DATA, GROUP_FILE, MAGIC_V2, MAGIC_V3, SEGME
 import { OpCoder, type EntryOp } from './op-list.js';
 import { VarintWriter } from './varint.js';
 import { FIELD, takeFields } from './header-fields.js';
-import { compress } from './zstd.js';
+import { compressBeside } from './zstd-thread.js';
 import { SKETCH_BYTES, overlap, sketch } from './similarity.js';
 import { GZ_FILE_MAX, findGzRecipe, gunzipBounded } from './gz-inside.js';
 
@@ -253,6 +253,27 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     await write(v.bytes());
     await write(data);
   };
+  // Big frames are made on the zstd thread (zstd-thread.ts), all are written in the order sent; the encoder goes on
+  // reading and coding meanwhile, until the frames sent after the oldest not yet written hold IN_FLIGHT bytes of input.
+  const sent: { raw: number; frame: Promise<Buffer>; bytes: number; cost: (n: number) => void }[] = [];
+  let sentBytes = 0;
+  const writeOldest = async () => {
+    const s = sent.shift()!;
+    const f = await s.frame;
+    await frame(s.raw, f);
+    sentBytes -= s.bytes;
+    s.cost(f.length);
+  };
+  // `own`: the buffers are the encoder's own (concatenations, fresh reads), given up to the thread (emptied here).
+  const emit = async (src: Buffer, level: number, ref: Buffer | undefined, cost: (n: number) => void, own = { src: false, ref: false }, onThread = false) => {
+    const raw = src.length;
+    const bytes = raw + (ref?.length ?? 0);
+    const p = compressBeside(src, level, ref, own, onThread);
+    p.catch(() => undefined); // (awaited by writeOldest, in order; a failure is reported there)
+    sent.push({ raw, frame: p, bytes, cost });
+    sentBytes += bytes;
+    while (sent.length > 1 && sentBytes - sent[0]!.bytes > IN_FLIGHT) await writeOldest();
+  };
   // The old headers and the old files' data through read windows of their own: the two sweeps interleave, and
   // one window between them was refilled (1 MiB) at nearly every read.
   const structReaders = bases.files.map((f) => f.cursor());
@@ -344,20 +365,13 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
     const ref = refParts.length ? Buffer.concat(refParts) : undefined;
     const lit = Buffer.concat(lits);
     const group = Buffer.concat(groupParts);
-    const opFrame = compress(opBytes, 19);
-    const structFrame = compress(struct, struct.length < (1 << 20) ? 19 : 9, ref);
-    const litFrame = compress(lit, lit.length < (1 << 20) ? 19 : 9);
-    const groupFrame = compress(group, groupLevel(group.length), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined);
-    await frame(opBytes.length, opFrame);
-    await frame(struct.length, structFrame);
-    await frame(lit.length, litFrame);
-    await frame(group.length, groupFrame);
     stats.deltaBytes += group.length;
-    stats.deltaCost += groupFrame.length;
-    stats.opsCost += opFrame.length;
-    stats.structCost += structFrame.length + opFrame.length;
     stats.literalBytes += lit.length;
-    stats.literalCost += litFrame.length;
+    const mine = { src: true, ref: true };
+    await emit(opBytes, 19, undefined, (n) => { stats.opsCost += n; stats.structCost += n; });
+    await emit(struct, struct.length < (1 << 20) ? 19 : 9, ref, (n) => (stats.structCost += n), mine);
+    await emit(lit, lit.length < (1 << 20) ? 19 : 9, undefined, (n) => (stats.literalCost += n), mine);
+    await emit(group, groupLevel(group.length), groupRefParts.length ? Buffer.concat(groupRefParts) : undefined, (n) => (stats.deltaCost += n), mine);
     for (const p of plans.slice(start, i)) {
       if (p.kind === DATA.SAME) stats.sameBytes += p.e.dataLen;
     }
@@ -369,10 +383,8 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         const content = gunzipBounded(await target.read(p.e.dataOffset, p.e.dataLen));
         const oldContent = gunzipBounded(await dataReaders[o.layer]!.read(o.dataOffset, o.dataLen));
         if (!content || !oldContent || content.length !== p.contentLen) throw new StowageError(`${what}: ${p.e.name} changed while its patch was made`);
-        const f = compress(content, segmentLevel(content.length, oldContent.length), oldContent);
-        await frame(content.length, f);
+        await emit(content, segmentLevel(content.length, oldContent.length), oldContent, (n) => (stats.deltaCost += n), { src: true, ref: true });
         stats.deltaBytes += p.e.dataLen;
-        stats.deltaCost += f.length;
         continue;
       }
       const old = p.kind === DATA.DELTA ? all[p.ref]! : undefined;
@@ -383,16 +395,19 @@ export async function encodeLayer(target: LayerFile, bases: BaseSet, outPath: st
         let refBuf: Buffer | undefined;
         if (old) {
           const w = refWindow(at, len, p.e.dataLen, old.dataLen);
-          refBuf = await dataReaders[old.layer]!.view(old.dataOffset + w.start, w.len);
+          refBuf = await dataReaders[old.layer]!.read(old.dataOffset + w.start, w.len); // (a buffer of its own: moved to the zstd thread)
         }
-        const f = compress(seg, segmentLevel(len, refBuf?.length, elf), refBuf);
-        await frame(len, f);
-        if (old) { stats.deltaBytes += len; stats.deltaCost += f.length; }
-        else { stats.literalBytes += len; stats.literalCost += f.length; }
+        if (old) stats.deltaBytes += len;
+        else stats.literalBytes += len;
+        // Changed executables and libraries go to the zstd thread (levels 12 and 18: most of a security update's zstd
+        // time). Other big segments stay here: on the app pair (9 MB bundles at 9) the thread's second set of tables
+        // and its queue took the peak RSS to 242-257 MB, where this thread alone stays at 200-230.
+        await emit(seg, segmentLevel(len, refBuf?.length, elf), refBuf, old ? (n) => (stats.deltaCost += n) : (n) => (stats.literalCost += n), { src: true, ref: true }, elf);
       }
     }
     if (last) break;
   }
+  while (sent.length) await writeOldest();
   out.end();
   await once(out, 'finish').catch((e: unknown) => {
     throw isWriteFailure(e) ? fsError(e, `temporary folder ${dirname(outPath)} (the patch of ${what})`, TMP_HINT) : e;
@@ -452,6 +467,14 @@ function elfLevel(len: number): number {
  * against 4 MiB of old files took 60 MB more of the 256 MB), and what grouping saves is had well before.
  */
 const GROUP_BYTES = 1 << 20;
+
+/**
+ * Input bytes (data and references) of the frames sent and not yet written, besides the oldest (the one the thread
+ * is on, or the next to write): what the zstd thread may hold queued, and the small frames waiting behind a slow
+ * one (a big executable at level 12 takes a second). Counting the oldest too stalled the encoder at every big
+ * segment (16 MiB with its reference), so the thread and the encoder never worked at once.
+ */
+const IN_FLIGHT = 8 << 20;
 
 /**
  * The level of a block's grouped small deltas (one frame against their old files, one reference load a block, where
