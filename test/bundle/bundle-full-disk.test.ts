@@ -10,9 +10,10 @@ import { before, describe, it } from 'node:test';
 import { json, stowage } from '../helpers/cli.js';
 import { CLI, scratch } from '../helpers/paths.js';
 import { APPS, archivesOf, buildRelease, type ReleaseImage } from '../helpers/release.js';
+import { unshareTmpfs } from '../helpers/peers.js';
 
 const tmp = scratch('stowage-bundle-disk-');
-const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs ${tmp}`]).status === 0;
+const canUnshare = unshareTmpfs(tmp);
 const SKIP = canUnshare ? false : 'needs root and unshare -m with mount (a private mount namespace for a small tmpfs); run as root in CI';
 let rel: Map<string, ReleaseImage>;
 const ok = (args: string[]) => {

@@ -50,3 +50,11 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 }
 
 export const SKOPEO_DAEMON = ['--daemon-host', DOCKER_HOST];
+
+/**
+ * Whether this process may mount a small tmpfs over `dir` in a private mount namespace (root with `unshare`): the
+ * full-disk tests run their writer there. A probe, for a skip.
+ */
+export function unshareTmpfs(dir: string): boolean {
+  return process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs ${dir}`]).status === 0;
+}

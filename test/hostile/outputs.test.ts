@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { oneLineError, stowage } from '../helpers/cli.js';
 import { CLI, EXAMPLES, scratch } from '../helpers/paths.js';
 import { dockerArchive, sha, smallLayer } from './craft.js';
+import { unshareTmpfs } from '../helpers/peers.js';
 
 const tmp = scratch('stowage-hostile-out-');
 let n = 0;
@@ -20,7 +21,7 @@ const path = (ext = '') => join(tmp, `o${++n}${ext}`);
 const APP1 = join(EXAMPLES, 'app-1.tar');
 const APP2 = join(EXAMPLES, 'app-2.tar');
 
-const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs ${tmp}`]).status === 0;
+const canUnshare = unshareTmpfs(tmp);
 const UNSHARE_SKIP = canUnshare ? false : 'needs root and unshare -m with mount (a private mount namespace for a small tmpfs); run as root in CI';
 
 /**

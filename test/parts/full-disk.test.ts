@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { scratch } from '../helpers/paths.js';
+import { unshareTmpfs } from '../helpers/peers.js';
 
 const tmp = scratch('stowage-parts-disk-');
 const SPLIT = fileURLToPath(new URL('./split-file.js', import.meta.url));
-const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs ${tmp}`]).status === 0;
+const canUnshare = unshareTmpfs(tmp);
 const SKIP = canUnshare ? false : 'needs root and unshare -m with mount (a private mount namespace for a small tmpfs); run as root in CI';
 let n = 0;
 

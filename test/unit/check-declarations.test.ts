@@ -42,6 +42,18 @@ describe('scripts/check-declarations.mjs', () => {
     ]);
   });
 
+  it('finds work in any element of a list, not only the first (a walk that stopped at its first child missed it)', () => {
+    const r = check({
+      'c.test.ts': [
+        "import { it } from 'node:test';",
+        "const LIST = [join('a'), inspect('b.tar')];",
+        "it('t', () => {});",
+      ].join('\n'),
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /c\.test\.ts:2: LIST is computed by inspect/);
+  });
+
   it('passes names, scratch folders, peer probes, hooks doing the work, and loops declaring tests', () => {
     const r = check({
       'b.test.ts': [

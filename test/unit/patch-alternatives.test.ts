@@ -8,8 +8,8 @@ import { validatePatchIndex } from '../../src/patch/index-schema.js';
 import { PATCH_SCHEMA } from '../../src/patch/format.js';
 import { chainIds } from '../../src/oci/identities.js';
 
+const [chain] = chainIds([`sha256:${'1'.repeat(64)}`]);
 const d = (c: string) => `sha256:${c.repeat(64)}` as const;
-const [chain] = chainIds([d('1')]);
 const patch = (c: string) => ({ digest: d(c), size: 10, bases: [d('9')] });
 function index(layer: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
