@@ -10,18 +10,9 @@ import { encodeThreaded } from '../../src/compress/recipes/encode-threaded.js';
 import { StowageError } from '../../src/errors.js';
 import { GO_SKIP, buildGzipper, goGzipped } from './go-reference.js';
 import { mixed, noise, text } from './inputs.js';
+import { all, chunks } from '../helpers/streams.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function* chunks(b: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size);
-}
-
-async function all(it: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of it) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 describe('recipe encoding on a worker thread', { skip: GO_SKIP }, () => {
   it('makes Go\'s bytes at levels 1, 6 and 9, fed in 32 KiB or 1 MiB chunks, several at once', async () => {

@@ -16,19 +16,10 @@ import { pgzipThreaded } from '../../src/compress/recipes/pgzip/threaded.js';
 import { StowageError } from '../../src/errors.js';
 import { mixed, noise, text } from './inputs.js';
 import { FORKY, PGZIPPER_SKIP, buildPgzipper, pgzipped } from './pgzip-reference.js';
+import { all, chunks } from '../helpers/streams.js';
 
 const MiB = 1 << 20;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 16);
-
-async function* chunks(b: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size);
-}
-
-async function all(it: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of it) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 const oneThread = (input: Buffer, version: KlauspostVersion = '1.20.0') => all(pgzip(chunks(input, MiB), version));
 
