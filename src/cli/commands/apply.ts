@@ -45,7 +45,7 @@ async function run(deltaPaths: string[], opts: { base: string[]; output: string;
   const patch = patchDeltaOf(delta);
   if (patch) {
     try {
-      return await (await import('./patch.js')).runPatchApply(patch, opts.base, opts.output, { ...opts, layout });
+      return await (await import('./patch-apply.js')).runPatchApply(patch, opts.base, opts.output, { ...opts, layout });
     } finally {
       await delta.close();
     }

@@ -7,7 +7,6 @@
 import { Worker } from 'node:worker_threads';
 import { StowageError } from '../../errors.js';
 import { errorFromThread, type ThreadError } from '../../hash/thread-errors.js';
-import { pgzipThreaded } from './pgzip/threaded.js';
 import type { Recipe } from './recipe.js';
 
 const IN_FLIGHT = 8 << 20;
@@ -17,7 +16,8 @@ type Reply = { type: 'out'; bytes: Uint8Array } | { type: 'ack'; n: number } | {
 
 export async function* encodeThreaded(recipe: Recipe, input: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer> {
   // pgzip: its 1 MiB blocks are independent once their dictionary is known, so one layer takes several threads.
-  if (recipe.encoder === 'pgzip') return yield* pgzipThreaded(input, recipe.version, what);
+  // (Loaded when met: an apply without pgzip layers does not load its encoder.)
+  if (recipe.encoder === 'pgzip') return yield* (await import('./pgzip/threaded.js')).pgzipThreaded(input, recipe.version, what);
   const worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: recipe });
   const out: Buffer[] = [];
   let outBytes = 0;
