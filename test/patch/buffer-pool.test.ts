@@ -103,7 +103,9 @@ describe('apply: lent read buffers', () => {
       await base.close();
     }
     assert.equal(createHash('sha256').update(await readFile(outPath)).digest('hex'), createHash('sha256').update(bytes).digest('hex'));
-    // 8 chunks came through no more slabs than were in flight at once (read one ahead, two queued, one written).
-    assert.ok(lent.size <= 5, `${lent.size} slabs for 8 chunks`);
+    // 8 chunks came through no more slabs than can be in flight at once, however the threads are scheduled: the
+    // queue's 2 slabs and the one that passes its bound, one in run-ahead's hands on its way in, one read ahead by
+    // the cursor, one the writer holds (Node 20 used 5 here, Node 24 6).
+    assert.ok(lent.size <= 6, `${lent.size} slabs for 8 chunks`);
   });
 });
