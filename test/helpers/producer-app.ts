@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { files, tarOf, writeTar } from './build-layer.js';
-import type { Registry } from './registry.js';
+import { manifestAt, type Registry } from './registry.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 export const ACCEPT = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
@@ -67,9 +67,8 @@ export function appContext(ctx: string, version: number): void {
  */
 export async function served(reg: Registry, repo: string, ref: string): Promise<{ status: number; digest: string | null; doc: any; manifest: any }> {
   const get = async (r: string) => {
-    const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${r}`, { headers: { Accept: ACCEPT } });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, digest: res.headers.get('docker-content-digest'), doc: res.status === 200 ? JSON.parse(bytes.toString('utf8')) : null };
+    const { status, digest, bytes } = await manifestAt(reg, repo, r, ACCEPT);
+    return { status, digest, doc: status === 200 ? JSON.parse(bytes.toString('utf8')) : null };
   };
   const top = await get(ref);
   const manifest = top.doc?.manifests ? (await get(top.doc.manifests[0].digest)).doc : top.doc;

@@ -69,6 +69,12 @@ export interface Registry {
 
 let count = 0;
 
+/** What a registry answers for a manifest asked for with `accept`: the status, its Docker-Content-Digest, the bytes. */
+export async function manifestAt(reg: Registry, repo: string, ref: string, accept: string): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
+  const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${ref}`, { headers: { Accept: accept } });
+  return { status: res.status, digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
 export async function startRegistry(opts: RegistryOpts = {}): Promise<Registry> {
   // Not scratch(): the registry must be stopped before its folder goes (exit handlers run in order).
   const peers = mkdtempSync(join(tmpdir(), 'stowage-reg-'));

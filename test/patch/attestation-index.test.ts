@@ -16,7 +16,7 @@ import { files, sha, tarOf } from '../helpers/build-layer.js';
 import { deltaEntries, withIndex, writeEntries } from '../helpers/delta-edit.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, manifestAt, startRegistry, type Registry } from '../helpers/registry.js';
 import { GO_SKIP, buildGzipper, goGzipped } from '../recipes/go-reference.js';
 
 const tmp = scratch('stowage-attest-index-');
@@ -81,10 +81,7 @@ async function push(addr: string, repo: string, tag: string, u: Upstream): Promi
   }
 }
 
-async function served(reg: Registry, repo: string, ref: string): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
-  const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
-  return { status: res.status, digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
-}
+const served = (reg: Registry, repo: string, ref: string) => manifestAt(reg, repo, ref, ACCEPT);
 
 async function blobAt(reg: Registry, repo: string, digest: string): Promise<Buffer | undefined> {
   const res = await fetch(`http://${reg.addr}/v2/${repo}/blobs/${digest}`);

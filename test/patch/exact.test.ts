@@ -16,7 +16,7 @@ import { files, layerOf, tarOf } from '../helpers/build-layer.js';
 import { withIndex } from '../helpers/delta-edit.js';
 import { json, oneLineError, stowage } from '../helpers/cli.js';
 import { scratch } from '../helpers/paths.js';
-import { REGISTRY_SKIP, multiPlatformLayout, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, manifestAt, multiPlatformLayout, startRegistry, type Registry } from '../helpers/registry.js';
 import { GO_SKIP, buildGzipper, goGzipped } from '../recipes/go-reference.js';
 
 const tmp = scratch('stowage-exact-');
@@ -67,10 +67,7 @@ async function upstream(dir: string, version: number, gz: string): Promise<Upstr
 }
 
 /** What the registry answers for a manifest: its Docker-Content-Digest and bytes, or the status. */
-async function served(reg: Registry, repo: string, ref: string): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
-  const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
-  return { status: res.status, digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
-}
+const served = (reg: Registry, repo: string, ref: string) => manifestAt(reg, repo, ref, ACCEPT);
 
 async function blobStatus(reg: Registry, repo: string, digest: string): Promise<number> {
   return (await fetch(`http://${reg.addr}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status;

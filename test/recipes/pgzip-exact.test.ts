@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { layerTar } from '../helpers/archive.js';
 import { stowage } from '../helpers/cli.js';
-import { REGISTRY_SKIP, startRegistry, type Registry } from '../helpers/registry.js';
+import { REGISTRY_SKIP, manifestAt, startRegistry, type Registry } from '../helpers/registry.js';
 import { text } from './inputs.js';
 import { PODMAN_SKIP, forkyScratch, podman, uncompressedLayout } from './pgzip-reference.js';
 
@@ -28,10 +28,7 @@ function appFiles(version: number): Record<string, string> {
   return f;
 }
 
-async function served(reg: Registry, repo: string, ref: string): Promise<{ status: number; digest: string | null; bytes: Buffer }> {
-  const res = await fetch(`http://${reg.addr}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT } });
-  return { status: res.status, digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
-}
+const served = (reg: Registry, repo: string, ref: string) => manifestAt(reg, repo, ref, ACCEPT);
 
 describe('a podman-pushed image through a patch delta arrives exact (pgzip recipe)', { skip: REGISTRY_SKIP || PODMAN_SKIP }, () => {
   const dir = REGISTRY_SKIP || PODMAN_SKIP ? '' : forkyScratch('stowage-pgzip-exact-');
