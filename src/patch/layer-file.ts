@@ -215,7 +215,7 @@ export class LayerFile {
     const self = this;
     return (async function* () {
       // A read-ahead source: headers and small files come from a few large reads; big files' data is seeked over.
-      const src = opts.headers ? new HeaderSource(self.fh, self.start, self.start + self.size)
+      const src = opts.headers ? new HeaderSource(self.copyingCursor(HEADER_WINDOW), self.start, self.start + self.size)
         : await ReadAheadFileSource.open(self.path, self.start, self.start + self.size);
       try {
         for await (const e of readTar(src, { what: self.what, allowEmpty: true })) {
@@ -229,33 +229,20 @@ export class LayerFile {
 }
 
 /**
- * A tar walked for its headers (the tar reader's source): reads come from one window of the file, read into the same
- * memory each time, since every read hands out a copy (the reader keeps headers). A body read (chunks) is copied
- * the same way; the walks that read bodies use ReadAheadFileSource. The file handle is the LayerFile's, not closed.
+ * A tar walked for its headers (the tar reader's source), read through a CopyingReader: every read hands out a copy
+ * (the reader keeps headers), so the window's memory is read into again. A body read (chunks) is copied the same way;
+ * the walks that read bodies use ReadAheadFileSource. Positions are the file's, as the tar reader reports them.
  */
 class HeaderSource implements ByteSource {
   position: number;
-  private readonly win = Buffer.allocUnsafe(HEADER_WINDOW);
-  private winAt = 0;
-  private winLen = 0;
 
-  constructor(private readonly fh: FileHandle, start: number, private readonly end: number) {
+  constructor(private readonly reader: CopyingReader, private readonly start: number, private readonly end: number) {
     this.position = start;
   }
 
   async read(n: number): Promise<Buffer> {
     const want = Math.max(0, Math.min(n, this.end - this.position));
-    const at = this.position;
-    let out: Buffer;
-    if (at >= this.winAt && at + want <= this.winAt + this.winLen) out = Buffer.from(this.win.subarray(at - this.winAt, at - this.winAt + want));
-    else if (want > HEADER_WINDOW) out = await this.readFresh(at, want);
-    else {
-      this.winLen = 0; // (the window's offset and length change with its bytes)
-      const len = await this.fill(this.win, at, Math.min(HEADER_WINDOW, this.end - at));
-      this.winAt = at;
-      this.winLen = len;
-      out = Buffer.from(this.win.subarray(0, Math.min(want, len)));
-    }
+    const out = want ? await this.reader.read(this.position - this.start, want) : Buffer.alloc(0);
     this.position += out.length;
     return out;
   }
@@ -276,22 +263,6 @@ class HeaderSource implements ByteSource {
   }
 
   async close(): Promise<void> {}
-
-  private async readFresh(at: number, n: number): Promise<Buffer> {
-    const b = Buffer.allocUnsafe(n);
-    return b.subarray(0, await this.fill(b, at, n));
-  }
-
-  /** Reads up to `n` bytes at `at` into `b`; fewer only at the file's end. */
-  private async fill(b: Buffer, at: number, n: number): Promise<number> {
-    let got = 0;
-    while (got < n) {
-      const { bytesRead } = await this.fh.read(b, got, n - got, at + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got;
-  }
 }
 
 const HEADER_WINDOW = 256 << 10;
