@@ -10,57 +10,12 @@
  * second set of level-19 tables and took the Python update's peak RSS to 275-309 MB (one thread: 209-242). The
  * bytes sent are bounded by the caller (encode-layer.ts's IN_FLIGHT).
  */
-import { Worker } from 'node:worker_threads';
-import { StowageError } from '../errors.js';
-import { errorFromThread, type ThreadError } from '../hash/thread-errors.js';
 import { compress } from './zstd.js';
+import { JobThread } from './job-thread.js';
 
 const LIGHT_BYTES = 512 << 10;
 
-type Reply = { id: number; frame?: Uint8Array } & Partial<ThreadError>;
-type Job = { id: number; src: Uint8Array; level: number; ref?: Uint8Array };
-
-class ZstdThread {
-  private worker: Worker | undefined;
-  private readonly jobs = new Map<number, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }>();
-  private nextId = 0;
-  failed: Error | undefined;
-
-  post(src: Uint8Array, level: number, ref: Uint8Array | undefined): Promise<Buffer> {
-    const w = this.start();
-    const id = this.nextId++;
-    const p = new Promise<Buffer>((resolve, reject) => this.jobs.set(id, { resolve, reject }));
-    if (this.jobs.size === 1) w.ref();
-    const job: Job = { id, src, level, ...(ref ? { ref } : {}) };
-    w.postMessage(job, ref ? [src.buffer as ArrayBuffer, ref.buffer as ArrayBuffer] : [src.buffer as ArrayBuffer]);
-    return p;
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./zstd-worker.js', import.meta.url));
-    w.unref();
-    w.on('message', (m: Reply) => {
-      const job = this.jobs.get(m.id);
-      if (!job) return;
-      this.jobs.delete(m.id);
-      if (!this.jobs.size) w.unref(); // an idle thread does not keep the process alive
-      if (m.frame) job.resolve(Buffer.from(m.frame.buffer, m.frame.byteOffset, m.frame.byteLength));
-      else job.reject(errorFromThread({ error: 'zstd failed', ...m } as ThreadError));
-    });
-    const fail = (e: Error) => {
-      this.failed ??= e;
-      for (const job of this.jobs.values()) job.reject(this.failed);
-      this.jobs.clear();
-    };
-    w.on('error', (e) => fail(new StowageError(`the zstd thread failed (${e.message})`)));
-    w.on('exit', () => fail(new StowageError('the zstd thread ended early')));
-    this.worker = w;
-    return w;
-  }
-}
-
-const thread = new ZstdThread();
+const thread = new JobThread(new URL('./zstd-worker.js', import.meta.url), 'zstd');
 
 /**
  * `b` as bytes to move to the thread: itself when the caller gives it up (`own`) and it fills its ArrayBuffer, else
@@ -88,6 +43,7 @@ export function compressBeside(src: Buffer, level: number, ref?: Buffer, own = {
       return Promise.reject(e);
     }
   }
-  if (thread.failed) return Promise.reject(thread.failed);
-  return thread.post(toMove(src, own.src), level, ref ? toMove(ref, own.ref) : undefined);
+  const s = toMove(src, own.src);
+  const r = ref ? toMove(ref, own.ref) : undefined;
+  return thread.post({ src: s, level, ...(r ? { ref: r } : {}) }, r ? [s.buffer as ArrayBuffer, r.buffer as ArrayBuffer] : [s.buffer as ArrayBuffer]);
 }

@@ -16,7 +16,7 @@ port.on('message', (m: { id: number; src: Uint8Array; level: number; ref?: Uint8
     const out = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
     // A frame in a buffer of its own is moved; a small one (a view of Node's pool) is copied by the post.
     const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
-    port.postMessage({ id: m.id, frame: out }, whole ? [out.buffer as ArrayBuffer] : []);
+    port.postMessage({ id: m.id, bytes: out }, whole ? [out.buffer as ArrayBuffer] : []);
   } catch (e) {
     port.postMessage({ id: m.id, ...threadError(e, true) });
   }
